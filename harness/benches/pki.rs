@@ -1,0 +1,50 @@
+//! World generation cost: `cargo bench -p harness --bench pki`.
+//!
+//! A bench binary (no criterion: one more heavy dependency for three numbers). Each figure is
+//! the median of several runs in one process; "cold" RSA is a seed never seen before, "cached"
+//! the same seed again (keys come from the per-seed cache, certificates are re-signed).
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use harness::pki::{KeyType, World, WorldSpec};
+
+fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+fn time_world(spec: &WorldSpec) -> Duration {
+    let start = Instant::now();
+    black_box(World::generate(spec).expect("world generates"));
+    start.elapsed()
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; `cargo test --benches` passes nothing: run quickly then.
+    let quick = !std::env::args().any(|a| a == "--bench");
+    let runs = if quick { 3 } else { 51 };
+
+    for key_type in [KeyType::P256, KeyType::P384] {
+        let samples = (0..runs)
+            .map(|i| time_world(&WorldSpec::new(1_000 + i).key_type(key_type)))
+            .collect();
+        println!(
+            "{key_type} world (21 certificates): {:?} median of {runs}",
+            median(samples)
+        );
+    }
+
+    let rsa_runs = if quick { 1 } else { 5 };
+    let cold: Vec<_> = (0..rsa_runs)
+        .map(|i| time_world(&WorldSpec::new(9_000 + i).key_type(KeyType::Rsa2048)))
+        .collect();
+    let cached: Vec<_> = (0..rsa_runs)
+        .map(|i| time_world(&WorldSpec::new(9_000 + i).key_type(KeyType::Rsa2048)))
+        .collect();
+    println!(
+        "rsa2048 world: cold {:?}, cached {:?} (median of {rsa_runs})",
+        median(cold),
+        median(cached)
+    );
+}

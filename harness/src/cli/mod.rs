@@ -1,0 +1,38 @@
+//! Subcommands of the `harness` binary, one module each.
+
+use std::process::ExitCode;
+
+pub(crate) mod pki;
+
+/// The binary's exit codes (named as nextest does).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Exit {
+    /// Everything succeeded.
+    Success,
+    /// The command ran and the thing tested failed (a connectivity test, a lint).
+    #[expect(
+        dead_code,
+        reason = "used by `connect` and `tenant lint`, which land next"
+    )]
+    Failed,
+    /// The command could not run.
+    Error,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(exit: Exit) -> Self {
+        match exit {
+            Exit::Success => ExitCode::from(0),
+            Exit::Failed => ExitCode::from(1),
+            Exit::Error => ExitCode::from(2),
+        }
+    }
+}
+
+/// Prints an error and its causes, one level per line, as `error: ...` / `  caused by: ...`.
+pub(crate) fn print_error(err: &anyhow::Error) {
+    eprintln!("error: {err}");
+    for cause in err.chain().skip(1) {
+        eprintln!("  caused by: {cause}");
+    }
+}

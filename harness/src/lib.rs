@@ -1,0 +1,21 @@
+//! The harness: everything of the outbound-TLS loop except the servers and the scenarios.
+//!
+//! SAP Cloud Integration (CPI) calls receivers over HTTPS with client certificates; this crate
+//! reproduces the tenant's side of that loop on one machine:
+//!
+//! | module | what it is |
+//! |---|---|
+//! | [`pki`] | the seeded test PKI: roots, intermediates, leaves, self-signed, fault variants |
+//! | [`cert`] | certificates as people read them (subject, issuer, serial, fingerprints) |
+//! | [`file`] | atomic writes: the old file or the new one, never a mix |
+//! | [`secret`] | passwords and private keys whose `Debug` elides them |
+//! | [`time`] | the simulated "now" |
+//!
+//! Data flows one way: scenario -> runner -> [`pki`] -> (receiver, tenant keystore) ->
+//! connectivity test -> diagnosis -> report. This crate knows nothing of servers or scenarios.
+
+pub mod cert;
+pub mod file;
+pub mod pki;
+pub mod secret;
+pub mod time;

@@ -1,0 +1,39 @@
+//! `harness`: the command line of the harness library.
+//!
+//! Exit codes, as ripgrep and x509-limbo: 0 success, 1 the test ran and failed, 2 the command
+//! could not run (bad input, unreadable files).
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod cli;
+
+/// Reproduce SAP Cloud Integration's outbound HTTPS with client certificates, locally.
+#[derive(Debug, Parser)]
+#[command(name = "harness", version, about, propagate_version = true)]
+struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Seeded test PKI: generate every certificate of the loop.
+    #[command(subcommand)]
+    Pki(cli::pki::PkiCommand),
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let result = match args.command {
+        Command::Pki(command) => cli::pki::run(command),
+    };
+    match result {
+        Ok(code) => code.into(),
+        Err(err) => {
+            cli::print_error(&err);
+            cli::Exit::Error.into()
+        }
+    }
+}

@@ -1,0 +1,4 @@
+//! Crate-level tests of the `harness` binary and library API, one module per area.
+
+#[path = "api/pki.rs"]
+mod pki;

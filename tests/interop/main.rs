@@ -1,0 +1,5 @@
+//! Interop tests against the real keytool, openssl and Java installed on the machine.
+//!
+//! Each test skips with a printed reason when a tool is missing, and fails under `CI=true`.
+
+mod pki;

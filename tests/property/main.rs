@@ -1,0 +1,3 @@
+//! Property tests: round-trips and invariants over generated inputs.
+
+mod pki;
