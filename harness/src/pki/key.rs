@@ -162,11 +162,10 @@ impl KeyPair {
             _ => {
                 let key = rsa::PrivateKey::new(&mut rng, key_type.rsa_bits())
                     .map_err(|e| PkiError::Key(e.to_string()))?;
-                let der = rsa::pkcs8::EncodePrivateKey::to_pkcs8_der(&key)
+                rsa::pkcs8::EncodePrivateKey::to_pkcs8_der(&key)
                     .map_err(|e| PkiError::Key(e.to_string()))?
                     .as_bytes()
-                    .to_vec();
-                der
+                    .to_vec()
             }
         };
         Ok(Self::from_parts(key_type, der))
