@@ -1,0 +1,293 @@
+//! The one entry model every format reads into and writes from.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use rustls_pki_types::CertificateDer;
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use super::error::ErrorKind;
+use crate::secret::{Password, PrivateKey};
+
+/// A keystore or certificate file format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// Sun's JKS (magic `FEEDFEED`).
+    Jks,
+    /// SunJCE's JCEKS (magic `CECECECE`).
+    Jceks,
+    /// PKCS#12 (`.p12`, `.pfx`; keytool's default since JDK 9).
+    Pkcs12,
+    /// PEM text: certificates, private keys, bundles.
+    Pem,
+    /// One DER certificate (`.cer`, `.der`).
+    Der,
+    /// PKCS#7 certs-only (`.p7b`), DER or PEM.
+    Pkcs7,
+}
+
+impl Format {
+    /// The name keytool and our CLI use: `jks`, `jceks`, `pkcs12`, `pem`, `der`, `pkcs7`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Jks => "jks",
+            Format::Jceks => "jceks",
+            Format::Pkcs12 => "pkcs12",
+            Format::Pem => "pem",
+            Format::Der => "der",
+            Format::Pkcs7 => "pkcs7",
+        }
+    }
+
+    /// Whether the format holds key pairs protected by passwords (JKS, JCEKS, PKCS#12).
+    pub fn is_keystore(self) -> bool {
+        matches!(self, Format::Jks | Format::Jceks | Format::Pkcs12)
+    }
+
+    /// Java's alias rule: JKS and JCEKS store aliases lower-cased; PKCS#12 keeps the case but
+    /// compares case-insensitively. Returns the alias as the format stores it.
+    pub fn stored_alias(self, alias: &str) -> String {
+        match self {
+            Format::Jks | Format::Jceks => alias.to_lowercase(),
+            _ => alias.to_owned(),
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Format {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text.to_ascii_lowercase().as_str() {
+            "jks" => Ok(Format::Jks),
+            "jceks" => Ok(Format::Jceks),
+            "pkcs12" | "p12" | "pfx" => Ok(Format::Pkcs12),
+            "pem" => Ok(Format::Pem),
+            "der" | "cer" => Ok(Format::Der),
+            "pkcs7" | "p7b" => Ok(Format::Pkcs7),
+            other => Err(format!(
+                "unknown format `{other}` (expected jks, jceks, pkcs12, pem, der or pkcs7)"
+            )),
+        }
+    }
+}
+
+/// Store password plus optional per-entry key passwords.
+///
+/// A key pair entry without its own password uses the store password, as keytool does.
+#[derive(Clone, Debug)]
+pub struct Passwords {
+    /// The store password (integrity of JKS/JCEKS, MAC of PKCS#12).
+    pub store: Password,
+    /// Key passwords by alias, where they differ from the store password.
+    pub keys: BTreeMap<String, Password>,
+}
+
+impl Passwords {
+    /// The same password for the store and every key.
+    pub fn new(store: Password) -> Self {
+        Self {
+            store,
+            keys: BTreeMap::new(),
+        }
+    }
+
+    /// Adds a key password for one alias.
+    pub fn with_key(mut self, alias: &str, password: Password) -> Self {
+        self.keys.insert(alias.to_lowercase(), password);
+        self
+    }
+
+    /// The password protecting `alias`'s key (compared case-insensitively).
+    pub fn key_for(&self, alias: &str) -> &Password {
+        self.keys.get(&alias.to_lowercase()).unwrap_or(&self.store)
+    }
+}
+
+/// One keystore entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    /// The alias, as the format stores it.
+    pub alias: String,
+    /// Creation date (JKS/JCEKS store it to the millisecond; PKCS#12 and PEM have none, so
+    /// readers set the Unix epoch and writers ignore it).
+    pub created: OffsetDateTime,
+    /// What the entry holds.
+    pub kind: EntryKind,
+}
+
+/// What an entry holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EntryKind {
+    /// A trusted certificate entry (keytool's `trustedCertEntry`).
+    TrustedCertificate(CertificateDer<'static>),
+    /// A key pair entry (keytool's `PrivateKeyEntry`): the private key and its chain, leaf
+    /// first.
+    KeyPair {
+        /// The private key (PKCS#8); `Debug` elides it.
+        key: PrivateKey,
+        /// The certificate chain, leaf first.
+        chain: Vec<CertificateDer<'static>>,
+    },
+    /// A secret-key entry (JCEKS, PKCS#12): reported, never used.
+    SecretKey {
+        /// The key algorithm as the file names it (`AES`, `DESede`, ...).
+        algorithm: String,
+    },
+}
+
+impl EntryKind {
+    /// keytool's name for the entry type.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            EntryKind::TrustedCertificate(_) => "trustedCertEntry",
+            EntryKind::KeyPair { .. } => "PrivateKeyEntry",
+            EntryKind::SecretKey { .. } => "SecretKeyEntry",
+        }
+    }
+
+    /// The entry's certificate: the trusted certificate, or the key pair's leaf.
+    pub fn certificate(&self) -> Option<&CertificateDer<'static>> {
+        match self {
+            EntryKind::TrustedCertificate(cert) => Some(cert),
+            EntryKind::KeyPair { chain, .. } => chain.first(),
+            EntryKind::SecretKey { .. } => None,
+        }
+    }
+}
+
+/// Entries by alias, in insertion order, in one format.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Keystore {
+    format: Format,
+    entries: Vec<Entry>,
+}
+
+impl Keystore {
+    /// An empty keystore of `format`.
+    pub fn new(format: Format) -> Self {
+        Self {
+            format,
+            entries: Vec::new(),
+        }
+    }
+
+    /// The format it was read from or created as.
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
+    /// Changes the format the store will be thought of as (aliases are re-cased for
+    /// JKS/JCEKS). Fails when two aliases collide after lower-casing.
+    pub fn convert(&self, format: Format) -> Result<Keystore, ErrorKind> {
+        let mut out = Keystore::new(format);
+        for entry in &self.entries {
+            out.insert(entry.clone())?;
+        }
+        Ok(out)
+    }
+
+    /// The entries, in order.
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether the store has no entries.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The entry under `alias` (compared case-insensitively, as Java does for every format).
+    pub fn get(&self, alias: &str) -> Option<&Entry> {
+        self.position(alias).map(|i| &self.entries[i])
+    }
+
+    /// Adds an entry. Its alias is stored as the format stores it; an alias that already
+    /// exists (case-insensitively) is [`ErrorKind::DuplicateAlias`].
+    pub fn insert(&mut self, mut entry: Entry) -> Result<(), ErrorKind> {
+        if entry.alias.is_empty() {
+            return Err(ErrorKind::Malformed {
+                reason: "empty alias".into(),
+            });
+        }
+        if self.position(&entry.alias).is_some() {
+            return Err(ErrorKind::DuplicateAlias { alias: entry.alias });
+        }
+        entry.alias = self.format.stored_alias(&entry.alias);
+        self.entries.push(entry);
+        Ok(())
+    }
+
+    /// Adds or replaces the entry under the entry's alias; returns the replaced one.
+    pub fn upsert(&mut self, mut entry: Entry) -> Option<Entry> {
+        entry.alias = self.format.stored_alias(&entry.alias);
+        match self.position(&entry.alias) {
+            Some(i) => Some(std::mem::replace(&mut self.entries[i], entry)),
+            None => {
+                self.entries.push(entry);
+                None
+            }
+        }
+    }
+
+    /// Removes and returns the entry under `alias`.
+    pub fn remove(&mut self, alias: &str) -> Option<Entry> {
+        self.position(alias).map(|i| self.entries.remove(i))
+    }
+
+    /// Renames an entry. Fails when `from` is absent or `to` exists.
+    pub fn rename(&mut self, from: &str, to: &str) -> Result<(), ErrorKind> {
+        let Some(i) = self.position(from) else {
+            return Err(ErrorKind::NoSuchAlias {
+                alias: from.to_owned(),
+            });
+        };
+        if let Some(j) = self.position(to)
+            && j != i
+        {
+            return Err(ErrorKind::DuplicateAlias {
+                alias: to.to_owned(),
+            });
+        }
+        self.entries[i].alias = self.format.stored_alias(to);
+        Ok(())
+    }
+
+    /// Trusted certificate entries: (alias, certificate).
+    pub fn trusted_certificates(&self) -> impl Iterator<Item = (&str, &CertificateDer<'static>)> {
+        self.entries.iter().filter_map(|e| match &e.kind {
+            EntryKind::TrustedCertificate(cert) => Some((e.alias.as_str(), cert)),
+            _ => None,
+        })
+    }
+
+    /// Key pair entries: (alias, private key, chain leaf first).
+    pub fn key_pairs(
+        &self,
+    ) -> impl Iterator<Item = (&str, &PrivateKey, &[CertificateDer<'static>])> {
+        self.entries.iter().filter_map(|e| match &e.kind {
+            EntryKind::KeyPair { key, chain } => Some((e.alias.as_str(), key, chain.as_slice())),
+            _ => None,
+        })
+    }
+
+    fn position(&self, alias: &str) -> Option<usize> {
+        let wanted = alias.to_lowercase();
+        self.entries
+            .iter()
+            .position(|e| e.alias.to_lowercase() == wanted)
+    }
+}

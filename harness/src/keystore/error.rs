@@ -1,0 +1,131 @@
+//! Keystore errors: what went wrong, and with which file.
+
+use std::fmt;
+
+/// A keystore that could not be read or written: the source (path, or a label such as
+/// `<upload>`) and what went wrong.
+#[derive(Debug, thiserror::Error)]
+pub struct KeystoreError {
+    /// The file or label.
+    pub source_name: String,
+    /// Reading or writing.
+    pub operation: Operation,
+    /// What went wrong.
+    #[source]
+    pub kind: ErrorKind,
+}
+
+/// Whether the error happened reading or writing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Operation {
+    /// Reading.
+    Read,
+    /// Writing.
+    Write,
+}
+
+impl KeystoreError {
+    pub(crate) fn read(source: &str, kind: ErrorKind) -> Self {
+        Self {
+            source_name: source.to_owned(),
+            operation: Operation::Read,
+            kind,
+        }
+    }
+
+    pub(crate) fn write(source: &str, kind: ErrorKind) -> Self {
+        Self {
+            source_name: source.to_owned(),
+            operation: Operation::Write,
+            kind,
+        }
+    }
+}
+
+impl fmt::Display for KeystoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let verb = match self.operation {
+            Operation::Read => "read",
+            Operation::Write => "write",
+        };
+        // The kind's text is part of this line (it is short and is the point); `source()`
+        // also yields it for callers that walk the chain, so the CLI prints only this level.
+        write!(
+            f,
+            "cannot {verb} keystore `{}`: {}",
+            self.source_name, self.kind
+        )
+    }
+}
+
+/// What went wrong with a keystore.
+#[derive(Debug, thiserror::Error)]
+pub enum ErrorKind {
+    /// The store password is wrong. For JKS/JCEKS the integrity digest cannot tell a wrong
+    /// password from a tampered body, and the message says so.
+    #[error("wrong store password{}", if *.integrity_only { " (or the file was tampered with: JKS/JCEKS cannot tell the two apart)" } else { "" })]
+    WrongPassword {
+        /// True for JKS/JCEKS, where the same digest failure covers tampering.
+        integrity_only: bool,
+    },
+    /// A key entry's password is wrong.
+    #[error("wrong key password for alias `{alias}`")]
+    WrongKeyPassword {
+        /// The alias.
+        alias: String,
+    },
+    /// The file ends before the structure does.
+    #[error("truncated: {reason}")]
+    Truncated {
+        /// Where it ended.
+        reason: String,
+    },
+    /// The bytes are not a well-formed keystore of the detected format.
+    #[error("malformed: {reason}")]
+    Malformed {
+        /// What is wrong.
+        reason: String,
+    },
+    /// Not a format we know.
+    #[error("unknown format (not JKS, JCEKS, PKCS#12, PEM, DER or PKCS#7)")]
+    UnknownFormat,
+    /// A format or algorithm we do not support.
+    #[error("unsupported {what}")]
+    Unsupported {
+        /// What is unsupported (an algorithm OID, an entry type).
+        what: String,
+    },
+    /// Two entries with the same alias (case-insensitively).
+    #[error("duplicate alias `{alias}`")]
+    DuplicateAlias {
+        /// The alias.
+        alias: String,
+    },
+    /// No entry under the alias.
+    #[error("no entry with alias `{alias}`")]
+    NoSuchAlias {
+        /// The alias.
+        alias: String,
+    },
+    /// A declared count, length or iteration count past our work caps.
+    #[error("{what} {value} exceeds the limit of {limit}")]
+    LimitExceeded {
+        /// What was counted.
+        what: String,
+        /// The declared value.
+        value: u64,
+        /// Our cap.
+        limit: u64,
+    },
+    /// The format cannot hold what was asked (e.g. a private key in a `.p7b`).
+    #[error("{format} cannot hold {what}")]
+    CannotHold {
+        /// The target format.
+        format: &'static str,
+        /// What it cannot hold.
+        what: String,
+    },
+    /// An I/O error.
+    #[error("{0}")]
+    Io(#[source] std::io::Error),
+}

@@ -1,0 +1,24 @@
+//! JKS and JCEKS (not written yet: issue 4).
+
+use super::entry::{Entry, Format, Passwords};
+use super::error::ErrorKind;
+
+pub(super) fn read(
+    _bytes: &[u8],
+    _passwords: &Passwords,
+    format: Format,
+) -> Result<Vec<Entry>, ErrorKind> {
+    Err(ErrorKind::Unsupported {
+        what: format!("{format} (codec not written yet)"),
+    })
+}
+
+pub(super) fn write(
+    _entries: &[Entry],
+    _passwords: &Passwords,
+    format: Format,
+) -> Result<Vec<u8>, ErrorKind> {
+    Err(ErrorKind::Unsupported {
+        what: format!("{format} (codec not written yet)"),
+    })
+}

@@ -1,0 +1,165 @@
+//! PEM and DER certificate files.
+//!
+//! A PEM file may hold certificates (a bundle becomes trusted certificate entries) or a
+//! private key with its chain (one key pair entry, alias `mykey` as keytool's default).
+
+use rustls_pki_types::CertificateDer;
+use time::OffsetDateTime;
+
+use super::entry::{Entry, EntryKind};
+use super::error::ErrorKind;
+use crate::cert::{CertInfo, pem_encode};
+use crate::secret::PrivateKey;
+
+/// keytool's default alias, used for the key pair of a PEM file.
+pub(super) const KEY_PAIR_ALIAS: &str = "mykey";
+
+pub(super) fn read_pem(bytes: &[u8]) -> Result<Vec<Entry>, ErrorKind> {
+    let blocks = pem::parse_many(bytes).map_err(|e| ErrorKind::Malformed {
+        reason: format!("PEM: {e}"),
+    })?;
+    let mut certs = Vec::new();
+    let mut key = None;
+    for block in blocks {
+        match block.tag() {
+            "CERTIFICATE" | "TRUSTED CERTIFICATE" | "X509 CERTIFICATE" => {
+                let der = block.contents().to_vec();
+                CertInfo::from_der(&der).map_err(|e| ErrorKind::Malformed {
+                    reason: format!("PEM certificate: {e}"),
+                })?;
+                certs.push(CertificateDer::from(der));
+            }
+            "PRIVATE KEY" => {
+                if key.is_some() {
+                    return Err(ErrorKind::Malformed {
+                        reason: "more than one private key in one PEM file".into(),
+                    });
+                }
+                key = Some(PrivateKey::from_pkcs8_der(block.contents().to_vec()));
+            }
+            "ENCRYPTED PRIVATE KEY" | "RSA PRIVATE KEY" | "EC PRIVATE KEY" => {
+                return Err(ErrorKind::Unsupported {
+                    what: format!(
+                        "PEM block `{}` (convert to PKCS#8 `PRIVATE KEY`)",
+                        block.tag()
+                    ),
+                });
+            }
+            other => {
+                return Err(ErrorKind::Unsupported {
+                    what: format!("PEM block `{other}`"),
+                });
+            }
+        }
+    }
+    if let Some(key) = key {
+        if certs.is_empty() {
+            return Err(ErrorKind::Malformed {
+                reason: "a private key without its certificate".into(),
+            });
+        }
+        return Ok(vec![Entry {
+            alias: KEY_PAIR_ALIAS.to_owned(),
+            created: OffsetDateTime::UNIX_EPOCH,
+            kind: EntryKind::KeyPair { key, chain: certs },
+        }]);
+    }
+    if certs.is_empty() {
+        return Err(ErrorKind::Malformed {
+            reason: "no PEM certificate or key found".into(),
+        });
+    }
+    let mut entries: Vec<Entry> = Vec::new();
+    for cert in certs {
+        let mut entry = trusted_entry(cert);
+        let base = entry.alias.clone();
+        let mut n = 1;
+        while entries.iter().any(|e| e.alias == entry.alias) {
+            n += 1;
+            entry.alias = format!("{base}-{n}");
+        }
+        entries.push(entry);
+    }
+    Ok(entries)
+}
+
+pub(super) fn read_der(bytes: &[u8]) -> Result<Vec<Entry>, ErrorKind> {
+    CertInfo::from_der(bytes).map_err(|e| ErrorKind::Malformed {
+        reason: format!("DER certificate: {e}"),
+    })?;
+    Ok(vec![trusted_entry(CertificateDer::from(bytes.to_vec()))])
+}
+
+pub(super) fn write_pem(entries: &[Entry]) -> Result<Vec<u8>, ErrorKind> {
+    let mut out = String::new();
+    for entry in entries {
+        match &entry.kind {
+            EntryKind::TrustedCertificate(cert) => out.push_str(&pem_encode("CERTIFICATE", cert)),
+            EntryKind::KeyPair { key, chain } => {
+                out.push_str(&key.secret_pkcs8_pem());
+                for cert in chain {
+                    out.push_str(&pem_encode("CERTIFICATE", cert));
+                }
+            }
+            EntryKind::SecretKey { .. } => {
+                return Err(ErrorKind::CannotHold {
+                    format: "pem",
+                    what: format!("secret-key entry `{}`", entry.alias),
+                });
+            }
+        }
+    }
+    Ok(out.into_bytes())
+}
+
+pub(super) fn write_der(entries: &[Entry]) -> Result<Vec<u8>, ErrorKind> {
+    match entries {
+        [entry] => match &entry.kind {
+            EntryKind::TrustedCertificate(cert) => Ok(cert.to_vec()),
+            _ => Err(ErrorKind::CannotHold {
+                format: "der",
+                what: format!("{} `{}`", entry.kind.type_name(), entry.alias),
+            }),
+        },
+        _ => Err(ErrorKind::CannotHold {
+            format: "der",
+            what: format!("{} entries (exactly one certificate)", entries.len()),
+        }),
+    }
+}
+
+/// A trusted certificate entry aliased after its subject CN (lower-case, `-` for anything
+/// but letters and digits), as users name them in KeyStore Explorer.
+pub(super) fn trusted_entry(cert: CertificateDer<'static>) -> Entry {
+    Entry {
+        alias: alias_for(&cert),
+        created: OffsetDateTime::UNIX_EPOCH,
+        kind: EntryKind::TrustedCertificate(cert),
+    }
+}
+
+fn alias_for(cert: &CertificateDer<'_>) -> String {
+    let subject = CertInfo::from_der(cert)
+        .map(|i| i.subject)
+        .unwrap_or_default();
+    let cn = subject
+        .split(", ")
+        .find_map(|rdn| rdn.strip_prefix("CN="))
+        .unwrap_or("cert");
+    let slug: String = cn
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let slug = slug.trim_matches('-').to_owned();
+    if slug.is_empty() {
+        "cert".to_owned()
+    } else {
+        slug
+    }
+}
