@@ -132,8 +132,8 @@ pub enum EntryKind {
     /// A key pair entry (keytool's `PrivateKeyEntry`): the private key and its chain, leaf
     /// first.
     KeyPair {
-        /// The private key (PKCS#8); `Debug` elides it.
-        key: PrivateKey,
+        /// The private key, plain or still sealed with its key password; `Debug` elides it.
+        key: KeyMaterial,
         /// The certificate chain, leaf first.
         chain: Vec<CertificateDer<'static>>,
     },
@@ -274,14 +274,28 @@ impl Keystore {
         })
     }
 
-    /// Key pair entries: (alias, private key, chain leaf first).
+    /// Key pair entries: (alias, key, chain leaf first).
     pub fn key_pairs(
         &self,
-    ) -> impl Iterator<Item = (&str, &PrivateKey, &[CertificateDer<'static>])> {
+    ) -> impl Iterator<Item = (&str, &KeyMaterial, &[CertificateDer<'static>])> {
         self.entries.iter().filter_map(|e| match &e.kind {
             EntryKind::KeyPair { key, chain } => Some((e.alias.as_str(), key, chain.as_slice())),
             _ => None,
         })
+    }
+
+    /// Unseals every sealed key with its key password, so the store can be written in
+    /// another format or with other passwords. Fails on the first wrong key password.
+    pub fn unlock_keys(&mut self, passwords: &Passwords) -> Result<(), ErrorKind> {
+        for entry in &mut self.entries {
+            if let EntryKind::KeyPair { key, .. } = &mut entry.kind
+                && key.is_sealed()
+            {
+                let plain = key.unlock(passwords.key_for(&entry.alias), &entry.alias)?;
+                *key = KeyMaterial::plain(plain);
+            }
+        }
+        Ok(())
     }
 
     fn position(&self, alias: &str) -> Option<usize> {
@@ -289,5 +303,85 @@ impl Keystore {
         self.entries
             .iter()
             .position(|e| e.alias.to_lowercase() == wanted)
+    }
+}
+
+/// A key pair entry's private key: plain PKCS#8, or still sealed under its key password as
+/// the file stored it. Reading a JKS/JCEKS file checks the store password but leaves keys
+/// sealed (as `keytool -list` does): unsealing JCEKS costs 200,000 MD5 rounds per key.
+#[derive(Clone, PartialEq, Eq)]
+pub struct KeyMaterial(KeyState);
+
+#[derive(Clone, PartialEq, Eq)]
+enum KeyState {
+    Plain(PrivateKey),
+    Sealed { scheme: SealScheme, blob: Vec<u8> },
+}
+
+/// How a sealed key is protected (the key protectors of JKS and JCEKS).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[expect(dead_code, reason = "constructed by the JKS/JCEKS codec, landing next")]
+pub(crate) enum SealScheme {
+    /// Sun's proprietary JKS key protector (OID 1.3.6.1.4.1.42.2.17.1.1).
+    JksKeyProtector,
+    /// PBEWithMD5AndTripleDES (OID 1.3.6.1.4.1.42.2.19.1), JCEKS.
+    JceksPbeMd5TripleDes,
+}
+
+impl KeyMaterial {
+    /// A plain key.
+    pub fn plain(key: PrivateKey) -> Self {
+        Self(KeyState::Plain(key))
+    }
+
+    /// A key still sealed: `blob` is the DER `EncryptedPrivateKeyInfo` the file stores.
+    #[expect(dead_code, reason = "used by the JKS/JCEKS codec, landing next")]
+    pub(crate) fn sealed(scheme: SealScheme, blob: Vec<u8>) -> Self {
+        Self(KeyState::Sealed { scheme, blob })
+    }
+
+    /// Whether the key is still sealed.
+    pub fn is_sealed(&self) -> bool {
+        matches!(self.0, KeyState::Sealed { .. })
+    }
+
+    /// The sealed form, for writers that can keep it unchanged.
+    #[expect(dead_code, reason = "used by the JKS/JCEKS codec, landing next")]
+    pub(crate) fn sealed_parts(&self) -> Option<(SealScheme, &[u8])> {
+        match &self.0 {
+            KeyState::Sealed { scheme, blob } => Some((*scheme, blob)),
+            KeyState::Plain(_) => None,
+        }
+    }
+
+    /// The key when it is plain, `None` while sealed.
+    pub fn plain_key(&self) -> Option<&PrivateKey> {
+        match &self.0 {
+            KeyState::Plain(key) => Some(key),
+            KeyState::Sealed { .. } => None,
+        }
+    }
+
+    /// The private key: as is when plain, unsealed with `password` when sealed.
+    pub fn unlock(&self, password: &Password, alias: &str) -> Result<PrivateKey, ErrorKind> {
+        match &self.0 {
+            KeyState::Plain(key) => Ok(key.clone()),
+            KeyState::Sealed { scheme, blob } => super::jks::unseal(*scheme, blob, password)
+                .map_err(|kind| match kind {
+                    ErrorKind::WrongPassword { .. } => ErrorKind::WrongKeyPassword {
+                        alias: alias.to_owned(),
+                    },
+                    other => other,
+                }),
+        }
+    }
+}
+
+impl fmt::Debug for KeyMaterial {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0 {
+            KeyState::Plain(_) => f.write_str("KeyMaterial::Plain([secret key elided])"),
+            KeyState::Sealed { scheme, .. } => write!(f, "KeyMaterial::Sealed({scheme:?})"),
+        }
     }
 }

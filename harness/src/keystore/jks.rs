@@ -1,7 +1,8 @@
 //! JKS and JCEKS (not written yet: issue 4).
 
-use super::entry::{Entry, Format, Passwords};
+use super::entry::{Entry, Format, Passwords, SealScheme};
 use super::error::ErrorKind;
+use crate::secret::{Password, PrivateKey};
 
 pub(super) fn read(
     _bytes: &[u8],
@@ -20,5 +21,15 @@ pub(super) fn write(
 ) -> Result<Vec<u8>, ErrorKind> {
     Err(ErrorKind::Unsupported {
         what: format!("{format} (codec not written yet)"),
+    })
+}
+
+pub(super) fn unseal(
+    _scheme: SealScheme,
+    _blob: &[u8],
+    _password: &Password,
+) -> Result<PrivateKey, ErrorKind> {
+    Err(ErrorKind::Unsupported {
+        what: "sealed keys (codec not written yet)".into(),
     })
 }

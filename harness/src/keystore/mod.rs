@@ -26,7 +26,7 @@ mod pkcs7;
 
 use std::path::Path;
 
-pub use entry::{Entry, EntryKind, Format, Keystore, Passwords};
+pub use entry::{Entry, EntryKind, Format, KeyMaterial, Keystore, Passwords};
 pub use error::{ErrorKind, KeystoreError};
 
 impl Keystore {

@@ -6,7 +6,7 @@
 use rustls_pki_types::CertificateDer;
 use time::OffsetDateTime;
 
-use super::entry::{Entry, EntryKind};
+use super::entry::{Entry, EntryKind, KeyMaterial};
 use super::error::ErrorKind;
 use crate::cert::{CertInfo, pem_encode};
 use crate::secret::PrivateKey;
@@ -61,7 +61,10 @@ pub(super) fn read_pem(bytes: &[u8]) -> Result<Vec<Entry>, ErrorKind> {
         return Ok(vec![Entry {
             alias: KEY_PAIR_ALIAS.to_owned(),
             created: OffsetDateTime::UNIX_EPOCH,
-            kind: EntryKind::KeyPair { key, chain: certs },
+            kind: EntryKind::KeyPair {
+                key: KeyMaterial::plain(key),
+                chain: certs,
+            },
         }]);
     }
     if certs.is_empty() {
@@ -96,6 +99,10 @@ pub(super) fn write_pem(entries: &[Entry]) -> Result<Vec<u8>, ErrorKind> {
         match &entry.kind {
             EntryKind::TrustedCertificate(cert) => out.push_str(&pem_encode("CERTIFICATE", cert)),
             EntryKind::KeyPair { key, chain } => {
+                let key = key.plain_key().ok_or_else(|| ErrorKind::CannotHold {
+                    format: "pem",
+                    what: format!("sealed key `{}` (unlock the keys first)", entry.alias),
+                })?;
                 out.push_str(&key.secret_pkcs8_pem());
                 for cert in chain {
                     out.push_str(&pem_encode("CERTIFICATE", cert));
