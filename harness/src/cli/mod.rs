@@ -2,6 +2,7 @@
 
 use std::process::ExitCode;
 
+pub(crate) mod keystore;
 pub(crate) mod pki;
 
 /// The binary's exit codes (named as nextest does).

@@ -79,12 +79,16 @@ pub(super) fn write(
                     });
                 }
                 let key = key.unlock(passwords.key_for(&entry.alias), &entry.alias)?;
-                let key = p12_keystore::PrivateKey::from_der(key.secret_pkcs8_der()).map_err(
-                    |_| ErrorKind::Malformed {
-                        reason: format!("the private key of `{}` is not PKCS#8", entry.alias),
-                    },
-                )?;
-                let certs = chain.iter().map(certificate).collect::<Result<Vec<_>, _>>()?;
+                let key =
+                    p12_keystore::PrivateKey::from_der(key.secret_pkcs8_der()).map_err(|_| {
+                        ErrorKind::Malformed {
+                            reason: format!("the private key of `{}` is not PKCS#8", entry.alias),
+                        }
+                    })?;
+                let certs = chain
+                    .iter()
+                    .map(certificate)
+                    .collect::<Result<Vec<_>, _>>()?;
                 KeyStoreEntry::PrivateKeyChain(PrivateKeyChain::new(
                     local_key_id(&entry.alias, &chain[0]),
                     key,

@@ -42,7 +42,10 @@ pub(super) fn read_chain(bytes: &[u8]) -> Result<Vec<CertificateDer<'static>>, E
         })?;
         if block.tag() != PEM_LABEL {
             return Err(ErrorKind::Malformed {
-                reason: format!("PEM block `{}` where `{PEM_LABEL}` was expected", block.tag()),
+                reason: format!(
+                    "PEM block `{}` where `{PEM_LABEL}` was expected",
+                    block.tag()
+                ),
             });
         }
         block.into_contents()
