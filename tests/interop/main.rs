@@ -2,4 +2,5 @@
 //!
 //! Each test skips with a printed reason when a tool is missing, and fails under `CI=true`.
 
+mod keystore_p12;
 mod pki;
