@@ -426,7 +426,10 @@ fn p7b_opens_in_openssl_and_keytool() {
                 .arg(&path),
         );
         let mut from_openssl: Vec<String> = pem_blocks(&printed, "CERTIFICATE");
-        let mut expected: Vec<String> = chain.iter().map(|c| certs_to_pem(&[c.clone()])).collect();
+        let mut expected: Vec<String> = chain
+            .iter()
+            .map(|c| certs_to_pem(std::slice::from_ref(c)))
+            .collect();
         from_openssl.sort();
         expected.sort();
         assert_eq!(from_openssl, expected, "{name}");
