@@ -22,12 +22,16 @@ enum Command {
     /// Seeded test PKI: generate every certificate of the loop.
     #[command(subcommand)]
     Pki(cli::pki::PkiCommand),
+    /// CPI's Connectivity Test (TLS) against HOST[:PORT], with a diagnosis. Exit 0 when it
+    /// succeeded, 1 when it ran and failed, 2 when it could not run.
+    Connect(cli::connect::ConnectArgs),
 }
 
 fn main() -> ExitCode {
     let args = Args::parse();
     let result = match args.command {
         Command::Pki(command) => cli::pki::run(command),
+        Command::Connect(args) => cli::connect::run(args),
     };
     match result {
         Ok(code) => code.into(),
