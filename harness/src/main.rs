@@ -25,6 +25,9 @@ enum Command {
     /// Keystores (JKS, JCEKS, PKCS#12, PEM, DER, .p7b): list, import, export, convert.
     #[command(subcommand)]
     Keystore(cli::keystore::KeystoreCommand),
+    /// CPI's Connectivity Test (TLS) against HOST[:PORT], with a diagnosis. Exit 0 when it
+    /// succeeded, 1 when it ran and failed, 2 when it could not run.
+    Connect(cli::connect::ConnectArgs),
 }
 
 fn main() -> ExitCode {
@@ -32,6 +35,7 @@ fn main() -> ExitCode {
     let result = match args.command {
         Command::Pki(command) => cli::pki::run(command),
         Command::Keystore(command) => cli::keystore::run(command),
+        Command::Connect(args) => cli::connect::run(args),
     };
     match result {
         Ok(code) => code.into(),
