@@ -2,8 +2,8 @@
 
 use std::process::ExitCode;
 
-pub(crate) mod keystore;
 pub(crate) mod connect;
+pub(crate) mod keystore;
 pub(crate) mod pki;
 
 /// The binary's exit codes (named as nextest does).
