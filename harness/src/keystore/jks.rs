@@ -48,6 +48,8 @@ mod der;
 mod protector;
 mod sealed;
 
+use std::collections::HashSet;
+
 use time::OffsetDateTime;
 
 use super::entry::{Entry, EntryKind, Format, KeyMaterial, Passwords, SealScheme};
@@ -65,9 +67,10 @@ pub(super) fn read(
 ) -> Result<Vec<Entry>, ErrorKind> {
     let raw = container::parse(bytes, format, &passwords.store)?;
     let mut entries: Vec<Entry> = Vec::with_capacity(raw.len());
+    let mut seen = HashSet::with_capacity(raw.len());
     for item in raw {
         let alias = format.stored_alias(&item.alias);
-        if entries.iter().any(|e| e.alias == alias) {
+        if !seen.insert(alias.clone()) {
             return Err(ErrorKind::DuplicateAlias { alias });
         }
         let created =
@@ -148,6 +151,7 @@ pub(crate) fn write_with(
         });
     }
     let mut out: Vec<OutEntry<'_>> = Vec::with_capacity(entries.len());
+    let mut seen = HashSet::with_capacity(entries.len());
     for entry in entries {
         let alias = format.stored_alias(&entry.alias);
         if alias.is_empty() {
@@ -155,7 +159,7 @@ pub(crate) fn write_with(
                 reason: "empty alias".into(),
             });
         }
-        if out.iter().any(|e| e.alias == alias) {
+        if !seen.insert(alias.clone()) {
             return Err(ErrorKind::DuplicateAlias { alias });
         }
         let nanos = entry.created.unix_timestamp_nanos();

@@ -197,6 +197,29 @@ fn a_jceks_sealed_key_cannot_be_written_as_jks_until_unlocked() {
         matches!(&err, ErrorKind::KeyStillSealed { alias, sealed_for: "jceks", target: "jks" } if alias == "fixture"),
         "{err:?}"
     );
+    // Unlocked, the same key pair writes as JKS and unseals there with the JKS protector.
+    let mut store =
+        crate::keystore::Keystore::from_bytes(KEYTOOL_JCEKS, &changeit(), "ec.jceks").unwrap();
+    store.unlock_keys(&changeit()).unwrap();
+    let as_jks = store.to_bytes(Format::Jks, &changeit()).unwrap_err();
+    // Secret keys still refuse: JKS cannot hold them.
+    assert!(
+        matches!(as_jks.kind, ErrorKind::CannotHold { .. }),
+        "{as_jks}"
+    );
+    let only_keys = store
+        .entries()
+        .iter()
+        .filter(|e| matches!(e.kind, EntryKind::KeyPair { .. }))
+        .cloned()
+        .collect::<Vec<_>>();
+    let bytes = write(&only_keys, &changeit(), Format::Jks).unwrap();
+    let back = read(&bytes, &changeit(), Format::Jks).unwrap();
+    let EntryKind::KeyPair { key, .. } = &back[0].kind else {
+        panic!("not a key pair");
+    };
+    let plain = key.unlock(&Password::new("changeit"), "fixture").unwrap();
+    assert_eq!(plain.secret_pkcs8_der(), &pem_der(KEYTOOL_KEY_PEM)[..]);
     // JCEKS reads JKS-protected keys (com.sun.crypto.provider.KeyProtector takes both OIDs).
     let jks = read(KEYTOOL_JKS, &changeit(), Format::Jks).unwrap();
     let as_jceks = write(&jks, &changeit(), Format::Jceks).unwrap();
