@@ -138,7 +138,7 @@ impl Default for WriteOptions {
     }
 }
 
-/// [`write`] with explicit options.
+/// [`fn@write`] with explicit options.
 pub(crate) fn write_with(
     entries: &[Entry],
     passwords: &Passwords,

@@ -294,3 +294,78 @@ fn pbe_matches_sunjce_including_equal_salt_halves() {
         "the vectors cover the equal-halves quirk"
     );
 }
+
+#[test]
+fn version_1_stores_without_certificate_types_are_read() {
+    let cert = pem_der(KEYTOOL_CERT_PEM);
+    let mut body = vec![0xfe, 0xed, 0xfe, 0xed, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 2];
+    body.extend_from_slice(&[0, 2, b'V', b'1']);
+    body.extend_from_slice(&1_234i64.to_be_bytes());
+    body.extend_from_slice(&(cert.len() as u32).to_be_bytes());
+    body.extend_from_slice(&cert);
+    let password = Password::new("v1");
+    let mut bytes = body.clone();
+    bytes.extend_from_slice(&container::integrity_digest(&password, &body));
+    let entries = read(&bytes, &Passwords::new(password), Format::Jks).unwrap();
+    assert_eq!(entries[0].alias, "v1");
+    assert_eq!(entries[0].created.unix_timestamp_nanos(), 1_234_000_000);
+    assert_eq!(entries[0].kind, EntryKind::TrustedCertificate(cert.into()));
+}
+
+#[test]
+fn format_specific_rules_are_typed_errors() {
+    let password = Password::new("p");
+    let framed = |magic: [u8; 4], entry: &[u8]| {
+        let mut body = magic.to_vec();
+        body.extend_from_slice(&[0, 0, 0, 2, 0, 0, 0, 1]);
+        body.extend_from_slice(entry);
+        let mut bytes = body.clone();
+        bytes.extend_from_slice(&container::integrity_digest(&password, &body));
+        bytes
+    };
+    let mut secret = vec![0, 0, 0, 3, 0, 1, b's'];
+    secret.extend_from_slice(&[0; 8]);
+    secret.extend_from_slice(&[0xac, 0xed, 0, 5, 0x70]);
+    // Tag 3 exists only in JCEKS; in JCEKS a null object is not a SealedObject.
+    let jks = read(
+        &framed([0xfe, 0xed, 0xfe, 0xed], &secret),
+        &Passwords::new(password.clone()),
+        Format::Jks,
+    );
+    assert!(matches!(jks, Err(ErrorKind::Malformed { .. })), "{jks:?}");
+    let jceks = read(
+        &framed([0xce; 4], &secret),
+        &Passwords::new(password.clone()),
+        Format::Jceks,
+    );
+    assert!(
+        matches!(jceks, Err(ErrorKind::UnexpectedJavaType { .. })),
+        "{jceks:?}"
+    );
+    // A JCEKS-protected key in a JKS file: Java's JKS could never recover it.
+    let key = protector::pbe_seal(
+        &PrivateKey::from_pkcs8_der(pem_der(KEYTOOL_KEY_PEM)),
+        &password,
+        [1; 8],
+        1,
+    )
+    .unwrap();
+    let mut entry = vec![0, 0, 0, 1, 0, 1, b'k'];
+    entry.extend_from_slice(&[0; 8]);
+    entry.extend_from_slice(&(key.len() as u32).to_be_bytes());
+    entry.extend_from_slice(&key);
+    entry.extend_from_slice(&[0, 0, 0, 0]);
+    let err = read(
+        &framed([0xfe, 0xed, 0xfe, 0xed], &entry),
+        &Passwords::new(password.clone()),
+        Format::Jks,
+    );
+    assert!(matches!(err, Err(ErrorKind::Unsupported { .. })), "{err:?}");
+    let ok = read(
+        &framed([0xce; 4], &entry),
+        &Passwords::new(password),
+        Format::Jceks,
+    )
+    .unwrap();
+    assert!(matches!(&ok[0].kind, EntryKind::KeyPair { chain, .. } if chain.is_empty()));
+}
