@@ -37,6 +37,12 @@
 //!   [`ErrorKind::WrongKeyPassword`].
 //! - Aliases are lower-cased as Java does; an alias twice in one file is an error (keytool
 //!   silently keeps the last one).
+//! - A key entry with an empty chain (keystore-go writes them) is read as a key pair with no
+//!   certificates; keytool lists such an entry as `SecretKeyEntry`.
+//! - Secret keys: the entry object may be JDK 17's `SealedObjectForKeyProtector` or a plain
+//!   `javax.crypto.SealedObject` (as pyjks writes; JDK 17 itself refuses the latter). Another
+//!   seal algorithm is [`ErrorKind::Unsupported`], another Java type
+//!   [`ErrorKind::UnexpectedJavaType`].
 //! - Writing always produces version 2. Plain keys are sealed with the target's protector
 //!   and the key password ([`Passwords::key_for`]); keys still sealed in a scheme the target
 //!   reads (JKS: the JKS protector; JCEKS: either) are copied byte for byte, so they keep the
