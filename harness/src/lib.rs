@@ -7,7 +7,7 @@
 //! |---|---|
 //! | [`pki`] | the seeded test PKI: roots, intermediates, leaves, self-signed, fault variants |
 //! | [`cert`] | certificates as people read them (subject, issuer, serial, fingerprints) |
-//! | [`file`] | atomic writes: the old file or the new one, never a mix |
+//! | [`file`](mod@file) | atomic writes: the old file or the new one, never a mix |
 //! | [`keystore`] | JKS, JCEKS, PKCS#12, PEM, DER, PKCS#7: one entry model, read and write |
 //! | [`secret`] | passwords and private keys whose `Debug` elides them |
 //! | [`time`] | the simulated "now" |

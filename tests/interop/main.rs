@@ -5,4 +5,5 @@
 mod corpus_jks;
 mod corpus_p12;
 mod keystore_p12;
+mod keystore_jks;
 mod pki;
