@@ -4,6 +4,6 @@
 
 mod corpus_jks;
 mod corpus_p12;
-mod keystore_p12;
 mod keystore_jks;
+mod keystore_p12;
 mod pki;
