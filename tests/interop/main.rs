@@ -3,4 +3,5 @@
 //! Each test skips with a printed reason when a tool is missing, and fails under `CI=true`.
 
 mod connect_java;
+mod limbo;
 mod pki;
