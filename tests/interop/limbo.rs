@@ -89,13 +89,10 @@ const EXCEPTIONS: &[(&str, &str)] = &[
         CABF_NC,
     ),
     ("webpki::san::no-san", JAVA_CN),
-    (
-        "webpki::san::public-suffix-multi-label-wildcard-san",
-        SAN_RULES,
-    ),
+    ("webpki::san::public-suffix-multi-label-wildcard-san", PSL),
     (
         "webpki::san::public-suffix-private-namespace-wildcard-san",
-        SAN_RULES,
+        PSL,
     ),
     ("webpki::san::san-critical-with-nonempty-subject", SAN_RULES),
 ];
