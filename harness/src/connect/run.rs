@@ -100,8 +100,7 @@ fn prepare(options: &Options, trust: &TrustSource) -> Result<Prepared, ConnectEr
         options.client_certificate.clone(),
         candidates,
     ));
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let mut config = ClientConfig::builder_with_provider(provider)
+    let mut config = ClientConfig::builder_with_provider(super::verifier::java_provider())
         .with_protocol_versions(&versions)
         .map_err(|e| ConnectError::Config(e.to_string()))?
         .dangerous()
