@@ -971,3 +971,145 @@ async fn cli_exit_codes_and_json_report() {
         );
     }
 }
+
+// ---- the rule model over the whole matrix -------------------------------------------------
+
+/// What the server sends, by trust-table row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Profile {
+    FullChain,
+    LeafAndIntermediate,
+    LeafOnly,
+    SelfSigned,
+}
+
+/// The rule model: DESIGN.md's trust table plus the client-certificate rules, predicting the
+/// class and "Client Certificate Used" without a handshake.
+fn predict(
+    profile: Profile,
+    trust: &[Role],
+    auth: &str,
+    keys: &[Role],
+    mode: &ClientCertificate,
+) -> (&'static str, bool) {
+    let trusted = match profile {
+        Profile::SelfSigned => trust.contains(&Role::ServerSelfSigned),
+        Profile::FullChain | Profile::LeafAndIntermediate => {
+            trust.contains(&Role::ReceiverRoot) || trust.contains(&Role::ReceiverIntermediate)
+        }
+        Profile::LeafOnly => trust.contains(&Role::ReceiverIntermediate),
+    };
+    if !trusted {
+        return ("unknown-issuer", false);
+    }
+    if auth == "none" {
+        return ("success", false);
+    }
+    // The server names the client root; only `client`'s chain is issued under it.
+    let sent = match mode {
+        ClientCertificate::Off => None,
+        ClientCertificate::Alias(alias) => Some(alias.as_str()),
+        ClientCertificate::Automatic(_) => keys.contains(&Role::Client).then_some("client"),
+    };
+    match (sent, auth) {
+        (Some("client"), _) => ("success", true),
+        (Some(_), _) => ("client-cert-rejected", true),
+        (None, "optional") => ("success", false),
+        (None, _) => ("client-cert-required", false),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_profile_store_auth_and_key_set_matches_the_rule_model() {
+    let w = world();
+    let profiles = [
+        (
+            Profile::FullChain,
+            Role::Server,
+            w.get(Role::Server).full_chain(),
+        ),
+        (
+            Profile::LeafAndIntermediate,
+            Role::Server,
+            w.get(Role::Server).chain(),
+        ),
+        (
+            Profile::LeafOnly,
+            Role::Server,
+            vec![w.get(Role::Server).cert().clone()],
+        ),
+        (
+            Profile::SelfSigned,
+            Role::ServerSelfSigned,
+            w.get(Role::ServerSelfSigned).chain(),
+        ),
+    ];
+    let stores: [&[Role]; 5] = [
+        &[],
+        &[Role::ReceiverRoot],
+        &[Role::ReceiverIntermediate],
+        &[Role::ServerSelfSigned],
+        &[Role::UnrelatedRoot],
+    ];
+    let key_sets: [&[Role]; 4] = [
+        &[],
+        &[Role::Client],
+        &[Role::UnrelatedClient],
+        &[Role::UnrelatedClient, Role::Client],
+    ];
+    let mut checked = 0;
+    for (profile, role, chain) in &profiles {
+        for auth in ["none", "optional", "required"] {
+            let server = Server::new(w.get(*role), chain.clone()).auth(match auth {
+                "none" => Auth::None,
+                "optional" => Auth::Optional(client_roots(&w)),
+                _ => Auth::Required(client_roots(&w)),
+            });
+            let addr = server.start().await;
+            for store in stores {
+                for keys in key_sets {
+                    let mut modes = vec![ClientCertificate::Off, AUTO];
+                    if keys.contains(&Role::UnrelatedClient) {
+                        modes.push(ClientCertificate::Alias("unrelated-client".into()));
+                    }
+                    for mode in modes {
+                        let trust = with_key_pairs(trusting(&w, store), &w, keys);
+                        let mut opts = options(addr);
+                        opts.client_certificate = mode.clone();
+                        let out = run(&opts, &trust).await;
+                        let (class, used) = predict(*profile, store, auth, keys, &mode);
+                        let case = format!(
+                            "{profile:?} trust={store:?} auth={auth} keys={keys:?} mode={mode:?}"
+                        );
+                        assert_eq!(out.class(), class, "{case}: {:?}", out.failure);
+                        assert_eq!(out.client_certificate.used, used, "{case}");
+                        let d = diagnose(&out, &trust);
+                        assert_eq!(
+                            d.trust_row,
+                            Some(match profile {
+                                Profile::FullChain => TrustRow::FullChain,
+                                Profile::LeafAndIntermediate => TrustRow::LeafAndIntermediate,
+                                Profile::LeafOnly => TrustRow::LeafOnly,
+                                Profile::SelfSigned => TrustRow::SelfSigned,
+                            }),
+                            "{case}"
+                        );
+                        let store_of_fix = d.findings.first().map(|f| f.store);
+                        let expected_store = match class {
+                            "success" => None,
+                            "unknown-issuer" => Some(Store::ClientTrustStore),
+                            "client-cert-rejected" => Some(Store::ReceiverTrustStore),
+                            _ if matches!(mode, ClientCertificate::Off) => {
+                                Some(Store::TestSettings)
+                            }
+                            _ => Some(Store::ClientKeyPairs),
+                        };
+                        assert_eq!(store_of_fix, expected_store, "{case}: {d:?}");
+                        checked += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(checked, 4 * 3 * 5 * (2 + 2 + 3 + 3));
+}
