@@ -1113,3 +1113,190 @@ async fn every_profile_store_auth_and_key_set_matches_the_rule_model() {
     }
     assert_eq!(checked, 4 * 3 * 5 * (2 + 2 + 3 + 3));
 }
+
+// ---- where we depart from rustls-webpki ---------------------------------------------------
+
+#[test]
+fn verifier_departs_from_webpki_exactly_where_java_does() {
+    use harness::connect::{JAVA_RULES, ServerVerifier};
+    use rustls::client::WebPkiServerVerifier;
+    use rustls::client::danger::ServerCertVerifier;
+    use rustls_pki_types::ServerName;
+
+    let w = world();
+    let pki = Pki::new(9, harness::time::DEFAULT_NOW, harness::pki::KeyType::P256);
+    let expired_own = pki
+        .self_signed_leaf("own")
+        .names(["127.0.0.1"])
+        .validity(Validity::Expired)
+        .build()
+        .unwrap();
+    let g = |r: Role| w.get(r);
+    let cases: Vec<(
+        &str,
+        Vec<CertificateDer<'static>>,
+        Vec<CertificateDer<'static>>,
+        &str,
+    )> = vec![
+        (
+            "full-chain",
+            g(Role::Server).full_chain(),
+            vec![g(Role::ReceiverRoot).cert().clone()],
+            "127.0.0.1",
+        ),
+        (
+            "leaf-only-root",
+            vec![g(Role::Server).cert().clone()],
+            vec![g(Role::ReceiverRoot).cert().clone()],
+            "127.0.0.1",
+        ),
+        (
+            "leaf-only-intermediate",
+            vec![g(Role::Server).cert().clone()],
+            vec![g(Role::ReceiverIntermediate).cert().clone()],
+            "localhost",
+        ),
+        (
+            "self-signed-trusted",
+            g(Role::ServerSelfSigned).chain(),
+            vec![g(Role::ServerSelfSigned).cert().clone()],
+            "localhost",
+        ),
+        (
+            "self-signed-untrusted",
+            g(Role::ServerSelfSigned).chain(),
+            vec![g(Role::ReceiverRoot).cert().clone()],
+            "localhost",
+        ),
+        (
+            "trusted-end-entity-expired",
+            expired_own.chain(),
+            vec![expired_own.cert().clone()],
+            "127.0.0.1",
+        ),
+        (
+            "expired",
+            g(Role::ServerExpired).chain(),
+            vec![g(Role::ReceiverRoot).cert().clone()],
+            "localhost",
+        ),
+        (
+            "wrong-host",
+            g(Role::ServerWrongHost).chain(),
+            vec![g(Role::ReceiverRoot).cert().clone()],
+            "localhost",
+        ),
+        (
+            "cn-only-dns-host",
+            g(Role::ServerCnOnly).chain(),
+            vec![g(Role::ReceiverRoot).cert().clone()],
+            "localhost",
+        ),
+        (
+            "cn-only-ip-host",
+            g(Role::ServerCnOnly).chain(),
+            vec![g(Role::ReceiverRoot).cert().clone()],
+            "127.0.0.1",
+        ),
+        (
+            "wrong-eku",
+            g(Role::ServerWrongEku).chain(),
+            vec![g(Role::ReceiverRoot).cert().clone()],
+            "localhost",
+        ),
+        (
+            "not-ca",
+            g(Role::ServerUnderNotCa).chain(),
+            vec![g(Role::ReceiverRoot).cert().clone()],
+            "localhost",
+        ),
+    ];
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let now = unix(harness::time::DEFAULT_NOW);
+    let mut departures = Vec::new();
+    for (id, chain, trusted, host) in cases {
+        let name = ServerName::try_from(host.to_owned()).unwrap();
+        let ours = ServerVerifier::new(trusted.clone())
+            .verify(&chain[0], &chain[1..], &name, now)
+            .is_ok();
+        let mut roots = RootCertStore::empty();
+        for t in trusted {
+            roots.add(t).unwrap();
+        }
+        let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+            .build()
+            .unwrap()
+            .verify_server_cert(&chain[0], &chain[1..], &name, &[], now)
+            .is_ok();
+        if ours != webpki {
+            departures.push(id);
+        }
+    }
+    let listed: Vec<&str> = JAVA_RULES.iter().map(|d| d.case).collect();
+    assert_eq!(departures, listed);
+}
+
+#[tokio::test]
+async fn sni_override_is_sent_while_the_host_is_verified() {
+    let w = world();
+    let server = w.get(Role::Server);
+    // A receiver that answers only for SNI `localhost`, as name-based virtual hosts do.
+    let mut resolver = rustls::server::ResolvesServerCertUsingSni::new();
+    let provider = rustls::crypto::aws_lc_rs::default_provider();
+    let key = provider
+        .key_provider
+        .load_private_key(server.key().private_key().to_rustls())
+        .unwrap();
+    resolver
+        .add(
+            "localhost",
+            rustls::sign::CertifiedKey::new(server.chain(), key),
+        )
+        .unwrap();
+    let config = ServerConfig::builder_with_provider(Arc::new(provider))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_cert_resolver(Arc::new(resolver));
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                if let Ok(Ok(mut tls)) = tokio::time::timeout(WAIT, acceptor.accept(tcp)).await {
+                    let mut buf = [0u8; 1024];
+                    let _ = tokio::time::timeout(WAIT, tls.read(&mut buf)).await;
+                    let _ = tls.write_all(b"HTTP/1.1 204 No Content\r\n\r\n").await;
+                    let _ = tls.shutdown().await;
+                }
+            });
+        }
+    });
+    let trust = trusting(&w, &[Role::ReceiverRoot]);
+    let without = run(&options(addr), &trust).await;
+    // An IP host sends no SNI; rustls' receiver then refuses with `access_denied`.
+    assert_eq!(without.class(), "alert", "{:?}", without.failure);
+    assert_eq!(without.sni, None);
+    let mut opts = options(addr);
+    opts.sni = Some("localhost".into());
+    let with = run(&opts, &trust).await;
+    assert_eq!(with.class(), "success", "{:?}", with.failure);
+    assert_eq!(with.sni.as_deref(), Some("localhost"));
+    assert_eq!(with.http_status, Some(204));
+}
+
+#[test]
+fn no_output_holds_a_private_key() {
+    let w = world();
+    let trust = with_key_pairs(TrustSource::new("t"), &w, &[Role::Client]);
+    let key_pem = w.get(Role::Client).key().private_key().secret_pkcs8_pem();
+    let body: String = key_pem
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect();
+    let printed = format!("{trust:?}");
+    assert!(!printed.contains(&body[..40]));
+    assert!(printed.contains("elided"));
+}
