@@ -3,5 +3,6 @@
 //! Each test skips with a printed reason when a tool is missing, and fails under `CI=true`.
 
 mod connect_java;
+mod connect_openssl;
 mod limbo;
 mod pki;
