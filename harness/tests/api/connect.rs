@@ -957,6 +957,13 @@ async fn cli_exit_codes_and_json_report() {
         vec!["host".into(), "--keystore".into(), "/no/such/file".into()],
         vec![
             "host".into(),
+            "--keystore".into(),
+            roots.display().to_string(),
+            "--client-cert".into(),
+            "no-such-alias".into(),
+        ],
+        vec![
+            "host".into(),
             "--storepass-env".into(),
             "NO_SUCH_VAR_X".into(),
             "--keystore".into(),
