@@ -1307,3 +1307,128 @@ fn no_output_holds_a_private_key() {
     assert!(!printed.contains(&body[..40]));
     assert!(printed.contains("elided"));
 }
+
+// ---- the rule model over generated worlds (proptest) --------------------------------------
+
+mod generated {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// One generated case: indexes into the matrix of the exhaustive test above.
+    #[derive(Debug)]
+    struct Pick {
+        profile: usize,
+        store: usize,
+        auth: usize,
+        keys: usize,
+        mode: usize,
+        tls13: bool,
+    }
+
+    fn check(seed: u64, key_type: harness::pki::KeyType, pick: Pick) {
+        let Pick {
+            profile,
+            store,
+            auth,
+            keys,
+            mode,
+            tls13,
+        } = pick;
+        let w = World::generate(&WorldSpec::new(seed).key_type(key_type)).unwrap();
+        let (profile, role, chain) = [
+            (
+                Profile::FullChain,
+                Role::Server,
+                w.get(Role::Server).full_chain(),
+            ),
+            (
+                Profile::LeafAndIntermediate,
+                Role::Server,
+                w.get(Role::Server).chain(),
+            ),
+            (
+                Profile::LeafOnly,
+                Role::Server,
+                vec![w.get(Role::Server).cert().clone()],
+            ),
+            (
+                Profile::SelfSigned,
+                Role::ServerSelfSigned,
+                w.get(Role::ServerSelfSigned).chain(),
+            ),
+        ][profile]
+            .clone();
+        let store: &[Role] = [
+            &[][..],
+            &[Role::ReceiverRoot],
+            &[Role::ReceiverIntermediate],
+            &[Role::ServerSelfSigned],
+            &[Role::UnrelatedRoot],
+        ][store];
+        let auth = ["none", "optional", "required"][auth];
+        let keys: &[Role] = [
+            &[][..],
+            &[Role::Client],
+            &[Role::UnrelatedClient],
+            &[Role::UnrelatedClient, Role::Client],
+        ][keys];
+        let mode = match mode {
+            0 => ClientCertificate::Off,
+            1 => AUTO,
+            _ if keys.contains(&Role::UnrelatedClient) => {
+                ClientCertificate::Alias("unrelated-client".into())
+            }
+            _ => AUTO,
+        };
+        let version = if tls13 {
+            &rustls::version::TLS13
+        } else {
+            &rustls::version::TLS12
+        };
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let addr = Server::new(w.get(role), chain)
+                .auth(match auth {
+                    "none" => Auth::None,
+                    "optional" => Auth::Optional(client_roots(&w)),
+                    _ => Auth::Required(client_roots(&w)),
+                })
+                .version(version)
+                .start()
+                .await;
+            let trust = with_key_pairs(trusting(&w, store), &w, keys);
+            let mut opts = options(addr);
+            opts.client_certificate = mode.clone();
+            let out = run(&opts, &trust).await;
+            let (class, used) = predict(profile, store, auth, keys, &mode);
+            let case = format!(
+                "seed={seed} {key_type:?} {profile:?} trust={store:?} auth={auth} keys={keys:?} mode={mode:?} tls13={tls13}"
+            );
+            assert_eq!(out.class(), class, "{case}: {:?}", out.failure);
+            assert_eq!(out.client_certificate.used, used, "{case}");
+        });
+    }
+
+    proptest! {
+        // Each case generates a world and makes a real handshake; 24 cases keep this under a
+        // few seconds. A larger run: PROPTEST_CASES=2000 cargo nextest run -p harness generated
+        #![proptest_config(ProptestConfig::with_cases(24))]
+        #[test]
+        fn outcome_class_matches_the_rule_model(
+            seed in 0u64..10_000,
+            p384 in any::<bool>(),
+            profile in 0usize..4,
+            store in 0usize..5,
+            auth in 0usize..3,
+            keys in 0usize..4,
+            mode in 0usize..3,
+            tls13 in any::<bool>(),
+        ) {
+            let key_type = if p384 { harness::pki::KeyType::P384 } else { harness::pki::KeyType::P256 };
+            check(seed, key_type, Pick { profile, store, auth, keys, mode, tls13 });
+        }
+    }
+}
