@@ -50,7 +50,7 @@ mod verifier;
 
 pub use client_cert::{ChoiceReason, ClientCertReport, choose_alias};
 pub use divergence::{DIVERGENCES, Divergence, JAVA_RULES};
-pub use download::{chain_pem, chain_zip};
+pub use download::{add_sent_root, chain_pem, chain_zip, sent_root};
 pub use failure::{Failure, Phase};
 pub use options::{ClientCertificate, Clock, Options, Policy, Target, TlsVersion, Validation};
 pub use outcome::{ChainCert, Outcome, REPORT_VERSION, Timings};
@@ -96,6 +96,22 @@ pub enum ConnectError {
         min: TlsVersion,
         /// The upper bound.
         max: TlsVersion,
+    },
+    /// The server did not send its root, so there is none to add.
+    #[error(
+        "the server did not send its root (its chain ends at {top}); get the root from the receiver's owner"
+    )]
+    NoRootSent {
+        /// The top of the chain as sent.
+        top: String,
+    },
+    /// The root could not be added to the keystore.
+    #[error("cannot add the root as `{alias}`: {reason}")]
+    AddRoot {
+        /// The alias.
+        alias: String,
+        /// What the keystore said.
+        reason: String,
     },
     /// rustls refused the configuration.
     #[error("cannot build the TLS configuration: {0}")]

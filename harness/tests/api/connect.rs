@@ -868,6 +868,11 @@ async fn trust_source_from_a_keystore() {
         Some("client")
     );
 
+    // The server sends leaf + intermediate: no root to add.
+    let mut store2 = Keystore::new(Format::Pem);
+    assert!(harness::connect::add_sent_root(&mut store2, &out.server_chain, "r").is_err());
+    assert!(store2.is_empty());
+
     let pem = harness::connect::chain_pem(&out.server_chain);
     assert_eq!(pem.matches("BEGIN CERTIFICATE").count(), 2);
     let zip = harness::connect::chain_zip(&out.server_chain);
@@ -1431,4 +1436,50 @@ mod generated {
             check(seed, key_type, Pick { profile, store, auth, keys, mode, tls13 });
         }
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cli_adds_the_root_the_server_sent_and_the_next_test_passes() {
+    let w = world();
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("tenant.pem");
+    let addr = Server::new(w.get(Role::Server), w.get(Role::Server).full_chain())
+        .start()
+        .await;
+    let args = move |extra: &[&str]| {
+        let mut v = vec![
+            format!("127.0.0.1:{}", addr.port()),
+            "--now".into(),
+            "2026-06-01T00:00:00Z".into(),
+            "--timeout".into(),
+            "5".into(),
+        ];
+        v.extend(extra.iter().map(|s| s.to_string()));
+        v
+    };
+    let store_arg = store.display().to_string();
+    let (first, second) = tokio::task::spawn_blocking(move || {
+        let first = harness_cli(args(&["--no-validate", "--add-root-to", &store_arg]));
+        let second = harness_cli(args(&["--keystore", &store_arg]));
+        (first, second)
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        first.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert_eq!(
+        second.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&second.stdout)
+    );
+    let text = std::fs::read_to_string(&store).unwrap();
+    assert_eq!(
+        text,
+        harness::cert::certs_to_pem(&[w.get(Role::ReceiverRoot).cert().clone()])
+    );
 }
