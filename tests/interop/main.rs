@@ -6,4 +6,7 @@ mod corpus_jks;
 mod corpus_p12;
 mod keystore_jks;
 mod keystore_p12;
+mod connect_java;
+mod connect_openssl;
+mod limbo;
 mod pki;

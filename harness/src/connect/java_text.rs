@@ -10,8 +10,7 @@ pub(super) fn java_text(failure: &Failure) -> String {
     match failure {
         Failure::UnknownIssuer {
             trust_anchors: 0, ..
-        } => "javax.net.ssl.SSLException: \
-             java.lang.RuntimeException: Unexpected error: \
+        } => "javax.net.ssl.SSLException: Unexpected error: \
              java.security.InvalidAlgorithmParameterException: \
              the trustAnchors parameter must be non-empty"
             .into(),
