@@ -326,7 +326,62 @@ fn map_error(e: p12_keystore::error::Error, has_mac: bool) -> ErrorKind {
 
 #[cfg(test)]
 mod tests {
+    use der::Encode;
+
     use super::*;
+    use crate::secret::Password;
+
+    fn written() -> Vec<u8> {
+        let entry = Entry {
+            alias: "k".into(),
+            created: OffsetDateTime::UNIX_EPOCH,
+            kind: EntryKind::TrustedCertificate(CertificateDer::from(
+                crate::pki::World::generate(&crate::pki::WorldSpec::new(1))
+                    .unwrap()
+                    .get(crate::pki::Role::ReceiverRoot)
+                    .cert()
+                    .to_vec(),
+            )),
+        };
+        write(
+            &[entry],
+            &Passwords::new(Password::new("pw")),
+            Pkcs12Profile::Jdk17,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn absurd_mac_iterations_are_refused_before_any_derivation() {
+        let mut pfx = ::pkcs12::pfx::Pfx::from_der(&written()).unwrap();
+        let mac = pfx.mac_data.as_mut().unwrap();
+        mac.iterations = i32::MAX;
+        let bytes = pfx.to_der().unwrap();
+        // LimitExceeded comes only from `precheck`, which runs before any derivation.
+        let err = read(&bytes, &Passwords::new(Password::new("pw"))).unwrap_err();
+        assert!(
+            matches!(err, ErrorKind::LimitExceeded { value, .. } if value == i32::MAX as u64),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn wrong_password_is_distinct_from_tampering() {
+        let bytes = written();
+        let wrong = read(&bytes, &Passwords::new(Password::new("nope"))).unwrap_err();
+        assert!(matches!(
+            wrong,
+            ErrorKind::WrongPassword {
+                integrity_only: false
+            }
+        ));
+        let mut cut = bytes.clone();
+        cut.truncate(bytes.len() - 10);
+        assert!(matches!(
+            read(&cut, &Passwords::new(Password::new("pw"))),
+            Err(ErrorKind::Truncated { .. })
+        ));
+    }
 
     #[test]
     fn garbage_is_a_typed_error() {
