@@ -216,7 +216,7 @@ fn link(archive: Pkcs12Archive) -> Result<Vec<Entry>, ErrorKind> {
             alias,
             created: OffsetDateTime::UNIX_EPOCH,
             kind: EntryKind::SecretKey {
-                algorithm: format!("{:?}", secret.key.key_type()),
+                algorithm: secret_algorithm(secret.key.key_type()),
             },
         });
     }
@@ -244,6 +244,26 @@ fn chain_from(
         }
     }
     chain
+}
+
+/// Java's name for a secret key's algorithm (`SecretKey.getAlgorithm()`).
+fn secret_algorithm(kind: p12_keystore::secret::SecretKeyType) -> String {
+    use p12_keystore::secret::SecretKeyType as T;
+    match kind {
+        T::Aes | T::Aes128Cbc | T::Aes192Cbc | T::Aes256Cbc => "AES".into(),
+        T::DesCbc => "DES".into(),
+        T::DesEde3Cbc => "DESede".into(),
+        T::Blowfish => "Blowfish".into(),
+        T::Rc2Cbc => "RC2".into(),
+        T::Rc4 => "RC4".into(),
+        T::Camelia => "Camellia".into(),
+        T::HmacSha1 => "HmacSHA1".into(),
+        T::HmacSha224 => "HmacSHA224".into(),
+        T::HmacSha256 => "HmacSHA256".into(),
+        T::HmacSha384 => "HmacSHA384".into(),
+        T::HmacSha512 => "HmacSHA512".into(),
+        T::Unknown(oid) => oid.to_string(),
+    }
 }
 
 fn certificate(cert: &CertificateDer<'_>) -> Result<Certificate, ErrorKind> {
