@@ -41,8 +41,7 @@ pub(super) fn read_pem(bytes: &[u8]) -> Result<Vec<Entry>, ErrorKind> {
                 key = Some(to_pkcs8(block.tag(), block.contents())?);
             }
             "PKCS7" => {
-                let der = super::pkcs7::to_pem(block.contents());
-                certs.extend(super::pkcs7::read_chain(der.as_bytes())?);
+                certs.extend(super::pkcs7::read_chain(block.contents())?);
             }
             "ENCRYPTED PRIVATE KEY" => {
                 return Err(ErrorKind::Unsupported {
