@@ -285,6 +285,21 @@ fn pkcs12_from_keytool_and_openssl_reads_with_identical_content() {
             .arg(&kt)
             .env("PW", ASCII_PASSWORD),
     );
+    run_ok(
+        keytool_cmd(&keytool)
+            .args([
+                "-genseckey",
+                "-keyalg",
+                "AES",
+                "-keysize",
+                "128",
+                "-alias",
+                "sëcret",
+            ])
+            .args(["-storepass:env", "PW", "-keystore"])
+            .arg(&kt)
+            .env("PW", ASCII_PASSWORD),
+    );
     let listed = run_ok(
         keytool_cmd(&keytool)
             .args(["-list", "-v", "-storepass:env", "PW", "-keystore"])
@@ -293,8 +308,10 @@ fn pkcs12_from_keytool_and_openssl_reads_with_identical_content() {
     );
     let store = Keystore::read_file(&kt, &Passwords::new(ASCII_PASSWORD.into())).unwrap();
     let expected = keytool_listing(&listed);
-    assert_eq!(expected.len(), 3, "{listed}");
+    assert_eq!(expected.len(), 4, "{listed}");
     assert_eq!(ours(&store), expected);
+    let secret = store.get("sëcret").unwrap();
+    assert!(matches!(&secret.kind, EntryKind::SecretKey { algorithm } if algorithm == "AES"));
     let rsa_key = store.get("sërver-rsa").unwrap();
     let EntryKind::KeyPair { key, .. } = &rsa_key.kind else {
         panic!("key pair")
