@@ -589,17 +589,9 @@ impl Tenant {
     pub fn download_chain(&self, actor: &Actor, alias: &str) -> Result<Download, TenantError> {
         actor.require(Permission::Download, "download")?;
         let (entry, chain) = self.key_pair("download", alias)?;
-        let mut store = Keystore::new(Format::Pkcs7);
-        for (i, cert) in chain.iter().enumerate() {
-            store.upsert(Entry {
-                alias: format!("{}_{i}", entry.alias),
-                created: entry.created,
-                kind: EntryKind::TrustedCertificate(cert.clone()),
-            });
-        }
         Ok(Download {
             file_name: format!("{}.p7b", entry.alias),
-            bytes: store.to_bytes(Format::Pkcs7, &Passwords::new(Password::new("")))?,
+            bytes: crate::keystore::encode_p7b(&chain, false)?,
         })
     }
 
