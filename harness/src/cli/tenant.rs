@@ -407,8 +407,7 @@ pub(crate) fn run(args: TenantArgs) -> anyhow::Result<Exit> {
             println!("updated `{}` with the signing response", a.alias);
         }
         TenantCommand::Update(a) => {
-            let pass = if a.password.password_env.is_some() || a.password.password_file.is_some()
-            {
+            let pass = if a.password.password_env.is_some() || a.password.password_file.is_some() {
                 Some(password(&a.password)?)
             } else {
                 None
@@ -445,7 +444,10 @@ pub(crate) fn run(args: TenantArgs) -> anyhow::Result<Exit> {
                 .is_some_and(|e| matches!(e.kind, harness::keystore::EntryKind::KeyPair { .. }));
             if is_key_pair {
                 write(&tenant.download_chain(&actor, &a.alias)?, &a.out)?;
-                write(&tenant.download_root_ca(&actor, &a.alias, encoding)?, &a.out)?;
+                write(
+                    &tenant.download_root_ca(&actor, &a.alias, encoding)?,
+                    &a.out,
+                )?;
             } else {
                 write(
                     &tenant.download_certificate(&actor, &a.alias, encoding)?,

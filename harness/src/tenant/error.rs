@@ -94,7 +94,9 @@ pub enum TenantError {
         reason: String,
     },
     /// The directory is not a tenant.
-    #[error("`{path}` is not a tenant directory (no `tenant.json`; create one with `harness tenant create`)")]
+    #[error(
+        "`{path}` is not a tenant directory (no `tenant.json`; create one with `harness tenant create`)"
+    )]
     NotATenant {
         /// The directory.
         path: PathBuf,

@@ -72,7 +72,11 @@ impl LintReport {
             self.format.map(|f| format!(", {f}")).unwrap_or_default()
         );
         for f in &self.findings {
-            let alias = f.alias.as_deref().map(|a| format!(" `{a}`")).unwrap_or_default();
+            let alias = f
+                .alias
+                .as_deref()
+                .map(|a| format!(" `{a}`"))
+                .unwrap_or_default();
             out.push_str(&format!(
                 "{:<7} {}{alias}: {}\n",
                 format!("{:?}", f.severity).to_lowercase(),
@@ -80,7 +84,11 @@ impl LintReport {
                 f.message
             ));
         }
-        let errors = self.findings.iter().filter(|f| f.severity == Severity::Error).count();
+        let errors = self
+            .findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .count();
         out.push_str(&format!(
             "{} findings, {errors} errors\n",
             self.findings.len()
@@ -115,7 +123,9 @@ pub fn lint(bytes: &[u8], file: &str, password: &Password, now: OffsetDateTime) 
             Severity::Error,
             "store-too-large",
             None,
-            format!("the file is {size} bytes, the tenant keystore is limited to {MAX_STORE_BYTES}"),
+            format!(
+                "the file is {size} bytes, the tenant keystore is limited to {MAX_STORE_BYTES}"
+            ),
         );
     }
     let store = match Keystore::from_bytes(bytes, &Passwords::new(password.clone()), file) {
@@ -186,12 +196,14 @@ pub fn lint(bytes: &[u8], file: &str, password: &Password, now: OffsetDateTime) 
                 let (code, message) = match ValidityFlag::of(&info, now) {
                     ValidityFlag::Valid => continue,
                     ValidityFlag::Expired => ("expired", format!("expired on {}", info.not_after)),
-                    ValidityFlag::ExpiringSoon => {
-                        ("expiring-soon", format!("expires on {}, within 30 days", info.not_after))
-                    }
-                    ValidityFlag::NotYetValid => {
-                        ("not-yet-valid", format!("valid from {} only", info.not_before))
-                    }
+                    ValidityFlag::ExpiringSoon => (
+                        "expiring-soon",
+                        format!("expires on {}, within 30 days", info.not_after),
+                    ),
+                    ValidityFlag::NotYetValid => (
+                        "not-yet-valid",
+                        format!("valid from {} only", info.not_before),
+                    ),
                 };
                 push(Severity::Warning, code, alias, message);
             }

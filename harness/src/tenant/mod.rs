@@ -75,7 +75,9 @@ mod sap;
 mod store;
 mod view;
 
-pub use alias::{Alias, AliasError, AliasRule, MAX_ALIAS_CHARS, RESERVED_PREFIXES, reserved_prefix};
+pub use alias::{
+    Alias, AliasError, AliasRule, MAX_ALIAS_CHARS, RESERVED_PREFIXES, reserved_prefix,
+};
 pub use error::TenantError;
 pub use lint::{Finding, LintReport, Severity, lint};
 pub use ops::{

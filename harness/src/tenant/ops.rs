@@ -177,20 +177,30 @@ impl Tenant {
         const OP: &str = "add-keystore";
         actor.require(Permission::Maintain, OP)?;
         check_size("the upload", bytes, MAX_UPLOAD_BYTES)?;
-        let upload = read_upload(OP, bytes, password, &[Format::Jks, Format::Jceks, Format::Pkcs12])?;
+        let upload = read_upload(
+            OP,
+            bytes,
+            password,
+            &[Format::Jks, Format::Jceks, Format::Pkcs12],
+        )?;
         let mut draft = self.draft();
         let mut summary = AddSummary::default();
         if mode == AddMode::Replace {
             for alias in draft.aliases_owned_by(Owner::TenantAdministrator) {
                 draft.remove(&alias);
-                summary.removed.push(item(&alias, "Replace removes every Tenant Administrator entry"));
+                summary.removed.push(item(
+                    &alias,
+                    "Replace removes every Tenant Administrator entry",
+                ));
             }
         }
         for entry in upload.entries() {
             let alias = match Alias::parse(&entry.alias) {
                 Ok(alias) => alias,
                 Err(e) => {
-                    summary.refused.push(item(&entry.alias, &e.rule.to_string()));
+                    summary
+                        .refused
+                        .push(item(&entry.alias, &e.rule.to_string()));
                     continue;
                 }
             };
@@ -203,7 +213,9 @@ impl Tenant {
             }
             match draft.meta.entries.get(alias.as_str()).map(|r| r.owner) {
                 Some(Owner::Sap) => {
-                    summary.refused.push(item(&entry.alias, "the entry is owned by SAP"));
+                    summary
+                        .refused
+                        .push(item(&entry.alias, "the entry is owned by SAP"));
                 }
                 Some(Owner::TenantAdministrator) if mode == AddMode::Merge => {
                     summary.preserved.push(item(
@@ -213,18 +225,23 @@ impl Tenant {
                 }
                 Some(Owner::TenantAdministrator) => {
                     draft.put(alias.as_str(), entry.kind.clone(), actor);
-                    summary
-                        .overwritten
-                        .push(item(&entry.alias, "the alias existed; overwrite was requested"));
+                    summary.overwritten.push(item(
+                        &entry.alias,
+                        "the alias existed; overwrite was requested",
+                    ));
                 }
                 None => {
                     draft.put(alias.as_str(), entry.kind.clone(), actor);
-                    summary.added.push(item(&entry.alias, &format!("new {}", type_name(&entry.kind))));
+                    summary.added.push(item(
+                        &entry.alias,
+                        &format!("new {}", type_name(&entry.kind)),
+                    ));
                 }
             }
         }
-        summary.changed =
-            !(summary.added.is_empty() && summary.overwritten.is_empty() && summary.removed.is_empty());
+        summary.changed = !(summary.added.is_empty()
+            && summary.overwritten.is_empty()
+            && summary.removed.is_empty());
         if summary.changed {
             let detail = format!(
                 "{mode:?}: {} added, {} overwritten, {} preserved, {} removed, {} refused",
@@ -298,7 +315,9 @@ impl Tenant {
         if let Some(country) = &spec.subject.country
             && !(country.len() == 2 && country.bytes().all(|b| b.is_ascii_alphabetic()))
         {
-            return Err(generate(format!("country `{country}` is not a two-letter code")));
+            return Err(generate(format!(
+                "country `{country}` is not a two-letter code"
+            )));
         }
         if spec.not_before >= spec.not_after {
             return Err(generate("the validity ends before it starts".into()));
@@ -320,7 +339,10 @@ impl Tenant {
         params.not_after = spec.not_after;
         params.is_ca = IsCa::NoCa;
         params.key_usages = if spec.key_type.is_rsa() {
-            vec![KeyUsagePurpose::DigitalSignature, KeyUsagePurpose::KeyEncipherment]
+            vec![
+                KeyUsagePurpose::DigitalSignature,
+                KeyUsagePurpose::KeyEncipherment,
+            ]
         } else {
             vec![KeyUsagePurpose::DigitalSignature]
         };
@@ -332,7 +354,12 @@ impl Tenant {
             chain: vec![cert.der().clone()],
         };
         draft.put(alias.as_str(), kind, actor);
-        self.commit(draft, actor, OP, format!("created key pair `{alias}` ({})", spec.key_type))
+        self.commit(
+            draft,
+            actor,
+            OP,
+            format!("created key pair `{alias}` ({})", spec.key_type),
+        )
     }
 
     /// "Download signing request": a PKCS#10 request (`<alias>.csr`, PEM) for a Tenant
@@ -377,13 +404,21 @@ impl Tenant {
         actor.require(Permission::Maintain, OP)?;
         check_size("the signing response", bytes, MAX_UPLOAD_BYTES)?;
         let (entry, chain) = self.customer_key_pair(OP, alias)?;
-        let response = read_upload(OP, bytes, &Password::new(""), &[Format::Pkcs7, Format::Pem, Format::Der])?;
+        let response = read_upload(
+            OP,
+            bytes,
+            &Password::new(""),
+            &[Format::Pkcs7, Format::Pem, Format::Der],
+        )?;
         let certs: Vec<CertificateDer<'static>> = response
             .trusted_certificates()
             .map(|(_, cert)| cert.clone())
             .collect();
         let spki = spki_of(&chain[0]);
-        let Some(leaf) = certs.iter().find(|c| spki_of(c).is_some() && spki_of(c) == spki) else {
+        let Some(leaf) = certs
+            .iter()
+            .find(|c| spki_of(c).is_some() && spki_of(c) == spki)
+        else {
             return Err(TenantError::BadUpload {
                 operation: OP,
                 reason: format!(
@@ -407,7 +442,12 @@ impl Tenant {
         };
         let mut draft = self.draft();
         draft.put(&entry.alias, kind, actor);
-        self.commit(draft, actor, OP, format!("updated `{}` with a signing response", entry.alias))
+        self.commit(
+            draft,
+            actor,
+            OP,
+            format!("updated `{}` with a signing response", entry.alias),
+        )
     }
 
     /// "Update": replaces a Tenant Administrator entry with one of the same type under the
@@ -461,7 +501,12 @@ impl Tenant {
         if let Some(key) = draft.plain_keys.remove(&entry.alias) {
             draft.plain_keys.insert(to.to_string(), key);
         }
-        self.commit(draft, actor, OP, format!("renamed `{}` to `{to}`", entry.alias))
+        self.commit(
+            draft,
+            actor,
+            OP,
+            format!("renamed `{}` to `{to}`", entry.alias),
+        )
     }
 
     /// "Delete": removes a Tenant Administrator entry.
@@ -511,7 +556,12 @@ impl Tenant {
         });
         draft.backup_bytes = Some(bytes);
         let count = store.len();
-        self.commit(draft, actor, OP, format!("backed up {count} Tenant Administrator entries"))
+        self.commit(
+            draft,
+            actor,
+            OP,
+            format!("backed up {count} Tenant Administrator entries"),
+        )
     }
 
     /// "Restore": replaces every Tenant Administrator entry with the backup's, opened with
@@ -558,7 +608,11 @@ impl Tenant {
             draft,
             actor,
             OP,
-            format!("restored {} entries from the backup of {}", store.len(), backup.created_at),
+            format!(
+                "restored {} entries from the backup of {}",
+                store.len(),
+                backup.created_at
+            ),
         )
     }
 
@@ -572,12 +626,15 @@ impl Tenant {
     ) -> Result<Download, TenantError> {
         actor.require(Permission::Download, "download")?;
         let entry = self.entry(alias)?;
-        let cert = entry.kind.certificate().ok_or_else(|| TenantError::WrongType {
-            operation: "download",
-            alias: entry.alias.clone(),
-            expected: "certificate or key pair",
-            found: type_name(&entry.kind),
-        })?;
+        let cert = entry
+            .kind
+            .certificate()
+            .ok_or_else(|| TenantError::WrongType {
+                operation: "download",
+                alias: entry.alias.clone(),
+                expected: "certificate or key pair",
+                found: type_name(&entry.kind),
+            })?;
         Ok(Download {
             file_name: format!("{}.cer", entry.alias),
             bytes: encode_cert(cert, encoding),
@@ -635,7 +692,9 @@ impl Tenant {
         let mut pending = Vec::new();
         for entry in self.keystore.entries() {
             match &entry.kind {
-                EntryKind::TrustedCertificate(cert) => pending.push((entry.alias.clone(), entry.created, cert.clone())),
+                EntryKind::TrustedCertificate(cert) => {
+                    pending.push((entry.alias.clone(), entry.created, cert.clone()))
+                }
                 EntryKind::KeyPair { chain, .. } => {
                     for (i, cert) in chain.iter().enumerate() {
                         let alias = if i == 0 {
@@ -666,9 +725,11 @@ impl Tenant {
     }
 
     pub(crate) fn entry(&self, alias: &str) -> Result<&Entry, TenantError> {
-        self.keystore.get(alias).ok_or_else(|| TenantError::NoSuchAlias {
-            alias: alias.to_owned(),
-        })
+        self.keystore
+            .get(alias)
+            .ok_or_else(|| TenantError::NoSuchAlias {
+                alias: alias.to_owned(),
+            })
     }
 
     /// An existing entry that is not SAP-owned.
@@ -721,8 +782,11 @@ impl Tenant {
             EntryKind::KeyPair { key, .. } => key
                 .unlock(&self.passwords().store, &entry.alias)
                 .map_err(|kind| {
-                    crate::keystore::KeystoreError::read(&self.keystore_path().display().to_string(), kind)
-                        .into()
+                    crate::keystore::KeystoreError::read(
+                        &self.keystore_path().display().to_string(),
+                        kind,
+                    )
+                    .into()
                 }),
             other => Err(TenantError::WrongType {
                 operation: "unlock",
@@ -849,12 +913,19 @@ fn read_one_certificate(
     operation: &'static str,
     bytes: &[u8],
 ) -> Result<CertificateDer<'static>, TenantError> {
-    let store = read_upload(operation, bytes, &Password::new(""), &[Format::Pem, Format::Der])?;
+    let store = read_upload(
+        operation,
+        bytes,
+        &Password::new(""),
+        &[Format::Pem, Format::Der],
+    )?;
     match store.entries() {
-        [Entry {
-            kind: EntryKind::TrustedCertificate(cert),
-            ..
-        }] => Ok(cert.clone()),
+        [
+            Entry {
+                kind: EntryKind::TrustedCertificate(cert),
+                ..
+            },
+        ] => Ok(cert.clone()),
         entries => Err(TenantError::BadUpload {
             operation,
             reason: format!(
@@ -880,7 +951,10 @@ fn read_one_key_pair(
         [entry] => Ok(entry.kind.clone()),
         _ => Err(TenantError::BadUpload {
             operation,
-            reason: format!("the file holds {} key pairs, expected exactly one", pairs.len()),
+            reason: format!(
+                "the file holds {} key pairs, expected exactly one",
+                pairs.len()
+            ),
         }),
     }
 }
@@ -925,9 +999,9 @@ fn subject_of(cert: &[u8]) -> Result<DistinguishedName, String> {
                 "2.5.4.8" => DnType::StateOrProvinceName,
                 "2.5.4.10" => DnType::OrganizationName,
                 "2.5.4.11" => DnType::OrganizationalUnitName,
-                other => DnType::CustomDnType(
-                    other.split('.').filter_map(|n| n.parse().ok()).collect(),
-                ),
+                other => {
+                    DnType::CustomDnType(other.split('.').filter_map(|n| n.parse().ok()).collect())
+                }
             };
             dn.push(kind, value);
         }
@@ -970,9 +1044,9 @@ fn order_chain(
         if subject == issuer {
             break;
         }
-        let next = certs.iter().find(|c| {
-            !chain.contains(c) && names(c).is_some_and(|(s, _)| s == issuer)
-        });
+        let next = certs
+            .iter()
+            .find(|c| !chain.contains(c) && names(c).is_some_and(|(s, _)| s == issuer));
         match next {
             Some(cert) => chain.push(cert.clone()),
             None => break,

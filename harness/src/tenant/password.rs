@@ -63,7 +63,10 @@ mod tests {
         let check = |text: &str| check_password_policy(&Password::new(text));
         assert!(check("Abcdefg1").is_ok());
         assert!(check("abcdefg1!").is_ok());
-        assert_eq!(check("Abc1!"), Err(PasswordPolicyError::TooShort { chars: 5 }));
+        assert_eq!(
+            check("Abc1!"),
+            Err(PasswordPolicyError::TooShort { chars: 5 })
+        );
         assert_eq!(
             check("abcdefgh1"),
             Err(PasswordPolicyError::TooFewClasses { classes: 2 })

@@ -37,7 +37,11 @@ pub enum Permission {
 
 impl Role {
     /// Every role.
-    pub const ALL: [Role; 3] = [Role::Admin, Role::IntegrationDeveloper, Role::BusinessExpert];
+    pub const ALL: [Role; 3] = [
+        Role::Admin,
+        Role::IntegrationDeveloper,
+        Role::BusinessExpert,
+    ];
 
     /// The role collection's name as CPI shows it.
     pub fn name(self) -> &'static str {
@@ -111,6 +115,9 @@ mod tests {
             assert!(role.allows(Permission::View));
             assert_eq!(role.name().parse::<Role>().unwrap(), role);
         }
-        assert_eq!("integration-developer".parse::<Role>().unwrap(), Role::IntegrationDeveloper);
+        assert_eq!(
+            "integration-developer".parse::<Role>().unwrap(),
+            Role::IntegrationDeveloper
+        );
     }
 }

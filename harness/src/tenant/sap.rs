@@ -31,7 +31,11 @@ pub const SAP_TRUSTED_ALIASES: [&str; 3] = [
 ];
 
 /// The SAP-owned entries of a tenant named `name`, for `seed` and the simulated `now`.
-pub(crate) fn provision(seed: u64, now: OffsetDateTime, name: &str) -> Result<Vec<Entry>, PkiError> {
+pub(crate) fn provision(
+    seed: u64,
+    now: OffsetDateTime,
+    name: &str,
+) -> Result<Vec<Entry>, PkiError> {
     let pki = Pki::new(seed, now, KeyType::Rsa2048);
     let sap = "SAP SE (simulated)";
     let root = pki

@@ -291,7 +291,12 @@ impl Tenant {
             plain_keys,
             backup_bytes: None,
         };
-        tenant.commit(draft, actor, "create", "provisioned the SAP-owned entries".into())?;
+        tenant.commit(
+            draft,
+            actor,
+            "create",
+            "provisioned the SAP-owned entries".into(),
+        )?;
         Ok(tenant)
     }
 
@@ -336,11 +341,18 @@ impl Tenant {
             source,
         })?;
         if sha256_hex(&bytes) != meta.keystore_sha256 {
-            return Err(corrupt(&ks_path, "SHA-256 differs from `tenant.json`".into()));
+            return Err(corrupt(
+                &ks_path,
+                "SHA-256 differs from `tenant.json`".into(),
+            ));
         }
         let passwords = Passwords::new(Password::new(meta.keystore_password.clone()));
         let keystore = Keystore::from_bytes(&bytes, &passwords, &ks_path.display().to_string())?;
-        let aliases: Vec<&str> = keystore.entries().iter().map(|e| e.alias.as_str()).collect();
+        let aliases: Vec<&str> = keystore
+            .entries()
+            .iter()
+            .map(|e| e.alias.as_str())
+            .collect();
         let recorded: Vec<&str> = meta.entries.keys().map(String::as_str).collect();
         let mut sorted = aliases.clone();
         sorted.sort_unstable();
@@ -440,8 +452,9 @@ impl Tenant {
                 });
             }
         }
-        out.unlock_keys(&self.passwords())
-            .map_err(|kind| crate::keystore::KeystoreError::read(&self.keystore_path().display().to_string(), kind))?;
+        out.unlock_keys(&self.passwords()).map_err(|kind| {
+            crate::keystore::KeystoreError::read(&self.keystore_path().display().to_string(), kind)
+        })?;
         Ok(out)
     }
 

@@ -200,7 +200,9 @@ impl Tenant {
 
     fn row(&self, entry: &Entry, now: OffsetDateTime) -> EntryRow {
         let record = self.record(&entry.alias);
-        let owner = record.map(|r| r.owner).unwrap_or(Owner::TenantAdministrator);
+        let owner = record
+            .map(|r| r.owner)
+            .unwrap_or(Owner::TenantAdministrator);
         let info = entry
             .kind
             .certificate()
@@ -215,7 +217,10 @@ impl Tenant {
             locked: owner == Owner::Sap,
             entry_type,
             owner,
-            valid_until: info.as_ref().map(|i| i.not_after.clone()).unwrap_or_default(),
+            valid_until: info
+                .as_ref()
+                .map(|i| i.not_after.clone())
+                .unwrap_or_default(),
             status: info
                 .as_ref()
                 .map(|i| ValidityFlag::of(i, now))
@@ -295,7 +300,10 @@ impl EntryDetails {
         let mut kv = |k: &str, v: &str| out.push_str(&format!("{k:<20}{v}\n"));
         kv("Alias", &r.alias);
         kv("Type", r.entry_type.name());
-        kv("Owner", &format!("{}{}", r.owner, if r.locked { " (locked)" } else { "" }));
+        kv(
+            "Owner",
+            &format!("{}{}", r.owner, if r.locked { " (locked)" } else { "" }),
+        );
         kv("Status", &format!("{:?}", r.status));
         kv("Subject DN", &r.subject_dn);
         kv("Issuer DN", &r.issuer_dn);
@@ -306,8 +314,14 @@ impl EntryDetails {
         kv("Valid Until", &r.valid_until);
         kv("SHA-1", &self.sha1);
         kv("SHA-256", &self.sha256);
-        kv("Created", &format!("{} by {}", self.created_at, self.created_by));
-        kv("Last Modified", &format!("{} by {}", r.last_modified_at, r.last_modified_by));
+        kv(
+            "Created",
+            &format!("{} by {}", self.created_at, self.created_by),
+        );
+        kv(
+            "Last Modified",
+            &format!("{} by {}", r.last_modified_at, r.last_modified_by),
+        );
         out.push_str(&format!("Chain ({})\n", self.chain.len()));
         for (i, cert) in self.chain.iter().enumerate() {
             out.push_str(&format!(
