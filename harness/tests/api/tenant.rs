@@ -862,7 +862,7 @@ fn sigkill_during_saves_leaves_the_old_or_the_new_state() {
     let world = world();
     let mut tenant = new_tenant(&dir);
     // A few hundred entries make each save long enough for kills to land inside it.
-    let many: Vec<Entry> = (0..400)
+    let many: Vec<Entry> = (0..250)
         .map(|i| {
             trusted(
                 &format!("bulk-{i:03}"),
@@ -913,7 +913,7 @@ fn sigkill_during_saves_leaves_the_old_or_the_new_state() {
         complete(command(&dir, step));
     }
     let window = (started.elapsed() / 4).as_micros() as u64 + 1;
-    let mut rng = Rng(0x7e4a_47);
+    let mut rng = Rng(0x007e_4a47);
     let (mut old_seen, mut new_seen, mut strays_seen) = (0, 0, 0);
     for step in 0..kills {
         let step = 10 + 2 * step;
