@@ -957,3 +957,159 @@ fn sigkill_during_saves_leaves_the_old_or_the_new_state() {
     );
     assert_eq!(old_seen + new_seen, kills);
 }
+
+/// A JKS file with two aliases equal but for case: our writer refuses to make one, so the
+/// second alias is patched in the bytes and the integrity digest recomputed as Java does
+/// (SHA-1 over the password as UTF-16BE, "Mighty Aphrodite" and the body).
+fn jks_with_duplicate_aliases(world: &World) -> Vec<u8> {
+    let mut bytes = upload(
+        Format::Jks,
+        vec![
+            trusted("dup-a", world, PkiRole::ReceiverRoot),
+            trusted("dup-b", world, PkiRole::ClientRoot),
+        ],
+    );
+    let body_len = bytes.len() - 20;
+    let at = bytes
+        .windows(5)
+        .position(|w| w == b"dup-b")
+        .expect("the second alias is in the file");
+    bytes[at + 4] = b'a';
+    use sha1::Digest;
+    let mut digest = sha1::Sha1::new();
+    for unit in UPLOAD_PASSWORD.encode_utf16() {
+        digest.update(unit.to_be_bytes());
+    }
+    digest.update(b"Mighty Aphrodite");
+    digest.update(&bytes[..body_len]);
+    let sum = digest.finalize();
+    bytes[body_len..].copy_from_slice(&sum);
+    bytes
+}
+
+#[test]
+fn lint_finds_each_rule_and_add_keystore_refuses_duplicates() {
+    let world = world();
+    let password = Password::new(UPLOAD_PASSWORD);
+    let codes = |bytes: &[u8], file: &str| {
+        let report = harness::tenant::lint(bytes, file, &password, DEFAULT_NOW);
+        let mut codes: Vec<(String, Option<String>)> = report
+            .findings
+            .iter()
+            .map(|f| (format!("{:?}:{}", f.severity, f.code), f.alias.clone()))
+            .collect();
+        codes.sort();
+        (report.has_errors(), codes)
+    };
+    let leaf_only = Entry {
+        alias: "leaf-only".into(),
+        created: DEFAULT_NOW,
+        kind: EntryKind::KeyPair {
+            key: KeyMaterial::plain(world.get(PkiRole::Client).key().private_key().clone()),
+            chain: world.get(PkiRole::Client).chain(),
+        },
+    };
+    let file = upload(
+        Format::Jceks,
+        vec![
+            trusted("sap_root", &world, PkiRole::ReceiverRoot),
+            trusted(&"x".repeat(251), &world, PkiRole::ReceiverRoot),
+            trusted("expired", &world, PkiRole::ClientExpired),
+            trusted("later", &world, PkiRole::ServerNotYetValid),
+            leaf_only,
+            key_pair("complete", &world, PkiRole::Client),
+        ],
+    );
+    let some = |s: &str| Some(s.to_owned());
+    assert_eq!(
+        codes(&file, "upload.jks"),
+        (
+            true,
+            vec![
+                ("Error:alias-too-long".into(), some(&"x".repeat(251))),
+                ("Error:reserved-alias".into(), some("sap_root")),
+                ("Info:jceks-in-jks-file".into(), None),
+                ("Warning:expired".into(), some("expired")),
+                ("Warning:incomplete-chain".into(), some("leaf-only")),
+                ("Warning:not-yet-valid".into(), some("later")),
+            ]
+        )
+    );
+    let clean = upload(
+        Format::Jks,
+        vec![key_pair("complete", &world, PkiRole::Client)],
+    );
+    assert_eq!(codes(&clean, "clean.jks"), (false, vec![]));
+    let dup = jks_with_duplicate_aliases(&world);
+    assert_eq!(
+        codes(&dup, "dup.jks"),
+        (true, vec![("Error:duplicate-alias".into(), None)])
+    );
+    assert_eq!(
+        codes(&clean, "clean.jks").1,
+        codes(&clean, "clean.jceks").1,
+        "the name matters only for the JCEKS note"
+    );
+    let (errors, found) = codes(&clean, "x");
+    assert!(!errors && found.is_empty());
+    let wrong = harness::tenant::lint(&clean, "clean.jks", &Password::new("nope"), DEFAULT_NOW);
+    assert_eq!(wrong.findings[0].code, "wrong-password");
+
+    let tmp = tempfile::tempdir().unwrap();
+    let mut tenant = new_tenant(tmp.path());
+    let before = dir_bytes(tmp.path());
+    let err = tenant
+        .add_keystore(&admin(), &dup, &password, AddMode::Merge)
+        .unwrap_err();
+    assert!(err.to_string().contains("duplicate alias `dup-a`"), "{err}");
+    assert_eq!(dir_bytes(tmp.path()), before);
+}
+
+/// The store limit (6 MB) refuses the upload that would pass it, and changes nothing.
+#[test]
+fn the_store_never_passes_six_megabytes() {
+    let world = world();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut tenant = new_tenant(tmp.path());
+    let password = Password::new(UPLOAD_PASSWORD);
+    // A certificate with many SANs (about 5 KB) keeps the entry count, and the test, small.
+    let pki = harness::pki::Pki::new(1, DEFAULT_NOW, harness::pki::KeyType::P256);
+    let root = pki.root("big-root").build().unwrap();
+    let names: Vec<String> = (0..250)
+        .map(|i| format!("host-{i:03}.big.example"))
+        .collect();
+    let big = pki.leaf("big", &root).names(&names).build().unwrap();
+    let mut refused = None;
+    for round in 0..5 {
+        let size = big.cert().len() + 40;
+        let count = (harness::tenant::MAX_UPLOAD_BYTES as usize - 4096) / size;
+        let entries = (0..count)
+            .map(|i| Entry {
+                alias: format!("r{round}-{i:05}"),
+                created: DEFAULT_NOW,
+                kind: EntryKind::TrustedCertificate(big.cert().clone()),
+            })
+            .collect();
+        let bytes = upload(Format::Jks, entries);
+        let before = dir_bytes(tmp.path());
+        match tenant.add_keystore(&admin(), &bytes, &password, AddMode::Merge) {
+            Ok(summary) => assert!(summary.changed),
+            Err(e) => {
+                assert!(e.to_string().contains("the tenant keystore is"), "{e}");
+                assert!(e.to_string().contains("at most 6291456 allowed"), "{e}");
+                assert_eq!(dir_bytes(tmp.path()), before);
+                refused = Some(round);
+                break;
+            }
+        }
+    }
+    assert_eq!(
+        refused,
+        Some(3),
+        "three uploads of 2 MB fit, the fourth does not"
+    );
+    let size = fs::metadata(Tenant::open(tmp.path()).unwrap().keystore_path())
+        .unwrap()
+        .len();
+    assert!(size <= harness::tenant::MAX_STORE_BYTES, "{size}");
+}
