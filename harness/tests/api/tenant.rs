@@ -862,7 +862,7 @@ fn sigkill_during_saves_leaves_the_old_or_the_new_state() {
     let world = world();
     let mut tenant = new_tenant(&dir);
     // A few hundred entries make each save long enough for kills to land inside it.
-    let many: Vec<Entry> = (0..250)
+    let many: Vec<Entry> = (0..100)
         .map(|i| {
             trusted(
                 &format!("bulk-{i:03}"),
@@ -1068,7 +1068,6 @@ fn lint_finds_each_rule_and_add_keystore_refuses_duplicates() {
 /// The store limit (6 MB) refuses the upload that would pass it, and changes nothing.
 #[test]
 fn the_store_never_passes_six_megabytes() {
-    let world = world();
     let tmp = tempfile::tempdir().unwrap();
     let mut tenant = new_tenant(tmp.path());
     let password = Password::new(UPLOAD_PASSWORD);
