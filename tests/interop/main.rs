@@ -2,5 +2,7 @@
 //!
 //! Each test skips with a printed reason when a tool is missing, and fails under `CI=true`.
 
+mod corpus_jks;
+mod keystore_jks;
 mod pki;
 mod tenant;

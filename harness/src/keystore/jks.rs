@@ -14,7 +14,7 @@
 //! - `sun.security.provider.KeyProtector`: JKS's SHA-1 XOR key protector;
 //!   `com.sun.crypto.provider.KeyProtector`, `PBEWithMD5AndTripleDESCipher` and
 //!   `PBES1Core`: JCEKS's PBEWithMD5AndTripleDES, 200,000 iterations as JDK 17 writes them,
-//!   including JDK 1.2's equal-salt-halves typo ([`protector`]).
+//!   including the equal-salt-halves rule ([`protector`]).
 //!
 //! # Why hand-written
 //!

@@ -8,8 +8,11 @@
 //!   iteration count; each 4-byte salt half is hashed `x = MD5(x || pw)` `count` times, the
 //!   32 output bytes are a DES-EDE3 key (24) and a CBC IV (8), PKCS#5 padding; `pw` is the
 //!   password's chars as bytes, printable ASCII only (`com.sun.crypto.provider.PBEKey`).
-//!   When the two salt halves are equal, the first half is "inverted" with JDK 1.2's typo
-//!   (`salt[3-1] = tmp` for `salt[3-i]`), which turns `[a, b, c, d]` into `[d, a, b, d]`.
+//!   When the two salt halves are equal, the first half is reversed: `[a, b, c, d]` becomes
+//!   `[d, c, b, a]`. JDK 17 (17.0.15, checked against SunJCE's own output in
+//!   `harness/tests/data/keytool/pbe-vectors.txt`) does exactly that; older JCE code had a typo
+//!   (`salt[3-1] = tmp`) that gave `[d, a, b, d]`, which pyjks still implements. We follow the
+//!   JDK we interoperate with.
 
 use cbc::cipher::block_padding::Pkcs7;
 use cbc::cipher::{BlockModeDecrypt, BlockModeEncrypt, KeyIvInit};
@@ -239,8 +242,7 @@ pub(super) fn pbe_derive(
     halves[0].copy_from_slice(&salt[..4]);
     halves[1].copy_from_slice(&salt[4..]);
     if halves[0] == halves[1] {
-        let [a, b, _, d] = halves[0];
-        halves[0] = [d, a, b, d];
+        halves[0].reverse();
     }
     let mut derived = [0u8; 32];
     let mut hasher = Md5::new();
@@ -360,7 +362,7 @@ mod tests {
             let back = unseal(SealScheme::JceksPbeMd5TripleDes, &blob, &password).unwrap();
             assert_eq!(back.secret_pkcs8_der(), key.secret_pkcs8_der());
         }
-        // The quirk changes the key: equal halves are not hashed as given.
+        // Equal halves are not hashed as given: the first is reversed.
         let quirk = pbe_derive(&password, b"abcdabcd", 1).unwrap();
         let plain_halves = {
             let h = |s: &[u8]| {
@@ -375,7 +377,7 @@ mod tests {
         };
         assert_ne!(&quirk.0[..], &plain_halves[..24]);
         let inverted = Md5::new()
-            .chain_update(b"dabd")
+            .chain_update(b"dcba")
             .chain_update(b"changeit")
             .finalize();
         assert_eq!(&quirk.0[..16], &inverted[..]);

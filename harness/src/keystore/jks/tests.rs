@@ -238,3 +238,36 @@ fn jceks_key_passwords_must_be_ascii_as_in_java() {
     // JKS has no such rule: its protector uses UTF-16.
     write_with(&entries, &passwords, Format::Jks, &options).unwrap();
 }
+
+/// `PbeVectors.java` run on JDK 17 (SunJCE), see `harness/tests/data/keytool/README.md`.
+const PBE_VECTORS: &str = include_str!("../../../tests/data/keytool/pbe-vectors.txt");
+
+#[test]
+fn pbe_matches_sunjce_including_equal_salt_halves() {
+    let plain = b"PKCS#8 stand-in: 32 bytes long!!";
+    let hex = |t: &str| -> Vec<u8> {
+        (0..t.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&t[i..i + 2], 16).unwrap())
+            .collect()
+    };
+    let mut equal_halves = 0;
+    for line in PBE_VECTORS.lines() {
+        let f: Vec<&str> = line.split('\t').collect();
+        let (password, salt, iterations, expected) = (
+            Password::new(f[0]),
+            hex(f[1]),
+            f[2].parse().unwrap(),
+            hex(f[3]),
+        );
+        equal_halves += usize::from(salt[..4] == salt[4..]);
+        let ours = protector::pbe_encrypt(plain, &password, &salt, iterations).unwrap();
+        assert_eq!(ours, expected, "{line}");
+        let back = protector::pbe_decrypt(&expected, &password, &salt, iterations).unwrap();
+        assert_eq!(back, plain);
+    }
+    assert!(
+        equal_halves >= 2,
+        "the vectors cover the equal-halves quirk"
+    );
+}

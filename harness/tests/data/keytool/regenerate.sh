@@ -7,7 +7,7 @@ if [ "${1:-}" != "--force" ] && [ -e ec.jceks ]; then
     echo "fixtures exist; pass --force to replace them" >&2
     exit 0
 fi
-rm -f ec.jceks ec.jks ec.key.pem ec.cert.pem scratch.p12
+rm -f ec.jceks ec.jks ec.key.pem ec.cert.pem scratch.p12 pbe-vectors.txt
 keytool -genkeypair -storetype jceks -keystore ec.jceks -storepass changeit -keypass changeit \
     -alias Fixture -keyalg EC -groupname secp256r1 -dname "CN=keytool fixture, O=Harness" \
     -validity 3650 -noprompt
@@ -24,3 +24,4 @@ openssl pkcs12 -in scratch.p12 -passin pass:changeit -nodes -nocerts \
 keytool -exportcert -rfc -storetype jks -keystore ec.jks -storepass changeit -alias fixture \
     -file ec.cert.pem
 rm -f scratch.p12
+java PbeVectors.java > pbe-vectors.txt
