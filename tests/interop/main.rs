@@ -4,5 +4,7 @@
 
 mod corpus_jks;
 mod keystore_jks;
+mod corpus_p12;
+mod keystore_p12;
 mod pki;
 mod tenant;

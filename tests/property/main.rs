@@ -1,5 +1,6 @@
 //! Property tests: round-trips and invariants over generated inputs.
 
 mod keystore_jks;
+mod keystore_formats;
 mod pki;
 mod tenant;

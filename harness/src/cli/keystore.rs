@@ -128,6 +128,8 @@ pub(crate) struct ImportKeypairArgs {
     #[arg(long = "type", value_enum, default_value = "pkcs12")]
     store_type: StoreType,
     #[command(flatten)]
+    keypass: KeyPass,
+    #[command(flatten)]
     pass: StorePass,
 }
 
@@ -175,7 +177,44 @@ pub(crate) struct ConvertArgs {
     #[arg(long, value_name = "FILE")]
     destpass_file: Option<PathBuf>,
     #[command(flatten)]
+    keypass: KeyPass,
+    #[command(flatten)]
     pass: StorePass,
+}
+
+/// The password of JKS/JCEKS keys when it differs from the store password (keytool's
+/// `-srckeypass`); PKCS#12 keys always share the store password.
+#[derive(Debug, Args)]
+pub(crate) struct KeyPass {
+    /// Read the key password of the source's key pairs from environment variable VAR.
+    #[arg(long, value_name = "VAR", conflicts_with = "srckeypass_file")]
+    srckeypass_env: Option<String>,
+    /// Read the key password of the source's key pairs from the first line of FILE.
+    #[arg(long, value_name = "FILE")]
+    srckeypass_file: Option<PathBuf>,
+}
+
+impl KeyPass {
+    /// `passwords` with the key password applied to every key pair of `store`.
+    fn apply(
+        &self,
+        passwords: Passwords,
+        store: &Keystore,
+        file: &Path,
+    ) -> anyhow::Result<Passwords> {
+        if self.srckeypass_env.is_none() && self.srckeypass_file.is_none() {
+            return Ok(passwords);
+        }
+        let key = password_from(
+            self.srckeypass_env.as_deref(),
+            self.srckeypass_file.as_deref(),
+            "key",
+            file,
+        )?;
+        Ok(store
+            .key_pairs()
+            .fold(passwords, |p, (alias, _, _)| p.with_key(alias, key.clone())))
+    }
 }
 
 #[derive(Debug, Args)]
@@ -456,7 +495,10 @@ fn import_keypair(args: ImportKeypairArgs) -> anyhow::Result<Exit> {
     } else {
         Keystore::read_file(&args.from, &src_passwords)?
     };
-    source.unlock_keys(&src_passwords)?;
+    let unlock = args.keypass.apply(src_passwords, &source, &args.from)?;
+    source
+        .unlock_keys(&unlock)
+        .with_context(|| format!("cannot read keystore `{}`", args.from.display()))?;
     let mut pairs = source
         .entries()
         .iter()
@@ -577,8 +619,9 @@ fn convert(args: ConvertArgs) -> anyhow::Result<Exit> {
             &args.out,
         )?),
     };
+    let unlock = args.keypass.apply(passwords.clone(), &store, &args.file)?;
     store
-        .unlock_keys(&passwords)
+        .unlock_keys(&unlock)
         .with_context(|| format!("cannot read keystore `{}`", args.file.display()))?;
     let target = args.to.format();
     let converted = store
@@ -727,6 +770,7 @@ fn password_from(
 fn flag_prefix(what: &str) -> &'static str {
     match what {
         "source" => "src",
+        "key" => "srckey",
         "output" => "dest",
         _ => "store",
     }

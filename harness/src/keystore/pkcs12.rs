@@ -216,7 +216,7 @@ fn link(archive: Pkcs12Archive) -> Result<Vec<Entry>, ErrorKind> {
             alias,
             created: OffsetDateTime::UNIX_EPOCH,
             kind: EntryKind::SecretKey {
-                algorithm: format!("{:?}", secret.key.key_type()),
+                algorithm: secret_algorithm(secret.key.key_type()),
             },
         });
     }
@@ -244,6 +244,26 @@ fn chain_from(
         }
     }
     chain
+}
+
+/// Java's name for a secret key's algorithm (`SecretKey.getAlgorithm()`).
+fn secret_algorithm(kind: p12_keystore::secret::SecretKeyType) -> String {
+    use p12_keystore::secret::SecretKeyType as T;
+    match kind {
+        T::Aes | T::Aes128Cbc | T::Aes192Cbc | T::Aes256Cbc => "AES".into(),
+        T::DesCbc => "DES".into(),
+        T::DesEde3Cbc => "DESede".into(),
+        T::Blowfish => "Blowfish".into(),
+        T::Rc2Cbc => "RC2".into(),
+        T::Rc4 => "RC4".into(),
+        T::Camelia => "Camellia".into(),
+        T::HmacSha1 => "HmacSHA1".into(),
+        T::HmacSha224 => "HmacSHA224".into(),
+        T::HmacSha256 => "HmacSHA256".into(),
+        T::HmacSha384 => "HmacSHA384".into(),
+        T::HmacSha512 => "HmacSHA512".into(),
+        T::Unknown(oid) => oid.to_string(),
+    }
 }
 
 fn certificate(cert: &CertificateDer<'_>) -> Result<Certificate, ErrorKind> {
@@ -326,7 +346,62 @@ fn map_error(e: p12_keystore::error::Error, has_mac: bool) -> ErrorKind {
 
 #[cfg(test)]
 mod tests {
+    use der::Encode;
+
     use super::*;
+    use crate::secret::Password;
+
+    fn written() -> Vec<u8> {
+        let entry = Entry {
+            alias: "k".into(),
+            created: OffsetDateTime::UNIX_EPOCH,
+            kind: EntryKind::TrustedCertificate(CertificateDer::from(
+                crate::pki::World::generate(&crate::pki::WorldSpec::new(1))
+                    .unwrap()
+                    .get(crate::pki::Role::ReceiverRoot)
+                    .cert()
+                    .to_vec(),
+            )),
+        };
+        write(
+            &[entry],
+            &Passwords::new(Password::new("pw")),
+            Pkcs12Profile::Jdk17,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn absurd_mac_iterations_are_refused_before_any_derivation() {
+        let mut pfx = ::pkcs12::pfx::Pfx::from_der(&written()).unwrap();
+        let mac = pfx.mac_data.as_mut().unwrap();
+        mac.iterations = i32::MAX;
+        let bytes = pfx.to_der().unwrap();
+        // LimitExceeded comes only from `precheck`, which runs before any derivation.
+        let err = read(&bytes, &Passwords::new(Password::new("pw"))).unwrap_err();
+        assert!(
+            matches!(err, ErrorKind::LimitExceeded { value, .. } if value == i32::MAX as u64),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn wrong_password_is_distinct_from_tampering() {
+        let bytes = written();
+        let wrong = read(&bytes, &Passwords::new(Password::new("nope"))).unwrap_err();
+        assert!(matches!(
+            wrong,
+            ErrorKind::WrongPassword {
+                integrity_only: false
+            }
+        ));
+        let mut cut = bytes.clone();
+        cut.truncate(bytes.len() - 10);
+        assert!(matches!(
+            read(&cut, &Passwords::new(Password::new("pw"))),
+            Err(ErrorKind::Truncated { .. })
+        ));
+    }
 
     #[test]
     fn garbage_is_a_typed_error() {

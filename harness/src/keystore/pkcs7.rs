@@ -147,12 +147,27 @@ pub(crate) fn order_chain(
         if subject == issuer {
             break;
         }
-        let next = certs
+        let candidates: Vec<&CertificateDer<'static>> = certs
             .iter()
             .zip(&names)
-            .find(|(c, (s, _))| *s == issuer && !chain.contains(c));
+            .filter(|(c, (s, _))| *s == issuer && !chain.contains(c))
+            .map(|(c, _)| c)
+            .collect();
+        // Several certificates with the issuer's name (e.g. two PKIs with the same names):
+        // the authority key identifier decides, as in Java's `PKCS12KeyStore`.
+        let next = match candidates.as_slice() {
+            [one] => Some(*one),
+            [] => None,
+            many => {
+                let wanted = key_ids(&current).1;
+                many.iter()
+                    .find(|c| wanted.is_some() && key_ids(c).0 == wanted)
+                    .or(many.first())
+                    .copied()
+            }
+        };
         match next {
-            Some((cert, _)) => {
+            Some(cert) => {
                 chain.push(cert.clone());
                 current = cert.clone();
             }
@@ -160,6 +175,25 @@ pub(crate) fn order_chain(
         }
     }
     chain
+}
+
+/// A certificate's (subject key identifier, authority key identifier).
+fn key_ids(cert: &CertificateDer<'_>) -> (Option<Vec<u8>>, Option<Vec<u8>>) {
+    use x509_parser::prelude::{FromDer, ParsedExtension, X509Certificate};
+    let Ok((_, cert)) = X509Certificate::from_der(cert) else {
+        return (None, None);
+    };
+    let mut ids = (None, None);
+    for ext in cert.extensions() {
+        match ext.parsed_extension() {
+            ParsedExtension::SubjectKeyIdentifier(id) => ids.0 = Some(id.0.to_vec()),
+            ParsedExtension::AuthorityKeyIdentifier(aki) => {
+                ids.1 = aki.key_identifier.as_ref().map(|id| id.0.to_vec());
+            }
+            _ => {}
+        }
+    }
+    ids
 }
 
 /// The first certificate (in file order) that issues none of the others: the leaf.
