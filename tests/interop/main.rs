@@ -3,8 +3,8 @@
 //! Each test skips with a printed reason when a tool is missing, and fails under `CI=true`.
 
 mod corpus_jks;
-mod keystore_jks;
 mod corpus_p12;
+mod keystore_jks;
 mod keystore_p12;
 mod pki;
 mod tenant;

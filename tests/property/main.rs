@@ -1,6 +1,6 @@
 //! Property tests: round-trips and invariants over generated inputs.
 
-mod keystore_jks;
 mod keystore_formats;
+mod keystore_jks;
 mod pki;
 mod tenant;

@@ -345,7 +345,8 @@ pub(crate) fn run(args: TenantArgs) -> anyhow::Result<Exit> {
         }
         TenantCommand::History(a) => {
             if a.json {
-                println!("{}", serde_json::to_string_pretty(tenant.history())?);
+                let report = serde_json::json!({ "version": 1, "events": tenant.history() });
+                println!("{}", serde_json::to_string_pretty(&report)?);
             } else {
                 for e in tenant.history() {
                     println!(

@@ -55,8 +55,10 @@ pub struct SummaryItem {
 }
 
 /// What "Add keystore" did.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct AddSummary {
+    /// Format version of this JSON.
+    pub version: u32,
     /// New entries.
     pub added: Vec<SummaryItem>,
     /// Existing entries kept as they were.
@@ -184,7 +186,15 @@ impl Tenant {
             &[Format::Jks, Format::Jceks, Format::Pkcs12],
         )?;
         let mut draft = self.draft();
-        let mut summary = AddSummary::default();
+        let mut summary = AddSummary {
+            version: 1,
+            added: Vec::new(),
+            preserved: Vec::new(),
+            overwritten: Vec::new(),
+            removed: Vec::new(),
+            refused: Vec::new(),
+            changed: false,
+        };
         if mode == AddMode::Replace {
             for alias in draft.aliases_owned_by(Owner::TenantAdministrator) {
                 draft.remove(&alias);

@@ -362,6 +362,20 @@ impl Tenant {
                 "the keystore's aliases differ from the records in `tenant.json`".into(),
             ));
         }
+        // A hand-edited `tenant.json` must not smuggle a reserved alias in as a customer
+        // entry, nor free an SAP entry for changes.
+        for (alias, record) in &meta.entries {
+            let reserved = super::alias::reserved_prefix(alias).is_some();
+            if reserved != (record.owner == Owner::Sap) {
+                return Err(corrupt(
+                    &meta_path,
+                    format!(
+                        "entry `{alias}` is owned by {} but its alias says otherwise",
+                        record.owner
+                    ),
+                ));
+            }
+        }
         if let Some(backup) = &meta.backup {
             let path = dir.join(&backup.file);
             if !is_own_file_name(&backup.file, "backup-") || !path.is_file() {

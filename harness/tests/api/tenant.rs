@@ -1112,3 +1112,41 @@ fn the_store_never_passes_six_megabytes() {
         .len();
     assert!(size <= harness::tenant::MAX_STORE_BYTES, "{size}");
 }
+
+#[test]
+fn a_tampered_tenant_is_refused_on_open() {
+    let tmp = tempfile::tempdir().unwrap();
+    let tenant = new_tenant(tmp.path());
+    let meta_path = tmp.path().join("tenant.json");
+    let original = fs::read_to_string(&meta_path).unwrap();
+    let cases = [
+        (
+            original.replacen(
+                "\"owner\": \"SAP\"",
+                "\"owner\": \"Tenant Administrator\"",
+                1,
+            ),
+            "is owned by Tenant Administrator",
+        ),
+        (
+            original.replacen("\"version\": 1", "\"version\": 9", 1),
+            "metadata version 9",
+        ),
+        ("{".to_owned(), "does not parse"),
+    ];
+    for (text, fragment) in cases {
+        fs::write(&meta_path, text).unwrap();
+        let err = Tenant::open(tmp.path()).unwrap_err().to_string();
+        assert!(err.contains(fragment), "`{err}` lacks `{fragment}`");
+    }
+    fs::write(&meta_path, &original).unwrap();
+    let mut bytes = fs::read(tenant.keystore_path()).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    fs::write(tenant.keystore_path(), bytes).unwrap();
+    let err = Tenant::open(tmp.path()).unwrap_err().to_string();
+    assert!(err.contains("SHA-256 differs"), "{err}");
+    let empty = tempfile::tempdir().unwrap();
+    let err = Tenant::open(empty.path()).unwrap_err().to_string();
+    assert!(err.contains("not a tenant directory"), "{err}");
+}
