@@ -116,6 +116,11 @@ fn a_new_tenant_holds_the_sap_entries_and_reopens_identically() {
     let twin = new_tenant(other.path());
     assert_eq!(twin.list(&admin()).unwrap(), listing);
     assert_eq!(twin.records(), tenant.records());
+    let (temp, third) = Tenant::create_temporary(&TenantSpec::new(7), &admin()).unwrap();
+    assert_eq!(third.list(&admin()).unwrap(), listing);
+    let path = temp.path().to_owned();
+    drop(temp);
+    assert!(!path.exists(), "the temporary tenant is removed with its guard");
 }
 
 #[test]
