@@ -120,7 +120,10 @@ fn a_new_tenant_holds_the_sap_entries_and_reopens_identically() {
     assert_eq!(third.list(&admin()).unwrap(), listing);
     let path = temp.path().to_owned();
     drop(temp);
-    assert!(!path.exists(), "the temporary tenant is removed with its guard");
+    assert!(
+        !path.exists(),
+        "the temporary tenant is removed with its guard"
+    );
 }
 
 #[test]
@@ -239,6 +242,23 @@ fn key_pair_lifecycle_create_csr_sign_update_download_rename_delete() {
         .unwrap();
     let details = tenant.details(&admin(), "my-client").unwrap();
     assert_eq!(details.chain.len(), 3, "ordered leaf first by issuer links");
+    // The same response as PKCS#7 (what most CAs send) gives the same chain.
+    let p7b = harness::keystore::encode_p7b(
+        &[
+            ca.cert().clone(),
+            signed.der().clone(),
+            world.get(PkiRole::ClientRoot).cert().clone(),
+        ],
+        false,
+    )
+    .unwrap();
+    tenant
+        .update_with_signing_response(&admin(), "my-client", &p7b)
+        .unwrap();
+    assert_eq!(
+        tenant.details(&admin(), "my-client").unwrap().chain,
+        details.chain
+    );
     assert!(details.chain[0].subject.contains("cpi-client"));
     assert!(details.chain[2].self_issued);
 
@@ -289,6 +309,7 @@ fn key_pair_lifecycle_create_csr_sign_update_download_rename_delete() {
         [
             "create",
             "create-key-pair",
+            "update-signing-response",
             "update-signing-response",
             "rename",
             "delete"
@@ -696,7 +717,11 @@ fn cli_operations_refusals_lint_and_no_secret_in_any_output() {
         full.extend_from_slice(args);
         let out = harness(
             &full,
-            &[("UPLOAD_PW", UPLOAD_PASSWORD), ("OUT_PW", "Download-2026")],
+            &[
+                ("UPLOAD_PW", UPLOAD_PASSWORD),
+                ("OUT_PW", "Download-2026"),
+                ("WEAK_PW", "alllowercase1"),
+            ],
         );
         assert_eq!(out.status.code(), Some(code), "{args:?}: {}", text(&out));
         outputs.push_str(&text(&out));
@@ -745,6 +770,25 @@ fn cli_operations_refusals_lint_and_no_secret_in_any_output() {
     );
     let refused = run(&["rename", "receiver-root", "SAP_x"], 2);
     assert!(refused.contains("reserved"), "{refused}");
+    let before = dir_bytes(&dir);
+    for (args, fragment) in [
+        (
+            &["--role", "business-expert", "add-certificate", "x", f][..],
+            "needs role",
+        ),
+        (&["add-certificate", "hcicertificate9", f], "reserved"),
+        (&["add-certificate", "x", f], "expected pem, der"),
+        (
+            &["add-keystore", f, "--password-env", "OUT_PW"],
+            "wrong store password",
+        ),
+        (&["delete", "sap_cloudrootca"], "owned by SAP"),
+        (&["backup", "--password-env", "WEAK_PW"], "3 are required"),
+    ] {
+        let message = run(args, 2);
+        assert!(message.contains(fragment), "{args:?}: {message}");
+        assert_eq!(dir_bytes(&dir), before, "{args:?} changed the tenant");
+    }
     let out = tmp.path().join("dl");
     let o = out.to_str().unwrap();
     run(
@@ -1116,6 +1160,24 @@ fn the_store_never_passes_six_megabytes() {
         .unwrap()
         .len();
     assert!(size <= harness::tenant::MAX_STORE_BYTES, "{size}");
+}
+
+#[test]
+fn downloads_stay_in_their_directory_whatever_the_alias() {
+    let tmp = tempfile::tempdir().unwrap();
+    let world = world();
+    let mut tenant = new_tenant(tmp.path());
+    let alias = Alias::parse("../escape/x").unwrap();
+    tenant
+        .add_certificate(&admin(), &alias, &pem(&world, PkiRole::ReceiverRoot))
+        .unwrap();
+    let download = tenant
+        .download_certificate(&developer(), "../escape/x", CertEncoding::Pem)
+        .unwrap();
+    assert_eq!(download.file_name, "_._escape_x.cer");
+    let out = tmp.path().join("out");
+    let path = download.write_to(&out).unwrap();
+    assert_eq!(path.parent(), Some(out.as_path()));
 }
 
 #[test]
