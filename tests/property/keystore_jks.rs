@@ -8,7 +8,7 @@
 //! about 100,000 per format; every truncation is checked exhaustively in every run):
 //!
 //! ```text
-//! PROPTEST_CASES=200000 cargo nextest run -p tests --test property --release \
+//! PROPTEST_CASES=200000 cargo nextest run -p tests --test property \
 //!     -E 'test(arbitrary_bytes_never_panic) | test(mutated_files_never_panic)'
 //! ```
 //!

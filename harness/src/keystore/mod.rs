@@ -108,11 +108,7 @@ impl Keystore {
             Format::Pkcs7 => pkcs7::read(bytes),
         }
         .map_err(wrap)?;
-        let mut store = Keystore::new(format);
-        for entry in entries {
-            store.insert(entry).map_err(wrap)?;
-        }
-        Ok(store)
+        Keystore::from_entries(format, entries).map_err(wrap)
     }
 
     /// Reads a keystore file of any supported format. The file is never modified.
