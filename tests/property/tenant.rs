@@ -196,8 +196,16 @@ fn apply(tenant: &mut Tenant, actor: &Actor, op: &Op) -> Result<bool, String> {
     result.map(|()| true).map_err(|e| e.to_string())
 }
 
+fn cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+    // An explicit `cases` would override PROPTEST_CASES, so the variable is read here.
+    #![proptest_config(ProptestConfig { cases: cases(24), ..ProptestConfig::default() })]
 
     #[test]
     fn random_operations_keep_the_rules_and_reopen_to_the_same_state(
