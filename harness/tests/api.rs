@@ -7,3 +7,6 @@ mod pki;
 
 #[path = "api/keystore.rs"]
 mod keystore;
+
+#[path = "api/tenant.rs"]
+mod tenant;

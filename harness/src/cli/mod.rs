@@ -5,6 +5,7 @@ use std::process::ExitCode;
 pub(crate) mod connect;
 pub(crate) mod keystore;
 pub(crate) mod pki;
+pub(crate) mod tenant;
 
 /// The binary's exit codes (named as nextest does).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
