@@ -3,3 +3,4 @@
 //! Each test skips with a printed reason when a tool is missing, and fails under `CI=true`.
 
 mod pki;
+mod receiver;

@@ -1,0 +1,417 @@
+//! The real `openssl s_client` and a Java (JSSE) client against every trust profile of the
+//! mock receiver. Both validate at the world's simulated "now" (`-attime`,
+//! `PKIXParameters.setDate`), with host name checks, so the outcomes are reproducible.
+//!
+//! The table records what each validator does, including where they part: Java accepts an
+//! intermediate alone as trust anchor, default OpenSSL does not (`-partial_chain` makes it);
+//! both fall back to the CN when a certificate has no SAN, rustls never does.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use harness::pki::{Role, World, WorldSpec, write_dir};
+use mock_receiver::{Receiver, ReceiverSpec, RunningReceiver, ServerVariant, TrustProfile};
+use tests::{run, run_ok, tool, workspace_root};
+
+/// An expected outcome: success, or a fragment of the tool's error text.
+#[derive(Clone, Copy, Debug)]
+enum Expect {
+    Ok,
+    Fail(&'static str),
+}
+
+struct Case {
+    name: &'static str,
+    profile: TrustProfile,
+    variant: ServerVariant,
+    trust: &'static [Role],
+    openssl: Expect,
+    java: Expect,
+}
+
+const fn case(
+    name: &'static str,
+    profile: TrustProfile,
+    variant: ServerVariant,
+    trust: &'static [Role],
+    openssl: Expect,
+    java: Expect,
+) -> Case {
+    Case {
+        name,
+        profile,
+        variant,
+        trust,
+        openssl,
+        java,
+    }
+}
+
+use Expect::{Fail, Ok as Pass};
+use ServerVariant as V;
+use TrustProfile as P;
+
+const PKIX: &str = "PKIX path building failed";
+
+const CASES: &[Case] = &[
+    case(
+        "full-chain/root",
+        P::FullChain,
+        V::Valid,
+        &[Role::ReceiverRoot],
+        Pass,
+        Pass,
+    ),
+    case(
+        "leaf-intermediate/root",
+        P::LeafIntermediate,
+        V::Valid,
+        &[Role::ReceiverRoot],
+        Pass,
+        Pass,
+    ),
+    case(
+        "leaf-only/root",
+        P::LeafOnly,
+        V::Valid,
+        &[Role::ReceiverRoot],
+        Fail("unable to get local issuer certificate"),
+        Fail(PKIX),
+    ),
+    // Java takes an intermediate alone as trust anchor; default OpenSSL wants the root.
+    case(
+        "leaf-only/intermediate",
+        P::LeafOnly,
+        V::Valid,
+        &[Role::ReceiverIntermediate],
+        Fail("unable to get issuer certificate"),
+        Pass,
+    ),
+    case(
+        "leaf-only/intermediate+root",
+        P::LeafOnly,
+        V::Valid,
+        &[Role::ReceiverIntermediate, Role::ReceiverRoot],
+        Pass,
+        Pass,
+    ),
+    case(
+        "self-signed/itself",
+        P::SelfSigned,
+        V::Valid,
+        &[Role::ServerSelfSigned],
+        Pass,
+        Pass,
+    ),
+    case(
+        "self-signed/root",
+        P::SelfSigned,
+        V::Valid,
+        &[Role::ReceiverRoot],
+        Fail("self-signed certificate"),
+        Fail(PKIX),
+    ),
+    // The intermediate arrives where the server certificate belongs: both clients take it for
+    // the server's certificate, so the host name check fails before any signature check.
+    case(
+        "reversed-chain/root",
+        P::ReversedChain,
+        V::Valid,
+        &[Role::ReceiverRoot],
+        Fail(REVERSED_OPENSSL),
+        Fail(REVERSED_JAVA),
+    ),
+    case(
+        "leaf-intermediate/unrelated",
+        P::LeafIntermediate,
+        V::Valid,
+        &[Role::UnrelatedRoot],
+        Fail("unable to get local issuer certificate"),
+        Fail(PKIX),
+    ),
+    case(
+        "expired/root",
+        P::LeafIntermediate,
+        V::Expired,
+        &[Role::ReceiverRoot],
+        Fail("certificate has expired"),
+        Fail("CertificateExpiredException"),
+    ),
+    case(
+        "not-yet-valid/root",
+        P::LeafIntermediate,
+        V::NotYetValid,
+        &[Role::ReceiverRoot],
+        Fail("certificate is not yet valid"),
+        Fail("CertificateNotYetValidException"),
+    ),
+    case(
+        "wrong-host/root",
+        P::LeafIntermediate,
+        V::WrongHost,
+        &[Role::ReceiverRoot],
+        Fail("hostname mismatch"),
+        Fail("No subject alternative DNS name matching localhost"),
+    ),
+    // No SAN: both fall back to the CN (rustls refuses; see the api tests).
+    case(
+        "cn-only/root",
+        P::LeafIntermediate,
+        V::CnOnly,
+        &[Role::ReceiverRoot],
+        Pass,
+        Pass,
+    ),
+    case(
+        "wrong-eku/root",
+        P::LeafIntermediate,
+        V::WrongEku,
+        &[Role::ReceiverRoot],
+        Fail("unsuitable certificate purpose"),
+        Fail("Extended key usage does not permit use for TLS server authentication"),
+    ),
+];
+
+const REVERSED_OPENSSL: &str = "REVERSED_OPENSSL";
+const REVERSED_JAVA: &str = "REVERSED_JAVA";
+
+struct Setup {
+    world: World,
+    dir: tempfile::TempDir,
+    runtime: tokio::runtime::Runtime,
+    receivers: BTreeMap<(&'static str, &'static str), RunningReceiver>,
+}
+
+impl Setup {
+    fn new() -> Self {
+        let world = World::generate(&WorldSpec::new(21)).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        write_dir(&world, &dir.path().join("pki"), false).unwrap();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let mut receivers = BTreeMap::new();
+        for case in CASES {
+            let key = (case.profile.name(), case.variant.name());
+            if receivers.contains_key(&key) {
+                continue;
+            }
+            let spec = ReceiverSpec::variant(&world, case.profile, case.variant).unwrap();
+            let receiver = runtime.block_on(Receiver::start(spec)).unwrap();
+            receivers.insert(key, receiver);
+        }
+        Self {
+            world,
+            dir,
+            runtime,
+            receivers,
+        }
+    }
+
+    fn addr(&self, case: &Case) -> std::net::SocketAddr {
+        self.receivers[&(case.profile.name(), case.variant.name())].addr()
+    }
+
+    fn cert_file(&self, role: Role) -> PathBuf {
+        self.dir
+            .path()
+            .join("pki")
+            .join(format!("{}.cert.pem", role.name()))
+    }
+
+    /// One PEM bundle of the trusted certificates.
+    fn bundle(&self, case: &Case) -> PathBuf {
+        let path = self
+            .dir
+            .path()
+            .join(format!("{}.trust.pem", case.name.replace('/', "_")));
+        let text: String = case
+            .trust
+            .iter()
+            .map(|r| std::fs::read_to_string(self.cert_file(*r)).unwrap())
+            .collect();
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    fn now(&self) -> i64 {
+        self.world.spec().now.unix_timestamp()
+    }
+
+    fn shutdown(self) {
+        let Setup {
+            runtime, receivers, ..
+        } = self;
+        runtime.block_on(async {
+            for (_, receiver) in receivers {
+                receiver.shutdown().await.unwrap();
+            }
+        });
+    }
+}
+
+fn check(tool: &str, case: &Case, expect: Expect, ok: bool, text: &str) {
+    match expect {
+        Expect::Ok => assert!(ok, "{tool} {}: expected success, got:\n{text}", case.name),
+        Expect::Fail(fragment) => {
+            let fragment = match fragment {
+                REVERSED_OPENSSL => "hostname mismatch",
+                REVERSED_JAVA => "No name matching localhost found",
+                other => other,
+            };
+            assert!(
+                !ok,
+                "{tool} {}: expected failure `{fragment}`, got success",
+                case.name
+            );
+            assert!(
+                text.contains(fragment),
+                "{tool} {}: `{fragment}` not in:\n{text}",
+                case.name
+            );
+        }
+    }
+}
+
+#[test]
+fn openssl_s_client_against_every_profile() {
+    let Some(openssl) = tool("openssl") else {
+        return;
+    };
+    let setup = Setup::new();
+    for case in CASES {
+        let out = run(Command::new(&openssl)
+            .args([
+                "s_client",
+                "-brief",
+                "-verify_return_error",
+                "-servername",
+                "localhost",
+            ])
+            .args([
+                "-verify_hostname",
+                "localhost",
+                "-attime",
+                &setup.now().to_string(),
+            ])
+            .arg("-connect")
+            .arg(setup.addr(case).to_string())
+            .arg("-CAfile")
+            .arg(setup.bundle(case))
+            .stdin(Stdio::null()));
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let ok = out.status.success() && text.contains("Verification: OK");
+        check("openssl", case, case.openssl, ok, &text);
+    }
+    // `-partial_chain` lets OpenSSL take the intermediate alone as anchor, as Java does.
+    let leaf_only = &CASES[3];
+    let out = run(Command::new(&openssl)
+        .args([
+            "s_client",
+            "-brief",
+            "-verify_return_error",
+            "-partial_chain",
+        ])
+        .args(["-attime", &setup.now().to_string(), "-connect"])
+        .arg(setup.addr(leaf_only).to_string())
+        .arg("-CAfile")
+        .arg(setup.bundle(leaf_only))
+        .stdin(Stdio::null()));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    setup.shutdown();
+}
+
+#[test]
+fn java_jsse_against_every_profile() {
+    let (Some(java), Some(javac)) = (tool("java"), tool("javac")) else {
+        return;
+    };
+    let setup = Setup::new();
+    let classes = setup.dir.path().join("classes");
+    let source = workspace_root().join("tests/interop/java/ReceiverProbe.java");
+    run_ok(Command::new(&javac).arg("-d").arg(&classes).arg(&source));
+
+    let now_ms = setup.now() * 1000;
+    let mut input = String::new();
+    for case in CASES {
+        let files: Vec<String> = case
+            .trust
+            .iter()
+            .map(|r| setup.cert_file(*r).display().to_string())
+            .collect();
+        let addr = setup.addr(case);
+        input.push_str(&format!(
+            "{}\tlocalhost\t{}\t{now_ms}\t{}\n",
+            case.name,
+            addr.port(),
+            files.join(",")
+        ));
+    }
+    // An empty trust store: Java's own message, not the PKIX one.
+    let empty = &CASES[1];
+    input.push_str(&format!(
+        "empty-trust-store\tlocalhost\t{}\t{now_ms}\t\n",
+        setup.addr(empty).port()
+    ));
+    let results = run_java(&java, &classes, &input);
+    for case in CASES {
+        let (ok, text) = &results[case.name];
+        check("java", case, case.java, *ok, text);
+        if *ok {
+            assert!(text.starts_with("HTTP/1.1 200"), "{}: {text}", case.name);
+        }
+    }
+    let (ok, text) = &results["empty-trust-store"];
+    assert!(!ok);
+    assert!(
+        text.contains("the trustAnchors parameter must be non-empty"),
+        "{text}"
+    );
+    setup.shutdown();
+}
+
+/// Runs the probe once for the whole batch; returns name -> (ok, text).
+fn run_java(java: &Path, classes: &Path, input: &str) -> BTreeMap<String, (bool, String)> {
+    use std::io::Write;
+    let mut child = Command::new(java)
+        .arg("-cp")
+        .arg(classes)
+        .arg("ReceiverProbe")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|line| {
+            let mut fields = line.splitn(3, '\t');
+            let name = fields.next()?.to_owned();
+            let ok = fields.next()? == "OK";
+            Some((name, (ok, fields.next().unwrap_or_default().to_owned())))
+        })
+        .collect()
+}
