@@ -4,7 +4,10 @@
 //!
 //! Run: `cargo bench -p mock-receiver --bench handshakes` (release build). Knobs:
 //! `BENCH_SECONDS` (default 5) per measurement, `BENCH_CLIENTS` (default 2) parallel
-//! `s_time` processes, so a multi-threaded server can use both cores.
+//! `s_time` processes, so a multi-threaded server can use both cores, `BENCH_ROUNDS`
+//! (default 3) alternating rounds. Besides handshakes/s (which the client's own CPU bounds
+//! on a 2-core machine) it reports each server's CPU time per handshake, read from
+//! `/proc/<pid>/stat`, which depends far less on machine load.
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -29,6 +32,7 @@ fn main() {
     }
     let seconds: u32 = env_or("BENCH_SECONDS", 5);
     let clients: u32 = env_or("BENCH_CLIENTS", 2);
+    let rounds: u32 = env_or("BENCH_ROUNDS", 3);
     let dir = tempfile::tempdir().expect("temp dir");
     let pki = dir.path().join("pki");
 
@@ -61,18 +65,31 @@ fn main() {
     );
 
     let root = file("receiver-root.cert.pem");
-    let ours = handshakes_per_second(&receiver_addr, &root, seconds, clients);
-    let theirs = handshakes_per_second(&s_server_addr, &root, seconds, clients);
+    // Alternate the two servers over several rounds so a change in machine load (other
+    // builds on a shared machine) hits both alike.
+    let (mut ours, mut theirs) = (Measure::default(), Measure::default());
+    for _ in 0..rounds {
+        ours.add(&receiver_addr, receiver.0.id(), &root, seconds, clients);
+        theirs.add(&s_server_addr, s_server.0.id(), &root, seconds, clients);
+    }
     drop((receiver, s_server));
 
     println!(
-        "new TLS 1.3 handshakes/s, leaf-intermediate P-256, {clients} x `openssl s_time -new`, {seconds} s each:"
+        "new TLS 1.3 handshakes, leaf-intermediate P-256, {clients} x `openssl s_time -new \
+         -tls1_3`, {rounds} alternating rounds of {seconds} s:"
     );
-    println!("  mock-receiver    {ours:>8.0}");
-    println!("  openssl s_server {theirs:>8.0}");
+    println!("  server            handshakes/s   server CPU per handshake");
+    for (name, m) in [("mock-receiver", &ours), ("openssl s_server", &theirs)] {
+        println!(
+            "  {name:<16}  {:>12.0}   {:>8.3} ms",
+            m.per_second(),
+            m.cpu_ms_per_handshake()
+        );
+    }
     println!(
-        "  ratio            {:>8.2}x (goal >= 1.5x)",
-        ours / theirs.max(1.0)
+        "  ratio             {:>11.2}x   {:>8.2}x less CPU (goal >= 1.5x handshakes/s)",
+        ours.per_second() / theirs.per_second().max(1.0),
+        theirs.cpu_ms_per_handshake() / ours.cpu_ms_per_handshake().max(f64::EPSILON)
     );
 
     let (all, _) = spawn_first_line(Command::new(BIN).args(["serve", "--all", "--json"]), |l| {
@@ -120,7 +137,48 @@ fn spawn_first_line(
     (guard, found)
 }
 
-fn handshakes_per_second(addr: &str, root: &str, seconds: u32, clients: u32) -> f64 {
+/// Handshakes, seconds and server CPU time summed over rounds.
+#[derive(Default)]
+struct Measure {
+    handshakes: u64,
+    seconds: u64,
+    cpu_ticks: u64,
+}
+
+impl Measure {
+    fn add(&mut self, addr: &str, pid: u32, root: &str, seconds: u32, clients: u32) {
+        let before = cpu_ticks(pid);
+        self.handshakes += handshakes(addr, root, seconds, clients);
+        self.cpu_ticks += cpu_ticks(pid) - before;
+        self.seconds += u64::from(seconds);
+    }
+
+    fn per_second(&self) -> f64 {
+        self.handshakes as f64 / self.seconds.max(1) as f64
+    }
+
+    fn cpu_ms_per_handshake(&self) -> f64 {
+        // Clock ticks are 1/100 s on Linux (USER_HZ).
+        self.cpu_ticks as f64 * 10.0 / self.handshakes.max(1) as f64
+    }
+}
+
+/// utime + stime of a process, in clock ticks.
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("/proc/<pid>/stat");
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or_default();
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let field = |i: usize| {
+        fields
+            .get(i - 3)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    field(14) + field(15)
+}
+
+fn handshakes(addr: &str, root: &str, seconds: u32, clients: u32) -> u64 {
     let children: Vec<Child> = (0..clients)
         .map(|_| {
             Command::new("openssl")
@@ -150,7 +208,7 @@ fn handshakes_per_second(addr: &str, root: &str, seconds: u32, clients: u32) -> 
             });
         total += count;
     }
-    total as f64 / f64::from(seconds)
+    total
 }
 
 fn rss_kib(pid: u32) -> u64 {
