@@ -228,6 +228,17 @@ async fn serve_connection(
             .await
             .map_err(|e| (e, true))
     };
+    // Journal the chain the client presented even when the handshake then rejects it.
+    let handshake = crate::tls::PRESENTED.scope(Default::default(), async {
+        let result = handshake.await;
+        if result.is_err() {
+            let presented = crate::tls::PRESENTED.with(|slot| slot.take());
+            journal.update(id, |r| {
+                r.client_chain = presented.iter().map(ChainCertificate::from_der).collect();
+            });
+        }
+        result
+    });
     let tls = tokio::select! {
         result = tokio::time::timeout(timeouts.handshake, handshake) => match result {
             Ok(Ok(tls)) => tls,

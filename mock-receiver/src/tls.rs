@@ -21,6 +21,13 @@ use time::OffsetDateTime;
 use crate::error::ReceiverError;
 use crate::spec::{CaNames, ClientAuthMode, ReceiverSpec, Rejection, TlsVersions};
 
+tokio::task_local! {
+    /// The client chain presented on the connection whose handshake is being polled: the
+    /// verifier is shared by all connections, so it hands the chain over through the
+    /// connection task, which journals it even when the handshake then fails.
+    pub(crate) static PRESENTED: std::cell::RefCell<Vec<CertificateDer<'static>>>;
+}
+
 /// The one crypto provider of the workspace.
 pub(crate) fn provider() -> Arc<CryptoProvider> {
     Arc::new(rustls::crypto::aws_lc_rs::default_provider())
@@ -208,6 +215,11 @@ impl ClientCertVerifier for ReceiverVerifier {
         intermediates: &[CertificateDer<'_>],
         now: UnixTime,
     ) -> Result<ClientCertVerified, Error> {
+        let _ = PRESENTED.try_with(|slot| {
+            let mut chain = vec![end_entity.clone().into_owned()];
+            chain.extend(intermediates.iter().map(|c| c.clone().into_owned()));
+            *slot.borrow_mut() = chain;
+        });
         if self.rejection == Rejection::Http400 {
             // nginx completes the handshake and judges the certificate in HTTP.
             return Ok(ClientCertVerified::assertion());

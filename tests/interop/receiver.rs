@@ -415,3 +415,108 @@ fn run_java(java: &Path, classes: &Path, input: &str) -> BTreeMap<String, (bool,
         })
         .collect()
 }
+
+/// CPI's "empty alias" rule comes from Java's key manager: it sends the key pair whose chain
+/// fits the CA names of the CertificateRequest, and nothing when none fits ("Client
+/// Certificate Used: NO"). The receiver requires a certificate and trusts the client root.
+#[test]
+fn java_picks_its_client_certificate_by_the_ca_names() {
+    use mock_receiver::{CaNames, ClientAuth, ClientAuthMode};
+    let (Some(java), Some(javac)) = (tool("java"), tool("javac")) else {
+        return;
+    };
+    let setup = Setup::new();
+    let classes = setup.dir.path().join("classes");
+    let source = workspace_root().join("tests/interop/java/ReceiverProbe.java");
+    run_ok(Command::new(&javac).arg("-d").arg(&classes).arg(&source));
+    let world = &setup.world;
+    let cert = |role: Role| world.get(role).cert().clone();
+    let start = |names: CaNames| {
+        let auth =
+            ClientAuth::new(ClientAuthMode::Required, vec![cert(Role::ClientRoot)]).ca_names(names);
+        let spec = ReceiverSpec::profile(world, TrustProfile::LeafIntermediate)
+            .unwrap()
+            .client_auth(auth);
+        setup.runtime.block_on(Receiver::start(spec)).unwrap()
+    };
+    let default = start(CaNames::TrustStore);
+    let empty = start(CaNames::Empty);
+    let foreign = start(CaNames::Subjects(vec![cert(Role::UnrelatedRoot)]));
+    let pki = setup.dir.path().join("pki");
+    let key = |role: Role| {
+        (
+            pki.join(format!("{}.key.der", role.name()))
+                .display()
+                .to_string(),
+            pki.join(format!("{}.chain.pem", role.name()))
+                .display()
+                .to_string(),
+        )
+    };
+    let root = setup.cert_file(Role::ReceiverRoot).display().to_string();
+    let now_ms = setup.now() * 1000;
+    // (name, receiver, client key, expected: Ok, or a fragment of Java's error)
+    type KeyCase<'a> = (
+        &'a str,
+        &'a RunningReceiver,
+        Option<Role>,
+        Result<(), &'a str>,
+    );
+    let cases: [KeyCase<'_>; 5] = [
+        ("default-names/client", &default, Some(Role::Client), Ok(())),
+        (
+            "default-names/no-key",
+            &default,
+            None,
+            Err("certificate_required"),
+        ),
+        (
+            "foreign-names/client",
+            &foreign,
+            Some(Role::Client),
+            Err("certificate_required"),
+        ),
+        ("empty-names/client", &empty, Some(Role::Client), Ok(())),
+        (
+            "empty-names/unrelated",
+            &empty,
+            Some(Role::UnrelatedClient),
+            Err("unknown_ca"),
+        ),
+    ];
+    let mut input = String::new();
+    for (name, receiver, client, _) in &cases {
+        let (key_file, chain_file) = client.map(key).unwrap_or_default();
+        input.push_str(&format!(
+            "{name}\tlocalhost\t{}\t{now_ms}\t{root}\t{key_file}\t{chain_file}\n",
+            receiver.addr().port()
+        ));
+    }
+    let results = run_java(&java, &classes, &input);
+    for (name, _, _, expected) in &cases {
+        let (ok, text) = &results[*name];
+        match expected {
+            Ok(()) => assert!(*ok && text.starts_with("HTTP/1.1 200"), "{name}: {text}"),
+            Err(fragment) => assert!(!ok && text.contains(fragment), "{name}: {text}"),
+        }
+    }
+    // The receiver saw the client's chain (leaf + intermediate) exactly where Java sent one,
+    // and journals it even when it rejects it (the unrelated client: leaf only).
+    let chains = |receiver: &RunningReceiver| -> Vec<usize> {
+        receiver
+            .journal()
+            .connections()
+            .iter()
+            .map(|c| c.client_chain.len())
+            .collect()
+    };
+    assert_eq!(chains(&default), [2, 0]);
+    assert_eq!(chains(&foreign), [0]);
+    assert_eq!(chains(&empty), [2, 1]);
+    setup.runtime.block_on(async {
+        for receiver in [default, empty, foreign] {
+            receiver.shutdown().await.unwrap();
+        }
+    });
+    setup.shutdown();
+}

@@ -196,6 +196,12 @@ async fn journal_records_the_alert_and_the_chain() {
         .await;
     assert!(done, "{records:#?}");
     assert_eq!(records[0].alert_sent.as_deref(), Some("UnknownCA"));
+    // The rejected chain is journalled too.
+    assert_eq!(records[0].client_chain.len(), 1);
+    assert_eq!(
+        records[0].client_chain[0].sha256,
+        harness::cert::fingerprint_sha256(&cert(Role::UnrelatedClient))
+    );
     assert!(
         records[0]
             .handshake_error
