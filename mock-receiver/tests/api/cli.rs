@@ -74,9 +74,14 @@ fn prints_the_address_first_and_writes_the_pki() {
         "server.chain.pem",
         "server.fullchain.pem",
         "index.json",
+        "served.chain.pem",
     ] {
         assert!(pki.join(file).is_file(), "{file}");
     }
+    // Leaf only: the served chain is the server certificate alone.
+    let served = std::fs::read_to_string(pki.join("served.chain.pem")).unwrap();
+    let server = std::fs::read_to_string(pki.join("server.cert.pem")).unwrap();
+    assert_eq!(served, server);
 }
 
 #[test]

@@ -195,7 +195,7 @@ async fn journal_records_the_alert_and_the_chain() {
         })
         .await;
     assert!(done, "{records:#?}");
-    assert_eq!(records[0].alert_sent.as_deref(), Some("UnknownCA"));
+    assert_eq!(records[0].alert_sent.as_deref(), Some("unknown_ca"));
     // The rejected chain is journalled too.
     assert_eq!(records[0].client_chain.len(), 1);
     assert_eq!(
