@@ -248,7 +248,7 @@ async fn serve_connection(
                     .and_then(|inner| inner.downcast_ref::<rustls::Error>());
                 let ca_names = if hello_read { shared.verifier.hint_names() } else { Vec::new() };
                 let alert = rustls_error
-                    .and_then(|e| alert_for(e, shared.spec.versions != crate::TlsVersions::Tls12Only))
+                    .and_then(alert_for)
                     .map(|a| crate::spec::alert_name(u8::from(a)));
                 let text = match rustls_error {
                     Some(e) => e.to_string(),

@@ -267,11 +267,11 @@ impl ClientCertVerifier for ReceiverVerifier {
 
 /// The alert rustls sends for a handshake error, where it sends one (a best reading of
 /// rustls' mapping, for the journal).
-pub(crate) fn alert_for(error: &Error, tls13: bool) -> Option<AlertDescription> {
+pub(crate) fn alert_for(error: &Error) -> Option<AlertDescription> {
     match error {
         Error::InvalidCertificate(e) => Some(AlertDescription::from(e.clone())),
-        Error::NoCertificatesPresented if tls13 => Some(AlertDescription::CertificateRequired),
-        Error::NoCertificatesPresented => Some(AlertDescription::HandshakeFailure),
+        // rustls sends certificate_required (RFC 8446) under TLS 1.2 too (server/tls12.rs).
+        Error::NoCertificatesPresented => Some(AlertDescription::CertificateRequired),
         Error::InvalidMessage(m) => Some(AlertDescription::from(*m)),
         Error::PeerIncompatible(_) => Some(AlertDescription::HandshakeFailure),
         Error::PeerMisbehaved(_) => Some(AlertDescription::IllegalParameter),

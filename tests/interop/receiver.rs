@@ -520,3 +520,90 @@ fn java_picks_its_client_certificate_by_the_ca_names() {
     });
     setup.shutdown();
 }
+
+/// `openssl s_client` with and without the tenant's client certificate against a receiver
+/// that requires one: without it, TLS 1.2 fails in the handshake (rustls sends
+/// certificate_required, the TLS 1.3 alert, under TLS 1.2 too), and the nginx-style receiver
+/// completes the handshake and answers 400.
+#[test]
+fn openssl_s_client_with_a_client_certificate() {
+    use mock_receiver::{ClientAuth, ClientAuthMode, Rejection};
+    let Some(openssl) = tool("openssl") else {
+        return;
+    };
+    let setup = Setup::new();
+    let world = &setup.world;
+    let start = |rejection| {
+        let auth = ClientAuth::new(
+            ClientAuthMode::Required,
+            vec![world.get(Role::ClientRoot).cert().clone()],
+        )
+        .rejection(rejection);
+        let spec = ReceiverSpec::profile(world, TrustProfile::LeafIntermediate)
+            .unwrap()
+            .client_auth(auth);
+        setup.runtime.block_on(Receiver::start(spec)).unwrap()
+    };
+    let alert = start(Rejection::TlsAlert);
+    let nginx = start(Rejection::Http400);
+    let pki = setup.dir.path().join("pki");
+    let s_client = |receiver: &RunningReceiver, extra: &[&str], with_cert: bool, request: &str| {
+        use std::io::Write;
+        let mut command = Command::new(&openssl);
+        command
+            .args(["s_client", "-quiet", "-verify_return_error", "-attime"])
+            .arg(setup.now().to_string())
+            .arg("-connect")
+            .arg(receiver.addr().to_string())
+            .arg("-CAfile")
+            .arg(setup.cert_file(Role::ReceiverRoot))
+            .args(extra);
+        if with_cert {
+            command
+                .arg("-cert")
+                .arg(pki.join("client.cert.pem"))
+                .arg("-key")
+                .arg(pki.join("client.key.pem"))
+                .arg("-cert_chain")
+                .arg(pki.join("client-intermediate.cert.pem"));
+        }
+        let mut child = command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // s_client sends stdin, then waits for the server to close (Connection: close).
+        let _ = child.stdin.take().unwrap().write_all(request.as_bytes());
+        let out = child.wait_with_output().unwrap();
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    };
+    let get = "GET /openssl HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+    let text = s_client(&alert, &[], true, get);
+    assert!(text.contains("HTTP/1.1 200"), "{text}");
+    let text = s_client(&alert, &["-tls1_2"], false, get);
+    assert!(text.contains("alert certificate required"), "{text}");
+    assert!(!text.contains("HTTP/1.1"), "{text}");
+    let text = s_client(&nginx, &[], false, get);
+    assert!(text.contains("HTTP/1.1 400"), "{text}");
+    assert!(
+        text.contains("No required SSL certificate was sent"),
+        "{text}"
+    );
+    let chains: Vec<usize> = alert
+        .journal()
+        .connections()
+        .iter()
+        .map(|c| c.client_chain.len())
+        .collect();
+    assert_eq!(chains, [2, 0]);
+    setup.runtime.block_on(async {
+        alert.shutdown().await.unwrap();
+        nginx.shutdown().await.unwrap();
+    });
+    setup.shutdown();
+}
