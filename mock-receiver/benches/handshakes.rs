@@ -47,22 +47,40 @@ fn main() {
         |line| Some(line.trim().to_owned()),
     );
     let file = |name: &str| pki.join(name).to_str().expect("utf-8").to_owned();
-    let (s_server, s_server_addr) = spawn_first_line(
-        Command::new("openssl").args([
-            "s_server",
-            "-accept",
-            "127.0.0.1:0",
-            "-cert",
-            &file("server.cert.pem"),
-            "-key",
-            &file("server.key.pem"),
-            "-cert_chain",
-            &file("receiver-intermediate.cert.pem"),
-            "-naccept",
-            "1000000",
-        ]),
-        |line| line.strip_prefix("ACCEPT ").map(str::to_owned),
+    // `-quiet`: without it s_server prints 16 lines per connection, which would slow it down
+    // and flatter us. It then prints no ACCEPT line, so pick a free port for it and wait
+    // until it accepts.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let s_server_addr = format!("127.0.0.1:{port}");
+    let s_server = Guard(
+        Command::new("openssl")
+            .args(["s_server", "-quiet", "-naccept", "100000000", "-accept"])
+            .arg(&s_server_addr)
+            .args([
+                "-cert",
+                &file("server.cert.pem"),
+                "-key",
+                &file("server.key.pem"),
+            ])
+            .args(["-cert_chain", &file("receiver-intermediate.cert.pem")])
+            // stdin stays open (piped, held by the child handle): s_server quits at EOF.
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn s_server"),
     );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::net::TcpStream::connect(&s_server_addr).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "s_server did not start"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
 
     let root = file("receiver-root.cert.pem");
     // Alternate the two servers over several rounds so a change in machine load (other

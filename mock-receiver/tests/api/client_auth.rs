@@ -386,6 +386,24 @@ async fn tls12_rejects_during_the_handshake() {
         Err(Failure::Handshake(text)) => assert!(text.contains("UnknownCA"), "{text}"),
         other => panic!("expected a handshake failure, got {other:?}"),
     }
+    // No certificate at all: rustls sends certificate_required under TLS 1.2 too.
+    let client = Presents::Nothing.client().versions(crate::support::TLS12);
+    match request(receiver.addr(), &client).await {
+        Err(Failure::Handshake(text)) => assert!(text.contains("CertificateRequired"), "{text}"),
+        other => panic!("expected a handshake failure, got {other:?}"),
+    }
+    let (done, records) = receiver
+        .journal()
+        .wait_until(crate::support::WAIT, |r| {
+            r.len() == 2 && r.iter().all(|c| c.closed)
+        })
+        .await;
+    assert!(done, "{records:#?}");
+    assert_eq!(records[0].alert_sent.as_deref(), Some("unknown_ca"));
+    assert_eq!(
+        records[1].alert_sent.as_deref(),
+        Some("certificate_required")
+    );
     receiver.shutdown().await.unwrap();
 }
 
