@@ -44,7 +44,7 @@ impl Receiver {
             source,
         };
         let (addr, task) = match shared.spec.fault {
-            Some(Fault::Refuse) => (fault_refused(listen)?, None),
+            Some(Fault::Refuse) => (crate::fault::refused_addr(listen)?, None),
             Some(Fault::ConnectTimeout) => {
                 let (listener, fillers) = crate::fault::full_listener(listen).await?;
                 let addr = listener.local_addr().map_err(bind_err)?;
@@ -135,10 +135,6 @@ struct Shared {
     verifier: Arc<ReceiverVerifier>,
     journal: Journal,
     active: Arc<AtomicUsize>,
-}
-
-fn fault_refused(listen: SocketAddr) -> Result<SocketAddr, ReceiverError> {
-    crate::fault::refused_addr(listen)
 }
 
 /// Decrements the open-connection count when a connection task ends, however it ends.
@@ -341,6 +337,7 @@ mod write_timeout {
     //! A stream whose writes fail after a timeout without progress (a client that stops
     //! reading cannot hold a connection task forever).
 
+    use std::future::Future;
     use std::io;
     use std::pin::Pin;
     use std::task::{Context, Poll};
@@ -394,8 +391,6 @@ mod write_timeout {
             }
         }
     }
-
-    use std::future::Future;
 
     impl<S: AsyncRead + Unpin> AsyncRead for WriteTimeout<S> {
         fn poll_read(
