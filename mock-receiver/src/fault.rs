@@ -175,9 +175,12 @@ async fn read_client_hello(tcp: &mut TcpStream) -> Result<Accepted, String> {
         }
         let mut slice = &buf[..n];
         while !slice.is_empty() {
-            acceptor
+            let consumed = acceptor
                 .read_tls(&mut slice)
                 .map_err(|e| format!("reading the ClientHello: {e}"))?;
+            if consumed == 0 {
+                return Err("the ClientHello does not fit rustls' buffer".into());
+            }
         }
         match acceptor.accept() {
             Ok(Some(accepted)) => return Ok(accepted),

@@ -268,3 +268,41 @@ async fn shutdown_releases_every_socket() {
     drop(kept);
     assert_eq!(open_fds(), baseline);
 }
+
+#[tokio::test]
+async fn garbage_against_every_fault() {
+    use mock_receiver::Fault;
+    let faults = [
+        Fault::StallBeforeServerHello,
+        Fault::StallAfterCertificateRequest,
+        Fault::CloseMidHandshake,
+        Fault::PlainHttp,
+        Fault::Alert(40),
+    ];
+    let hello = client_hello();
+    for fault in faults {
+        let timeouts = Timeouts {
+            handshake: Duration::from_millis(300),
+            stall: Duration::from_millis(300),
+            ..Timeouts::default()
+        };
+        let spec = ReceiverSpec::profile(world(), TrustProfile::LeafIntermediate)
+            .unwrap()
+            .timeouts(timeouts)
+            .fault(fault);
+        let receiver = Receiver::start(spec).await.unwrap();
+        let baseline = open_fds();
+        for input in [
+            &b""[..],
+            &[0x16, 0x03, 0x01, 0xff, 0xff],
+            &[0xAB; 70_000],
+            &hello[..40],
+            &hello,
+        ] {
+            send_and_expect_close(&receiver, input).await;
+        }
+        all_closed(&receiver).await;
+        assert_eq!(open_fds(), baseline, "{fault:?}");
+        receiver.shutdown().await.unwrap();
+    }
+}
