@@ -306,3 +306,27 @@ fn client_auth_and_mapping_flags() {
         "{outcome:?}"
     );
 }
+
+#[test]
+fn sigterm_shuts_down_cleanly() {
+    let (mut child, line) = first_line(&["serve", "--all", "--json"]);
+    assert!(line.contains("\"ready\""), "{line}");
+    let status = Command::new("kill")
+        .arg("-TERM")
+        .arg(child.0.id().to_string())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let deadline = std::time::Instant::now() + crate::support::WAIT;
+    let exit = loop {
+        if let Some(exit) = child.0.try_wait().unwrap() {
+            break exit;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no exit after SIGTERM"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
+    assert_eq!(exit.code(), Some(0));
+}
