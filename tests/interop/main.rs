@@ -10,5 +10,5 @@ mod keystore_jks;
 mod keystore_p12;
 mod limbo;
 mod pki;
-mod tenant;
 mod receiver;
+mod tenant;
