@@ -1,4 +1,21 @@
 //! Scenario files, the runner, the built-in suite and reports.
 //!
-//! Not built yet (issue 7): this crate is an empty shell so the workspace layering
-//! (harness <- mock-receiver <- scenarios) exists from the start.
+//! A scenario is the article's loop written down with its expected results: the receiver's
+//! PKI and server, the keystore built in KeyStore Explorer, the upload to the tenant's
+//! Keystore Monitor, CPI's Connectivity Test (TLS), the `.p7b` download, the receiver's trust
+//! store and user mapping, and a request. The built-in suite (`scenarios/suite/*.toml`) covers
+//! every row of DESIGN.md's trust table, every failure class and every tenant rule.
+//!
+//! | module | what it is |
+//! |---|---|
+//! | [`model`] | [`Scenario`]: world, receivers, steps, expectations |
+//! | [`load`] | TOML file -> [`Scenario`]; errors name file, line and field |
+//!
+//! Data flows one way: file -> [`load`] -> [`runner`] -> `harness::pki` -> (receiver,
+//! tenant keystore) -> connectivity test -> [`report`].
+
+pub mod load;
+pub mod model;
+
+pub use load::{LoadError, load_file, load_str};
+pub use model::Scenario;
