@@ -838,7 +838,7 @@ impl Locator<'_> {
                     v
                 }
                 (Seg::Index(index), Node::Array(array)) => {
-                    let v = array.iter().nth(*index)?;
+                    let v = array.get(*index)?;
                     span = v.span();
                     v
                 }
