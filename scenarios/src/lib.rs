@@ -10,12 +10,18 @@
 //! |---|---|
 //! | [`model`] | [`Scenario`]: world, receivers, steps, expectations |
 //! | [`load`] | TOML file -> [`Scenario`]; errors name file, line and field |
+//! | [`suite`] | the built-in suite, embedded in the binary |
+//! | [`runner`] | runs scenarios concurrently, each isolated; checks expectations |
+//! | [`report`] | human table, JSON, JUnit XML, HTML trust matrix; redaction |
 //!
 //! Data flows one way: file -> [`load`] -> [`runner`] -> `harness::pki` -> (receiver,
 //! tenant keystore) -> connectivity test -> [`report`].
 
 pub mod load;
 pub mod model;
+pub mod report;
+pub mod runner;
+pub mod suite;
 
 pub use load::{LoadError, load_file, load_str};
 pub use model::Scenario;

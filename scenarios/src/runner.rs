@@ -1,0 +1,642 @@
+//! Runs scenarios: concurrently, each isolated, deterministically.
+//!
+//! Each scenario gets its own temp directory (under one run directory that is removed when the
+//! run ends), its own seeded PKI, its own tenant directory and its own receivers bound to
+//! 127.0.0.1 port 0. Steps run in file order; a step that cannot run stops its scenario
+//! (status `error`, the remaining steps `skipped`), and the other scenarios go on. Results
+//! come back in the order the scenarios were given, never in completion order, so the same
+//! seed gives the same report once durations, ports and temp paths are redacted.
+
+use std::collections::BTreeMap;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use harness::keystore::{Entry, EntryKind, Format, KeyMaterial, Keystore, Passwords};
+use harness::pki::{Role, World, WorldSpec};
+use harness::secret::Password;
+use rustls_pki_types::CertificateDer;
+use time::OffsetDateTime;
+
+use crate::load::LoadError;
+use crate::model::{self, Expect, KeystoreFormat, Scenario, Step};
+use crate::report::{
+    Check, MatrixCell, REPORT_VERSION, RunReport, ScenarioReport, Status, StepReport, Totals,
+};
+
+/// The seed used when neither the file nor `--seed` gives one.
+pub const DEFAULT_SEED: u64 = 1;
+
+/// A scenario to run, or the reason it could not be loaded (it is reported, not dropped).
+#[derive(Debug)]
+pub enum Input {
+    /// A loaded scenario.
+    Loaded(Box<Scenario>),
+    /// A file that did not load.
+    Broken {
+        /// Its id (the file stem).
+        id: String,
+        /// Its source.
+        source: String,
+        /// Why it did not load.
+        error: LoadError,
+    },
+}
+
+impl Input {
+    /// The id.
+    pub fn id(&self) -> &str {
+        match self {
+            Input::Loaded(s) => &s.id,
+            Input::Broken { id, .. } => id,
+        }
+    }
+}
+
+/// How to run.
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    /// Overrides every file's seed.
+    pub seed: Option<u64>,
+    /// Overrides every file's "now".
+    pub now: Option<OffsetDateTime>,
+    /// Scenarios run at once.
+    pub jobs: usize,
+    /// Print a progress line on stderr (only when stderr is a terminal).
+    pub progress: bool,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        Self {
+            seed: None,
+            now: None,
+            jobs: std::thread::available_parallelism().map_or(2, |n| n.get() * 2),
+            progress: false,
+        }
+    }
+}
+
+/// Why the run as a whole could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The run directory or the async runtime could not be created.
+    #[error("cannot start the run")]
+    Start(#[source] std::io::Error),
+}
+
+/// Runs the inputs and returns the report, plus the run directory's path (for redaction; the
+/// directory itself is gone when this returns).
+pub fn run(inputs: Vec<Input>, options: &RunOptions) -> Result<RunReport, RunError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(RunError::Start)?;
+    runtime.block_on(run_async(inputs, options))
+}
+
+/// [`run`] inside an existing tokio runtime.
+pub async fn run_async(inputs: Vec<Input>, options: &RunOptions) -> Result<RunReport, RunError> {
+    let started = Instant::now();
+    let root = tempfile::Builder::new()
+        .prefix("scenarios-run-")
+        .tempdir()
+        .map_err(RunError::Start)?;
+    let total = inputs.len();
+    let done = Arc::new(AtomicUsize::new(0));
+    let progress = options.progress && std::io::stderr().is_terminal();
+    let limit = Arc::new(tokio::sync::Semaphore::new(options.jobs.max(1)));
+    let mut tasks = Vec::new();
+    for (i, input) in inputs.into_iter().enumerate() {
+        let dir = root.path().join(format!("{i:03}"));
+        let options = options.clone();
+        let limit = limit.clone();
+        let done = done.clone();
+        tasks.push(tokio::spawn(async move {
+            // Invariant: the semaphore is never closed.
+            let _permit = limit.acquire().await.ok();
+            let report = run_one(input, &dir, &options).await;
+            let n = done.fetch_add(1, Ordering::SeqCst) + 1;
+            if progress {
+                let mut err = std::io::stderr();
+                let _ = write!(err, "\r[{n}/{total}] {:<60}", report.id);
+                let _ = err.flush();
+            }
+            report
+        }));
+    }
+    let mut scenarios = Vec::new();
+    for task in tasks {
+        match task.await {
+            Ok(report) => scenarios.push(report),
+            Err(e) => scenarios.push(crashed(&e.to_string())),
+        }
+    }
+    if progress {
+        let mut err = std::io::stderr();
+        let _ = write!(err, "\r{:<70}\r", "");
+        let _ = err.flush();
+    }
+    let temp_root = root.path().display().to_string();
+    drop(root);
+    Ok(RunReport {
+        version: REPORT_VERSION,
+        seed: options.seed.unwrap_or(DEFAULT_SEED),
+        now: harness::time::format_rfc3339(options.now.unwrap_or(harness::time::DEFAULT_NOW)),
+        duration_ms: Some(started.elapsed().as_millis() as u64),
+        totals: Totals::of(&scenarios),
+        temp_root: Some(temp_root),
+        scenarios,
+    })
+}
+
+fn crashed(message: &str) -> ScenarioReport {
+    ScenarioReport {
+        id: "?".into(),
+        source: "?".into(),
+        description: String::new(),
+        expected: String::new(),
+        status: Status::Error,
+        error: Some(format!("the scenario task failed: {message}")),
+        seed: 0,
+        now: String::new(),
+        duration_ms: None,
+        matrix: None,
+        steps: Vec::new(),
+    }
+}
+
+async fn run_one(input: Input, dir: &Path, options: &RunOptions) -> ScenarioReport {
+    let started = Instant::now();
+    let scenario = match input {
+        Input::Loaded(s) => s,
+        Input::Broken { id, source, error } => {
+            return ScenarioReport {
+                id,
+                source,
+                description: String::new(),
+                expected: String::new(),
+                status: Status::Error,
+                error: Some(error_chain(&error)),
+                seed: options.seed.unwrap_or(DEFAULT_SEED),
+                now: String::new(),
+                duration_ms: None,
+                matrix: None,
+                steps: Vec::new(),
+            };
+        }
+    };
+    let seed = options.seed.or(scenario.world.seed).unwrap_or(DEFAULT_SEED);
+    let now = options
+        .now
+        .or(scenario.world.now)
+        .unwrap_or(harness::time::DEFAULT_NOW);
+    let mut report = ScenarioReport {
+        id: scenario.id.clone(),
+        source: scenario.source.clone(),
+        description: scenario.description.clone(),
+        expected: scenario.expected_summary(),
+        status: Status::Met,
+        error: None,
+        seed,
+        now: harness::time::format_rfc3339(now),
+        duration_ms: None,
+        matrix: matrix_cell(&scenario),
+        steps: Vec::new(),
+    };
+    let setup = async {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create `{}`: {e}", dir.display()))?;
+        let spec = WorldSpec::new(seed)
+            .now(now)
+            .key_type(scenario.world.key_type);
+        let world = World::generate(&spec).map_err(|e| error_chain(&e))?;
+        Ok::<_, String>(Context::new(dir.to_owned(), world, seed, now))
+    };
+    let mut ctx = match setup.await {
+        Ok(ctx) => ctx,
+        Err(e) => {
+            report.status = Status::Error;
+            report.error = Some(e);
+            report.steps = skipped_steps(&scenario.steps, 0);
+            return report;
+        }
+    };
+    let mut failed_at = None;
+    for (i, step) in scenario.steps.iter().enumerate() {
+        let mut step_report = StepReport {
+            index: i + 1,
+            action: step.action().to_owned(),
+            summary: step.summary(),
+            status: Status::Met,
+            error: None,
+            checks: Vec::new(),
+            output: Vec::new(),
+        };
+        match ctx.step(&scenario, step).await {
+            Ok(observed) => {
+                step_report.checks = check(step.expect(), &observed);
+                step_report.output = observed.output;
+                if step_report.checks.iter().any(|c| !c.met) {
+                    step_report.status = Status::NotMet;
+                    if report.status == Status::Met {
+                        report.status = Status::NotMet;
+                    }
+                }
+                if step.action() == "connect"
+                    && let (Some(cell), Some(outcome)) = (&mut report.matrix, observed.outcome)
+                {
+                    cell.observed = Some(outcome);
+                }
+            }
+            Err(e) => {
+                step_report.status = Status::Error;
+                step_report.error = Some(e.clone());
+                report.status = Status::Error;
+                report.error = Some(format!("step {} ({}): {e}", i + 1, step.action()));
+                report.steps.push(step_report);
+                failed_at = Some(i + 1);
+                break;
+            }
+        }
+        report.steps.push(step_report);
+    }
+    if let Some(next) = failed_at {
+        report.steps.extend(skipped_steps(&scenario.steps, next));
+    }
+    ctx.shutdown().await;
+    report.duration_ms = Some(started.elapsed().as_millis() as u64);
+    report
+}
+
+fn skipped_steps(steps: &[Step], from: usize) -> Vec<StepReport> {
+    steps
+        .iter()
+        .enumerate()
+        .skip(from)
+        .map(|(i, step)| StepReport {
+            index: i + 1,
+            action: step.action().to_owned(),
+            summary: step.summary(),
+            status: Status::Skipped,
+            error: None,
+            checks: Vec::new(),
+            output: Vec::new(),
+        })
+        .collect()
+}
+
+/// The trust-matrix cell of a scenario whose first receiver is healthy (valid certificate, no
+/// fault) and that runs a connectivity test with server validation on.
+fn matrix_cell(scenario: &Scenario) -> Option<MatrixCell> {
+    let receiver = scenario.receivers.first()?;
+    if receiver.fault != model::Fault::None
+        || receiver.certificate != model::ServerCertificate::Valid
+    {
+        return None;
+    }
+    let mut built: BTreeMap<&str, Vec<Role>> = BTreeMap::new();
+    let mut trusted: Vec<Role> = Vec::new();
+    for step in &scenario.steps {
+        match step {
+            Step::BuildKeystore {
+                keystore,
+                trusted: t,
+                ..
+            } => {
+                built.insert(keystore, t.iter().map(|e| e.certificate).collect());
+            }
+            Step::Upload { keystore, .. } => {
+                if let Some(roles) = built.get(keystore.as_str()) {
+                    trusted.extend(roles);
+                }
+            }
+            Step::Connect {
+                receiver: name,
+                validate: true,
+                ..
+            } if name == &receiver.name => {
+                trusted.sort();
+                trusted.dedup();
+                let trust = if trusted.is_empty() {
+                    "nothing".to_owned()
+                } else {
+                    trusted
+                        .iter()
+                        .map(|r| r.name())
+                        .collect::<Vec<_>>()
+                        .join(" + ")
+                };
+                return Some(MatrixCell {
+                    profile: receiver.profile.id().to_owned(),
+                    trust,
+                    client_auth: receiver.client_auth.id().to_owned(),
+                    observed: None,
+                });
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// What a step produced, compared field by field with its [`Expect`].
+#[derive(Debug, Default)]
+struct Observed {
+    outcome: Option<String>,
+    client_certificate_used: Option<bool>,
+    chosen_alias: Option<String>,
+    user: Option<String>,
+    http_status: Option<u16>,
+    certificates: Option<usize>,
+    /// Aliases in the tenant keystore after the step (lower-cased).
+    entries: Option<Vec<String>>,
+    refused: Vec<(String, String)>,
+    refused_with: Option<String>,
+    output: Vec<String>,
+}
+
+fn check(expect: &Expect, observed: &Observed) -> Vec<Check> {
+    let mut checks = Vec::new();
+    let none = || "(nothing)".to_owned();
+    let mut push = |field: &str, expected: String, observed: String, met: bool| {
+        checks.push(Check {
+            field: field.to_owned(),
+            expected,
+            observed,
+            met,
+        });
+    };
+    if let Some(outcome) = &expect.outcome {
+        let seen = observed.outcome.clone().unwrap_or_else(none);
+        push(
+            "outcome",
+            outcome.to_string(),
+            seen.clone(),
+            seen == outcome.to_string(),
+        );
+    }
+    if let Some(used) = expect.client_certificate_used {
+        let seen = observed.client_certificate_used;
+        push(
+            "client_certificate_used",
+            yes_no(used).to_owned(),
+            seen.map_or_else(none, |u| yes_no(u).to_owned()),
+            seen == Some(used),
+        );
+    }
+    if let Some(alias) = &expect.chosen_alias {
+        let seen = observed.chosen_alias.clone();
+        let met = seen
+            .as_deref()
+            .is_some_and(|s| s.eq_ignore_ascii_case(alias));
+        push(
+            "chosen_alias",
+            alias.clone(),
+            seen.unwrap_or_else(none),
+            met,
+        );
+    }
+    if let Some(user) = &expect.user {
+        let seen = observed.user.clone();
+        push(
+            "user",
+            user.clone(),
+            seen.clone().unwrap_or_else(none),
+            seen.as_deref() == Some(user),
+        );
+    }
+    if let Some(status) = expect.http_status {
+        let seen = observed.http_status;
+        push(
+            "http_status",
+            status.to_string(),
+            seen.map_or_else(none, |s| s.to_string()),
+            seen == Some(status),
+        );
+    }
+    if let Some(count) = expect.certificates {
+        let seen = observed.certificates;
+        push(
+            "certificates",
+            count.to_string(),
+            seen.map_or_else(none, |s| s.to_string()),
+            seen == Some(count),
+        );
+    }
+    let entries = observed.entries.clone().unwrap_or_default();
+    for alias in &expect.entries {
+        let met = entries.contains(&alias.to_ascii_lowercase());
+        push(
+            "entries",
+            format!("`{alias}` present"),
+            if met { "present" } else { "absent" }.to_owned(),
+            met,
+        );
+    }
+    for alias in &expect.absent {
+        let present = entries.contains(&alias.to_ascii_lowercase());
+        push(
+            "absent",
+            format!("`{alias}` absent"),
+            if present { "present" } else { "absent" }.to_owned(),
+            !present,
+        );
+    }
+    for refusal in &expect.refused {
+        let seen = observed
+            .refused
+            .iter()
+            .find(|(a, _)| a.eq_ignore_ascii_case(&refusal.alias))
+            .map(|(_, r)| r.clone());
+        push(
+            "refused",
+            format!("`{}`: {}", refusal.alias, refusal.reason),
+            seen.clone().map_or_else(
+                || "not refused".to_owned(),
+                |r| format!("`{}`: {r}", refusal.alias),
+            ),
+            seen.as_deref() == Some(&refusal.reason),
+        );
+    }
+    if let Some(reason) = &expect.refused_with {
+        let seen = observed.refused_with.clone();
+        push(
+            "refused_with",
+            reason.clone(),
+            seen.clone().unwrap_or_else(|| "not refused".to_owned()),
+            seen.as_deref() == Some(reason),
+        );
+    }
+    for text in &expect.text_contains {
+        let met = observed.output.iter().any(|line| line.contains(text));
+        push(
+            "text_contains",
+            format!("{text:?}"),
+            if met { "found" } else { "not found" }.to_owned(),
+            met,
+        );
+    }
+    checks
+}
+
+fn yes_no(value: bool) -> &'static str {
+    if value { "YES" } else { "NO" }
+}
+
+/// Renders an error with its causes: `what: cause: cause`.
+pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+// ---- the per-scenario context and the steps -----------------------------------------------
+
+/// A keystore built by a build-keystore step.
+struct Built {
+    path: PathBuf,
+    password: String,
+}
+
+struct Context {
+    dir: PathBuf,
+    world: World,
+    #[expect(
+        dead_code,
+        reason = "used once the connectivity test is wired (seeded policy)"
+    )]
+    seed: u64,
+    #[expect(
+        dead_code,
+        reason = "used once the connectivity test is wired (simulated now)"
+    )]
+    now: OffsetDateTime,
+    keystores: BTreeMap<String, Built>,
+    /// Downloaded chains by lower-cased alias.
+    downloads: BTreeMap<String, Vec<CertificateDer<'static>>>,
+}
+
+impl Context {
+    fn new(dir: PathBuf, world: World, seed: u64, now: OffsetDateTime) -> Self {
+        Self {
+            dir,
+            world,
+            seed,
+            now,
+            keystores: BTreeMap::new(),
+            downloads: BTreeMap::new(),
+        }
+    }
+
+    async fn step(&mut self, _scenario: &Scenario, step: &Step) -> Result<Observed, String> {
+        match step {
+            Step::BuildKeystore {
+                keystore,
+                format,
+                password,
+                trusted,
+                key_pairs,
+                ..
+            } => self.build_keystore(keystore, *format, password, trusted, key_pairs),
+            Step::Upload { .. } | Step::Tenant { .. } | Step::Download { .. } => Err(unavailable(
+                "harness::tenant (the Keystore Monitor, issue 5)",
+            )),
+            Step::ConfigureReceiver { .. } | Step::Request { .. } => {
+                Err(unavailable("mock_receiver::Receiver (issue 3)"))
+            }
+            Step::Connect { .. } => Err(unavailable(
+                "harness::connect (the connectivity test, issue 6) and mock_receiver (issue 3)",
+            )),
+        }
+    }
+
+    /// KeyStore Explorer: new keystore, import trusted certificates and key pairs, save.
+    fn build_keystore(
+        &mut self,
+        name: &str,
+        format: KeystoreFormat,
+        password: &str,
+        trusted: &[model::AliasedCert],
+        key_pairs: &[model::AliasedCert],
+    ) -> Result<Observed, String> {
+        let format = match format {
+            KeystoreFormat::Jceks => Format::Jceks,
+            KeystoreFormat::Jks => Format::Jks,
+            KeystoreFormat::Pkcs12 => Format::Pkcs12,
+        };
+        let mut store = Keystore::new(format);
+        let mut output = Vec::new();
+        for entry in trusted {
+            let cert = self.world.get(entry.certificate).cert().clone();
+            store
+                .insert(Entry {
+                    alias: entry.alias.clone(),
+                    created: harness::time::DEFAULT_NOW,
+                    kind: EntryKind::TrustedCertificate(cert),
+                })
+                .map_err(|e| format!("cannot import `{}`: {}", entry.alias, error_chain(&e)))?;
+            output.push(format!(
+                "trusted certificate entry `{}`: {}",
+                entry.alias, entry.certificate
+            ));
+        }
+        for entry in key_pairs {
+            let issued = self.world.get(entry.certificate);
+            store
+                .insert(Entry {
+                    alias: entry.alias.clone(),
+                    created: harness::time::DEFAULT_NOW,
+                    kind: EntryKind::KeyPair {
+                        key: KeyMaterial::plain(issued.key().private_key().clone()),
+                        chain: issued.full_chain(),
+                    },
+                })
+                .map_err(|e| format!("cannot import `{}`: {}", entry.alias, error_chain(&e)))?;
+            output.push(format!(
+                "key pair entry `{}`: {} (chain of {})",
+                entry.alias,
+                entry.certificate,
+                issued.full_chain().len()
+            ));
+        }
+        let ext = match format {
+            Format::Pkcs12 => "p12",
+            // KeyStore Explorer users save JCEKS under `.jks` too (the article does).
+            _ => "jks",
+        };
+        let path = self.dir.join(format!("{name}.{ext}"));
+        store
+            .write_file(&path, format, &Passwords::new(Password::new(password)))
+            .map_err(|e| error_chain(&e))?;
+        self.keystores.insert(
+            name.to_owned(),
+            Built {
+                path,
+                password: password.to_owned(),
+            },
+        );
+        Ok(Observed {
+            output,
+            ..Observed::default()
+        })
+    }
+
+    async fn shutdown(&mut self) {
+        self.downloads.clear();
+        for built in self.keystores.values() {
+            let _ = (&built.path, &built.password);
+        }
+    }
+}
+
+fn unavailable(layer: &str) -> String {
+    format!("needs {layer}, which is not merged into this build yet")
+}
