@@ -1,4 +1,58 @@
-//! The receiver system of the article: a real HTTPS server per trust profile.
+//! The receiver system of the article: a real HTTPS server on loopback for every trust
+//! profile, client-authentication mode, user mapping and fault. A local badssl.com for CPI's
+//! outbound case.
 //!
-//! Not built yet (issue 3): this crate is an empty shell so the workspace layering
-//! (harness <- mock-receiver <- scenarios) exists from the start.
+//! | module | what it is |
+//! |---|---|
+//! | [`TrustProfile`], [`ServerVariant`], [`ServerIdentity`] | which chain is sent (profile.rs) |
+//! | [`ReceiverSpec`], [`ClientAuth`], [`UserMap`], [`Fault`] | what a receiver is started from (spec.rs) |
+//! | [`Receiver`], [`RunningReceiver`] | start, address, journal, graceful shutdown (receiver.rs) |
+//! | [`Journal`] | what each connection did (journal.rs; also `GET /__admin/journal`) |
+//!
+//! Data flow: a [`harness::pki::World`] (or your own files) -> [`ServerIdentity`] ->
+//! [`ReceiverSpec`] -> [`Receiver::start`] -> a rustls `ServerConfig` (tls.rs) -> per
+//! connection: TLS handshake, or a fault (fault.rs) -> hyper HTTP/1.1 (http.rs) -> JSON answer
+//! and a [`Journal`] record.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use harness::pki::{World, WorldSpec};
+//! use mock_receiver::{Receiver, ReceiverSpec, TrustProfile};
+//!
+//! let world = World::generate(&WorldSpec::new(1))?;
+//! let receiver = Receiver::start(ReceiverSpec::profile(&world, TrustProfile::LeafOnly)?).await?;
+//! println!("listening on {}", receiver.addr());
+//! receiver.shutdown().await?;
+//! # Ok(()) }
+//! ```
+//!
+//! # Questions
+//!
+//! - *Which clock validates client certificates?* The spec's simulated `now`, through a fixed
+//!   rustls `TimeProvider`; never the wall clock.
+//! - *Why does a TLS 1.3 client "connect" and then fail?* Under TLS 1.3 the server judges the
+//!   client certificate after the client's handshake has completed, so the client sees the
+//!   alert on its first read (crates.md §5, pitfall 5).
+//! - *Why a custom client verifier?* webpki's refuses an empty trust store (`NoRootAnchors`),
+//!   always advertises its trust store's subjects, and cannot let an untrusted certificate
+//!   through to an nginx-style HTTP 400.
+//! - *Which alert does the journal record?* The one rustls' error maps to; rustls does not
+//!   report what it sent, so `alert_sent` is a faithful reading of its mapping, not a capture.
+
+mod error;
+mod fault;
+mod http;
+mod journal;
+mod profile;
+mod receiver;
+mod spec;
+mod tls;
+
+pub use error::ReceiverError;
+pub use journal::{ChainCertificate, ConnectionRecord, Journal, RequestRecord};
+pub use profile::{ServerIdentity, ServerVariant, TrustProfile, read_certificates};
+pub use receiver::{Receiver, RunningReceiver};
+pub use spec::{
+    CaNames, CertMatcher, ClientAuth, ClientAuthMode, Fault, ReceiverSpec, Rejection, Timeouts,
+    TlsVersions, UserMap, alert_name,
+};

@@ -1,0 +1,180 @@
+//! What each connection did: readable from the library and from `GET /__admin/journal`.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use harness::cert::{CertInfo, fingerprint_sha256};
+use rustls_pki_types::CertificateDer;
+use serde::Serialize;
+use tokio::sync::watch;
+
+/// The journal of one receiver. Cheap to clone; every clone sees the same records.
+#[derive(Clone, Debug)]
+pub struct Journal {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    records: Mutex<Vec<ConnectionRecord>>,
+    changed: watch::Sender<u64>,
+}
+
+/// One accepted connection.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ConnectionRecord {
+    /// Sequence number within this receiver, from 0.
+    pub id: u64,
+    /// When it was accepted (wall clock, RFC 3339; informational, never used for validity).
+    pub at: String,
+    /// The client's address.
+    pub peer: String,
+    /// The server name the client asked for (SNI), if any.
+    pub sni: Option<String>,
+    /// The negotiated protocol (`TLSv1.3`), when the handshake completed.
+    pub protocol: Option<String>,
+    /// The negotiated cipher suite, when the handshake completed.
+    pub cipher: Option<String>,
+    /// The CA names sent in the CertificateRequest (empty when none was sent).
+    pub ca_names_sent: Vec<String>,
+    /// The client certificate chain received.
+    pub client_chain: Vec<ChainCertificate>,
+    /// The fault reproduced on this connection, if any.
+    pub fault: Option<String>,
+    /// Why the handshake failed, if it did.
+    pub handshake_error: Option<String>,
+    /// The TLS alert the receiver sent, if it sent one.
+    pub alert_sent: Option<String>,
+    /// The HTTP requests answered on this connection.
+    pub requests: Vec<RequestRecord>,
+    /// Whether the connection is closed.
+    pub closed: bool,
+}
+
+/// One certificate of a received chain.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ChainCertificate {
+    /// Subject DN.
+    pub subject: String,
+    /// SHA-256 fingerprint (keytool's colon-separated upper-case hex).
+    pub sha256: String,
+}
+
+impl ChainCertificate {
+    /// Describes one DER certificate (an undecodable one keeps its fingerprint).
+    pub fn from_der(der: &CertificateDer<'_>) -> Self {
+        let subject = CertInfo::from_der(der)
+            .map(|info| info.subject)
+            .unwrap_or_else(|_| "<undecodable certificate>".to_owned());
+        Self {
+            subject,
+            sha256: fingerprint_sha256(der),
+        }
+    }
+}
+
+/// One HTTP request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RequestRecord {
+    /// The method.
+    pub method: String,
+    /// The path and query.
+    pub path: String,
+    /// The request body's size in bytes.
+    pub body_size: u64,
+    /// The HTTP status answered.
+    pub status: u16,
+    /// The technical user the client certificate mapped to.
+    pub user: Option<String>,
+}
+
+impl Journal {
+    pub(crate) fn new() -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                records: Mutex::new(Vec::new()),
+                changed: watch::channel(0).0,
+            }),
+        }
+    }
+
+    /// Every connection so far, in accept order.
+    pub fn connections(&self) -> Vec<ConnectionRecord> {
+        self.lock().clone()
+    }
+
+    /// Waits until `done` holds for the records, or `timeout` passes; returns the records
+    /// either way with whether `done` held (tests synchronise on this, never on sleeps).
+    pub async fn wait_until(
+        &self,
+        timeout: Duration,
+        mut done: impl FnMut(&[ConnectionRecord]) -> bool,
+    ) -> (bool, Vec<ConnectionRecord>) {
+        let mut changed = self.inner.changed.subscribe();
+        let wait = async {
+            loop {
+                if done(&self.lock()) {
+                    return;
+                }
+                if changed.changed().await.is_err() {
+                    return;
+                }
+            }
+        };
+        let held = tokio::time::timeout(timeout, wait).await.is_ok();
+        let records = self.connections();
+        (held && done(&records), records)
+    }
+
+    /// The journal as JSON (what `GET /__admin/journal` answers).
+    pub fn to_json(&self) -> String {
+        #[derive(Serialize)]
+        struct Doc<'a> {
+            version: u32,
+            connections: &'a [ConnectionRecord],
+        }
+        let records = self.lock();
+        serde_json::to_string_pretty(&Doc {
+            version: 1,
+            connections: &records,
+        })
+        .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+    }
+
+    pub(crate) fn open(&self, peer: SocketAddr) -> u64 {
+        let mut records = self.lock();
+        let id = records.len() as u64;
+        records.push(ConnectionRecord {
+            id,
+            at: harness::time::format_rfc3339(time::OffsetDateTime::now_utc()),
+            peer: peer.to_string(),
+            ..ConnectionRecord::default()
+        });
+        drop(records);
+        self.bump();
+        id
+    }
+
+    pub(crate) fn update(&self, id: u64, change: impl FnOnce(&mut ConnectionRecord)) {
+        let mut records = self.lock();
+        if let Some(record) = usize::try_from(id).ok().and_then(|i| records.get_mut(i)) {
+            change(record);
+        }
+        drop(records);
+        self.bump();
+    }
+
+    fn bump(&self) {
+        self.inner.changed.send_modify(|n| *n += 1);
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Vec<ConnectionRecord>> {
+        // A panic while holding the lock cannot leave a record half-written in a way that
+        // matters for a test journal, so a poisoned lock is simply taken over.
+        self.inner
+            .records
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
