@@ -12,7 +12,7 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use harness::keystore::{Entry, EntryKind, Format, KeyMaterial, Keystore, Passwords};
 use harness::pki::{Role, World, WorldSpec};
@@ -21,7 +21,12 @@ use rustls_pki_types::CertificateDer;
 use time::OffsetDateTime;
 
 use crate::load::LoadError;
-use crate::model::{self, Expect, KeystoreFormat, Scenario, Step};
+use mock_receiver::{
+    CaNames, ClientAuth, ClientAuthMode, Fault, Receiver, ReceiverSpec, RunningReceiver,
+    ServerVariant, Timeouts, TlsVersions, TrustProfile, UserMap,
+};
+
+use crate::model::{self, CertSource, Expect, KeystoreFormat, Scenario, Step};
 use crate::report::{
     Check, MatrixCell, REPORT_VERSION, RunReport, ScenarioReport, Status, StepReport, Totals,
 };
@@ -224,6 +229,13 @@ async fn run_one(input: Input, dir: &Path, options: &RunOptions) -> ScenarioRepo
             return report;
         }
     };
+    if let Err(e) = ctx.start_receivers(&scenario).await {
+        report.status = Status::Error;
+        report.error = Some(e);
+        report.steps = skipped_steps(&scenario.steps, 0);
+        let _ = ctx.shutdown().await;
+        return report;
+    }
     let mut failed_at = None;
     for (i, step) in scenario.steps.iter().enumerate() {
         let mut step_report = StepReport {
@@ -266,7 +278,10 @@ async fn run_one(input: Input, dir: &Path, options: &RunOptions) -> ScenarioRepo
     if let Some(next) = failed_at {
         report.steps.extend(skipped_steps(&scenario.steps, next));
     }
-    ctx.shutdown().await;
+    if let Err(e) = ctx.shutdown().await {
+        report.status = Status::Error;
+        report.error.get_or_insert(e);
+    }
     report.duration_ms = Some(started.elapsed().as_millis() as u64);
     report
 }
@@ -501,23 +516,31 @@ pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
 // ---- the per-scenario context and the steps -----------------------------------------------
 
 /// A keystore built by a build-keystore step.
+#[expect(dead_code, reason = "read by the upload step once harness::tenant is merged")]
 struct Built {
     path: PathBuf,
     password: String,
 }
 
+/// A receiver of the scenario: its declaration, what configure-receiver steps added, and the
+/// running server (restarted after each configure-receiver step, as an administrator's change
+/// takes effect on new connections).
+struct ReceiverState {
+    declared: model::Receiver,
+    trust: Vec<CertificateDer<'static>>,
+    users: Vec<(CertificateDer<'static>, String)>,
+    running: Option<RunningReceiver>,
+}
+
 struct Context {
     dir: PathBuf,
     world: World,
+    receivers: BTreeMap<String, ReceiverState>,
     #[expect(
         dead_code,
         reason = "used once the connectivity test is wired (seeded policy)"
     )]
     seed: u64,
-    #[expect(
-        dead_code,
-        reason = "used once the connectivity test is wired (simulated now)"
-    )]
     now: OffsetDateTime,
     keystores: BTreeMap<String, Built>,
     /// Downloaded chains by lower-cased alias.
@@ -533,7 +556,176 @@ impl Context {
             now,
             keystores: BTreeMap::new(),
             downloads: BTreeMap::new(),
+            receivers: BTreeMap::new(),
         }
+    }
+
+    /// Starts every declared receiver on 127.0.0.1 port 0.
+    async fn start_receivers(&mut self, scenario: &Scenario) -> Result<(), String> {
+        for declared in &scenario.receivers {
+            let trust = declared
+                .trust
+                .iter()
+                .map(|role| self.world.get(*role).cert().clone())
+                .collect();
+            let users = declared
+                .users
+                .iter()
+                .map(|u| Ok((self.cert_source(&u.certificate)?, u.user.clone())))
+                .collect::<Result<Vec<_>, String>>()?;
+            let mut state = ReceiverState {
+                declared: declared.clone(),
+                trust,
+                users,
+                running: None,
+            };
+            let spec = self.receiver_spec(&state).map_err(|e| {
+                format!("receiver `{}`: {e}", declared.name)
+            })?;
+            state.running = Some(Receiver::start(spec).await.map_err(|e| {
+                format!("cannot start receiver `{}`: {}", declared.name, error_chain(&e))
+            })?);
+            self.receivers.insert(declared.name.clone(), state);
+        }
+        Ok(())
+    }
+
+    /// The mock receiver's spec for a receiver's current configuration. A user mapping the
+    /// receiver refuses (one user per certificate) is `Err(Refused)`.
+    fn receiver_spec(&self, state: &ReceiverState) -> Result<ReceiverSpec, String> {
+        let d = &state.declared;
+        let profile: TrustProfile = d.profile.id().parse().map_err(|e| error_chain(&e))?;
+        let variant: ServerVariant = d.certificate.id().parse().map_err(|e| error_chain(&e))?;
+        let mut spec = ReceiverSpec::variant(&self.world, profile, variant)
+            .map_err(|e| error_chain(&e))?
+            .now(self.now)
+            .timeouts(RECEIVER_TIMEOUTS);
+        let mode = match d.client_auth {
+            model::ClientAuth::None => ClientAuthMode::None,
+            model::ClientAuth::Optional => ClientAuthMode::Optional,
+            model::ClientAuth::Required => ClientAuthMode::Required,
+        };
+        let ca_names = match d.ca_names {
+            model::CaNames::TrustStore => CaNames::TrustStore,
+            model::CaNames::Empty => CaNames::Empty,
+            model::CaNames::Foreign => {
+                CaNames::Subjects(vec![self.world.get(Role::UnrelatedRoot).cert().clone()])
+            }
+        };
+        let rejection = match d.rejection {
+            model::Rejection::Alert => mock_receiver::Rejection::TlsAlert,
+            model::Rejection::Http400 => mock_receiver::Rejection::Http400,
+        };
+        spec = spec.client_auth(
+            ClientAuth::new(mode, state.trust.clone())
+                .ca_names(ca_names)
+                .rejection(rejection),
+        );
+        let mut users = UserMap::new().unmapped_status(d.unmapped_status);
+        if d.one_user_per_certificate {
+            users = users.one_user_per_certificate();
+        }
+        for (cert, user) in &state.users {
+            users = users
+                .map_certificate(cert, user)
+                .map_err(|e| format!("{REFUSED_PREFIX}{}", error_chain(&e)))?;
+        }
+        spec = spec.users(users);
+        spec = match d.tls_versions.as_slice() {
+            [model::TlsVersion::Tls12] => spec.versions(TlsVersions::Tls12Only),
+            [model::TlsVersion::Tls13] => spec.versions(TlsVersions::Tls13Only),
+            _ => spec,
+        };
+        let fault = match d.fault {
+            model::Fault::None => None,
+            model::Fault::AlertHandshakeFailure => Some(Fault::Alert(40)),
+            other => Some(other.id().parse::<Fault>().map_err(|e| error_chain(&e))?),
+        };
+        if let Some(fault) = fault {
+            spec = spec.fault(fault);
+        }
+        Ok(spec)
+    }
+
+    /// A certificate named in a scenario: a world role, or the leaf or root of a download.
+    fn cert_source(&self, source: &CertSource) -> Result<CertificateDer<'static>, String> {
+        let chain = |alias: &str| {
+            self.downloads
+                .get(&alias.to_ascii_lowercase())
+                .ok_or_else(|| format!("`{alias}.p7b` was not downloaded"))
+        };
+        match source {
+            CertSource::Role(role) => Ok(self.world.get(*role).cert().clone()),
+            CertSource::DownloadedLeaf(alias) => leaf_of(chain(alias)?)
+                .ok_or_else(|| format!("`{alias}.p7b` holds no certificate")),
+            CertSource::DownloadedRoot(alias) => root_of(chain(alias)?)
+                .ok_or_else(|| format!("`{alias}.p7b` holds no self-signed root")),
+        }
+    }
+
+    /// The receiver administrator's change: trust store and user mapping, then a restart.
+    async fn configure_receiver(
+        &mut self,
+        name: &str,
+        trust: &[CertSource],
+        users: &[model::UserMapping],
+    ) -> Result<Observed, String> {
+        let mut output = Vec::new();
+        let mut added_trust = Vec::new();
+        for source in trust {
+            let cert = self.cert_source(source)?;
+            output.push(format!("trust store += {source} ({})", subject(&cert)));
+            added_trust.push(cert);
+        }
+        let mut added_users = Vec::new();
+        for mapping in users {
+            let cert = self.cert_source(&mapping.certificate)?;
+            output.push(format!(
+                "user mapping += {} ({}) -> {}",
+                mapping.certificate,
+                subject(&cert),
+                mapping.user
+            ));
+            added_users.push((cert, mapping.user.clone()));
+        }
+        let Some(state) = self.receivers.get(name) else {
+            return Err(format!("receiver `{name}` is not running"));
+        };
+        let mut next = ReceiverState {
+            declared: state.declared.clone(),
+            trust: state.trust.clone(),
+            users: state.users.clone(),
+            running: None,
+        };
+        next.trust.extend(added_trust);
+        next.users.extend(added_users);
+        let spec = match self.receiver_spec(&next) {
+            Ok(spec) => spec,
+            Err(e) if e.starts_with(REFUSED_PREFIX) => {
+                output.push(e[REFUSED_PREFIX.len()..].to_owned());
+                return Ok(Observed {
+                    refused_with: Some("certificate-already-mapped".to_owned()),
+                    output,
+                    ..Observed::default()
+                });
+            }
+            Err(e) => return Err(e),
+        };
+        if let Some(state) = self.receivers.get_mut(name)
+            && let Some(old) = state.running.take()
+        {
+            old.shutdown()
+                .await
+                .map_err(|e| format!("cannot stop receiver `{name}`: {}", error_chain(&e)))?;
+        }
+        next.running = Some(Receiver::start(spec).await.map_err(|e| {
+            format!("cannot restart receiver `{name}`: {}", error_chain(&e))
+        })?);
+        self.receivers.insert(name.to_owned(), next);
+        Ok(Observed {
+            output,
+            ..Observed::default()
+        })
     }
 
     async fn step(&mut self, _scenario: &Scenario, step: &Step) -> Result<Observed, String> {
@@ -549,9 +741,15 @@ impl Context {
             Step::Upload { .. } | Step::Tenant { .. } | Step::Download { .. } => Err(unavailable(
                 "harness::tenant (the Keystore Monitor, issue 5)",
             )),
-            Step::ConfigureReceiver { .. } | Step::Request { .. } => {
-                Err(unavailable("mock_receiver::Receiver (issue 3)"))
-            }
+            Step::ConfigureReceiver {
+                receiver,
+                trust,
+                users,
+                ..
+            } => self.configure_receiver(receiver, trust, users).await,
+            Step::Request { .. } => Err(unavailable(
+                "harness::connect (the client side of a request, issue 6)",
+            )),
             Step::Connect { .. } => Err(unavailable(
                 "harness::connect (the connectivity test, issue 6) and mock_receiver (issue 3)",
             )),
@@ -629,12 +827,68 @@ impl Context {
         })
     }
 
-    async fn shutdown(&mut self) {
-        self.downloads.clear();
-        for built in self.keystores.values() {
-            let _ = (&built.path, &built.password);
+    /// Stops every receiver and waits until its sockets are released.
+    async fn shutdown(&mut self) -> Result<(), String> {
+        let mut first_error = None;
+        for (name, state) in &mut self.receivers {
+            if let Some(running) = state.running.take()
+                && let Err(e) = running.shutdown().await
+            {
+                first_error.get_or_insert(format!(
+                    "cannot stop receiver `{name}`: {}",
+                    error_chain(&e)
+                ));
+            }
         }
+        first_error.map_or(Ok(()), Err)
     }
+}
+
+/// Marks a refusal by the receiver (an outcome) apart from a harness error.
+const REFUSED_PREFIX: &str = "refused: ";
+
+/// Receivers in scenarios stall for less than the connectivity test's read timeout would
+/// wait in CPI, so stalls end well within a run; shutdown is short for the same reason.
+const RECEIVER_TIMEOUTS: Timeouts = Timeouts {
+    handshake: Duration::from_secs(5),
+    read: Duration::from_secs(5),
+    write: Duration::from_secs(5),
+    shutdown: Duration::from_millis(500),
+    stall: Duration::from_secs(5),
+};
+
+fn subject(cert: &CertificateDer<'_>) -> String {
+    harness::cert::CertInfo::from_der(cert)
+        .map(|info| info.subject)
+        .unwrap_or_else(|_| "unparsable certificate".to_owned())
+}
+
+/// The leaf of a chain as a `.p7b` holds it (sorted, not leaf first): the certificate that
+/// issued no other certificate of the chain.
+fn leaf_of(chain: &[CertificateDer<'static>]) -> Option<CertificateDer<'static>> {
+    use harness::cert::{issuer_der, subject_der};
+    chain
+        .iter()
+        .find(|c| {
+            let subject = subject_der(c).ok();
+            !chain
+                .iter()
+                .any(|other| other != *c && issuer_der(other).ok() == subject)
+        })
+        .cloned()
+}
+
+/// The root of a chain: the self-signed certificate (subject = issuer).
+fn root_of(chain: &[CertificateDer<'static>]) -> Option<CertificateDer<'static>> {
+    chain
+        .iter()
+        .find(|c| {
+            matches!(
+                (harness::cert::subject_der(c), harness::cert::issuer_der(c)),
+                (Ok(s), Ok(i)) if s == i
+            )
+        })
+        .cloned()
 }
 
 fn unavailable(layer: &str) -> String {
