@@ -18,8 +18,8 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use crate::model::{
-    AliasPolicy, AliasedCert, CaNames, CertSource, ClientAuth, Expect, FORMAT_VERSION, Fault,
-    KeystoreFormat, Outcome, Receiver, Refusal, Rejection, SAP_OWNED_ALIASES, Scenario,
+    AliasPolicy, AliasedCert, CaNames, CertSource, ChainExtent, ClientAuth, Expect, FORMAT_VERSION,
+    Fault, KeystoreFormat, Outcome, Receiver, Refusal, Rejection, SAP_OWNED_ALIASES, Scenario,
     ServerCertificate, Step, TenantOperation, TenantRole, TlsVersion, UploadMode, UserMapping,
     World, is_reserved_alias,
 };
@@ -120,6 +120,8 @@ struct RawFile {
     #[serde(default)]
     world: RawWorld,
     #[serde(default)]
+    tenant: RawTenant,
+    #[serde(default)]
     receiver: Vec<RawReceiver>,
     #[serde(default)]
     step: Vec<RawStep>,
@@ -131,6 +133,13 @@ struct RawWorld {
     seed: Option<u64>,
     key_type: Option<String>,
     now: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawTenant {
+    #[serde(default)]
+    preinstalled: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -165,6 +174,7 @@ struct RawUser {
 struct RawAliased {
     alias: String,
     certificate: String,
+    chain: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -189,6 +199,8 @@ struct RawStep {
     policy: Option<String>,
     method: Option<String>,
     path: Option<String>,
+    host: Option<String>,
+    tls_versions: Option<Vec<String>>,
     #[serde(default)]
     expect: RawExpect,
 }
@@ -206,6 +218,12 @@ struct RawExpect {
     entries: Vec<String>,
     #[serde(default)]
     absent: Vec<String>,
+    #[serde(default)]
+    added: Vec<String>,
+    #[serde(default)]
+    preserved: Vec<String>,
+    #[serde(default)]
+    overwritten: Vec<String>,
     #[serde(default)]
     refused: Vec<RawRefusal>,
     refused_with: Option<String>,
@@ -228,7 +246,14 @@ fn allowed_fields(action: &str) -> Option<&'static [&'static str]> {
         "tenant" => &["operation", "alias", "argument", "role"],
         "download" => &["alias", "role"],
         "configure-receiver" => &["receiver", "trust", "users"],
-        "connect" => &["receiver", "validate", "client_certificate", "policy"],
+        "connect" => &[
+            "receiver",
+            "validate",
+            "client_certificate",
+            "policy",
+            "host",
+            "tls_versions",
+        ],
         "request" => &["receiver", "client_certificate", "method", "path"],
         _ => return None,
     })
@@ -280,6 +305,13 @@ impl Checker<'_> {
             ));
         }
         let world = self.world(raw.world)?;
+        let mut preinstalled = Vec::new();
+        for (j, name) in raw.tenant.preinstalled.iter().enumerate() {
+            preinstalled.push(self.role(
+                &[Seg::Key("tenant"), Seg::Key("preinstalled"), Seg::Index(j)],
+                name,
+            )?);
+        }
         let mut receivers = Vec::new();
         for (i, r) in raw.receiver.into_iter().enumerate() {
             receivers.push(self.receiver(i, r)?);
@@ -293,6 +325,7 @@ impl Checker<'_> {
             source: file.to_owned(),
             description: raw.description.trim_end().to_owned(),
             world,
+            tenant: crate::model::Tenant { preinstalled },
             receivers,
             steps,
         })
@@ -610,7 +643,21 @@ impl Checker<'_> {
                     self.known_alias(&at("client_certificate"), alias)?;
                 }
                 if raw.action == "connect" {
+                    let tls_versions = match raw.tls_versions {
+                        None => TlsVersion::ALL.to_vec(),
+                        Some(list) => {
+                            let mut out = Vec::new();
+                            for (j, v) in list.iter().enumerate() {
+                                let mut p = at("tls_versions");
+                                p.push(Seg::Index(j));
+                                out.push(self.parse::<TlsVersion>(&p, v)?);
+                            }
+                            out
+                        }
+                    };
                     Step::Connect {
+                        host: raw.host,
+                        tls_versions,
                         receiver,
                         validate: raw.validate.unwrap_or(true),
                         client_certificate: raw.client_certificate,
@@ -637,8 +684,11 @@ impl Checker<'_> {
         for (j, e) in raw.into_iter().enumerate() {
             let mut p = at.to_vec();
             p.extend([Seg::Index(j), Seg::Key("certificate")]);
+            let mut c = at.to_vec();
+            c.extend([Seg::Index(j), Seg::Key("chain")]);
             out.push(AliasedCert {
                 certificate: self.role(&p, &e.certificate)?,
+                chain: opt(self, &c, e.chain, ChainExtent::Full)?,
                 alias: e.alias,
             });
         }
@@ -711,6 +761,9 @@ impl Checker<'_> {
             certificates: raw.certificates,
             entries: raw.entries,
             absent: raw.absent,
+            added: raw.added,
+            preserved: raw.preserved,
+            overwritten: raw.overwritten,
             refused: raw
                 .refused
                 .into_iter()
@@ -745,6 +798,8 @@ const FIELD_NAMES: &[&str] = &[
     "policy",
     "method",
     "path",
+    "host",
+    "tls_versions",
 ];
 
 fn opt<T: FromStr<Err = String>>(

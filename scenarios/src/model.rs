@@ -26,6 +26,8 @@ pub struct Scenario {
     pub description: String,
     /// The world the PKI is generated from.
     pub world: World,
+    /// The tenant as provisioned.
+    pub tenant: Tenant,
     /// The receivers, in file order.
     pub receivers: Vec<Receiver>,
     /// The steps, in file order.
@@ -88,6 +90,14 @@ fn serialize_now<S: serde::Serializer>(
         Some(at) => serializer.serialize_some(&harness::time::format_rfc3339(*at)),
         None => serializer.serialize_none(),
     }
+}
+
+/// The tenant as provisioned, before any step.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Tenant {
+    /// World certificates pre-installed as SAP-owned trusted certificates (a receiver whose
+    /// root the tenant already trusts, like SuccessFactors: reader comment 3).
+    pub preinstalled: Vec<Role>,
 }
 
 /// A receiver system: a mock HTTPS server on loopback.
@@ -231,6 +241,11 @@ pub enum Step {
         client_certificate: Option<String>,
         /// How a key pair is chosen when the alias is empty.
         policy: AliasPolicy,
+        /// The host typed, when not the receiver's loopback address (e.g. a name that does
+        /// not resolve).
+        host: Option<String>,
+        /// The TLS versions the client offers (default: 1.2 and 1.3).
+        tls_versions: Vec<TlsVersion>,
         /// What the step expects.
         expect: Expect,
     },
@@ -380,6 +395,8 @@ pub struct AliasedCert {
     pub alias: String,
     /// The world role.
     pub certificate: Role,
+    /// For key pairs: how much of the chain the entry holds.
+    pub chain: ChainExtent,
 }
 
 /// What a step expects. Every field is optional; an empty expectation only requires that the
@@ -402,6 +419,12 @@ pub struct Expect {
     pub entries: Vec<String>,
     /// Aliases absent from the tenant keystore after the step.
     pub absent: Vec<String>,
+    /// Aliases the upload added.
+    pub added: Vec<String>,
+    /// Aliases the upload left as they were (merge without overwrite).
+    pub preserved: Vec<String>,
+    /// Aliases the upload overwrote.
+    pub overwritten: Vec<String>,
     /// Entries refused, each with its reason id.
     pub refused: Vec<Refusal>,
     /// The operation as a whole refused, with this reason id.
@@ -643,6 +666,18 @@ vocabulary! {
         Tls12 = "1.2",
         /// TLS 1.3.
         Tls13 = "1.3",
+    }
+}
+
+vocabulary! {
+    /// How much of its chain a key pair entry holds.
+    ChainExtent {
+        /// Leaf, intermediate and root (KeyStore Explorer's import of a full chain).
+        Full = "full",
+        /// Leaf and intermediate.
+        WithoutRoot = "without-root",
+        /// The leaf alone.
+        LeafOnly = "leaf-only",
     }
 }
 

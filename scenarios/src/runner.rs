@@ -368,6 +368,9 @@ struct Observed {
     certificates: Option<usize>,
     /// Aliases in the tenant keystore after the step (lower-cased).
     entries: Option<Vec<String>>,
+    added: Vec<String>,
+    preserved: Vec<String>,
+    overwritten: Vec<String>,
     refused: Vec<(String, String)>,
     refused_with: Option<String>,
     output: Vec<String>,
@@ -460,6 +463,25 @@ fn check(expect: &Expect, observed: &Observed) -> Vec<Check> {
             !present,
         );
     }
+    for (field, wanted, seen) in [
+        ("added", &expect.added, &observed.added),
+        ("preserved", &expect.preserved, &observed.preserved),
+        ("overwritten", &expect.overwritten, &observed.overwritten),
+    ] {
+        for alias in wanted {
+            let met = seen.iter().any(|s| s.eq_ignore_ascii_case(alias));
+            push(
+                field,
+                format!("`{alias}`"),
+                if met {
+                    format!("`{alias}`")
+                } else {
+                    format!("[{}]", seen.join(", "))
+                },
+                met,
+            );
+        }
+    }
     for refusal in &expect.refused {
         let seen = observed
             .refused
@@ -506,8 +528,12 @@ pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
+        // Some errors print their source in their own message; say it once.
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
         source = cause.source();
     }
     text
@@ -516,7 +542,10 @@ pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
 // ---- the per-scenario context and the steps -----------------------------------------------
 
 /// A keystore built by a build-keystore step.
-#[expect(dead_code, reason = "read by the upload step once harness::tenant is merged")]
+#[expect(
+    dead_code,
+    reason = "read by the upload step once harness::tenant is merged"
+)]
 struct Built {
     path: PathBuf,
     password: String,
@@ -579,11 +608,15 @@ impl Context {
                 users,
                 running: None,
             };
-            let spec = self.receiver_spec(&state).map_err(|e| {
-                format!("receiver `{}`: {e}", declared.name)
-            })?;
+            let spec = self
+                .receiver_spec(&state)
+                .map_err(|e| format!("receiver `{}`: {e}", declared.name))?;
             state.running = Some(Receiver::start(spec).await.map_err(|e| {
-                format!("cannot start receiver `{}`: {}", declared.name, error_chain(&e))
+                format!(
+                    "cannot start receiver `{}`: {}",
+                    declared.name,
+                    error_chain(&e)
+                )
             })?);
             self.receivers.insert(declared.name.clone(), state);
         }
@@ -656,8 +689,9 @@ impl Context {
         };
         match source {
             CertSource::Role(role) => Ok(self.world.get(*role).cert().clone()),
-            CertSource::DownloadedLeaf(alias) => leaf_of(chain(alias)?)
-                .ok_or_else(|| format!("`{alias}.p7b` holds no certificate")),
+            CertSource::DownloadedLeaf(alias) => {
+                leaf_of(chain(alias)?).ok_or_else(|| format!("`{alias}.p7b` holds no certificate"))
+            }
             CertSource::DownloadedRoot(alias) => root_of(chain(alias)?)
                 .ok_or_else(|| format!("`{alias}.p7b` holds no self-signed root")),
         }
@@ -718,9 +752,11 @@ impl Context {
                 .await
                 .map_err(|e| format!("cannot stop receiver `{name}`: {}", error_chain(&e)))?;
         }
-        next.running = Some(Receiver::start(spec).await.map_err(|e| {
-            format!("cannot restart receiver `{name}`: {}", error_chain(&e))
-        })?);
+        next.running = Some(
+            Receiver::start(spec)
+                .await
+                .map_err(|e| format!("cannot restart receiver `{name}`: {}", error_chain(&e)))?,
+        );
         self.receivers.insert(name.to_owned(), next);
         Ok(Observed {
             output,
@@ -788,21 +824,26 @@ impl Context {
         }
         for entry in key_pairs {
             let issued = self.world.get(entry.certificate);
+            let mut chain = issued.full_chain();
+            match entry.chain {
+                model::ChainExtent::Full => {}
+                model::ChainExtent::WithoutRoot => chain = issued.chain(),
+                model::ChainExtent::LeafOnly => chain.truncate(1),
+            }
+            let length = chain.len();
             store
                 .insert(Entry {
                     alias: entry.alias.clone(),
                     created: harness::time::DEFAULT_NOW,
                     kind: EntryKind::KeyPair {
                         key: KeyMaterial::plain(issued.key().private_key().clone()),
-                        chain: issued.full_chain(),
+                        chain,
                     },
                 })
                 .map_err(|e| format!("cannot import `{}`: {}", entry.alias, error_chain(&e)))?;
             output.push(format!(
-                "key pair entry `{}`: {} (chain of {})",
-                entry.alias,
-                entry.certificate,
-                issued.full_chain().len()
+                "key pair entry `{}`: {} (chain of {length})",
+                entry.alias, entry.certificate
             ));
         }
         let ext = match format {
