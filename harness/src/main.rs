@@ -22,12 +22,16 @@ enum Command {
     /// Seeded test PKI: generate every certificate of the loop.
     #[command(subcommand)]
     Pki(cli::pki::PkiCommand),
+    /// Keystores (JKS, JCEKS, PKCS#12, PEM, DER, .p7b): list, import, export, convert.
+    #[command(subcommand)]
+    Keystore(cli::keystore::KeystoreCommand),
 }
 
 fn main() -> ExitCode {
     let args = Args::parse();
     let result = match args.command {
         Command::Pki(command) => cli::pki::run(command),
+        Command::Keystore(command) => cli::keystore::run(command),
     };
     match result {
         Ok(code) => code.into(),

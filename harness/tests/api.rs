@@ -2,3 +2,6 @@
 
 #[path = "api/pki.rs"]
 mod pki;
+
+#[path = "api/keystore.rs"]
+mod keystore;

@@ -2,4 +2,6 @@
 //!
 //! Each test skips with a printed reason when a tool is missing, and fails under `CI=true`.
 
+mod corpus_p12;
+mod keystore_p12;
 mod pki;

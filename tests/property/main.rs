@@ -1,3 +1,4 @@
 //! Property tests: round-trips and invariants over generated inputs.
 
+mod keystore_formats;
 mod pki;

@@ -2,6 +2,7 @@
 
 use std::process::ExitCode;
 
+pub(crate) mod keystore;
 pub(crate) mod pki;
 
 /// The binary's exit codes (named as nextest does).
@@ -32,7 +33,13 @@ impl From<Exit> for ExitCode {
 /// Prints an error and its causes, one level per line, as `error: ...` / `  caused by: ...`.
 pub(crate) fn print_error(err: &anyhow::Error) {
     eprintln!("error: {err}");
+    let mut last = err.to_string();
     for cause in err.chain().skip(1) {
-        eprintln!("  caused by: {cause}");
+        let text = cause.to_string();
+        // Errors such as `KeystoreError` print their kind on their own line already.
+        if !last.ends_with(&text) {
+            eprintln!("  caused by: {text}");
+        }
+        last = text;
     }
 }

@@ -6,7 +6,8 @@ use anyhow::Context;
 use clap::{Args, Subcommand};
 
 use super::Exit;
-use harness::pki::{KeyType, World, WorldSpec, write_dir};
+use harness::pki::{KeyType, World, WorldSpec, write_dir_with};
+use harness::secret::Password;
 
 /// `harness pki` subcommands.
 #[derive(Debug, Subcommand)]
@@ -39,6 +40,10 @@ pub(crate) struct GenerateArgs {
     /// Print the index as JSON instead of text.
     #[arg(long)]
     json: bool,
+    /// Read the password of `client.p12` from environment variable VAR (default
+    /// `changeit`: a test PKI, not a secret).
+    #[arg(long, value_name = "VAR")]
+    p12_password_env: Option<String>,
 }
 
 fn parse_key_type(text: &str) -> Result<KeyType, String> {
@@ -66,7 +71,13 @@ fn generate(args: GenerateArgs) -> anyhow::Result<Exit> {
         spec.server_names = args.server_names;
     }
     let world = World::generate(&spec).context("cannot generate the PKI")?;
-    let index = write_dir(&world, &args.out, args.force)
+    let p12_password = match &args.p12_password_env {
+        Some(var) => Password::new(std::env::var(var).with_context(|| {
+            format!("environment variable `{var}` (the client.p12 password) is not set")
+        })?),
+        None => Password::new(harness::pki::CLIENT_P12_PASSWORD),
+    };
+    let index = write_dir_with(&world, &args.out, args.force, &p12_password)
         .with_context(|| format!("cannot write the PKI to `{}`", args.out.display()))?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&index)?);

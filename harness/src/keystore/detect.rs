@@ -16,11 +16,14 @@ pub(super) fn detect(bytes: &[u8]) -> Result<Format, ErrorKind> {
         _ => {}
     }
     let text = String::from_utf8_lossy(&bytes[..bytes.len().min(64 * 1024)]);
-    if text.contains("-----BEGIN PKCS7-----") {
-        return Ok(Format::Pkcs7);
-    }
-    if text.contains("-----BEGIN ") {
-        return Ok(Format::Pem);
+    // A `.p7b` in PEM form starts with its PKCS7 block; a PKCS7 block later in a bundle is
+    // one more source of certificates for the PEM reader.
+    if let Some(at) = text.find("-----BEGIN ") {
+        return Ok(if text[at..].starts_with("-----BEGIN PKCS7-----") {
+            Format::Pkcs7
+        } else {
+            Format::Pem
+        });
     }
     if bytes[0] == 0x30 {
         return Ok(der_kind(bytes));
@@ -51,4 +54,35 @@ fn first_content(bytes: &[u8]) -> Option<&[u8]> {
         2 + usize::from(len_byte & 0x7f)
     };
     bytes.get(header..)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_decides_not_the_name() {
+        assert_eq!(detect(b"\xfe\xed\xfe\xed....").unwrap(), Format::Jks);
+        assert_eq!(detect(b"\xce\xce\xce\xce....").unwrap(), Format::Jceks);
+        assert_eq!(
+            detect(b"x\n-----BEGIN PKCS7-----\n").unwrap(),
+            Format::Pkcs7
+        );
+        let bundle = b"-----BEGIN CERTIFICATE-----\n-----BEGIN PKCS7-----\n";
+        assert_eq!(detect(bundle).unwrap(), Format::Pem);
+        assert_eq!(
+            detect(&[0x30, 0x03, 0x02, 0x01, 0x03]).unwrap(),
+            Format::Pkcs12
+        );
+        assert_eq!(
+            detect(&[0x30, 0x03, 0x06, 0x01, 0x00]).unwrap(),
+            Format::Pkcs7
+        );
+        assert_eq!(
+            detect(&[0x30, 0x03, 0x30, 0x01, 0x00]).unwrap(),
+            Format::Der
+        );
+        assert!(matches!(detect(b""), Err(ErrorKind::Truncated { .. })));
+        assert!(matches!(detect(b"\x00abc"), Err(ErrorKind::UnknownFormat)));
+    }
 }

@@ -26,8 +26,64 @@ mod pkcs7;
 
 use std::path::Path;
 
+use rustls_pki_types::CertificateDer;
+
 pub use entry::{Entry, EntryKind, Format, KeyMaterial, Keystore, Passwords};
 pub use error::{ErrorKind, KeystoreError};
+pub use pkcs12::{MAX_ITERATIONS as PKCS12_MAX_ITERATIONS, Pkcs12Profile};
+
+/// Which format `bytes` hold, from their content (magic numbers, PEM labels, the first DER
+/// elements), never from a file name.
+pub fn detect_format(bytes: &[u8]) -> Result<Format, ErrorKind> {
+    detect::detect(bytes)
+}
+
+/// Every certificate a file holds, in an order people and TLS stacks expect: for a key
+/// pair its chain leaf first, then trusted certificates; a `.p7b` as its chain leaf first
+/// (restored from the sorted SET OF); a PEM bundle in file order; a DER file's one
+/// certificate. `passwords` open JKS, JCEKS and PKCS#12 and are ignored for the other
+/// formats. Duplicates are dropped.
+pub fn read_certificates(
+    path: &Path,
+    passwords: &Passwords,
+) -> Result<Vec<CertificateDer<'static>>, KeystoreError> {
+    let source = path.display().to_string();
+    let bytes = read_capped(path).map_err(|kind| KeystoreError::read(&source, kind))?;
+    certificates_from_bytes(&bytes, passwords, &source)
+}
+
+/// [`read_certificates`] over bytes; `source` names the input in errors.
+pub fn certificates_from_bytes(
+    bytes: &[u8],
+    passwords: &Passwords,
+    source: &str,
+) -> Result<Vec<CertificateDer<'static>>, KeystoreError> {
+    let wrap = |kind| KeystoreError::read(source, kind);
+    if detect::detect(bytes).map_err(wrap)? == Format::Pkcs7 {
+        return pkcs7::read_chain(bytes).map_err(wrap);
+    }
+    let store = Keystore::from_bytes(bytes, passwords, source)?;
+    let mut certs: Vec<CertificateDer<'static>> = Vec::new();
+    let chains = store.key_pairs().flat_map(|(_, _, chain)| chain.iter());
+    let trusted = store.trusted_certificates().map(|(_, cert)| cert);
+    for cert in chains.chain(trusted) {
+        if !certs.contains(cert) {
+            certs.push(cert.clone());
+        }
+    }
+    Ok(certs)
+}
+
+/// A certs-only `.p7b` holding `certs` (DER, or PEM `-----BEGIN PKCS7-----` when `pem`), as
+/// Java's `CertPath.getEncoded("PKCS7")` writes it.
+pub fn encode_p7b(certs: &[CertificateDer<'_>], pem: bool) -> Result<Vec<u8>, KeystoreError> {
+    let der = pkcs7::encode(certs).map_err(|kind| KeystoreError::write("pkcs7", kind))?;
+    Ok(if pem {
+        pkcs7::to_pem(&der).into_bytes()
+    } else {
+        der
+    })
+}
 
 impl Keystore {
     /// Reads a keystore of any supported format from bytes. `source` names the input in
@@ -71,12 +127,23 @@ impl Keystore {
         let wrap = |kind| KeystoreError::write(format.name(), kind);
         match format {
             Format::Jks | Format::Jceks => jks::write(self.entries(), passwords, format),
-            Format::Pkcs12 => pkcs12::write(self.entries(), passwords),
+            Format::Pkcs12 => pkcs12::write(self.entries(), passwords, Pkcs12Profile::Jdk17),
             Format::Pem => pem::write_pem(self.entries()),
             Format::Der => pem::write_der(self.entries()),
             Format::Pkcs7 => pkcs7::write(self.entries()),
         }
         .map_err(wrap)
+    }
+
+    /// Encodes the keystore as PKCS#12 with the algorithms of `profile` (JDK 17's by
+    /// default through [`Keystore::to_bytes`]; the legacy 3DES/SHA-1 form on request).
+    pub fn to_pkcs12(
+        &self,
+        passwords: &Passwords,
+        profile: Pkcs12Profile,
+    ) -> Result<Vec<u8>, KeystoreError> {
+        pkcs12::write(self.entries(), passwords, profile)
+            .map_err(|kind| KeystoreError::write(Format::Pkcs12.name(), kind))
     }
 
     /// Writes the keystore to `path` in `format`, atomically (temp file, fsync, rename): a

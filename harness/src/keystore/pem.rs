@@ -1,7 +1,10 @@
 //! PEM and DER certificate files.
 //!
 //! A PEM file may hold certificates (a bundle becomes trusted certificate entries) or a
-//! private key with its chain (one key pair entry, alias `mykey` as keytool's default).
+//! private key with its chain (one key pair entry, alias `mykey` as keytool's default). Keys
+//! may be PKCS#8 (`PRIVATE KEY`) or traditional OpenSSL keys: PKCS#1 `RSA PRIVATE KEY` and
+//! SEC1 `EC PRIVATE KEY` (P-256, P-384), which are converted to PKCS#8 as Java holds them.
+//! A `.p7b` in PEM form (`PKCS7`) inside a bundle contributes its certificates.
 
 use rustls_pki_types::CertificateDer;
 use time::OffsetDateTime;
@@ -29,20 +32,22 @@ pub(super) fn read_pem(bytes: &[u8]) -> Result<Vec<Entry>, ErrorKind> {
                 })?;
                 certs.push(CertificateDer::from(der));
             }
-            "PRIVATE KEY" => {
+            "PRIVATE KEY" | "RSA PRIVATE KEY" | "EC PRIVATE KEY" => {
                 if key.is_some() {
                     return Err(ErrorKind::Malformed {
                         reason: "more than one private key in one PEM file".into(),
                     });
                 }
-                key = Some(PrivateKey::from_pkcs8_der(block.contents().to_vec()));
+                key = Some(to_pkcs8(block.tag(), block.contents())?);
             }
-            "ENCRYPTED PRIVATE KEY" | "RSA PRIVATE KEY" | "EC PRIVATE KEY" => {
+            "PKCS7" => {
+                certs.extend(super::pkcs7::read_chain(block.contents())?);
+            }
+            "ENCRYPTED PRIVATE KEY" => {
                 return Err(ErrorKind::Unsupported {
-                    what: format!(
-                        "PEM block `{}` (convert to PKCS#8 `PRIVATE KEY`)",
-                        block.tag()
-                    ),
+                    what: "PEM block `ENCRYPTED PRIVATE KEY` (decrypt it first: \
+                           `openssl pkcs8 -in KEY -out PLAIN`)"
+                        .into(),
                 });
             }
             other => {
@@ -72,18 +77,76 @@ pub(super) fn read_pem(bytes: &[u8]) -> Result<Vec<Entry>, ErrorKind> {
             reason: "no PEM certificate or key found".into(),
         });
     }
+    Ok(trusted_entries(certs))
+}
+
+/// One trusted certificate entry per certificate, aliased after the CN; a repeated alias
+/// gets `-2`, `-3`, ... (compared case-insensitively, as every format compares aliases).
+pub(super) fn trusted_entries(certs: Vec<CertificateDer<'static>>) -> Vec<Entry> {
     let mut entries: Vec<Entry> = Vec::new();
     for cert in certs {
         let mut entry = trusted_entry(cert);
         let base = entry.alias.clone();
         let mut n = 1;
-        while entries.iter().any(|e| e.alias == entry.alias) {
+        while entries
+            .iter()
+            .any(|e| e.alias.to_lowercase() == entry.alias.to_lowercase())
+        {
             n += 1;
             entry.alias = format!("{base}-{n}");
         }
         entries.push(entry);
     }
-    Ok(entries)
+    entries
+}
+
+/// A private key PEM block as PKCS#8: PKCS#8 as is (checked), PKCS#1 and SEC1 converted.
+fn to_pkcs8(tag: &str, der: &[u8]) -> Result<PrivateKey, ErrorKind> {
+    use p256::pkcs8::EncodePrivateKey as _;
+    let bad = |what: &str| ErrorKind::Malformed {
+        reason: format!("PEM `{tag}`: not a valid {what}"),
+    };
+    let pkcs8 = match tag {
+        "PRIVATE KEY" => {
+            pkcs8_shape(der).ok_or_else(|| bad("PKCS#8 PrivateKeyInfo"))?;
+            der.to_vec()
+        }
+        "RSA PRIVATE KEY" => {
+            use rsa::pkcs1::DecodeRsaPrivateKey as _;
+            let key =
+                rsa::PrivateKey::from_pkcs1_der(der).map_err(|_| bad("PKCS#1 RSA private key"))?;
+            key.to_pkcs8_der()
+                .map_err(|_| bad("PKCS#1 RSA private key"))?
+                .as_bytes()
+                .to_vec()
+        }
+        _ => {
+            if let Ok(key) = p256::SecretKey::from_sec1_der(der) {
+                key.to_pkcs8_der()
+                    .map_err(|_| bad("SEC1 EC private key"))?
+                    .as_bytes()
+                    .to_vec()
+            } else if let Ok(key) = p384::SecretKey::from_sec1_der(der) {
+                key.to_pkcs8_der()
+                    .map_err(|_| bad("SEC1 EC private key"))?
+                    .as_bytes()
+                    .to_vec()
+            } else {
+                return Err(ErrorKind::Unsupported {
+                    what: "PEM `EC PRIVATE KEY` (only P-256 and P-384 keys are converted)".into(),
+                });
+            }
+        }
+    };
+    Ok(PrivateKey::from_pkcs8_der(pkcs8))
+}
+
+/// Whether `der` is shaped as a PKCS#8 PrivateKeyInfo (SEQUENCE, INTEGER version, ...).
+fn pkcs8_shape(der: &[u8]) -> Option<()> {
+    use der::Decode as _;
+    let info = p256::pkcs8::PrivateKeyInfoRef::from_der(der).ok()?;
+    let _ = info.algorithm;
+    Some(())
 }
 
 pub(super) fn read_der(bytes: &[u8]) -> Result<Vec<Entry>, ErrorKind> {
@@ -145,7 +208,7 @@ pub(super) fn trusted_entry(cert: CertificateDer<'static>) -> Entry {
     }
 }
 
-fn alias_for(cert: &CertificateDer<'_>) -> String {
+pub(super) fn alias_for(cert: &CertificateDer<'_>) -> String {
     let subject = CertInfo::from_der(cert)
         .map(|i| i.subject)
         .unwrap_or_default();

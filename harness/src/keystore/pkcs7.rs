@@ -1,16 +1,268 @@
-//! PKCS#7 certs-only `.p7b` (not written yet: issue 4).
+//! PKCS#7 certs-only (`.p7b`, RFC 5652 degenerate SignedData) through the `cms` crate.
+//!
+//! Written as Java's `CertPath.getEncoded("PKCS7")` writes it (byte-identical, crates.md
+//! §3.4): version 1, no digest algorithms, content type id-data without content, the
+//! certificates, no signer infos. The certificates are a DER SET OF, which sorts them: the
+//! file order is not the chain order (for our chains it comes out root first). Readers
+//! therefore restore the chain order, leaf first, by following issuer names ([`order_chain`]).
+//!
+//! Read as a keystore, a `.p7b` gives one trusted certificate entry per certificate, leaf
+//! first; [`super::read_certificates`] gives the ordered chain itself.
 
-use super::entry::Entry;
+use cms::cert::CertificateChoices;
+use cms::content_info::{CmsVersion, ContentInfo};
+use cms::signed_data::{CertificateSet, EncapsulatedContentInfo, SignedData, SignerInfos};
+use const_oid::db::rfc5911::{ID_DATA, ID_SIGNED_DATA};
+use der::asn1::SetOfVec;
+use der::{Any, Decode, Encode};
+use rustls_pki_types::CertificateDer;
+
+use super::entry::{Entry, EntryKind};
 use super::error::ErrorKind;
+use crate::cert::{CertInfo, issuer_der, subject_der};
 
-pub(super) fn read(_bytes: &[u8]) -> Result<Vec<Entry>, ErrorKind> {
-    Err(ErrorKind::Unsupported {
-        what: "pkcs7 (codec not written yet)".into(),
-    })
+/// PEM label of a `.p7b` in text form (OpenSSL's `-outform PEM`, keytool `-printcert`).
+pub(super) const PEM_LABEL: &str = "PKCS7";
+
+/// Most certificates read from one `.p7b` (a chain is a handful; CA bundles a few hundred).
+const MAX_CERTIFICATES: usize = 10_000;
+
+pub(super) fn read(bytes: &[u8]) -> Result<Vec<Entry>, ErrorKind> {
+    let certs = read_chain(bytes)?;
+    Ok(super::pem::trusted_entries(certs))
 }
 
-pub(super) fn write(_entries: &[Entry]) -> Result<Vec<u8>, ErrorKind> {
-    Err(ErrorKind::Unsupported {
-        what: "pkcs7 (codec not written yet)".into(),
-    })
+/// The certificates of a `.p7b` (DER or PEM), leaf first.
+pub(super) fn read_chain(bytes: &[u8]) -> Result<Vec<CertificateDer<'static>>, ErrorKind> {
+    let der = if bytes.first() == Some(&0x30) {
+        bytes.to_vec()
+    } else {
+        let block = pem::parse(bytes).map_err(|e| ErrorKind::Malformed {
+            reason: format!("PEM PKCS#7: {e}"),
+        })?;
+        if block.tag() != PEM_LABEL {
+            return Err(ErrorKind::Malformed {
+                reason: format!(
+                    "PEM block `{}` where `{PEM_LABEL}` was expected",
+                    block.tag()
+                ),
+            });
+        }
+        block.into_contents()
+    };
+    let certs = decode(&der)?;
+    if certs.is_empty() {
+        return Ok(certs);
+    }
+    let leaf = leaf_of(&certs);
+    Ok(order_chain(&leaf, &certs))
+}
+
+pub(super) fn write(entries: &[Entry]) -> Result<Vec<u8>, ErrorKind> {
+    let mut certs: Vec<CertificateDer<'static>> = Vec::new();
+    for entry in entries {
+        let add: Vec<CertificateDer<'static>> = match &entry.kind {
+            EntryKind::TrustedCertificate(cert) => vec![cert.clone()],
+            // A `.p7b` never holds keys: a key pair contributes its chain, as CPI's download.
+            EntryKind::KeyPair { chain, .. } => chain.clone(),
+            EntryKind::SecretKey { .. } => {
+                return Err(ErrorKind::CannotHold {
+                    format: "pkcs7",
+                    what: format!("secret-key entry `{}`", entry.alias),
+                });
+            }
+        };
+        for cert in add {
+            if !certs.contains(&cert) {
+                certs.push(cert);
+            }
+        }
+    }
+    encode(&certs)
+}
+
+/// A certs-only `.p7b` (DER) holding `certs`.
+pub(super) fn encode(certs: &[CertificateDer<'_>]) -> Result<Vec<u8>, ErrorKind> {
+    let choices = certs
+        .iter()
+        .map(|c| {
+            x509_cert::Certificate::from_der(c)
+                .map(CertificateChoices::Certificate)
+                .map_err(|e| ErrorKind::Malformed {
+                    reason: format!("certificate: {e}"),
+                })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let encoding = |e: der::Error| ErrorKind::Malformed {
+        reason: format!("PKCS#7 encoding: {e}"),
+    };
+    let signed = SignedData {
+        version: CmsVersion::V1,
+        digest_algorithms: SetOfVec::new(),
+        encap_content_info: EncapsulatedContentInfo {
+            econtent_type: ID_DATA,
+            econtent: None,
+        },
+        certificates: Some(CertificateSet(
+            SetOfVec::try_from(choices).map_err(encoding)?,
+        )),
+        crls: None,
+        signer_infos: SignerInfos(SetOfVec::new()),
+    };
+    let info = ContentInfo {
+        content_type: ID_SIGNED_DATA,
+        content: Any::encode_from(&signed).map_err(encoding)?,
+    };
+    info.to_der().map_err(encoding)
+}
+
+/// The `.p7b` as PEM (`-----BEGIN PKCS7-----`).
+pub(super) fn to_pem(der: &[u8]) -> String {
+    crate::cert::pem_encode(PEM_LABEL, der)
+}
+
+/// `leaf`, then its issuers found among `certs` by name (subject = issuer), leaf first; stops
+/// at a self-issued certificate or when no issuer is found. Certificates of `certs` off the
+/// chain are left out.
+pub(crate) fn order_chain(
+    leaf: &CertificateDer<'static>,
+    certs: &[CertificateDer<'static>],
+) -> Vec<CertificateDer<'static>> {
+    let names: Vec<(Vec<u8>, Vec<u8>)> = certs
+        .iter()
+        .map(|c| {
+            (
+                subject_der(c).unwrap_or_default(),
+                issuer_der(c).unwrap_or_default(),
+            )
+        })
+        .collect();
+    let mut chain = vec![leaf.clone()];
+    let mut current = leaf.clone();
+    // Bounded by the number of certificates: a cycle cannot loop.
+    for _ in 0..certs.len() {
+        let (Ok(subject), Ok(issuer)) = (subject_der(&current), issuer_der(&current)) else {
+            break;
+        };
+        if subject == issuer {
+            break;
+        }
+        let candidates: Vec<&CertificateDer<'static>> = certs
+            .iter()
+            .zip(&names)
+            .filter(|(c, (s, _))| *s == issuer && !chain.contains(c))
+            .map(|(c, _)| c)
+            .collect();
+        // Several certificates with the issuer's name (e.g. two PKIs with the same names):
+        // the authority key identifier decides, as in Java's `PKCS12KeyStore`.
+        let next = match candidates.as_slice() {
+            [one] => Some(*one),
+            [] => None,
+            many => {
+                let wanted = key_ids(&current).1;
+                many.iter()
+                    .find(|c| wanted.is_some() && key_ids(c).0 == wanted)
+                    .or(many.first())
+                    .copied()
+            }
+        };
+        match next {
+            Some(cert) => {
+                chain.push(cert.clone());
+                current = cert.clone();
+            }
+            None => break,
+        }
+    }
+    chain
+}
+
+/// A certificate's (subject key identifier, authority key identifier).
+fn key_ids(cert: &CertificateDer<'_>) -> (Option<Vec<u8>>, Option<Vec<u8>>) {
+    use x509_parser::prelude::{FromDer, ParsedExtension, X509Certificate};
+    let Ok((_, cert)) = X509Certificate::from_der(cert) else {
+        return (None, None);
+    };
+    let mut ids = (None, None);
+    for ext in cert.extensions() {
+        match ext.parsed_extension() {
+            ParsedExtension::SubjectKeyIdentifier(id) => ids.0 = Some(id.0.to_vec()),
+            ParsedExtension::AuthorityKeyIdentifier(aki) => {
+                ids.1 = aki.key_identifier.as_ref().map(|id| id.0.to_vec());
+            }
+            _ => {}
+        }
+    }
+    ids
+}
+
+/// The first certificate (in file order) that issues none of the others: the leaf.
+fn leaf_of(certs: &[CertificateDer<'static>]) -> CertificateDer<'static> {
+    let names: Vec<(Vec<u8>, Vec<u8>)> = certs
+        .iter()
+        .map(|c| {
+            (
+                subject_der(c).unwrap_or_default(),
+                issuer_der(c).unwrap_or_default(),
+            )
+        })
+        .collect();
+    let issues_another = |i: usize| {
+        names
+            .iter()
+            .enumerate()
+            .any(|(j, (s, iss))| j != i && *iss == names[i].0 && *s != names[i].0)
+    };
+    (0..certs.len())
+        .find(|&i| !issues_another(i))
+        .map(|i| certs[i].clone())
+        .unwrap_or_else(|| certs[0].clone())
+}
+
+fn decode(der: &[u8]) -> Result<Vec<CertificateDer<'static>>, ErrorKind> {
+    let malformed = |what: &str, e: der::Error| match e.kind() {
+        der::ErrorKind::Incomplete { .. } => ErrorKind::Truncated {
+            reason: format!("PKCS#7 {what} ends early ({e})"),
+        },
+        _ => ErrorKind::Malformed {
+            reason: format!("PKCS#7 {what}: {e}"),
+        },
+    };
+    let info = ContentInfo::from_der(der).map_err(|e| malformed("ContentInfo", e))?;
+    if info.content_type != ID_SIGNED_DATA {
+        return Err(ErrorKind::Unsupported {
+            what: format!(
+                "PKCS#7 content type {} (a `.p7b` is signedData)",
+                info.content_type
+            ),
+        });
+    }
+    let signed: SignedData = info
+        .content
+        .decode_as()
+        .map_err(|e| malformed("SignedData", e))?;
+    let Some(set) = signed.certificates else {
+        return Ok(Vec::new());
+    };
+    if set.0.len() > MAX_CERTIFICATES {
+        return Err(ErrorKind::LimitExceeded {
+            what: "certificates in one PKCS#7".into(),
+            value: set.0.len() as u64,
+            limit: MAX_CERTIFICATES as u64,
+        });
+    }
+    let mut certs = Vec::with_capacity(set.0.len());
+    for choice in set.0.iter() {
+        let CertificateChoices::Certificate(cert) = choice else {
+            return Err(ErrorKind::Unsupported {
+                what: "PKCS#7 certificate choice other than X.509".into(),
+            });
+        };
+        let bytes = cert.to_der().map_err(|e| malformed("certificate", e))?;
+        CertInfo::from_der(&bytes).map_err(|e| ErrorKind::Malformed {
+            reason: format!("PKCS#7 certificate: {e}"),
+        })?;
+        certs.push(CertificateDer::from(bytes));
+    }
+    Ok(certs)
 }

@@ -5,9 +5,19 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::PkiError;
+use super::world::Role;
 use super::world::World;
 use crate::cert::{CertInfo, certs_to_pem};
 use crate::file::{StageError, StagedDir};
+use crate::keystore::{Entry, EntryKind, Format, KeyMaterial, Keystore, Passwords, encode_p7b};
+use crate::secret::Password;
+
+/// The password of the `client.p12` that [`write_dir`] writes (keytool's customary default;
+/// a test PKI, not a secret). [`write_dir_with`] takes another.
+pub const CLIENT_P12_PASSWORD: &str = "changeit";
+
+/// The alias of the key pair in `client.p12`.
+pub const CLIENT_P12_ALIAS: &str = "client";
 
 /// The index of a generated PKI directory (`index.json`).
 #[derive(Clone, Debug, Serialize)]
@@ -86,8 +96,21 @@ pub fn index(world: &World) -> Result<PkiIndex, PkiError> {
 /// or not at all. For each role: `<role>.cert.pem`, `<role>.cert.der`, `<role>.key.pem`
 /// (PKCS#8), `<role>.key.der`; for issued certificates also `<role>.chain.pem` (certificate
 /// and intermediates, what a server sends) and `<role>.fullchain.pem` (with the root). Then
-/// `index.txt` and `index.json`.
+/// `index.txt` and `index.json`. Besides: `client.p12` (the client key pair with its full
+/// chain, alias [`CLIENT_P12_ALIAS`], password [`CLIENT_P12_PASSWORD`], JDK 17's PKCS#12
+/// form) and `client.p7b` / `server.p7b` (each full chain, certs-only PKCS#7 as CPI's
+/// Keystore Monitor downloads a key pair).
 pub fn write_dir(world: &World, out: &Path, replace: bool) -> Result<PkiIndex, PkiError> {
+    write_dir_with(world, out, replace, &Password::new(CLIENT_P12_PASSWORD))
+}
+
+/// [`write_dir`] with another password for `client.p12`.
+pub fn write_dir_with(
+    world: &World,
+    out: &Path,
+    replace: bool,
+    p12_password: &Password,
+) -> Result<PkiIndex, PkiError> {
     let stage_err = |e: StageError| match e {
         StageError::NotEmpty { path } => PkiError::OutputNotEmpty { path },
         StageError::Io { path, source } => PkiError::Write { path, source },
@@ -128,6 +151,29 @@ pub fn write_dir(world: &World, out: &Path, replace: bool) -> Result<PkiIndex, P
                 )
                 .map_err(stage_err)?;
         }
+    }
+    let keystore_err = |e: crate::keystore::KeystoreError| PkiError::Write {
+        path: out.to_owned(),
+        source: std::io::Error::other(e.to_string()),
+    };
+    let client = world.get(Role::Client);
+    let mut p12 = Keystore::new(Format::Pkcs12);
+    p12.insert(Entry {
+        alias: CLIENT_P12_ALIAS.to_owned(),
+        created: world.spec().now,
+        kind: EntryKind::KeyPair {
+            key: KeyMaterial::plain(client.key().private_key().clone()),
+            chain: client.full_chain(),
+        },
+    })
+    .map_err(|e| keystore_err(crate::keystore::KeystoreError::write("client.p12", e)))?;
+    let p12_bytes = p12
+        .to_bytes(Format::Pkcs12, &Passwords::new(p12_password.clone()))
+        .map_err(keystore_err)?;
+    staged.write("client.p12", &p12_bytes).map_err(stage_err)?;
+    for (role, name) in [(Role::Client, "client.p7b"), (Role::Server, "server.p7b")] {
+        let p7b = encode_p7b(&world.get(role).full_chain(), false).map_err(keystore_err)?;
+        staged.write(name, &p7b).map_err(stage_err)?;
     }
     let index = index(world)?;
     staged

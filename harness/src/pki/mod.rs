@@ -35,7 +35,9 @@ mod key;
 mod world;
 
 pub use builder::{CertSpec, Eku, Issued, Pki, Validity};
-pub use export::{IndexEntry, PkiIndex, index, write_dir};
+pub use export::{
+    CLIENT_P12_ALIAS, CLIENT_P12_PASSWORD, IndexEntry, PkiIndex, index, write_dir, write_dir_with,
+};
 pub use key::{KeyPair, KeyType};
 pub use world::{Role, World, WorldSpec};
 

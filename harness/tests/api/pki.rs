@@ -46,9 +46,18 @@ fn same_seed_gives_identical_files_and_other_seeds_differ() {
         );
         files(&dir)
     };
-    let a = out("a", "5");
-    let b = out("b", "5");
-    let c = out("c", "6");
+    // client.p12 is encrypted with random salts and IVs (p12-keystore): same content, not
+    // same bytes. Its content is compared parsed.
+    let parsed_p12 = |files: &mut Vec<(String, Vec<u8>)>| {
+        let i = files.iter().position(|(n, _)| n == "client.p12").unwrap();
+        let (_, bytes) = files.remove(i);
+        let passwords = harness::keystore::Passwords::new(harness::pki::CLIENT_P12_PASSWORD.into());
+        harness::keystore::Keystore::from_bytes(&bytes, &passwords, "client.p12").unwrap()
+    };
+    let (mut a, mut b, mut c) = (out("a", "5"), out("b", "5"), out("c", "6"));
+    let (p12_a, p12_b, p12_c) = (parsed_p12(&mut a), parsed_p12(&mut b), parsed_p12(&mut c));
+    assert_eq!(p12_a, p12_b);
+    assert_ne!(p12_a, p12_c);
     assert_eq!(a, b, "same seed, same bytes (keys and certificates)");
     for ((name_a, bytes_a), (name_c, bytes_c)) in a.iter().zip(&c) {
         assert_eq!(name_a, name_c);
@@ -65,6 +74,8 @@ fn same_seed_gives_identical_files_and_other_seeds_differ() {
         "receiver-root.cert.pem",
         "index.txt",
         "index.json",
+        "client.p7b",
+        "server.p7b",
     ] {
         assert!(names.contains(&wanted), "missing {wanted}: {names:?}");
     }
