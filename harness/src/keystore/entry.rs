@@ -320,7 +320,6 @@ enum KeyState {
 
 /// How a sealed key is protected (the key protectors of JKS and JCEKS).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[expect(dead_code, reason = "constructed by the JKS/JCEKS codec, landing next")]
 pub(crate) enum SealScheme {
     /// Sun's proprietary JKS key protector (OID 1.3.6.1.4.1.42.2.17.1.1).
     JksKeyProtector,
@@ -335,7 +334,6 @@ impl KeyMaterial {
     }
 
     /// A key still sealed: `blob` is the DER `EncryptedPrivateKeyInfo` the file stores.
-    #[expect(dead_code, reason = "used by the JKS/JCEKS codec, landing next")]
     pub(crate) fn sealed(scheme: SealScheme, blob: Vec<u8>) -> Self {
         Self(KeyState::Sealed { scheme, blob })
     }
@@ -346,7 +344,6 @@ impl KeyMaterial {
     }
 
     /// The sealed form, for writers that can keep it unchanged.
-    #[expect(dead_code, reason = "used by the JKS/JCEKS codec, landing next")]
     pub(crate) fn sealed_parts(&self) -> Option<(SealScheme, &[u8])> {
         match &self.0 {
             KeyState::Sealed { scheme, blob } => Some((*scheme, blob)),

@@ -95,6 +95,28 @@ pub enum ErrorKind {
         /// What is unsupported (an algorithm OID, an entry type).
         what: String,
     },
+    /// A Java-serialised object in a JCEKS secret-key entry that is not the one shape we read
+    /// (we never act as a general Java deserializer).
+    #[error("unexpected Java type `{found}` (expected {expected})")]
+    UnexpectedJavaType {
+        /// The class name found.
+        found: String,
+        /// What was expected there.
+        expected: String,
+    },
+    /// A key still sealed in a scheme the target format cannot hold (e.g. a JCEKS-protected
+    /// key written as JKS): unseal it first ([`crate::keystore::Keystore::unlock_keys`]).
+    #[error(
+        "the key of alias `{alias}` is still sealed for {sealed_for}: unlock the keys with their key passwords before writing {target}"
+    )]
+    KeyStillSealed {
+        /// The alias.
+        alias: String,
+        /// The format whose key protector sealed it (`jks`, `jceks`).
+        sealed_for: &'static str,
+        /// The target format.
+        target: &'static str,
+    },
     /// Two entries with the same alias (case-insensitively).
     #[error("duplicate alias `{alias}`")]
     DuplicateAlias {

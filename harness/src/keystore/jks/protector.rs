@@ -1,0 +1,401 @@
+//! The two key protectors: Sun's proprietary JKS protector and SunJCE's PBEWithMD5AndTripleDES.
+//!
+//! - JKS (`sun.security.provider.KeyProtector`, OID 1.3.6.1.4.1.42.2.17.1.1): a 20-byte salt,
+//!   then the key XORed with the stream `d1 = SHA1(pw || salt)`, `d2 = SHA1(pw || d1)`, ...,
+//!   then `SHA1(pw || plain key)` as an integrity check; `pw` is the password as UTF-16BE.
+//! - JCEKS (`com.sun.crypto.provider.KeyProtector` with `PBEWithMD5AndTripleDESCipher`, core
+//!   in `PBES1Core.deriveCipherKey`, OID 1.3.6.1.4.1.42.2.19.1): an 8-byte salt and an
+//!   iteration count; each 4-byte salt half is hashed `x = MD5(x || pw)` `count` times, the
+//!   32 output bytes are a DES-EDE3 key (24) and a CBC IV (8), PKCS#5 padding; `pw` is the
+//!   password's chars as bytes, printable ASCII only (`com.sun.crypto.provider.PBEKey`).
+//!   When the two salt halves are equal, the first half is reversed: `[a, b, c, d]` becomes
+//!   `[d, c, b, a]`. JDK 17 (17.0.15, checked against SunJCE's own output in
+//!   `harness/tests/data/keytool/pbe-vectors.txt`) does exactly that; older JCE code had a typo
+//!   (`salt[3-1] = tmp`) that gave `[d, a, b, d]`, which pyjks still implements. We follow the
+//!   JDK we interoperate with.
+
+use cbc::cipher::block_padding::Pkcs7;
+use cbc::cipher::{BlockModeDecrypt, BlockModeEncrypt, KeyIvInit};
+use md5::{Digest, Md5};
+use sha1::Sha1;
+
+use super::der;
+use crate::keystore::entry::SealScheme;
+use crate::keystore::error::ErrorKind;
+use crate::secret::{Password, PrivateKey};
+
+/// OID 1.3.6.1.4.1.42.2.17.1.1 (content bytes): Sun's JKS key protector.
+pub(super) const JKS_PROTECTOR_OID: &[u8] =
+    &[0x2b, 0x06, 0x01, 0x04, 0x01, 0x2a, 0x02, 0x11, 0x01, 0x01];
+/// OID 1.3.6.1.4.1.42.2.19.1 (content bytes): PBEWithMD5AndTripleDES.
+pub(super) const PBE_MD5_3DES_OID: &[u8] = &[0x2b, 0x06, 0x01, 0x04, 0x01, 0x2a, 0x02, 0x13, 0x01];
+
+/// The iteration count JDK 17 writes (`jdk.jceks.iterationCount` defaults to 200,000).
+pub(crate) const JCEKS_ITERATIONS: u32 = 200_000;
+/// The largest iteration count we read: JDK 17's `KeyProtector.MAX_ITERATION_COUNT`. Anything
+/// above it is refused before a single round is run.
+pub(crate) const MAX_ITERATIONS: u32 = 5_000_000;
+
+const JKS_SALT_LEN: usize = 20;
+const SHA1_LEN: usize = 20;
+const PBE_SALT_LEN: usize = 8;
+
+/// Which scheme protects a key blob, read from its `EncryptedPrivateKeyInfo`.
+pub(super) fn scheme_of(blob: &[u8]) -> Result<SealScheme, ErrorKind> {
+    let info = der::parse_encrypted_key_info(blob)?;
+    scheme_of_oid(info.oid)
+}
+
+fn scheme_of_oid(oid: &[u8]) -> Result<SealScheme, ErrorKind> {
+    if oid == JKS_PROTECTOR_OID {
+        Ok(SealScheme::JksKeyProtector)
+    } else if oid == PBE_MD5_3DES_OID {
+        Ok(SealScheme::JceksPbeMd5TripleDes)
+    } else {
+        Err(ErrorKind::Unsupported {
+            what: format!("key protection algorithm (OID {})", oid_text(oid)),
+        })
+    }
+}
+
+/// Recovers the PKCS#8 key from a sealed blob. A wrong password is
+/// [`ErrorKind::WrongPassword`] (the caller names the alias).
+pub(crate) fn unseal(
+    scheme: SealScheme,
+    blob: &[u8],
+    password: &Password,
+) -> Result<PrivateKey, ErrorKind> {
+    let info = der::parse_encrypted_key_info(blob)?;
+    let found = scheme_of_oid(info.oid)?;
+    if found != scheme {
+        return Err(ErrorKind::Malformed {
+            reason: "the protected key's algorithm does not match its scheme".into(),
+        });
+    }
+    let plain = match scheme {
+        SealScheme::JksKeyProtector => {
+            if !der::is_null_or_absent(info.params) {
+                return Err(ErrorKind::Malformed {
+                    reason: "JKS key protector with parameters".into(),
+                });
+            }
+            jks_recover(info.data, password)?
+        }
+        SealScheme::JceksPbeMd5TripleDes => {
+            let params = info.params.ok_or_else(|| ErrorKind::Malformed {
+                reason: "PBEWithMD5AndTripleDES without parameters".into(),
+            })?;
+            let (salt, iterations) = der::parse_pbe_params(params)?;
+            pbe_decrypt(info.data, password, salt, iterations)?
+        }
+    };
+    // Java parses the result as PKCS#8 and calls a failure "Cannot recover key": a wrong
+    // password that happens to pass the padding check ends here too.
+    if !der::is_one_sequence(&plain) {
+        return Err(ErrorKind::WrongPassword {
+            integrity_only: false,
+        });
+    }
+    Ok(PrivateKey::from_pkcs8_der(plain))
+}
+
+/// Seals a PKCS#8 key with the JKS key protector.
+pub(super) fn jks_seal(key: &PrivateKey, password: &Password, salt: [u8; JKS_SALT_LEN]) -> Vec<u8> {
+    let plain = key.secret_pkcs8_der();
+    let pw = utf16be(password);
+    let mut out = Vec::with_capacity(JKS_SALT_LEN + plain.len() + SHA1_LEN);
+    out.extend_from_slice(&salt);
+    out.extend(
+        plain
+            .iter()
+            .zip(jks_stream(&pw, &salt, plain.len()))
+            .map(|(p, k)| p ^ k),
+    );
+    out.extend_from_slice(&Sha1::new().chain_update(&pw).chain_update(plain).finalize());
+    der::encode_encrypted_key_info(JKS_PROTECTOR_OID, &der::DER_NULL, &out)
+}
+
+fn jks_recover(data: &[u8], password: &Password) -> Result<Vec<u8>, ErrorKind> {
+    if data.len() < JKS_SALT_LEN + SHA1_LEN {
+        return Err(ErrorKind::Malformed {
+            reason: format!(
+                "JKS protected key of {} bytes is shorter than salt and check digest",
+                data.len()
+            ),
+        });
+    }
+    let (salt, rest) = data.split_at(JKS_SALT_LEN);
+    let (encrypted, check) = rest.split_at(rest.len() - SHA1_LEN);
+    let pw = utf16be(password);
+    let plain: Vec<u8> = encrypted
+        .iter()
+        .zip(jks_stream(&pw, salt, encrypted.len()))
+        .map(|(c, k)| c ^ k)
+        .collect();
+    let digest = Sha1::new()
+        .chain_update(&pw)
+        .chain_update(&plain)
+        .finalize();
+    if digest.as_slice() != check {
+        return Err(ErrorKind::WrongPassword {
+            integrity_only: false,
+        });
+    }
+    Ok(plain)
+}
+
+/// The JKS protector's key stream: SHA-1 digests chained from the salt.
+fn jks_stream<'a>(pw: &'a [u8], salt: &[u8], len: usize) -> impl Iterator<Item = u8> + 'a {
+    let mut digest = salt.to_vec();
+    (0..len.div_ceil(SHA1_LEN))
+        .flat_map(move |_| {
+            digest = Sha1::new()
+                .chain_update(pw)
+                .chain_update(&digest)
+                .finalize()
+                .to_vec();
+            digest.clone()
+        })
+        .take(len)
+}
+
+/// Seals a PKCS#8 key with PBEWithMD5AndTripleDES.
+pub(super) fn pbe_seal(
+    key: &PrivateKey,
+    password: &Password,
+    salt: [u8; PBE_SALT_LEN],
+    iterations: u32,
+) -> Result<Vec<u8>, ErrorKind> {
+    let data = pbe_encrypt(key.secret_pkcs8_der(), password, &salt, iterations)?;
+    Ok(der::encode_encrypted_key_info(
+        PBE_MD5_3DES_OID,
+        &der::encode_pbe_params(&salt, iterations),
+        &data,
+    ))
+}
+
+pub(super) fn pbe_encrypt(
+    plain: &[u8],
+    password: &Password,
+    salt: &[u8],
+    iterations: u32,
+) -> Result<Vec<u8>, ErrorKind> {
+    let (key, iv) = pbe_derive(password, salt, iterations)?;
+    let cipher = cbc::Encryptor::<des::TdesEde3>::new_from_slices(&key, &iv)
+        .map_err(|_| internal("DES-EDE3 key or IV length"))?;
+    Ok(cipher.encrypt_padded_vec::<Pkcs7>(plain))
+}
+
+/// Decrypts PBEWithMD5AndTripleDES data; bad padding is a wrong password.
+pub(super) fn pbe_decrypt(
+    data: &[u8],
+    password: &Password,
+    salt: &[u8],
+    iterations: u32,
+) -> Result<Vec<u8>, ErrorKind> {
+    if data.is_empty() || !data.len().is_multiple_of(8) {
+        return Err(ErrorKind::Malformed {
+            reason: format!(
+                "PBEWithMD5AndTripleDES data of {} bytes is not whole 8-byte blocks",
+                data.len()
+            ),
+        });
+    }
+    let (key, iv) = pbe_derive(password, salt, iterations)?;
+    let cipher = cbc::Decryptor::<des::TdesEde3>::new_from_slices(&key, &iv)
+        .map_err(|_| internal("DES-EDE3 key or IV length"))?;
+    cipher
+        .decrypt_padded_vec::<Pkcs7>(data)
+        .map_err(|_| ErrorKind::WrongPassword {
+            integrity_only: false,
+        })
+}
+
+/// `PBES1Core.deriveCipherKey` for DESede: 24 key bytes and 8 IV bytes.
+pub(super) fn pbe_derive(
+    password: &Password,
+    salt: &[u8],
+    iterations: u32,
+) -> Result<([u8; 24], [u8; 8]), ErrorKind> {
+    if salt.len() != PBE_SALT_LEN {
+        return Err(ErrorKind::Malformed {
+            reason: format!(
+                "PBEWithMD5AndTripleDES salt of {} bytes (expected 8)",
+                salt.len()
+            ),
+        });
+    }
+    if iterations == 0 {
+        return Err(ErrorKind::Malformed {
+            reason: "PBE iteration count 0 (Java requires a positive count)".into(),
+        });
+    }
+    if iterations > MAX_ITERATIONS {
+        return Err(ErrorKind::LimitExceeded {
+            what: "PBE iteration count".into(),
+            value: u64::from(iterations),
+            limit: u64::from(MAX_ITERATIONS),
+        });
+    }
+    let pw = pbe_password_bytes(password)?;
+    let mut halves = [[0u8; 4]; 2];
+    halves[0].copy_from_slice(&salt[..4]);
+    halves[1].copy_from_slice(&salt[4..]);
+    if halves[0] == halves[1] {
+        halves[0].reverse();
+    }
+    let mut derived = [0u8; 32];
+    let mut hasher = Md5::new();
+    for (half, out) in halves.iter().zip(derived.chunks_mut(16)) {
+        let mut x = hasher
+            .clone()
+            .chain_update(half)
+            .chain_update(&pw)
+            .finalize_reset();
+        for _ in 1..iterations {
+            hasher.update(x);
+            hasher.update(&pw);
+            x = hasher.finalize_reset();
+        }
+        out.copy_from_slice(&x);
+    }
+    let mut key = [0u8; 24];
+    let mut iv = [0u8; 8];
+    key.copy_from_slice(&derived[..24]);
+    iv.copy_from_slice(&derived[24..]);
+    Ok((key, iv))
+}
+
+/// `com.sun.crypto.provider.PBEKey`: printable ASCII only (a lone `\0` stands for the empty
+/// password), one byte per char.
+fn pbe_password_bytes(password: &Password) -> Result<Vec<u8>, ErrorKind> {
+    let text = password.secret_str();
+    if text == "\0" {
+        return Ok(vec![0]);
+    }
+    if !text.bytes().all(|b| (0x20..=0x7e).contains(&b)) {
+        return Err(ErrorKind::Unsupported {
+            what: "key password with characters outside printable ASCII for \
+                   PBEWithMD5AndTripleDES (Java's PBEKey refuses it: \"Password is not ASCII\")"
+                .into(),
+        });
+    }
+    Ok(text.as_bytes().to_vec())
+}
+
+/// The password as Java's `char[]` in big-endian bytes (JKS protector and store integrity).
+pub(super) fn utf16be(password: &Password) -> Vec<u8> {
+    password
+        .secret_utf16()
+        .into_iter()
+        .flat_map(u16::to_be_bytes)
+        .collect()
+}
+
+fn internal(what: &str) -> ErrorKind {
+    ErrorKind::Malformed {
+        reason: format!("internal: {what}"),
+    }
+}
+
+fn oid_text(oid: &[u8]) -> String {
+    let mut arcs = Vec::new();
+    let mut value: u64 = 0;
+    for (i, b) in oid.iter().enumerate() {
+        value = (value << 7) | u64::from(b & 0x7f);
+        if b & 0x80 == 0 {
+            if arcs.is_empty() {
+                let first = (value / 40).min(2);
+                arcs.push(first);
+                arcs.push(value - first * 40);
+            } else {
+                arcs.push(value);
+            }
+            value = 0;
+        } else if i >= 32 {
+            break;
+        }
+    }
+    arcs.iter()
+        .map(u64::to_string)
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hex(text: &str) -> Vec<u8> {
+        (0..text.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn oids_print_dotted() {
+        assert_eq!(oid_text(JKS_PROTECTOR_OID), "1.3.6.1.4.1.42.2.17.1.1");
+        assert_eq!(oid_text(PBE_MD5_3DES_OID), "1.3.6.1.4.1.42.2.19.1");
+    }
+
+    #[test]
+    fn jks_protector_round_trips_and_detects_a_wrong_password() {
+        let key = PrivateKey::from_pkcs8_der(hex("3011020100300506032b6570040504030102ff"));
+        let password = Password::new("g\u{e9}heim-\u{10da}");
+        let blob = jks_seal(&key, &password, [9; 20]);
+        assert_eq!(scheme_of(&blob).unwrap(), SealScheme::JksKeyProtector);
+        let back = unseal(SealScheme::JksKeyProtector, &blob, &password).unwrap();
+        assert_eq!(back.secret_pkcs8_der(), key.secret_pkcs8_der());
+        assert!(matches!(
+            unseal(SealScheme::JksKeyProtector, &blob, &Password::new("other")),
+            Err(ErrorKind::WrongPassword { .. })
+        ));
+    }
+
+    #[test]
+    fn pbe_round_trips_with_equal_salt_halves() {
+        let key = PrivateKey::from_pkcs8_der(hex("3011020100300506032b6570040504030102ff"));
+        let password = Password::new("changeit");
+        for salt in [*b"abcdabcd", *b"abcdefgh"] {
+            let blob = pbe_seal(&key, &password, salt, 10).unwrap();
+            let back = unseal(SealScheme::JceksPbeMd5TripleDes, &blob, &password).unwrap();
+            assert_eq!(back.secret_pkcs8_der(), key.secret_pkcs8_der());
+        }
+        // Equal halves are not hashed as given: the first is reversed.
+        let quirk = pbe_derive(&password, b"abcdabcd", 1).unwrap();
+        let plain_halves = {
+            let h = |s: &[u8]| {
+                Md5::new()
+                    .chain_update(s)
+                    .chain_update(b"changeit")
+                    .finalize()
+            };
+            let mut out = h(b"abcd").to_vec();
+            out.extend_from_slice(&h(b"abcd"));
+            out
+        };
+        assert_ne!(&quirk.0[..], &plain_halves[..24]);
+        let inverted = Md5::new()
+            .chain_update(b"dcba")
+            .chain_update(b"changeit")
+            .finalize();
+        assert_eq!(&quirk.0[..16], &inverted[..]);
+    }
+
+    #[test]
+    fn pbe_refuses_absurd_iterations_before_work() {
+        let started = std::time::Instant::now();
+        let err = pbe_derive(&Password::new("x"), b"12345678", u32::MAX >> 1).unwrap_err();
+        assert!(matches!(err, ErrorKind::LimitExceeded { limit, .. } if limit == 5_000_000));
+        assert!(started.elapsed().as_secs() < 1);
+        assert!(pbe_derive(&Password::new("x"), b"12345678", 0).is_err());
+        assert!(pbe_derive(&Password::new("x"), b"1234567", 1).is_err());
+    }
+
+    #[test]
+    fn pbe_refuses_non_ascii_passwords_as_java_does() {
+        let err = pbe_derive(&Password::new("gr\u{fc}n"), b"12345678", 1).unwrap_err();
+        assert!(err.to_string().contains("not ASCII"), "{err}");
+    }
+}

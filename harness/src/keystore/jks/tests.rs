@@ -1,0 +1,273 @@
+//! The codec against keytool-made fixtures (`harness/tests/data/keytool/`, see its README) and
+//! against itself.
+
+use rustls_pki_types::CertificateDer;
+
+use super::*;
+
+/// JDK 17 keytool: an EC P-256 key pair `fixture`, AES-128 `aes` and DESede `desede` secret
+/// keys, store and key password `changeit`.
+const KEYTOOL_JCEKS: &[u8] = include_bytes!("../../../tests/data/keytool/ec.jceks");
+/// The same key pair imported into JKS by `keytool -importkeystore`.
+const KEYTOOL_JKS: &[u8] = include_bytes!("../../../tests/data/keytool/ec.jks");
+/// The key pair's private key as `openssl pkcs12 -nodes` extracted it from keytool's PKCS#12.
+const KEYTOOL_KEY_PEM: &str = include_str!("../../../tests/data/keytool/ec.key.pem");
+const KEYTOOL_CERT_PEM: &str = include_str!("../../../tests/data/keytool/ec.cert.pem");
+
+fn pem_der(text: &str) -> Vec<u8> {
+    pem::parse(text).unwrap().contents().to_vec()
+}
+
+fn changeit() -> Passwords {
+    Passwords::new(Password::new("changeit"))
+}
+
+#[test]
+fn keytool_jceks_key_unseals_to_the_key_openssl_extracted() {
+    let entries = read(KEYTOOL_JCEKS, &changeit(), Format::Jceks).unwrap();
+    let fixture = entries.iter().find(|e| e.alias == "fixture").unwrap();
+    let EntryKind::KeyPair { key, chain } = &fixture.kind else {
+        panic!("fixture is not a key pair: {:?}", fixture.kind);
+    };
+    assert_eq!(chain.len(), 1);
+    assert_eq!(chain[0].as_ref(), &pem_der(KEYTOOL_CERT_PEM)[..]);
+    let (scheme, blob) = key.sealed_parts().unwrap();
+    assert_eq!(scheme, SealScheme::JceksPbeMd5TripleDes);
+    let info = der::parse_encrypted_key_info(blob).unwrap();
+    let (_, iterations) = der::parse_pbe_params(info.params.unwrap()).unwrap();
+    assert_eq!(
+        iterations, JCEKS_ITERATIONS,
+        "JDK 17 writes 200,000 iterations"
+    );
+    let plain = key.unlock(&Password::new("changeit"), "fixture").unwrap();
+    assert_eq!(plain.secret_pkcs8_der(), &pem_der(KEYTOOL_KEY_PEM)[..]);
+    assert!(matches!(
+        key.unlock(&Password::new("changeIt"), "fixture"),
+        Err(ErrorKind::WrongKeyPassword { alias }) if alias == "fixture"
+    ));
+}
+
+#[test]
+fn keytool_jceks_secret_keys_report_their_algorithm() {
+    let entries = read(KEYTOOL_JCEKS, &changeit(), Format::Jceks).unwrap();
+    let algorithm = |alias: &str| match &entries.iter().find(|e| e.alias == alias).unwrap().kind {
+        EntryKind::SecretKey { algorithm } => algorithm.clone(),
+        other => panic!("{alias}: {other:?}"),
+    };
+    // AES keys serialise as SecretKeySpec, DESede keys as a KeyRep (writeReplace).
+    assert_eq!(algorithm("aes"), "AES");
+    assert_eq!(algorithm("desede"), "DESede");
+    let wrong = read(
+        KEYTOOL_JCEKS,
+        &changeit().with_key("aes", Password::new("nope")),
+        Format::Jceks,
+    )
+    .unwrap_err();
+    assert!(matches!(wrong, ErrorKind::WrongKeyPassword { alias } if alias == "aes"));
+}
+
+#[test]
+fn keytool_jks_key_unseals_with_the_jks_protector() {
+    let entries = read(KEYTOOL_JKS, &changeit(), Format::Jks).unwrap();
+    assert_eq!(entries.len(), 1);
+    let EntryKind::KeyPair { key, .. } = &entries[0].kind else {
+        panic!("not a key pair");
+    };
+    let (scheme, blob) = key.sealed_parts().unwrap();
+    assert_eq!(scheme, SealScheme::JksKeyProtector);
+    // keytool writes the protector's AlgorithmIdentifier with NULL parameters; so do we.
+    let ours = protector::jks_seal(
+        &PrivateKey::from_pkcs8_der(pem_der(KEYTOOL_KEY_PEM)),
+        &Password::new("changeit"),
+        [0; 20],
+    );
+    let head = |b: &[u8]| {
+        let info = der::parse_encrypted_key_info(b).unwrap();
+        (info.oid.to_vec(), info.params.map(<[u8]>::to_vec))
+    };
+    assert_eq!(head(blob), head(&ours));
+    let plain = key.unlock(&Password::new("changeit"), "fixture").unwrap();
+    assert_eq!(plain.secret_pkcs8_der(), &pem_der(KEYTOOL_KEY_PEM)[..]);
+}
+
+#[test]
+fn wrong_store_password_and_tampering_look_the_same() {
+    let wrong = read(
+        KEYTOOL_JKS,
+        &Passwords::new(Password::new("x")),
+        Format::Jks,
+    )
+    .unwrap_err();
+    assert!(matches!(
+        wrong,
+        ErrorKind::WrongPassword {
+            integrity_only: true
+        }
+    ));
+    let mut tampered = KEYTOOL_JKS.to_vec();
+    let last_cert_byte = tampered.len() - 21;
+    tampered[last_cert_byte] ^= 1;
+    let err = read(&tampered, &changeit(), Format::Jks).unwrap_err();
+    assert!(matches!(
+        err,
+        ErrorKind::WrongPassword {
+            integrity_only: true
+        }
+    ));
+    assert!(err.to_string().contains("tampered"), "{err}");
+}
+
+#[test]
+fn every_truncation_of_a_keytool_file_is_a_typed_error() {
+    for (bytes, format) in [(KEYTOOL_JKS, Format::Jks), (KEYTOOL_JCEKS, Format::Jceks)] {
+        for cut in 0..bytes.len() {
+            let err = read(&bytes[..cut], &changeit(), format).unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    ErrorKind::Truncated { .. }
+                        | ErrorKind::UnknownFormat
+                        | ErrorKind::Malformed { .. }
+                ),
+                "{format} cut at {cut}: {err:?}"
+            );
+        }
+    }
+}
+
+fn key_pair_entry(alias: &str, created: OffsetDateTime) -> Entry {
+    Entry {
+        alias: alias.into(),
+        created,
+        kind: EntryKind::KeyPair {
+            key: KeyMaterial::plain(PrivateKey::from_pkcs8_der(pem_der(KEYTOOL_KEY_PEM))),
+            chain: vec![CertificateDer::from(pem_der(KEYTOOL_CERT_PEM))],
+        },
+    }
+}
+
+#[test]
+fn write_then_read_keeps_aliases_dates_and_keys() {
+    let created = OffsetDateTime::from_unix_timestamp_nanos(1_700_000_000_123_000_000).unwrap();
+    let entries = vec![
+        key_pair_entry("Cl\u{e9}-\u{1f511}", created),
+        Entry {
+            alias: "root".into(),
+            created: OffsetDateTime::UNIX_EPOCH - time::Duration::milliseconds(5),
+            kind: EntryKind::TrustedCertificate(pem_der(KEYTOOL_CERT_PEM).into()),
+        },
+    ];
+    let passwords = Passwords::new(Password::new("st\u{f6}re"))
+        .with_key("cl\u{e9}-\u{1f511}", Password::new("key pass"));
+    let options = WriteOptions {
+        iterations: 3,
+        fixed_salt: Some(1),
+    };
+    for format in [Format::Jks, Format::Jceks] {
+        let bytes = write_with(&entries, &passwords, format, &options).unwrap();
+        let back = read(&bytes, &passwords, format).unwrap();
+        assert_eq!(back.len(), 2);
+        assert_eq!(back[0].alias, "cl\u{e9}-\u{1f511}");
+        assert_eq!(back[0].created, created);
+        assert_eq!(back[1].created, entries[1].created);
+        assert_eq!(back[1].kind, entries[1].kind);
+        let EntryKind::KeyPair { key, chain } = &back[0].kind else {
+            panic!("not a key pair");
+        };
+        assert_eq!(chain.len(), 1);
+        let plain = key.unlock(&Password::new("key pass"), "x").unwrap();
+        assert_eq!(plain.secret_pkcs8_der(), &pem_der(KEYTOOL_KEY_PEM)[..]);
+        // Sealed keys in the target's scheme are copied byte for byte.
+        assert_eq!(
+            write_with(&back, &passwords, format, &options).unwrap(),
+            bytes
+        );
+    }
+}
+
+#[test]
+fn a_jceks_sealed_key_cannot_be_written_as_jks_until_unlocked() {
+    let entries = read(KEYTOOL_JCEKS, &changeit(), Format::Jceks).unwrap();
+    let key_pairs: Vec<Entry> = entries
+        .into_iter()
+        .filter(|e| matches!(e.kind, EntryKind::KeyPair { .. }))
+        .collect();
+    let err = write(&key_pairs, &changeit(), Format::Jks).unwrap_err();
+    assert!(
+        matches!(&err, ErrorKind::KeyStillSealed { alias, sealed_for: "jceks", target: "jks" } if alias == "fixture"),
+        "{err:?}"
+    );
+    // JCEKS reads JKS-protected keys (com.sun.crypto.provider.KeyProtector takes both OIDs).
+    let jks = read(KEYTOOL_JKS, &changeit(), Format::Jks).unwrap();
+    let as_jceks = write(&jks, &changeit(), Format::Jceks).unwrap();
+    let back = read(&as_jceks, &changeit(), Format::Jceks).unwrap();
+    assert_eq!(back, jks);
+}
+
+#[test]
+fn secret_keys_and_duplicates_are_refused_by_the_writer() {
+    let secret = Entry {
+        alias: "s".into(),
+        created: OffsetDateTime::UNIX_EPOCH,
+        kind: EntryKind::SecretKey {
+            algorithm: "AES".into(),
+        },
+    };
+    assert!(matches!(
+        write(&[secret], &changeit(), Format::Jceks),
+        Err(ErrorKind::CannotHold { .. })
+    ));
+    let a = key_pair_entry("A", OffsetDateTime::UNIX_EPOCH);
+    let b = key_pair_entry("a", OffsetDateTime::UNIX_EPOCH);
+    assert!(matches!(
+        write(&[a, b], &changeit(), Format::Jks),
+        Err(ErrorKind::DuplicateAlias { .. })
+    ));
+}
+
+#[test]
+fn jceks_key_passwords_must_be_ascii_as_in_java() {
+    let entries = vec![key_pair_entry("k", OffsetDateTime::UNIX_EPOCH)];
+    let passwords = Passwords::new(Password::new("gr\u{fc}n"));
+    let options = WriteOptions {
+        iterations: 1,
+        fixed_salt: None,
+    };
+    let err = write_with(&entries, &passwords, Format::Jceks, &options).unwrap_err();
+    assert!(matches!(err, ErrorKind::Unsupported { .. }), "{err:?}");
+    // JKS has no such rule: its protector uses UTF-16.
+    write_with(&entries, &passwords, Format::Jks, &options).unwrap();
+}
+
+/// `PbeVectors.java` run on JDK 17 (SunJCE), see `harness/tests/data/keytool/README.md`.
+const PBE_VECTORS: &str = include_str!("../../../tests/data/keytool/pbe-vectors.txt");
+
+#[test]
+fn pbe_matches_sunjce_including_equal_salt_halves() {
+    let plain = b"PKCS#8 stand-in: 32 bytes long!!";
+    let hex = |t: &str| -> Vec<u8> {
+        (0..t.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&t[i..i + 2], 16).unwrap())
+            .collect()
+    };
+    let mut equal_halves = 0;
+    for line in PBE_VECTORS.lines() {
+        let f: Vec<&str> = line.split('\t').collect();
+        let (password, salt, iterations, expected) = (
+            Password::new(f[0]),
+            hex(f[1]),
+            f[2].parse().unwrap(),
+            hex(f[3]),
+        );
+        equal_halves += usize::from(salt[..4] == salt[4..]);
+        let ours = protector::pbe_encrypt(plain, &password, &salt, iterations).unwrap();
+        assert_eq!(ours, expected, "{line}");
+        let back = protector::pbe_decrypt(&expected, &password, &salt, iterations).unwrap();
+        assert_eq!(back, plain);
+    }
+    assert!(
+        equal_halves >= 2,
+        "the vectors cover the equal-halves quirk"
+    );
+}
