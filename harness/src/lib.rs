@@ -10,6 +10,7 @@
 //! | [`file`] | atomic writes: the old file or the new one, never a mix |
 //! | [`keystore`] | JKS, JCEKS, PKCS#12, PEM, DER, PKCS#7: one entry model, read and write |
 //! | [`secret`] | passwords and private keys whose `Debug` elides them |
+//! | [`tenant`] | the simulated tenant keystore: CPI's Keystore Monitor with owners, rules and roles |
 //! | [`time`] | the simulated "now" |
 //!
 //! Data flows one way: scenario -> runner -> [`pki`] -> (receiver, tenant keystore) ->
@@ -20,4 +21,5 @@ pub mod file;
 pub mod keystore;
 pub mod pki;
 pub mod secret;
+pub mod tenant;
 pub mod time;

@@ -25,6 +25,8 @@ enum Command {
     /// Keystores (JKS, JCEKS, PKCS#12, PEM, DER, .p7b): list, import, export, convert.
     #[command(subcommand)]
     Keystore(cli::keystore::KeystoreCommand),
+    /// The simulated tenant keystore (CPI's Keystore Monitor): entries, owners, roles.
+    Tenant(cli::tenant::TenantArgs),
 }
 
 fn main() -> ExitCode {
@@ -32,6 +34,7 @@ fn main() -> ExitCode {
     let result = match args.command {
         Command::Pki(command) => cli::pki::run(command),
         Command::Keystore(command) => cli::keystore::run(command),
+        Command::Tenant(args) => cli::tenant::run(args),
     };
     match result {
         Ok(code) => code.into(),

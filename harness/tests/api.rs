@@ -5,3 +5,6 @@ mod pki;
 
 #[path = "api/keystore.rs"]
 mod keystore;
+
+#[path = "api/tenant.rs"]
+mod tenant;

@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 pub(crate) mod keystore;
 pub(crate) mod pki;
+pub(crate) mod tenant;
 
 /// The binary's exit codes (named as nextest does).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -11,10 +12,6 @@ pub(crate) enum Exit {
     /// Everything succeeded.
     Success,
     /// The command ran and the thing tested failed (a connectivity test, a lint).
-    #[expect(
-        dead_code,
-        reason = "used by `connect` and `tenant lint`, which land next"
-    )]
     Failed,
     /// The command could not run.
     Error,

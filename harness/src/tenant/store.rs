@@ -1,0 +1,593 @@
+//! The tenant on disk: one JCEKS keystore file plus one metadata file, saved atomically.
+//!
+//! # Layout
+//!
+//! ```text
+//! DIR/tenant.json                    metadata: owners, who/when, history, backup slot,
+//!                                    the tenant's keystore password, and the names and
+//!                                    SHA-256 of the files below
+//! DIR/keystore-<sha256 prefix>.jceks the tenant keystore (real JCEKS: keytool opens it)
+//! DIR/backup-<sha256 prefix>.jceks   the backup slot, if a backup was made
+//! ```
+//!
+//! # Atomic saves
+//!
+//! A save writes the new keystore (and backup) under content-addressed names, each through
+//! [`crate::file::write_atomic`] (temp file, fsync, rename), so the files the current
+//! `tenant.json` names are never touched. Then it replaces `tenant.json` the same way: that
+//! rename is the commit point. Last it removes the files no longer named and any temp file a
+//! killed writer left. A crash at any moment therefore leaves the old state or the new one,
+//! never a mix; stray files from a crash are ignored on open and removed by the next save.
+//! One writer at a time is assumed (CPI serialises keystore changes too).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+
+use super::error::TenantError;
+use super::owner::Owner;
+use super::role::{Permission, Role};
+use crate::keystore::{EntryKind, Format, KeyMaterial, Keystore, Passwords};
+use crate::secret::{Password, PrivateKey};
+use crate::time::format_rfc3339;
+
+/// The metadata file's name.
+pub const METADATA_FILE: &str = "tenant.json";
+/// The largest tenant keystore (CPI: 6 MB).
+pub const MAX_STORE_BYTES: u64 = 6 * 1024 * 1024;
+/// History events kept (older ones are dropped, so `tenant.json` stays small).
+pub const MAX_HISTORY: usize = 1000;
+
+const METADATA_VERSION: u32 = 1;
+
+/// Who acts, in which role, and when (the simulated "now").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Actor {
+    /// The acting role.
+    pub role: Role,
+    /// The user name shown in "Created By" / "Modified By".
+    pub user: String,
+    /// The simulated "now": modification times and validity flags use it.
+    pub now: OffsetDateTime,
+}
+
+impl Actor {
+    /// An actor.
+    pub fn new(role: Role, user: &str, now: OffsetDateTime) -> Self {
+        Self {
+            role,
+            user: user.to_owned(),
+            now,
+        }
+    }
+
+    /// `AuthGroup.Admin` user `admin`.
+    pub fn admin(now: OffsetDateTime) -> Self {
+        Self::new(Role::Admin, "admin", now)
+    }
+
+    /// `AuthGroup.IntegrationDeveloper` user `developer`.
+    pub fn developer(now: OffsetDateTime) -> Self {
+        Self::new(Role::IntegrationDeveloper, "developer", now)
+    }
+
+    pub(crate) fn require(
+        &self,
+        permission: Permission,
+        operation: &'static str,
+    ) -> Result<(), TenantError> {
+        if self.role.allows(permission) {
+            Ok(())
+        } else {
+            Err(TenantError::Forbidden {
+                operation,
+                needs: permission.needed_role(),
+                acting: self.role,
+            })
+        }
+    }
+}
+
+/// What a new tenant is made from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TenantSpec {
+    /// Seed of the SAP-owned entries, the tenant password and generated key pairs.
+    pub seed: u64,
+    /// The tenant's name (used in the SAP key pair's subject).
+    pub name: String,
+}
+
+impl TenantSpec {
+    /// A spec named `tenant` for `seed`.
+    pub fn new(seed: u64) -> Self {
+        Self {
+            seed,
+            name: "tenant".to_owned(),
+        }
+    }
+}
+
+/// Who created or last changed an entry, and when.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntryRecord {
+    /// The owner.
+    pub owner: Owner,
+    /// Created at, RFC 3339.
+    pub created_at: String,
+    /// Created by (user).
+    pub created_by: String,
+    /// Last modified at, RFC 3339.
+    pub modified_at: String,
+    /// Last modified by (user).
+    pub modified_by: String,
+}
+
+/// One change in the tenant's history.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryEvent {
+    /// The generation this change produced.
+    pub generation: u64,
+    /// When, RFC 3339.
+    pub at: String,
+    /// Who.
+    pub user: String,
+    /// In which role.
+    pub role: Role,
+    /// The operation (`add-keystore`, `rename`, ...).
+    pub operation: String,
+    /// What changed, in one line.
+    pub detail: String,
+}
+
+/// The backup slot.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackupRecord {
+    /// The backup keystore file (JCEKS, protected with the backup password).
+    pub file: String,
+    /// SHA-256 of the file, hex.
+    pub sha256: String,
+    /// When it was made, RFC 3339.
+    pub created_at: String,
+    /// By whom.
+    pub created_by: String,
+    /// The Tenant Administrator entries it holds, with their records.
+    pub entries: BTreeMap<String, EntryRecord>,
+}
+
+/// `tenant.json`.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Metadata {
+    pub(crate) version: u32,
+    pub(crate) name: String,
+    pub(crate) seed: u64,
+    pub(crate) generation: u64,
+    pub(crate) created_at: String,
+    pub(crate) created_by: String,
+    pub(crate) keystore_file: String,
+    pub(crate) keystore_sha256: String,
+    /// The tenant keystore's store and key password (never printed; `Debug` elides it).
+    pub(crate) keystore_password: String,
+    pub(crate) entries: BTreeMap<String, EntryRecord>,
+    pub(crate) backup: Option<BackupRecord>,
+    pub(crate) history: Vec<HistoryEvent>,
+}
+
+impl fmt::Debug for Metadata {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Metadata")
+            .field("name", &self.name)
+            .field("generation", &self.generation)
+            .field("keystore_file", &self.keystore_file)
+            .field("keystore_password", &"[secret elided]")
+            .field("entries", &self.entries.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A simulated tenant keystore: the Keystore Monitor's entries with owners and records,
+/// persisted in a directory.
+///
+/// Every operation takes an [`Actor`] and either succeeds and saves, or is refused with a
+/// [`TenantError`] and changes nothing, on disk or in memory.
+pub struct Tenant {
+    pub(crate) dir: PathBuf,
+    pub(crate) meta: Metadata,
+    /// The keystore as the file holds it (keys sealed with the tenant password).
+    pub(crate) keystore: Keystore,
+    /// Keys known in plain form in this process (created or uploaded here), by alias, so
+    /// using them costs no JCEKS unsealing (200,000 MD5 rounds per key).
+    pub(crate) plain_keys: BTreeMap<String, PrivateKey>,
+}
+
+/// The next state of a tenant, built by an operation and committed by [`Tenant::commit`].
+#[derive(Clone)]
+pub(crate) struct Draft {
+    pub(crate) keystore: Keystore,
+    pub(crate) meta: Metadata,
+    pub(crate) plain_keys: BTreeMap<String, PrivateKey>,
+    pub(crate) backup_bytes: Option<Vec<u8>>,
+}
+
+impl Tenant {
+    /// Creates a tenant in `dir` (created if missing), provisioned with the SAP-owned
+    /// entries. Fails when `dir` holds a tenant already, unless `replace`.
+    pub fn create(
+        dir: &Path,
+        spec: &TenantSpec,
+        actor: &Actor,
+        replace: bool,
+    ) -> Result<Tenant, TenantError> {
+        actor.require(Permission::Maintain, "create")?;
+        if dir.join(METADATA_FILE).exists() && !replace {
+            return Err(TenantError::AlreadyExists {
+                path: dir.to_owned(),
+            });
+        }
+        std::fs::create_dir_all(dir).map_err(|source| TenantError::Io {
+            path: dir.to_owned(),
+            source,
+        })?;
+        let now_text = format_rfc3339(actor.now);
+        let entries = super::sap::provision(spec.seed, actor.now, &spec.name).map_err(|e| {
+            TenantError::Generate {
+                alias: super::sap::SAP_KEY_PAIR_ALIAS.to_owned(),
+                reason: e.to_string(),
+            }
+        })?;
+        let mut keystore = Keystore::new(Format::Jceks);
+        let mut records = BTreeMap::new();
+        let mut plain_keys = BTreeMap::new();
+        for entry in entries {
+            records.insert(
+                entry.alias.clone(),
+                EntryRecord {
+                    owner: Owner::Sap,
+                    created_at: now_text.clone(),
+                    created_by: "SAP".to_owned(),
+                    modified_at: now_text.clone(),
+                    modified_by: "SAP".to_owned(),
+                },
+            );
+            if let EntryKind::KeyPair { key, .. } = &entry.kind
+                && let Some(plain) = key.plain_key()
+            {
+                plain_keys.insert(entry.alias.clone(), plain.clone());
+            }
+            // Invariant: the provisioned aliases are distinct constants.
+            keystore
+                .insert(entry)
+                .map_err(|kind| TenantError::Generate {
+                    alias: super::sap::SAP_KEY_PAIR_ALIAS.to_owned(),
+                    reason: kind.to_string(),
+                })?;
+        }
+        let meta = Metadata {
+            version: METADATA_VERSION,
+            name: spec.name.clone(),
+            seed: spec.seed,
+            generation: 0,
+            created_at: now_text,
+            created_by: actor.user.clone(),
+            keystore_file: String::new(),
+            keystore_sha256: String::new(),
+            keystore_password: generated_password(spec.seed),
+            entries: records,
+            backup: None,
+            history: Vec::new(),
+        };
+        let mut tenant = Tenant {
+            dir: dir.to_owned(),
+            meta: meta.clone(),
+            keystore: Keystore::new(Format::Jceks),
+            plain_keys: BTreeMap::new(),
+        };
+        let draft = Draft {
+            keystore,
+            meta,
+            plain_keys,
+            backup_bytes: None,
+        };
+        tenant.commit(
+            draft,
+            actor,
+            "create",
+            "provisioned the SAP-owned entries".into(),
+        )?;
+        Ok(tenant)
+    }
+
+    /// Opens the tenant in `dir`, checking that its files agree with each other.
+    pub fn open(dir: &Path) -> Result<Tenant, TenantError> {
+        let meta_path = dir.join(METADATA_FILE);
+        let text = match std::fs::read(&meta_path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(TenantError::NotATenant {
+                    path: dir.to_owned(),
+                });
+            }
+            Err(source) => {
+                return Err(TenantError::Io {
+                    path: meta_path,
+                    source,
+                });
+            }
+        };
+        let corrupt = |path: &Path, reason: String| TenantError::Corrupt {
+            path: path.to_owned(),
+            reason,
+        };
+        let meta: Metadata = serde_json::from_slice(&text)
+            .map_err(|e| corrupt(&meta_path, format!("metadata does not parse: {e}")))?;
+        if meta.version != METADATA_VERSION {
+            return Err(corrupt(
+                &meta_path,
+                format!(
+                    "metadata version {} (this harness reads {METADATA_VERSION})",
+                    meta.version
+                ),
+            ));
+        }
+        if !is_own_file_name(&meta.keystore_file, "keystore-") {
+            return Err(corrupt(&meta_path, "bad keystore file name".into()));
+        }
+        let ks_path = dir.join(&meta.keystore_file);
+        let bytes = std::fs::read(&ks_path).map_err(|source| TenantError::Io {
+            path: ks_path.clone(),
+            source,
+        })?;
+        if sha256_hex(&bytes) != meta.keystore_sha256 {
+            return Err(corrupt(
+                &ks_path,
+                "SHA-256 differs from `tenant.json`".into(),
+            ));
+        }
+        let passwords = Passwords::new(Password::new(meta.keystore_password.clone()));
+        let keystore = Keystore::from_bytes(&bytes, &passwords, &ks_path.display().to_string())?;
+        let aliases: Vec<&str> = keystore
+            .entries()
+            .iter()
+            .map(|e| e.alias.as_str())
+            .collect();
+        let recorded: Vec<&str> = meta.entries.keys().map(String::as_str).collect();
+        let mut sorted = aliases.clone();
+        sorted.sort_unstable();
+        if sorted != recorded {
+            return Err(corrupt(
+                &ks_path,
+                "the keystore's aliases differ from the records in `tenant.json`".into(),
+            ));
+        }
+        if let Some(backup) = &meta.backup {
+            let path = dir.join(&backup.file);
+            if !is_own_file_name(&backup.file, "backup-") || !path.is_file() {
+                return Err(corrupt(&path, "the backup file is missing".into()));
+            }
+        }
+        Ok(Tenant {
+            dir: dir.to_owned(),
+            meta,
+            keystore,
+            plain_keys: BTreeMap::new(),
+        })
+    }
+
+    /// The tenant directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The tenant's name.
+    pub fn name(&self) -> &str {
+        &self.meta.name
+    }
+
+    /// The seed it was created with.
+    pub fn seed(&self) -> u64 {
+        self.meta.seed
+    }
+
+    /// How many changes were saved since creation (0 right after `create`).
+    pub fn generation(&self) -> u64 {
+        self.meta.generation
+    }
+
+    /// The path of the tenant's JCEKS file (open it with [`Tenant::passwords`]).
+    pub fn keystore_path(&self) -> PathBuf {
+        self.dir.join(&self.meta.keystore_file)
+    }
+
+    /// Who created and last changed each entry, by alias.
+    pub fn records(&self) -> &BTreeMap<String, EntryRecord> {
+        &self.meta.entries
+    }
+
+    /// The record of one entry.
+    pub fn record(&self, alias: &str) -> Option<&EntryRecord> {
+        self.meta.entries.get(&alias.to_lowercase())
+    }
+
+    /// The owner of an entry.
+    pub fn owner(&self, alias: &str) -> Option<Owner> {
+        self.record(alias).map(|r| r.owner)
+    }
+
+    /// The history, oldest first (at most [`MAX_HISTORY`] events).
+    pub fn history(&self) -> &[HistoryEvent] {
+        &self.meta.history
+    }
+
+    /// The backup slot.
+    pub fn backup_record(&self) -> Option<&BackupRecord> {
+        self.meta.backup.as_ref()
+    }
+
+    /// The tenant keystore as stored: trusted certificate entries and key pair entries,
+    /// keys possibly still sealed with the tenant password. For TLS, use
+    /// [`Tenant::unlocked_keystore`].
+    pub fn keystore(&self) -> &Keystore {
+        &self.keystore
+    }
+
+    /// The tenant keystore with every key plain: the trust and key source for the
+    /// connectivity test and the scenario runner. Keys created or uploaded in this process
+    /// come from memory; keys read from the file are unsealed with the tenant password
+    /// (JCEKS: 200,000 MD5 rounds each).
+    pub fn unlocked_keystore(&self) -> Result<Keystore, TenantError> {
+        let mut out = self.keystore.clone();
+        for (alias, key) in &self.plain_keys {
+            if let Some(entry) = out.get(alias).cloned()
+                && let EntryKind::KeyPair { chain, .. } = entry.kind
+            {
+                out.upsert(crate::keystore::Entry {
+                    kind: EntryKind::KeyPair {
+                        key: KeyMaterial::plain(key.clone()),
+                        chain,
+                    },
+                    ..entry
+                });
+            }
+        }
+        out.unlock_keys(&self.passwords()).map_err(|kind| {
+            crate::keystore::KeystoreError::read(&self.keystore_path().display().to_string(), kind)
+        })?;
+        Ok(out)
+    }
+
+    /// The tenant keystore's passwords (store and keys share one, generated from the seed
+    /// at creation and kept in `tenant.json`). Never print them.
+    pub fn passwords(&self) -> Passwords {
+        Passwords::new(Password::new(self.meta.keystore_password.clone()))
+    }
+
+    pub(crate) fn draft(&self) -> Draft {
+        Draft {
+            keystore: self.keystore.clone(),
+            meta: self.meta.clone(),
+            plain_keys: self.plain_keys.clone(),
+            backup_bytes: None,
+        }
+    }
+
+    /// Saves `draft` as the next generation (see the module docs for why this is atomic),
+    /// then adopts it. On error nothing visible changed: the old `tenant.json` still names
+    /// the old files.
+    pub(crate) fn commit(
+        &mut self,
+        mut draft: Draft,
+        actor: &Actor,
+        operation: &str,
+        detail: String,
+    ) -> Result<(), TenantError> {
+        let passwords = Passwords::new(Password::new(draft.meta.keystore_password.clone()));
+        let bytes = draft.keystore.to_bytes(Format::Jceks, &passwords)?;
+        let size = bytes.len() as u64;
+        if size > MAX_STORE_BYTES {
+            return Err(TenantError::TooLarge {
+                what: "the tenant keystore",
+                size,
+                limit: MAX_STORE_BYTES,
+            });
+        }
+        let hash = sha256_hex(&bytes);
+        let file = format!("keystore-{}.jceks", &hash[..16]);
+        self.write(&file, &bytes)?;
+        if let (Some(backup_bytes), Some(backup)) = (&draft.backup_bytes, &draft.meta.backup) {
+            self.write(&backup.file, backup_bytes)?;
+        }
+        draft.meta.keystore_file = file;
+        draft.meta.keystore_sha256 = hash;
+        if operation != "create" {
+            draft.meta.generation += 1;
+        }
+        draft.meta.history.push(HistoryEvent {
+            generation: draft.meta.generation,
+            at: format_rfc3339(actor.now),
+            user: actor.user.clone(),
+            role: actor.role,
+            operation: operation.to_owned(),
+            detail,
+        });
+        let excess = draft.meta.history.len().saturating_sub(MAX_HISTORY);
+        draft.meta.history.drain(..excess);
+        let json = serde_json::to_vec_pretty(&draft.meta).map_err(|e| TenantError::Corrupt {
+            path: self.dir.join(METADATA_FILE),
+            reason: format!("cannot encode metadata: {e}"),
+        })?;
+        self.write(METADATA_FILE, &json)?;
+        // Committed. Re-reading the bytes just written leaves the in-memory keystore equal
+        // to what a later `open` sees (keys sealed), and checks the round trip for free.
+        let keystore = Keystore::from_bytes(&bytes, &passwords, &draft.meta.keystore_file)?;
+        self.keystore = keystore;
+        self.meta = draft.meta;
+        self.plain_keys = draft.plain_keys;
+        self.remove_stray_files();
+        Ok(())
+    }
+
+    fn write(&self, name: &str, bytes: &[u8]) -> Result<(), TenantError> {
+        let path = self.dir.join(name);
+        crate::file::write_atomic(&path, bytes).map_err(|source| TenantError::Io { path, source })
+    }
+
+    /// Removes our files that `tenant.json` no longer names, and temp files left by a
+    /// killed writer. Files of other names are never touched.
+    fn remove_stray_files(&self) {
+        let Ok(read) = std::fs::read_dir(&self.dir) else {
+            return;
+        };
+        let keep_backup = self.meta.backup.as_ref().map(|b| b.file.as_str());
+        for entry in read.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let ours = name.starts_with(".harness-tmp-")
+                || is_own_file_name(&name, "keystore-")
+                || is_own_file_name(&name, "backup-");
+            let named = name == self.meta.keystore_file || Some(name.as_str()) == keep_backup;
+            if ours && !named {
+                // Best effort: a leftover file is harmless and the next save retries.
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+}
+
+impl fmt::Debug for Tenant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Tenant")
+            .field("dir", &self.dir)
+            .field("meta", &self.meta)
+            .field("entries", &self.keystore.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// SHA-256 as lower-case hex.
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn is_own_file_name(name: &str, prefix: &str) -> bool {
+    name.strip_prefix(prefix)
+        .and_then(|rest| rest.strip_suffix(".jceks"))
+        .is_some_and(|hex| hex.len() == 16 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// The tenant keystore password: derived from the seed, so a tenant is reproducible, and
+/// shaped to pass CPI's policy (upper, lower, digits, special).
+fn generated_password(seed: u64) -> String {
+    let mut hash = Sha256::new();
+    hash.update(b"harness-tenant/v1\0password\0");
+    hash.update(seed.to_be_bytes());
+    let hex: String = hash.finalize()[..12]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("Tenant-{hex}")
+}
