@@ -17,6 +17,8 @@
 //! connectivity test -> diagnosis -> report. This crate knows nothing of servers or scenarios.
 
 pub mod cert;
+pub mod connect;
+pub mod diagnose;
 pub mod file;
 pub mod keystore;
 pub mod pki;

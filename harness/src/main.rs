@@ -27,6 +27,9 @@ enum Command {
     Keystore(cli::keystore::KeystoreCommand),
     /// The simulated tenant keystore (CPI's Keystore Monitor): entries, owners, roles.
     Tenant(cli::tenant::TenantArgs),
+    /// CPI's Connectivity Test (TLS) against HOST[:PORT], with a diagnosis. Exit 0 when it
+    /// succeeded, 1 when it ran and failed, 2 when it could not run.
+    Connect(cli::connect::ConnectArgs),
 }
 
 fn main() -> ExitCode {
@@ -35,6 +38,7 @@ fn main() -> ExitCode {
         Command::Pki(command) => cli::pki::run(command),
         Command::Keystore(command) => cli::keystore::run(command),
         Command::Tenant(args) => cli::tenant::run(args),
+        Command::Connect(args) => cli::connect::run(args),
     };
     match result {
         Ok(code) => code.into(),

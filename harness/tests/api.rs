@@ -1,5 +1,7 @@
 //! Crate-level tests of the `harness` binary and library API, one module per area.
 
+#[path = "api/connect.rs"]
+mod connect;
 #[path = "api/pki.rs"]
 mod pki;
 

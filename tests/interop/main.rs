@@ -2,6 +2,7 @@
 //!
 //! Each test skips with a printed reason when a tool is missing, and fails under `CI=true`.
 
+mod connect_java;
 mod corpus_jks;
 mod corpus_p12;
 mod keystore_p12;

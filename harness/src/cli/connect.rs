@@ -1,0 +1,184 @@
+//! `harness connect HOST[:PORT]`: CPI's Connectivity Test (TLS), with a diagnosis.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use clap::{Args, ValueEnum};
+
+use super::Exit;
+use harness::connect::{
+    ClientCertificate, Clock, Options, Policy, Target, TlsVersion, TrustSource, Validation,
+};
+use harness::keystore::{Keystore, Passwords};
+use harness::secret::Password;
+
+/// `harness connect` arguments.
+#[derive(Debug, Args)]
+pub(crate) struct ConnectArgs {
+    /// The receiver: `HOST`, `HOST:PORT` or `[IPV6]:PORT`, no scheme (port 443 by default).
+    #[arg(value_name = "HOST[:PORT]")]
+    target: String,
+    /// The keystore to trust and take key pairs from (JKS, JCEKS, PKCS#12, PEM, DER, .p7b;
+    /// detected from content). Without it nothing is trusted.
+    #[arg(long, value_name = "FILE")]
+    keystore: Option<PathBuf>,
+    /// Name of an environment variable holding the store password.
+    #[arg(long, value_name = "VAR", conflicts_with = "storepass_file")]
+    storepass_env: Option<String>,
+    /// A file whose first line is the store password.
+    #[arg(long, value_name = "FILE")]
+    storepass_file: Option<PathBuf>,
+    /// Turn "Validate Server Certificate Required" off: the chain is shown, never trusted.
+    #[arg(long)]
+    no_validate: bool,
+    /// "Authenticate with Client Certificate": with an alias, send that key pair; without,
+    /// choose among the key pairs that fit the CA names the server sends.
+    #[arg(long, value_name = "ALIAS", num_args = 0..=1, default_missing_value = "")]
+    client_cert: Option<String>,
+    /// How an empty alias picks among fitting key pairs.
+    #[arg(long, value_enum, default_value_t = Pick::First)]
+    pick: Pick,
+    /// Seed of `--pick random`.
+    #[arg(long, default_value_t = 0)]
+    pick_seed: u64,
+    /// Simulated "now" (RFC 3339) for certificate validity; default: the wall clock.
+    #[arg(long, value_name = "RFC3339", value_parser = parse_now)]
+    now: Option<time::OffsetDateTime>,
+    /// Send this SNI name instead of the host (the host is still what the certificate must
+    /// name).
+    #[arg(long, value_name = "NAME")]
+    sni: Option<String>,
+    /// Timeout in seconds for each of connect, handshake and response.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0, value_parser = parse_seconds)]
+    timeout: f64,
+    /// Lowest TLS version offered (1.2 or 1.3).
+    #[arg(long, value_name = "VERSION", default_value = "1.2")]
+    tls_min: TlsVersion,
+    /// Highest TLS version offered (1.2 or 1.3).
+    #[arg(long, value_name = "VERSION", default_value = "1.3")]
+    tls_max: TlsVersion,
+    /// Save the server chain as sent: `.zip` (DER `.cer` files, as CPI) or anything else
+    /// (a PEM bundle).
+    #[arg(long, value_name = "FILE")]
+    download_chain: Option<PathBuf>,
+    /// Print the report as JSON (format `version` 1).
+    #[arg(long)]
+    json: bool,
+}
+
+/// How an empty alias picks among fitting key pairs.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum Pick {
+    /// The first fitting alias in keystore order (the article).
+    First,
+    /// A seeded random fitting alias (current CPI help).
+    Random,
+}
+
+fn parse_now(text: &str) -> Result<time::OffsetDateTime, String> {
+    harness::time::parse_rfc3339(text).map_err(|e| e.to_string())
+}
+
+fn parse_seconds(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(s) if s > 0.0 && s <= 3600.0 => Ok(s),
+        _ => Err(format!(
+            "`{text}` is not a number of seconds between 0 and 3600"
+        )),
+    }
+}
+
+pub(crate) fn run(args: ConnectArgs) -> anyhow::Result<Exit> {
+    let target: Target = args.target.parse()?;
+    let trust = match &args.keystore {
+        None => TrustSource::new(""),
+        Some(path) => {
+            let password = store_password(&args)?;
+            let given = password.is_some();
+            let passwords = Passwords::new(password.unwrap_or_else(|| Password::new("")));
+            let store = Keystore::read_file(path, &passwords).map_err(|e| {
+                let wrong = matches!(e.kind, harness::keystore::ErrorKind::WrongPassword { .. });
+                let hint = if given || !wrong {
+                    ""
+                } else {
+                    " (no store password given: pass --storepass-env or --storepass-file)"
+                };
+                anyhow::anyhow!("{e}{hint}")
+            })?;
+            TrustSource::from_keystore(&store, &passwords, &path.display().to_string())?
+        }
+    };
+    let mut options = Options::new(target).timeouts(Duration::from_secs_f64(args.timeout));
+    if args.no_validate {
+        options.validation = Validation::dangerous_off();
+    }
+    options.client_certificate = match args.client_cert.as_deref() {
+        None => ClientCertificate::Off,
+        Some("") => ClientCertificate::Automatic(match args.pick {
+            Pick::First => Policy::FirstFitting,
+            Pick::Random => Policy::RandomFitting {
+                seed: args.pick_seed,
+            },
+        }),
+        Some(alias) => ClientCertificate::Alias(alias.to_owned()),
+    };
+    options.sni = args.sni.clone();
+    options.clock = args.now.map_or(Clock::System, Clock::Fixed);
+    options.min_version = args.tls_min;
+    options.max_version = args.tls_max;
+    if options.min_version > options.max_version {
+        bail!(
+            "--tls-min {} is above --tls-max {}",
+            options.min_version,
+            options.max_version
+        );
+    }
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let outcome = runtime.block_on(harness::connect::run(&options, &trust))?;
+    let diagnosis = harness::diagnose::diagnose(&outcome, &trust);
+
+    if let Some(path) = &args.download_chain {
+        let bytes = if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("zip"))
+        {
+            harness::connect::chain_zip(&outcome.server_chain)
+        } else {
+            harness::connect::chain_pem(&outcome.server_chain).into_bytes()
+        };
+        harness::file::write_atomic(path, &bytes)
+            .with_context(|| format!("cannot write `{}`", path.display()))?;
+    }
+    if args.json {
+        let report = harness::diagnose::report_json(&outcome, &diagnosis);
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", harness::diagnose::report_text(&outcome, &diagnosis));
+    }
+    Ok(if outcome.succeeded() {
+        Exit::Success
+    } else {
+        Exit::Failed
+    })
+}
+
+fn store_password(args: &ConnectArgs) -> anyhow::Result<Option<Password>> {
+    if let Some(var) = &args.storepass_env {
+        let value = std::env::var(var).with_context(|| {
+            format!("environment variable `{var}` (--storepass-env) is not set")
+        })?;
+        return Ok(Some(Password::new(value)));
+    }
+    if let Some(path) = &args.storepass_file {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read password file `{}`", path.display()))?;
+        let line = text.lines().next().unwrap_or("");
+        return Ok(Some(Password::new(line)));
+    }
+    Ok(None)
+}

@@ -1,0 +1,331 @@
+//! Which key pair answers the server's CertificateRequest: the named alias, or one whose
+//! chain fits the CA names the server sent.
+//!
+//! The CA names (`certificate_authorities`) are DER `Name`s, outer SEQUENCE included; they
+//! are compared byte for byte with the issuer of every certificate in a key pair's chain, as
+//! Java's key manager matches issuers. An empty list lets every key pair fit.
+
+use std::sync::{Arc, Mutex};
+
+use rustls::SignatureScheme;
+use rustls::client::ResolvesClientCert;
+use rustls::sign::CertifiedKey;
+use serde::Serialize;
+
+use super::ConnectError;
+use super::options::{ClientCertificate, Policy};
+use super::trust::KeyPairSource;
+
+/// Why an alias was (or was not) chosen.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "reason")]
+pub enum ChoiceReason {
+    /// "Authenticate with Client Certificate" is off.
+    NotConfigured,
+    /// The server never sent a CertificateRequest.
+    ServerDidNotAsk,
+    /// The alias was named.
+    NamedAlias,
+    /// The named alias exists but is not a key pair entry.
+    NamedAliasNotKeyPair,
+    /// The first key pair (in keystore order) whose chain fits the CA names.
+    FirstFitting {
+        /// Every fitting alias, in keystore order.
+        fitting: Vec<String>,
+    },
+    /// A fitting key pair chosen at random from a seed.
+    RandomFitting {
+        /// Every fitting alias, in keystore order.
+        fitting: Vec<String>,
+        /// The seed.
+        seed: u64,
+    },
+    /// No key pair's chain has an issuer among the CA names.
+    NoKeyPairFits {
+        /// The key pairs that were considered.
+        key_pairs: Vec<String>,
+    },
+    /// The keystore holds no key pair at all.
+    NoKeyPairs,
+}
+
+impl ChoiceReason {
+    /// One sentence for people.
+    pub fn describe(&self, alias: Option<&str>) -> String {
+        let alias = alias.unwrap_or("-");
+        match self {
+            ChoiceReason::NotConfigured => "client certificate authentication is off".into(),
+            ChoiceReason::ServerDidNotAsk => {
+                "the server did not request a client certificate".into()
+            }
+            ChoiceReason::NamedAlias => format!("alias `{alias}` was named"),
+            ChoiceReason::NamedAliasNotKeyPair => "the named alias is not a key pair entry".into(),
+            ChoiceReason::FirstFitting { fitting } => format!(
+                "`{alias}` is the first of {} key pair(s) whose chain fits the server's CA names",
+                fitting.len()
+            ),
+            ChoiceReason::RandomFitting { fitting, seed } => format!(
+                "`{alias}` was picked at random (seed {seed}) among {} fitting key pair(s)",
+                fitting.len()
+            ),
+            ChoiceReason::NoKeyPairFits { key_pairs } => format!(
+                "none of the {} key pair(s) has a chain issued under the CA names the server sent",
+                key_pairs.len()
+            ),
+            ChoiceReason::NoKeyPairs => "the keystore holds no key pair".into(),
+        }
+    }
+}
+
+/// The client-certificate part of an outcome.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ClientCertReport {
+    /// What was configured.
+    pub configured: ClientCertificate,
+    /// Whether the server sent a CertificateRequest.
+    pub requested: bool,
+    /// The CA names it sent, as text (`CN=..., O=...`), in order.
+    pub ca_names: Vec<String>,
+    /// The CA names as DER, for byte comparisons (not serialised).
+    #[serde(skip)]
+    pub ca_names_der: Vec<Vec<u8>>,
+    /// The alias whose certificate was sent.
+    pub chosen_alias: Option<String>,
+    /// Why.
+    #[serde(flatten)]
+    pub reason: ChoiceReason,
+    /// "Client Certificate Used: YES/NO".
+    pub used: bool,
+}
+
+/// One key pair as the chooser sees it: alias plus the issuer names of its chain.
+#[derive(Clone, Debug)]
+pub(crate) struct Candidate {
+    pub(crate) alias: String,
+    pub(crate) issuers: Vec<Vec<u8>>,
+    pub(crate) key: Arc<CertifiedKey>,
+}
+
+/// Chooses an alias for a CertificateRequest: pure logic, unit-tested below.
+///
+/// `candidates` are (alias, DER issuer names of its chain) in keystore order.
+pub fn choose_alias(
+    configured: &ClientCertificate,
+    candidates: &[(&str, &[Vec<u8>])],
+    ca_names: &[&[u8]],
+) -> (Option<String>, ChoiceReason) {
+    match configured {
+        ClientCertificate::Off => (None, ChoiceReason::NotConfigured),
+        ClientCertificate::Alias(alias) => {
+            match candidates
+                .iter()
+                .find(|(a, _)| a.eq_ignore_ascii_case(alias))
+            {
+                Some((a, _)) => (Some((*a).to_owned()), ChoiceReason::NamedAlias),
+                None => (None, ChoiceReason::NamedAliasNotKeyPair),
+            }
+        }
+        ClientCertificate::Automatic(policy) => {
+            if candidates.is_empty() {
+                return (None, ChoiceReason::NoKeyPairs);
+            }
+            let fitting: Vec<String> = candidates
+                .iter()
+                .filter(|(_, issuers)| {
+                    ca_names.is_empty() || issuers.iter().any(|i| ca_names.contains(&i.as_slice()))
+                })
+                .map(|(a, _)| (*a).to_owned())
+                .collect();
+            if fitting.is_empty() {
+                let key_pairs = candidates.iter().map(|(a, _)| (*a).to_owned()).collect();
+                return (None, ChoiceReason::NoKeyPairFits { key_pairs });
+            }
+            match policy {
+                Policy::FirstFitting => (
+                    Some(fitting[0].clone()),
+                    ChoiceReason::FirstFitting { fitting },
+                ),
+                Policy::RandomFitting { seed } => {
+                    let pick = (splitmix64(*seed) % fitting.len() as u64) as usize;
+                    (
+                        Some(fitting[pick].clone()),
+                        ChoiceReason::RandomFitting {
+                            fitting,
+                            seed: *seed,
+                        },
+                    )
+                }
+            }
+        }
+    }
+}
+
+/// A seeded mix (SplitMix64): enough for a reproducible pick, no RNG crate API needed.
+fn splitmix64(seed: u64) -> u64 {
+    let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// Builds the candidates: every key pair, its key loaded for rustls.
+pub(crate) fn candidates(key_pairs: &[KeyPairSource]) -> Result<Vec<Candidate>, ConnectError> {
+    let provider = rustls::crypto::aws_lc_rs::default_provider();
+    key_pairs
+        .iter()
+        .map(|kp| {
+            let bad = |reason: String| ConnectError::KeyPair {
+                alias: kp.alias.clone(),
+                reason,
+            };
+            if kp.chain.is_empty() {
+                return Err(bad("empty certificate chain".into()));
+            }
+            let signing = provider
+                .key_provider
+                .load_private_key(kp.key.to_rustls())
+                .map_err(|e| bad(format!("unsupported private key ({e})")))?;
+            let issuers = kp
+                .chain
+                .iter()
+                .filter_map(|c| crate::cert::issuer_der(c.as_ref()).ok())
+                .collect();
+            Ok(Candidate {
+                alias: kp.alias.clone(),
+                issuers,
+                key: Arc::new(CertifiedKey::new(kp.chain.clone(), signing)),
+            })
+        })
+        .collect()
+}
+
+/// What the resolver saw and chose.
+#[derive(Debug, Default)]
+pub(crate) struct ResolveRecord {
+    pub(crate) requested: bool,
+    pub(crate) ca_names: Vec<Vec<u8>>,
+    pub(crate) chosen: Option<String>,
+    pub(crate) reason: Option<ChoiceReason>,
+    pub(crate) used: bool,
+}
+
+/// rustls' hook: called only when a CertificateRequest arrives.
+#[derive(Debug)]
+pub(crate) struct Resolver {
+    configured: ClientCertificate,
+    candidates: Vec<Candidate>,
+    pub(crate) record: Arc<Mutex<ResolveRecord>>,
+}
+
+impl Resolver {
+    pub(crate) fn new(configured: ClientCertificate, candidates: Vec<Candidate>) -> Self {
+        Self {
+            configured,
+            candidates,
+            record: Arc::default(),
+        }
+    }
+}
+
+impl ResolvesClientCert for Resolver {
+    fn resolve(
+        &self,
+        root_hint_subjects: &[&[u8]],
+        sigschemes: &[SignatureScheme],
+    ) -> Option<Arc<CertifiedKey>> {
+        // Keys whose algorithm the server cannot verify are left out, as Java's key
+        // manager filters by key type.
+        let usable: Vec<&Candidate> = self
+            .candidates
+            .iter()
+            .filter(|c| c.key.key.choose_scheme(sigschemes).is_some())
+            .collect();
+        let views: Vec<(&str, &[Vec<u8>])> = usable
+            .iter()
+            .map(|c| (c.alias.as_str(), c.issuers.as_slice()))
+            .collect();
+        let (chosen, reason) = choose_alias(&self.configured, &views, root_hint_subjects);
+        let key = chosen
+            .as_deref()
+            .and_then(|a| usable.iter().find(|c| c.alias == a))
+            .map(|c| Arc::clone(&c.key));
+        let mut record = self.record.lock().unwrap_or_else(|p| p.into_inner());
+        record.requested = true;
+        record.ca_names = root_hint_subjects.iter().map(|n| n.to_vec()).collect();
+        record.chosen = chosen;
+        record.reason = Some(reason);
+        record.used = key.is_some();
+        key
+    }
+
+    fn has_certs(&self) -> bool {
+        // Always true, so rustls asks us on every CertificateRequest and we can report that
+        // the server asked, even when we end up sending nothing.
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names() -> (Vec<u8>, Vec<u8>, Vec<u8>) {
+        (vec![0x30, 1], vec![0x30, 2], vec![0x30, 3])
+    }
+
+    #[test]
+    fn first_fitting_follows_keystore_order() {
+        let (a, b, c) = names();
+        let one = vec![a.clone()];
+        let two = vec![b.clone(), c.clone()];
+        let cands = [("k1", one.as_slice()), ("k2", two.as_slice())];
+        let auto = ClientCertificate::Automatic(Policy::FirstFitting);
+        let (alias, _) = choose_alias(&auto, &cands, &[c.as_slice()]);
+        assert_eq!(alias.as_deref(), Some("k2"));
+        let (alias, _) = choose_alias(&auto, &cands, &[]);
+        assert_eq!(alias.as_deref(), Some("k1"), "no CA names: any key fits");
+        let (alias, reason) = choose_alias(&auto, &cands, &[&[0x30, 9][..]]);
+        assert_eq!(alias, None);
+        assert!(matches!(reason, ChoiceReason::NoKeyPairFits { .. }));
+    }
+
+    #[test]
+    fn random_fitting_is_seeded() {
+        let (a, _, _) = names();
+        let one = vec![a.clone()];
+        let cands: Vec<(String, Vec<Vec<u8>>)> =
+            (0..8).map(|i| (format!("k{i}"), one.clone())).collect();
+        let views: Vec<(&str, &[Vec<u8>])> = cands
+            .iter()
+            .map(|(a, i)| (a.as_str(), i.as_slice()))
+            .collect();
+        let pick = |seed| {
+            choose_alias(
+                &ClientCertificate::Automatic(Policy::RandomFitting { seed }),
+                &views,
+                &[a.as_slice()],
+            )
+            .0
+        };
+        assert_eq!(pick(7), pick(7));
+        let distinct: std::collections::BTreeSet<_> = (0..64).map(pick).collect();
+        assert!(distinct.len() > 1, "different seeds pick different aliases");
+    }
+
+    #[test]
+    fn named_alias_ignores_ca_names() {
+        let (a, b, _) = names();
+        let one = vec![a];
+        let cands = [("k1", one.as_slice())];
+        let named = ClientCertificate::Alias("K1".into());
+        assert_eq!(
+            choose_alias(&named, &cands, &[b.as_slice()]).0.as_deref(),
+            Some("k1")
+        );
+        let missing = ClientCertificate::Alias("nope".into());
+        assert_eq!(
+            choose_alias(&missing, &cands, &[]).1,
+            ChoiceReason::NamedAliasNotKeyPair
+        );
+    }
+}

@@ -1,0 +1,130 @@
+//! Downloading the server chain: a `.zip` of `.cer` files (as CPI offers it) or a PEM bundle.
+//!
+//! No zip crate is in the dependency tree, and a chain is a handful of small files, so the
+//! zip is written here: stored (no compression), one local header and one central directory
+//! record per file, CRC-32 computed locally. `unzip`, Java's `ZipInputStream` and Windows
+//! open it.
+
+use super::outcome::ChainCert;
+
+/// The chain as one PEM bundle, in the order the server sent it.
+pub fn chain_pem(chain: &[ChainCert]) -> String {
+    chain
+        .iter()
+        .map(|c| crate::cert::pem_encode("CERTIFICATE", c.der.as_ref()))
+        .collect()
+}
+
+/// The chain as a zip of DER `.cer` files named `<position>-<common name>.cer`, position 0
+/// being the server's own certificate.
+pub fn chain_zip(chain: &[ChainCert]) -> Vec<u8> {
+    let files: Vec<(String, &[u8])> = chain
+        .iter()
+        .map(|c| (file_name(c), c.der.as_ref()))
+        .collect();
+    stored_zip(&files)
+}
+
+fn file_name(cert: &ChainCert) -> String {
+    let cn = cert
+        .info
+        .subject
+        .split(", ")
+        .find_map(|rdn| rdn.strip_prefix("CN="))
+        .unwrap_or("certificate");
+    let safe: String = cn
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("{}-{safe}.cer", cert.position)
+}
+
+/// A zip archive of `files`, stored without compression.
+fn stored_zip(files: &[(String, &[u8])]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut central = Vec::new();
+    // 1980-01-01 00:00 in DOS format: deterministic archives, no wall clock.
+    let (dos_time, dos_date) = (0u16, (1u16 << 5) | 1);
+    for (name, data) in files {
+        let offset = out.len() as u32;
+        let crc = crc32(data);
+        let size = data.len() as u32;
+        let name = name.as_bytes();
+        out.extend_from_slice(&0x0403_4b50u32.to_le_bytes());
+        out.extend_from_slice(&20u16.to_le_bytes()); // version needed
+        out.extend_from_slice(&0u16.to_le_bytes()); // flags
+        out.extend_from_slice(&0u16.to_le_bytes()); // stored
+        out.extend_from_slice(&dos_time.to_le_bytes());
+        out.extend_from_slice(&dos_date.to_le_bytes());
+        out.extend_from_slice(&crc.to_le_bytes());
+        out.extend_from_slice(&size.to_le_bytes());
+        out.extend_from_slice(&size.to_le_bytes());
+        out.extend_from_slice(&(name.len() as u16).to_le_bytes());
+        out.extend_from_slice(&0u16.to_le_bytes()); // extra length
+        out.extend_from_slice(name);
+        out.extend_from_slice(data);
+
+        central.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
+        central.extend_from_slice(&20u16.to_le_bytes()); // version made by
+        central.extend_from_slice(&20u16.to_le_bytes()); // version needed
+        central.extend_from_slice(&0u16.to_le_bytes());
+        central.extend_from_slice(&0u16.to_le_bytes());
+        central.extend_from_slice(&dos_time.to_le_bytes());
+        central.extend_from_slice(&dos_date.to_le_bytes());
+        central.extend_from_slice(&crc.to_le_bytes());
+        central.extend_from_slice(&size.to_le_bytes());
+        central.extend_from_slice(&size.to_le_bytes());
+        central.extend_from_slice(&(name.len() as u16).to_le_bytes());
+        central.extend_from_slice(&[0; 12]); // extra, comment, disk, internal attributes
+        central.extend_from_slice(&0u32.to_le_bytes()); // external attributes
+        central.extend_from_slice(&offset.to_le_bytes());
+        central.extend_from_slice(name);
+    }
+    let central_offset = out.len() as u32;
+    let central_size = central.len() as u32;
+    out.extend_from_slice(&central);
+    out.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
+    out.extend_from_slice(&[0; 4]); // disk numbers
+    out.extend_from_slice(&(files.len() as u16).to_le_bytes());
+    out.extend_from_slice(&(files.len() as u16).to_le_bytes());
+    out.extend_from_slice(&central_size.to_le_bytes());
+    out.extend_from_slice(&central_offset.to_le_bytes());
+    out.extend_from_slice(&0u16.to_le_bytes()); // comment length
+    out
+}
+
+/// CRC-32 (IEEE 802.3, reflected), bit by bit: chains are a few kB.
+fn crc32(data: &[u8]) -> u32 {
+    let mut crc = 0xFFFF_FFFFu32;
+    for &byte in data {
+        crc ^= u32::from(byte);
+        for _ in 0..8 {
+            let mask = (crc & 1).wrapping_neg();
+            crc = (crc >> 1) ^ (0xEDB8_8320 & mask);
+        }
+    }
+    !crc
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crc32_matches_the_check_value() {
+        assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
+    }
+
+    #[test]
+    fn empty_zip_is_an_end_record() {
+        let zip = stored_zip(&[]);
+        assert_eq!(zip.len(), 22);
+        assert_eq!(&zip[..4], &[0x50, 0x4b, 0x05, 0x06]);
+    }
+}

@@ -1,0 +1,539 @@
+//! Failure classes: what went wrong, with evidence, under stable kebab-case ids.
+
+use std::io;
+use std::time::Duration;
+
+use rustls::{AlertDescription, CertificateError, Error, PeerIncompatible, PeerMisbehaved};
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use crate::cert::{CertInfo, ValidityState};
+use crate::time::format_rfc3339;
+
+/// Where in the connectivity test something happened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Phase {
+    /// Name resolution and TCP connect.
+    Connect,
+    /// The TLS handshake.
+    Handshake,
+    /// After the handshake: sending `GET /` and waiting for the answer (TLS 1.3 client
+    /// certificate alerts arrive here).
+    Response,
+}
+
+/// Why a connectivity test failed. Exhaustive on purpose: a new class does not compile until
+/// [`crate::diagnose`] and the reports handle it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "class", content = "evidence", rename_all = "kebab-case")]
+pub enum Failure {
+    /// The server chain reaches no trusted certificate (missing root, missing intermediate,
+    /// self-signed certificate not imported).
+    UnknownIssuer {
+        /// Subject of the certificate the path stops at (the top of the chain as sent).
+        top_subject: String,
+        /// Its issuer: the name a trusted certificate needs.
+        top_issuer: String,
+        /// How many trust anchors the store held.
+        trust_anchors: usize,
+    },
+    /// A certificate of the chain expired before "now".
+    Expired {
+        /// Its subject.
+        subject: String,
+        /// Its notAfter.
+        not_after: String,
+        /// The "now" of the test.
+        now: String,
+    },
+    /// A certificate of the chain is not valid yet at "now".
+    NotYetValid {
+        /// Its subject.
+        subject: String,
+        /// Its notBefore.
+        not_before: String,
+        /// The "now" of the test.
+        now: String,
+    },
+    /// The server certificate does not name the host.
+    NameMismatch {
+        /// The host the test connected to.
+        host: String,
+        /// The names the certificate presents (SANs, or `CN=...` without SANs).
+        presented: Vec<String>,
+    },
+    /// The server certificate's (extended) key usage does not allow TLS server auth.
+    BadKeyUsage {
+        /// Its subject.
+        subject: String,
+        /// What the validator said.
+        detail: String,
+    },
+    /// Another certificate problem (bad signature, malformed, CA flag missing, ...).
+    BadCertificate {
+        /// What the validator said.
+        detail: String,
+    },
+    /// The server required a client certificate and none was sent.
+    ClientCertRequired {
+        /// The alert the server sent (TLS name).
+        alert: String,
+        /// Where it arrived.
+        phase: Phase,
+    },
+    /// The server refused the client certificate that was sent.
+    ClientCertRejected {
+        /// The alias sent.
+        alias: String,
+        /// The alert the server sent.
+        alert: String,
+        /// Where it arrived.
+        phase: Phase,
+    },
+    /// The handshake succeeded; `GET /` was answered 401 or 403 (certificate not mapped to a
+    /// user).
+    HttpUnauthorized {
+        /// The HTTP status.
+        status: u16,
+    },
+    /// Nothing listens on the port.
+    ConnectionRefused {
+        /// The address tried.
+        address: String,
+    },
+    /// The TCP connect did not finish in time.
+    ConnectTimeout {
+        /// The address tried.
+        address: String,
+        /// The timeout, ms.
+        timeout_ms: u64,
+    },
+    /// The server accepted the connection and then did not answer in time.
+    ReadTimeout {
+        /// Where it stalled.
+        phase: Phase,
+        /// The timeout, ms.
+        timeout_ms: u64,
+    },
+    /// The server closed the connection (or reset it) without an alert.
+    HandshakeClosed {
+        /// Where.
+        phase: Phase,
+        /// What the socket said.
+        detail: String,
+    },
+    /// The server answered with something that is not TLS.
+    NotTls {
+        /// What the TLS layer said.
+        detail: String,
+    },
+    /// No common protocol version or cipher suite.
+    ProtocolMismatch {
+        /// What was refused.
+        detail: String,
+    },
+    /// Any other fatal alert from the server.
+    Alert {
+        /// The alert (TLS name).
+        alert: String,
+        /// Where it arrived.
+        phase: Phase,
+    },
+    /// The host name does not resolve.
+    UnknownHost {
+        /// The host.
+        host: String,
+        /// What the resolver said.
+        detail: String,
+    },
+}
+
+impl Failure {
+    /// Every class id, in the order of the variants.
+    pub const CLASSES: [&'static str; 17] = [
+        "unknown-issuer",
+        "expired",
+        "not-yet-valid",
+        "name-mismatch",
+        "bad-key-usage",
+        "bad-certificate",
+        "client-cert-required",
+        "client-cert-rejected",
+        "http-unauthorized",
+        "connection-refused",
+        "connect-timeout",
+        "read-timeout",
+        "handshake-closed",
+        "not-tls",
+        "protocol-mismatch",
+        "alert",
+        "unknown-host",
+    ];
+
+    /// The stable kebab-case id of the class.
+    pub fn class(&self) -> &'static str {
+        match self {
+            Failure::UnknownIssuer { .. } => "unknown-issuer",
+            Failure::Expired { .. } => "expired",
+            Failure::NotYetValid { .. } => "not-yet-valid",
+            Failure::NameMismatch { .. } => "name-mismatch",
+            Failure::BadKeyUsage { .. } => "bad-key-usage",
+            Failure::BadCertificate { .. } => "bad-certificate",
+            Failure::ClientCertRequired { .. } => "client-cert-required",
+            Failure::ClientCertRejected { .. } => "client-cert-rejected",
+            Failure::HttpUnauthorized { .. } => "http-unauthorized",
+            Failure::ConnectionRefused { .. } => "connection-refused",
+            Failure::ConnectTimeout { .. } => "connect-timeout",
+            Failure::ReadTimeout { .. } => "read-timeout",
+            Failure::HandshakeClosed { .. } => "handshake-closed",
+            Failure::NotTls { .. } => "not-tls",
+            Failure::ProtocolMismatch { .. } => "protocol-mismatch",
+            Failure::Alert { .. } => "alert",
+            Failure::UnknownHost { .. } => "unknown-host",
+        }
+    }
+
+    /// One line for people.
+    pub fn message(&self) -> String {
+        match self {
+            Failure::UnknownIssuer {
+                top_subject,
+                top_issuer,
+                trust_anchors,
+            } => {
+                if *trust_anchors == 0 {
+                    "the trust store holds no trusted certificate".into()
+                } else if top_subject == top_issuer {
+                    format!("self-signed certificate `{top_subject}` is not trusted")
+                } else {
+                    format!(
+                        "the server chain ends at `{top_subject}`, whose issuer `{top_issuer}` is not trusted"
+                    )
+                }
+            }
+            Failure::Expired {
+                subject, not_after, ..
+            } => format!("certificate `{subject}` expired at {not_after}"),
+            Failure::NotYetValid {
+                subject,
+                not_before,
+                ..
+            } => format!("certificate `{subject}` is not valid before {not_before}"),
+            Failure::NameMismatch { host, presented } => format!(
+                "the server certificate is not valid for `{host}` (it names {})",
+                if presented.is_empty() {
+                    "nothing".to_owned()
+                } else {
+                    presented.join(", ")
+                }
+            ),
+            Failure::BadKeyUsage { subject, detail } => {
+                format!(
+                    "certificate `{subject}` may not be used for TLS server authentication: {detail}"
+                )
+            }
+            Failure::BadCertificate { detail } => format!("invalid server certificate: {detail}"),
+            Failure::ClientCertRequired { alert, .. } => format!(
+                "the server requires a client certificate and none was sent (alert `{alert}`)"
+            ),
+            Failure::ClientCertRejected { alias, alert, .. } => {
+                format!("the server refused client certificate `{alias}` (alert `{alert}`)")
+            }
+            Failure::HttpUnauthorized { status } => {
+                format!("the TLS handshake succeeded but `GET /` was answered {status}")
+            }
+            Failure::ConnectionRefused { address } => format!("connection refused by {address}"),
+            Failure::ConnectTimeout {
+                address,
+                timeout_ms,
+            } => format!("connect to {address} timed out after {timeout_ms} ms"),
+            Failure::ReadTimeout { phase, timeout_ms } => format!(
+                "the server did not answer within {timeout_ms} ms ({})",
+                phase_text(*phase)
+            ),
+            Failure::HandshakeClosed { phase, detail } => format!(
+                "the server closed the connection ({}): {detail}",
+                phase_text(*phase)
+            ),
+            Failure::NotTls { detail } => format!("the server does not speak TLS: {detail}"),
+            Failure::ProtocolMismatch { detail } => {
+                format!("no common TLS version or cipher suite: {detail}")
+            }
+            Failure::Alert { alert, phase } => format!(
+                "the server sent fatal alert `{alert}` ({})",
+                phase_text(*phase)
+            ),
+            Failure::UnknownHost { host, detail } => format!("cannot resolve `{host}`: {detail}"),
+        }
+    }
+
+    /// The text CPI shows for this failure: the Java exception of JDK 17.
+    pub fn java_text(&self) -> String {
+        super::java_text::java_text(self)
+    }
+}
+
+fn phase_text(phase: Phase) -> &'static str {
+    match phase {
+        Phase::Connect => "while connecting",
+        Phase::Handshake => "during the handshake",
+        Phase::Response => "after the handshake, waiting for the answer to `GET /`",
+    }
+}
+
+/// What classification needs to know besides the error.
+#[derive(Debug)]
+pub(crate) struct Context<'a> {
+    pub(crate) host: &'a str,
+    pub(crate) phase: Phase,
+    pub(crate) requested: bool,
+    pub(crate) sent_alias: Option<&'a str>,
+    pub(crate) chain: &'a [CertInfo],
+    pub(crate) now: OffsetDateTime,
+    pub(crate) trust_anchors: usize,
+    pub(crate) timeout: Duration,
+}
+
+/// Classifies an I/O error of the TLS stream (which may wrap a rustls error).
+pub(crate) fn classify_io(err: &io::Error, cx: &Context<'_>) -> Failure {
+    if let Some(tls) = err.get_ref().and_then(|e| e.downcast_ref::<Error>()) {
+        return classify_tls(tls, cx);
+    }
+    match err.kind() {
+        io::ErrorKind::TimedOut => Failure::ReadTimeout {
+            phase: cx.phase,
+            timeout_ms: cx.timeout.as_millis() as u64,
+        },
+        _ => Failure::HandshakeClosed {
+            phase: cx.phase,
+            detail: io_text(err),
+        },
+    }
+}
+
+/// Classifies a rustls error.
+pub(crate) fn classify_tls(err: &Error, cx: &Context<'_>) -> Failure {
+    match err {
+        Error::InvalidCertificate(cert) => classify_certificate(cert, cx),
+        Error::AlertReceived(alert) => classify_alert(*alert, cx),
+        Error::InvalidMessage(m) => {
+            if cx.phase == Phase::Handshake && cx.chain.is_empty() {
+                Failure::NotTls {
+                    detail: format!("{m:?}"),
+                }
+            } else {
+                Failure::BadCertificate {
+                    detail: format!("invalid TLS message: {m:?}"),
+                }
+            }
+        }
+        Error::PeerIncompatible(p) => Failure::ProtocolMismatch {
+            detail: incompatible_text(p),
+        },
+        Error::PeerMisbehaved(PeerMisbehaved::SelectedUnusableCipherSuiteForVersion)
+        | Error::PeerMisbehaved(PeerMisbehaved::SelectedUnofferedCipherSuite) => {
+            Failure::ProtocolMismatch {
+                detail: "the server chose a cipher suite we did not offer".into(),
+            }
+        }
+        Error::InappropriateMessage { .. } | Error::InappropriateHandshakeMessage { .. }
+            if cx.chain.is_empty() =>
+        {
+            Failure::NotTls {
+                detail: err.to_string(),
+            }
+        }
+        other => Failure::HandshakeClosed {
+            phase: cx.phase,
+            detail: other.to_string(),
+        },
+    }
+}
+
+fn classify_alert(alert: AlertDescription, cx: &Context<'_>) -> Failure {
+    let name = alert_name(alert);
+    let client_cert_alert = matches!(
+        alert,
+        AlertDescription::CertificateRequired
+            | AlertDescription::BadCertificate
+            | AlertDescription::UnknownCA
+            | AlertDescription::CertificateUnknown
+            | AlertDescription::CertificateExpired
+            | AlertDescription::CertificateRevoked
+            | AlertDescription::UnsupportedCertificate
+            | AlertDescription::AccessDenied
+            | AlertDescription::HandshakeFailure
+            | AlertDescription::DecryptError
+    );
+    match (cx.requested, cx.sent_alias) {
+        (true, None) if client_cert_alert => Failure::ClientCertRequired {
+            alert: name,
+            phase: cx.phase,
+        },
+        (true, Some(alias)) if client_cert_alert && alert != AlertDescription::HandshakeFailure => {
+            Failure::ClientCertRejected {
+                alias: alias.to_owned(),
+                alert: name,
+                phase: cx.phase,
+            }
+        }
+        _ if matches!(
+            alert,
+            AlertDescription::ProtocolVersion | AlertDescription::InsufficientSecurity
+        ) || (alert == AlertDescription::HandshakeFailure && cx.chain.is_empty()) =>
+        {
+            Failure::ProtocolMismatch {
+                detail: format!("the server sent alert `{name}`"),
+            }
+        }
+        (true, Some(alias)) if alert == AlertDescription::HandshakeFailure => {
+            Failure::ClientCertRejected {
+                alias: alias.to_owned(),
+                alert: name,
+                phase: cx.phase,
+            }
+        }
+        _ => Failure::Alert {
+            alert: name,
+            phase: cx.phase,
+        },
+    }
+}
+
+fn classify_certificate(err: &CertificateError, cx: &Context<'_>) -> Failure {
+    let leaf_subject = || {
+        cx.chain
+            .first()
+            .map(|c| c.subject.clone())
+            .unwrap_or_default()
+    };
+    let now = format_rfc3339(cx.now);
+    let find = |state: ValidityState| cx.chain.iter().find(|c| c.validity_at(cx.now) == state);
+    match err {
+        CertificateError::UnknownIssuer => {
+            let top = cx.chain.last();
+            Failure::UnknownIssuer {
+                top_subject: top.map(|c| c.subject.clone()).unwrap_or_default(),
+                top_issuer: top.map(|c| c.issuer.clone()).unwrap_or_default(),
+                trust_anchors: cx.trust_anchors,
+            }
+        }
+        CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
+            let cert = find(ValidityState::Expired);
+            Failure::Expired {
+                subject: cert.map(|c| c.subject.clone()).unwrap_or_else(leaf_subject),
+                not_after: cert.map(|c| c.not_after.clone()).unwrap_or_default(),
+                now,
+            }
+        }
+        CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
+            let cert = find(ValidityState::NotYetValid);
+            Failure::NotYetValid {
+                subject: cert.map(|c| c.subject.clone()).unwrap_or_else(leaf_subject),
+                not_before: cert.map(|c| c.not_before.clone()).unwrap_or_default(),
+                now,
+            }
+        }
+        CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
+            let presented = match cx.chain.first() {
+                Some(leaf) if !leaf.subject_alt_names.is_empty() => leaf.subject_alt_names.clone(),
+                Some(leaf) => vec![leaf.subject.clone()],
+                None => Vec::new(),
+            };
+            Failure::NameMismatch {
+                host: cx.host.to_owned(),
+                presented,
+            }
+        }
+        CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => {
+            Failure::BadKeyUsage {
+                subject: leaf_subject(),
+                detail: "the extended key usage does not include serverAuth".into(),
+            }
+        }
+        other => Failure::BadCertificate {
+            detail: format!("{other:?}"),
+        },
+    }
+}
+
+fn incompatible_text(p: &PeerIncompatible) -> String {
+    match p {
+        PeerIncompatible::ServerDoesNotSupportTls12Or13 => {
+            "the server supports neither TLS 1.2 nor TLS 1.3".into()
+        }
+        PeerIncompatible::Tls12NotOffered | PeerIncompatible::Tls12NotOfferedOrEnabled => {
+            "TLS 1.2 is not enabled".into()
+        }
+        PeerIncompatible::Tls13RequiredForQuic => "TLS 1.3 is required".into(),
+        other => format!("{other:?}"),
+    }
+}
+
+/// An alert's name as the TLS registry and Java spell it (`unknown_ca`).
+pub(crate) fn alert_name(alert: AlertDescription) -> String {
+    match alert {
+        AlertDescription::UnknownCA => "unknown_ca".into(),
+        AlertDescription::UnknownPSKIdentity => "unknown_psk_identity".into(),
+        AlertDescription::BadRecordMac => "bad_record_mac".into(),
+        other => {
+            let debug = format!("{other:?}");
+            let mut out = String::new();
+            for (i, ch) in debug.chars().enumerate() {
+                if ch.is_ascii_uppercase() && i > 0 {
+                    out.push('_');
+                }
+                out.push(ch.to_ascii_lowercase());
+            }
+            out
+        }
+    }
+}
+
+/// An I/O error without the OS error number (`connection reset by peer`).
+pub(crate) fn io_text(err: &io::Error) -> String {
+    let text = err.to_string();
+    let text = match text.find(" (os error") {
+        Some(i) => text[..i].to_owned(),
+        None => text,
+    };
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alert_names_follow_the_registry() {
+        assert_eq!(alert_name(AlertDescription::UnknownCA), "unknown_ca");
+        assert_eq!(
+            alert_name(AlertDescription::CertificateRequired),
+            "certificate_required"
+        );
+        assert_eq!(
+            alert_name(AlertDescription::BadCertificate),
+            "bad_certificate"
+        );
+        assert_eq!(
+            alert_name(AlertDescription::ProtocolVersion),
+            "protocol_version"
+        );
+    }
+
+    #[test]
+    fn class_ids_are_listed() {
+        let failure = Failure::Alert {
+            alert: "x".into(),
+            phase: Phase::Handshake,
+        };
+        assert!(Failure::CLASSES.contains(&failure.class()));
+        let json = serde_json::to_value(&failure).unwrap();
+        assert_eq!(json["class"], "alert");
+    }
+}

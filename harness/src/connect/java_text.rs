@@ -1,0 +1,75 @@
+//! The text CPI shows for a failure: the `toString()` of the exception JDK 17's JSSE throws
+//! for the same situation, as recorded by `tests/interop/connect_java.rs` against the real
+//! JDK (which fails when a text here drifts from Java's).
+
+use super::failure::Failure;
+
+const HANDSHAKE: &str = "javax.net.ssl.SSLHandshakeException";
+
+pub(super) fn java_text(failure: &Failure) -> String {
+    match failure {
+        Failure::UnknownIssuer {
+            trust_anchors: 0, ..
+        } => "javax.net.ssl.SSLException: Unexpected error: \
+             java.security.InvalidAlgorithmParameterException: \
+             the trustAnchors parameter must be non-empty"
+            .into(),
+        Failure::UnknownIssuer { .. } => format!(
+            "{HANDSHAKE}: PKIX path building failed: \
+             sun.security.provider.certpath.SunCertPathBuilderException: \
+             unable to find valid certification path to requested target"
+        ),
+        Failure::Expired { .. } | Failure::NotYetValid { .. } => format!(
+            "{HANDSHAKE}: PKIX path validation failed: \
+             java.security.cert.CertPathValidatorException: validity check failed"
+        ),
+        Failure::NameMismatch { host, presented } => {
+            let is_ip = host.parse::<std::net::IpAddr>().is_ok();
+            let has_san = presented
+                .iter()
+                .any(|p| p.starts_with("DNS:") || p.starts_with("IP:"));
+            if is_ip && has_san {
+                format!(
+                    "{HANDSHAKE}: No subject alternative names matching IP address {host} found"
+                )
+            } else if is_ip {
+                format!("{HANDSHAKE}: No subject alternative names present")
+            } else if presented.iter().any(|p| p.starts_with("DNS:")) {
+                format!("{HANDSHAKE}: No subject alternative DNS name matching {host} found.")
+            } else {
+                format!("{HANDSHAKE}: No name matching {host} found")
+            }
+        }
+        Failure::BadKeyUsage { .. } => format!(
+            "{HANDSHAKE}: Extended key usage does not permit use for TLS server authentication"
+        ),
+        Failure::BadCertificate { .. } => format!(
+            "{HANDSHAKE}: PKIX path validation failed: \
+             java.security.cert.CertPathValidatorException: basic constraints check failed: \
+             this is not a CA certificate"
+        ),
+        Failure::ClientCertRequired { alert, .. }
+        | Failure::ClientCertRejected { alert, .. }
+        | Failure::Alert { alert, .. } => {
+            format!("{HANDSHAKE}: Received fatal alert: {alert}")
+        }
+        Failure::HttpUnauthorized { status } => {
+            format!("java.io.IOException: Server returned HTTP response code: {status}")
+        }
+        Failure::ConnectionRefused { .. } => "java.net.ConnectException: Connection refused".into(),
+        Failure::ConnectTimeout { .. } => {
+            "java.net.SocketTimeoutException: Connect timed out".into()
+        }
+        Failure::ReadTimeout { .. } => "java.net.SocketTimeoutException: Read timed out".into(),
+        Failure::HandshakeClosed { .. } => {
+            format!("{HANDSHAKE}: Remote host terminated the handshake")
+        }
+        Failure::NotTls { .. } => {
+            "javax.net.ssl.SSLException: Unsupported or unrecognized SSL message".into()
+        }
+        Failure::ProtocolMismatch { .. } => {
+            format!("{HANDSHAKE}: Received fatal alert: protocol_version")
+        }
+        Failure::UnknownHost { host, .. } => format!("java.net.UnknownHostException: {host}"),
+    }
+}

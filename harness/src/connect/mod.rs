@@ -1,0 +1,102 @@
+//! The TLS connectivity test, as CPI's "Connectivity Test (TLS)" runs it.
+//!
+//! [`run`] takes [`Options`] (host, port, "Validate Server Certificate Required",
+//! "Authenticate with Client Certificate" with an alias or empty) and a [`TrustSource`] (the
+//! tenant keystore or any keystore file), makes a real TLS handshake with rustls, sends
+//! `GET /` and reads the answer, and returns an [`Outcome`]: reached or not, protocol and
+//! cipher, the server chain exactly as sent, whether the server asked for a client
+//! certificate and which CA names it sent, which alias was chosen and why, "Client
+//! Certificate Used: YES/NO", the HTTP status, timings, and on failure a [`Failure`] with its
+//! evidence and the text CPI (Java) shows for it. A failed test is an outcome, not an error:
+//! `Err` means the test could not run (bad options, a key that does not load).
+//!
+//! # Validation semantics: Java's, where they differ from rustls-webpki's
+//!
+//! CPI runs on Java (JSSE, PKIX, HTTPS endpoint identification). rustls-webpki does the
+//! chain building and signature checks; the [`verifier`](ServerVerifier) adds Java's rules
+//! where webpki alone would decide differently:
+//!
+//! | case | Java 17 | webpki alone | we simulate |
+//! |---|---|---|---|
+//! | intermediate alone as trust anchor | accepted | accepted | accepted |
+//! | self-signed leaf imported as trusted certificate | accepted (exact match, validity not checked) | accepted when valid and not cA | Java: an end-entity certificate equal to a trusted entry is accepted without path or validity checks; the host name is still checked |
+//! | host name only in the CN, no DNS SAN | accepted for a DNS host name (HostnameChecker falls back to the most specific CN) | refused | Java: CN fallback for DNS names when the certificate has no DNS SAN; never for IP addresses |
+//! | expired trust anchor | accepted (PKIX does not check the anchor's validity) | accepted (anchors are names and keys) | accepted |
+//! | empty trust store | `the trustAnchors parameter must be non-empty` | unknown issuer | class `unknown-issuer`, with Java's text for the empty store |
+//!
+//! Every remaining difference measured against the real JDK is kept as data in
+//! [`DIVERGENCES`], each with its reason; `tests/interop/connect_java.rs` fails when one
+//! appears or disappears.
+//!
+//! # Gotchas
+//!
+//! - *Why send `GET /` at all?* Under TLS 1.3 the server judges the client certificate after
+//!   the client's handshake is complete; a missing or refused certificate arrives as an alert
+//!   on the first read. The test reports success only after it has heard back.
+//! - *Which name is checked?* The host as typed (as Java's `HttpsURLConnection` does); an SNI
+//!   override changes only what the client sends.
+
+mod client_cert;
+mod divergence;
+mod download;
+mod failure;
+mod java_text;
+mod options;
+mod outcome;
+mod run;
+mod trust;
+mod verifier;
+
+pub use client_cert::{ChoiceReason, ClientCertReport, choose_alias};
+pub use divergence::{DIVERGENCES, Divergence};
+pub use download::{chain_pem, chain_zip};
+pub use failure::{Failure, Phase};
+pub use options::{ClientCertificate, Clock, Options, Policy, Target, TlsVersion, Validation};
+pub use outcome::{ChainCert, Outcome, REPORT_VERSION, Timings};
+pub use run::run;
+pub use trust::{KeyPairSource, TrustSource};
+pub use verifier::ServerVerifier;
+
+/// Why a connectivity test could not run (as opposed to ran and failed).
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    /// The host or port is malformed.
+    #[error("bad target `{text}`: {reason}")]
+    BadTarget {
+        /// What was given.
+        text: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The SNI override is not a valid DNS name.
+    #[error("bad SNI name `{name}`: not a valid DNS name")]
+    BadSni {
+        /// What was given.
+        name: String,
+    },
+    /// The named alias is not in the keystore.
+    #[error("no entry with alias `{alias}` in the keystore")]
+    UnknownAlias {
+        /// The alias.
+        alias: String,
+    },
+    /// A key pair of the keystore could not be used (wrong key password, unsupported key).
+    #[error("cannot use key pair `{alias}`: {reason}")]
+    KeyPair {
+        /// The alias.
+        alias: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// The TLS version bounds leave no version.
+    #[error("no TLS version between {min} and {max}")]
+    NoVersion {
+        /// The lower bound.
+        min: TlsVersion,
+        /// The upper bound.
+        max: TlsVersion,
+    },
+    /// rustls refused the configuration.
+    #[error("cannot build the TLS configuration: {0}")]
+    Config(String),
+}

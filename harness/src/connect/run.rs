@@ -1,0 +1,452 @@
+//! One connectivity test: resolve, connect, handshake, `GET /`, read.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rustls::client::Resumption;
+use rustls::{ClientConfig, SupportedProtocolVersion};
+use rustls_pki_types::{ServerName, UnixTime};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::time::timeout;
+use tokio_rustls::TlsConnector;
+
+use super::ConnectError;
+use super::client_cert::{self, ChoiceReason, ClientCertReport, Resolver};
+use super::failure::{self, Context, Failure, Phase};
+use super::options::{ClientCertificate, Options, TlsVersion, Validation};
+use super::outcome::{ChainCert, Outcome, Timings};
+use super::trust::TrustSource;
+use super::verifier::{Accepted, RecordingVerifier, ServerVerifier};
+use crate::cert::CertInfo;
+use crate::time::format_rfc3339;
+
+/// Runs one connectivity test. `Ok` holds the outcome, success or failure; `Err` means the
+/// test could not run (see [`ConnectError`]). Every network wait has a timeout, so this
+/// returns within roughly connect + handshake + read timeout.
+pub async fn run(options: &Options, trust: &TrustSource) -> Result<Outcome, ConnectError> {
+    let prepared = prepare(options, trust)?;
+    Ok(execute(options, prepared).await)
+}
+
+struct Prepared {
+    config: Arc<ClientConfig>,
+    verify: Arc<RecordingVerifier>,
+    resolver: Arc<Resolver>,
+    sni: ServerName<'static>,
+    sni_text: Option<String>,
+    trust_anchors: usize,
+}
+
+fn prepare(options: &Options, trust: &TrustSource) -> Result<Prepared, ConnectError> {
+    let key_pairs = match &options.client_certificate {
+        ClientCertificate::Off => Vec::new(),
+        ClientCertificate::Alias(alias) => {
+            if !trust.has_alias(alias) {
+                return Err(ConnectError::UnknownAlias {
+                    alias: alias.clone(),
+                });
+            }
+            trust.key_pair(alias).into_iter().cloned().collect()
+        }
+        ClientCertificate::Automatic(_) => trust.key_pairs().to_vec(),
+    };
+    let candidates = client_cert::candidates(&key_pairs)?;
+
+    let (sni, sni_text) = match &options.sni {
+        Some(name) => {
+            let parsed = ServerName::try_from(name.clone())
+                .ok()
+                .filter(|n| matches!(n, ServerName::DnsName(_)))
+                .ok_or_else(|| ConnectError::BadSni { name: name.clone() })?;
+            (parsed, Some(name.clone()))
+        }
+        None => {
+            let name = options.target.server_name();
+            let text = matches!(name, ServerName::DnsName(_)).then(|| options.target.host.clone());
+            (name, text)
+        }
+    };
+
+    let versions: Vec<&'static SupportedProtocolVersion> = [
+        (TlsVersion::Tls12, &rustls::version::TLS12),
+        (TlsVersion::Tls13, &rustls::version::TLS13),
+    ]
+    .into_iter()
+    .filter(|(v, _)| *v >= options.min_version && *v <= options.max_version)
+    .map(|(_, v)| v)
+    .collect();
+    if versions.is_empty() {
+        return Err(ConnectError::NoVersion {
+            min: options.min_version,
+            max: options.max_version,
+        });
+    }
+
+    let verifier = ServerVerifier::new(trust.trusted().iter().map(|(_, c)| c.clone()));
+    let trust_anchors = verifier.trust_anchor_count();
+    let now = options.clock.now();
+    let unix = UnixTime::since_unix_epoch(Duration::from_secs(
+        u64::try_from(now.unix_timestamp()).unwrap_or(0),
+    ));
+    let verify = Arc::new(RecordingVerifier::new(
+        verifier,
+        options.target.server_name(),
+        unix,
+        options.validation == Validation::Required,
+    ));
+    let resolver = Arc::new(Resolver::new(
+        options.client_certificate.clone(),
+        candidates,
+    ));
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let mut config = ClientConfig::builder_with_provider(provider)
+        .with_protocol_versions(&versions)
+        .map_err(|e| ConnectError::Config(e.to_string()))?
+        .dangerous()
+        .with_custom_certificate_verifier(verify.clone())
+        .with_client_cert_resolver(resolver.clone());
+    // Every test is a full handshake, as CPI's is.
+    config.resumption = Resumption::disabled();
+    Ok(Prepared {
+        config: Arc::new(config),
+        verify,
+        resolver,
+        sni,
+        sni_text,
+        trust_anchors,
+    })
+}
+
+fn ms(d: Duration) -> f64 {
+    (d.as_secs_f64() * 1_000_000.0).round() / 1000.0
+}
+
+/// What happened on the wire, before it is turned into an [`Outcome`].
+#[derive(Default)]
+struct Wire {
+    address: Option<SocketAddr>,
+    reached: bool,
+    protocol: Option<String>,
+    cipher: Option<String>,
+    http_status: Option<u16>,
+    timings: Timings,
+    error: Option<WireError>,
+}
+
+enum WireError {
+    Done(Failure),
+    Io(std::io::Error, Phase),
+    Timeout(Phase, Duration),
+}
+
+async fn execute(options: &Options, prepared: Prepared) -> Outcome {
+    let start = Instant::now();
+    let mut wire = Wire::default();
+    talk(options, &prepared, &mut wire).await;
+    wire.timings.total_ms = ms(start.elapsed());
+
+    let verify = std::mem::take(
+        &mut *prepared
+            .verify
+            .record
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()),
+    );
+    let resolved = std::mem::take(
+        &mut *prepared
+            .resolver
+            .record
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()),
+    );
+    let infos: Vec<CertInfo> = verify
+        .chain
+        .iter()
+        .filter_map(|c| CertInfo::from_der(c.as_ref()).ok())
+        .collect();
+    let server_chain = verify
+        .chain
+        .iter()
+        .zip(&infos)
+        .enumerate()
+        .map(|(position, (der, info))| ChainCert {
+            position,
+            info: info.clone(),
+            der: der.clone(),
+        })
+        .collect();
+    let now = options.clock.now();
+    let cx = |phase| Context {
+        host: &options.target.host,
+        phase,
+        requested: resolved.requested,
+        sent_alias: resolved
+            .used
+            .then_some(resolved.chosen.as_deref())
+            .flatten(),
+        chain: &infos,
+        now,
+        trust_anchors: prepared.trust_anchors,
+        timeout: match phase {
+            Phase::Connect => options.connect_timeout,
+            Phase::Handshake => options.handshake_timeout,
+            Phase::Response => options.read_timeout,
+        },
+    };
+    let failure = match wire.error.take() {
+        Some(WireError::Done(f)) => Some(f),
+        Some(WireError::Io(err, phase)) => Some(failure::classify_io(&err, &cx(phase))),
+        Some(WireError::Timeout(phase, limit)) => Some(Failure::ReadTimeout {
+            phase,
+            timeout_ms: limit.as_millis() as u64,
+        }),
+        None => match wire.http_status {
+            Some(status @ (401 | 403)) => Some(Failure::HttpUnauthorized { status }),
+            _ => None,
+        },
+    };
+    let ignored_validation_failure = match (&options.validation, &verify.error) {
+        (Validation::DangerousOff, Some(err)) => {
+            Some(failure::classify_tls(err, &cx(Phase::Handshake)))
+        }
+        _ => None,
+    };
+    let reason = match (&options.client_certificate, resolved.reason) {
+        (_, Some(reason)) => reason,
+        (ClientCertificate::Off, None) if wire.protocol.is_some() => ChoiceReason::ServerDidNotAsk,
+        (ClientCertificate::Off, None) => ChoiceReason::NotConfigured,
+        (_, None) => ChoiceReason::ServerDidNotAsk,
+    };
+    let client_certificate = ClientCertReport {
+        configured: options.client_certificate.clone(),
+        requested: resolved.requested,
+        ca_names: resolved
+            .ca_names
+            .iter()
+            .map(|n| crate::cert::name_text(n))
+            .collect(),
+        ca_names_der: resolved.ca_names,
+        chosen_alias: resolved.chosen,
+        reason,
+        used: resolved.used,
+    };
+    Outcome {
+        target: options.target.clone(),
+        address: wire.address.map(|a| a.to_string()),
+        sni: prepared.sni_text,
+        now: format_rfc3339(now),
+        validation: options.validation,
+        reached: wire.reached,
+        protocol: wire.protocol,
+        cipher: wire.cipher,
+        server_chain,
+        ignored_validation_failure,
+        trusted_end_entity: verify.accepted == Some(Accepted::TrustedEndEntity),
+        client_certificate,
+        http_status: wire.http_status,
+        timings: wire.timings,
+        failure,
+    }
+}
+
+async fn talk(options: &Options, prepared: &Prepared, wire: &mut Wire) {
+    let target = &options.target;
+    let connect_start = Instant::now();
+    let lookup = timeout(
+        options.connect_timeout,
+        tokio::net::lookup_host((target.host.as_str(), target.port)),
+    )
+    .await;
+    let addresses: Vec<SocketAddr> = match lookup {
+        Ok(Ok(addresses)) => addresses.collect(),
+        Ok(Err(err)) => {
+            wire.error = Some(WireError::Done(Failure::UnknownHost {
+                host: target.host.clone(),
+                detail: failure::io_text(&err),
+            }));
+            return;
+        }
+        Err(_) => {
+            wire.error = Some(WireError::Done(Failure::UnknownHost {
+                host: target.host.clone(),
+                detail: "name resolution timed out".into(),
+            }));
+            return;
+        }
+    };
+    if addresses.is_empty() {
+        wire.error = Some(WireError::Done(Failure::UnknownHost {
+            host: target.host.clone(),
+            detail: "no address".into(),
+        }));
+        return;
+    }
+
+    // Java connects to the first address; we try each in turn, so "localhost" works whether
+    // the receiver listens on 127.0.0.1 or ::1, and report the last failure.
+    let mut tcp = None;
+    let mut last = None;
+    for address in &addresses {
+        wire.address = Some(*address);
+        let remaining = options
+            .connect_timeout
+            .saturating_sub(connect_start.elapsed());
+        match timeout(remaining, TcpStream::connect(address)).await {
+            Ok(Ok(stream)) => {
+                tcp = Some(stream);
+                break;
+            }
+            Ok(Err(err)) if err.kind() == std::io::ErrorKind::ConnectionRefused => {
+                last = Some(Failure::ConnectionRefused {
+                    address: address.to_string(),
+                });
+            }
+            Ok(Err(err)) => {
+                last = Some(Failure::HandshakeClosed {
+                    phase: Phase::Connect,
+                    detail: failure::io_text(&err),
+                });
+            }
+            Err(_) => {
+                last = Some(Failure::ConnectTimeout {
+                    address: address.to_string(),
+                    timeout_ms: options.connect_timeout.as_millis() as u64,
+                });
+                break;
+            }
+        }
+    }
+    let Some(tcp) = tcp else {
+        wire.error = last.map(WireError::Done);
+        return;
+    };
+    let _ = tcp.set_nodelay(true);
+    wire.reached = true;
+    wire.timings.connect_ms = Some(ms(connect_start.elapsed()));
+
+    let handshake_start = Instant::now();
+    let connector = TlsConnector::from(prepared.config.clone());
+    let mut tls = match timeout(
+        options.handshake_timeout,
+        connector.connect(prepared.sni.clone(), tcp),
+    )
+    .await
+    {
+        Ok(Ok(tls)) => tls,
+        Ok(Err(err)) => {
+            wire.error = Some(WireError::Io(err, Phase::Handshake));
+            return;
+        }
+        Err(_) => {
+            wire.error = Some(WireError::Timeout(
+                Phase::Handshake,
+                options.handshake_timeout,
+            ));
+            return;
+        }
+    };
+    wire.timings.handshake_ms = Some(ms(handshake_start.elapsed()));
+    {
+        let (_, conn) = tls.get_ref();
+        wire.protocol = conn.protocol_version().map(|v| match v {
+            rustls::ProtocolVersion::TLSv1_2 => "TLSv1.2".to_owned(),
+            rustls::ProtocolVersion::TLSv1_3 => "TLSv1.3".to_owned(),
+            other => format!("{other:?}"),
+        });
+        wire.cipher = conn.negotiated_cipher_suite().map(|s| {
+            let name = format!("{:?}", s.suite());
+            match name.strip_prefix("TLS13_") {
+                Some(rest) => format!("TLS_{rest}"),
+                None => name,
+            }
+        });
+    }
+
+    // Under TLS 1.3 the server judges our certificate only now: the test has not succeeded
+    // until the server has answered (crates.md §5 item 5).
+    let response_start = Instant::now();
+    let host = if target.host.contains(':') {
+        format!("[{}]", target.host)
+    } else {
+        target.host.clone()
+    };
+    let request = format!(
+        "GET / HTTP/1.1\r\nHost: {host}:{}\r\nUser-Agent: harness-connect\r\nAccept: */*\r\nConnection: close\r\n\r\n",
+        target.port
+    );
+    let write = timeout(options.read_timeout, async {
+        tls.write_all(request.as_bytes()).await?;
+        tls.flush().await
+    })
+    .await;
+    let write_error = match write {
+        Ok(Ok(())) => None,
+        Ok(Err(err)) => Some(err),
+        Err(_) => {
+            wire.error = Some(WireError::Timeout(Phase::Response, options.read_timeout));
+            return;
+        }
+    };
+    let mut buf = Vec::with_capacity(1024);
+    let read = timeout(options.read_timeout, async {
+        let mut chunk = [0u8; 1024];
+        loop {
+            let n = tls.read(&mut chunk).await?;
+            if n == 0 {
+                return Ok::<_, std::io::Error>(());
+            }
+            buf.extend_from_slice(&chunk[..n]);
+            if buf.windows(2).any(|w| w == b"\r\n") || buf.len() >= 8192 {
+                return Ok(());
+            }
+        }
+    })
+    .await;
+    match read {
+        Ok(Ok(())) => {
+            if let Some(err) = write_error {
+                wire.error = Some(WireError::Io(err, Phase::Response));
+                return;
+            }
+        }
+        Ok(Err(err)) => {
+            // A read error carries the server's alert; it is more telling than a write error.
+            wire.error = Some(WireError::Io(err, Phase::Response));
+            return;
+        }
+        Err(_) => {
+            wire.error = Some(WireError::Timeout(Phase::Response, options.read_timeout));
+            return;
+        }
+    }
+    wire.timings.response_ms = Some(ms(response_start.elapsed()));
+    wire.http_status = parse_status(&buf);
+    let _ = timeout(Duration::from_millis(200), tls.shutdown()).await;
+}
+
+/// The status code of an HTTP/1.x status line.
+fn parse_status(bytes: &[u8]) -> Option<u16> {
+    let line = bytes.split(|&b| b == b'\r').next()?;
+    let line = std::str::from_utf8(line).ok()?;
+    let mut parts = line.split(' ');
+    let version = parts.next()?;
+    if !version.starts_with("HTTP/1.") {
+        return None;
+    }
+    parts.next()?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_lines_parse() {
+        assert_eq!(parse_status(b"HTTP/1.1 200 OK\r\n"), Some(200));
+        assert_eq!(parse_status(b"HTTP/1.0 403 Forbidden\r\n"), Some(403));
+        assert_eq!(parse_status(b"SSH-2.0-OpenSSH\r\n"), None);
+        assert_eq!(parse_status(b""), None);
+    }
+}

@@ -1,0 +1,125 @@
+//! Where trusted certificates and key pairs come from: a keystore file or the tenant.
+
+use rustls_pki_types::CertificateDer;
+
+use super::ConnectError;
+use crate::keystore::{Keystore, Passwords};
+use crate::secret::PrivateKey;
+
+/// The trusted certificates and key pairs a connectivity test uses, by alias, in keystore
+/// order. Build it from any keystore ([`TrustSource::from_keystore`]); the simulated tenant
+/// feeds the same type.
+#[derive(Clone, Debug, Default)]
+pub struct TrustSource {
+    /// A label for reports (`tenant.jceks`, `<tenant>`).
+    pub label: String,
+    trusted: Vec<(String, CertificateDer<'static>)>,
+    key_pairs: Vec<KeyPairSource>,
+    other_aliases: Vec<String>,
+}
+
+/// One key pair entry, unsealed.
+#[derive(Clone, Debug)]
+pub struct KeyPairSource {
+    /// The alias.
+    pub alias: String,
+    /// The certificate chain, leaf first.
+    pub chain: Vec<CertificateDer<'static>>,
+    /// The private key (its `Debug` elides it).
+    pub key: PrivateKey,
+}
+
+impl TrustSource {
+    /// An empty source labelled `label`.
+    pub fn new(label: &str) -> Self {
+        Self {
+            label: label.to_owned(),
+            ..Self::default()
+        }
+    }
+
+    /// Reads trusted certificate entries and key pair entries from a keystore, unsealing
+    /// each key with its key password. Secret-key entries are remembered by alias only.
+    pub fn from_keystore(
+        store: &Keystore,
+        passwords: &Passwords,
+        label: &str,
+    ) -> Result<Self, ConnectError> {
+        let mut source = Self::new(label);
+        for entry in store.entries() {
+            match &entry.kind {
+                crate::keystore::EntryKind::TrustedCertificate(cert) => {
+                    source.trusted.push((entry.alias.clone(), cert.clone()));
+                }
+                crate::keystore::EntryKind::KeyPair { key, chain } => {
+                    let key = key
+                        .unlock(passwords.key_for(&entry.alias), &entry.alias)
+                        .map_err(|e| ConnectError::KeyPair {
+                            alias: entry.alias.clone(),
+                            reason: e.to_string(),
+                        })?;
+                    source.key_pairs.push(KeyPairSource {
+                        alias: entry.alias.clone(),
+                        chain: chain.clone(),
+                        key,
+                    });
+                }
+                crate::keystore::EntryKind::SecretKey { .. } => {
+                    source.other_aliases.push(entry.alias.clone());
+                }
+            }
+        }
+        Ok(source)
+    }
+
+    /// Adds a trusted certificate entry.
+    pub fn with_trusted(mut self, alias: &str, cert: CertificateDer<'static>) -> Self {
+        self.trusted.push((alias.to_owned(), cert));
+        self
+    }
+
+    /// Adds a key pair entry.
+    pub fn with_key_pair(
+        mut self,
+        alias: &str,
+        chain: Vec<CertificateDer<'static>>,
+        key: PrivateKey,
+    ) -> Self {
+        self.key_pairs.push(KeyPairSource {
+            alias: alias.to_owned(),
+            chain,
+            key,
+        });
+        self
+    }
+
+    /// Trusted certificate entries: (alias, certificate).
+    pub fn trusted(&self) -> &[(String, CertificateDer<'static>)] {
+        &self.trusted
+    }
+
+    /// Key pair entries.
+    pub fn key_pairs(&self) -> &[KeyPairSource] {
+        &self.key_pairs
+    }
+
+    /// The key pair under `alias` (case-insensitive, as Java compares aliases).
+    pub fn key_pair(&self, alias: &str) -> Option<&KeyPairSource> {
+        self.key_pairs
+            .iter()
+            .find(|k| k.alias.eq_ignore_ascii_case(alias))
+    }
+
+    /// Whether any entry (of any kind) has `alias`.
+    pub fn has_alias(&self, alias: &str) -> bool {
+        self.key_pair(alias).is_some()
+            || self
+                .trusted
+                .iter()
+                .any(|(a, _)| a.eq_ignore_ascii_case(alias))
+            || self
+                .other_aliases
+                .iter()
+                .any(|a| a.eq_ignore_ascii_case(alias))
+    }
+}

@@ -1,0 +1,973 @@
+//! `harness::connect` and `harness::diagnose` against in-process TLS servers: real
+//! handshakes on 127.0.0.1:0, one server per test, built from a seeded world.
+//!
+//! Every trust-table row, every fault certificate of the PKI, client authentication under
+//! TLS 1.2 and 1.3, and the network faults that loopback can produce for real.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use harness::connect::{
+    ChoiceReason, ClientCertificate, Clock, Failure, Options, Outcome, Phase, Policy, Target,
+    TlsVersion, TrustSource, Validation,
+};
+use harness::diagnose::{Store, TrustRow, diagnose};
+use harness::pki::{Issued, Pki, Role, Validity, World, WorldSpec};
+use rustls::server::WebPkiClientVerifier;
+use rustls::server::danger::ClientCertVerifier;
+use rustls::{RootCertStore, ServerConfig, SupportedProtocolVersion};
+use rustls_pki_types::{CertificateDer, UnixTime};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// Every network wait in these tests is bounded by this.
+const WAIT: Duration = Duration::from_secs(5);
+
+pub(crate) fn world() -> World {
+    World::generate(&WorldSpec::new(1)).expect("a P-256 world generates")
+}
+
+#[derive(Debug)]
+struct FixedTime(UnixTime);
+
+impl rustls::time_provider::TimeProvider for FixedTime {
+    fn current_time(&self) -> Option<UnixTime> {
+        Some(self.0)
+    }
+}
+
+fn unix(at: time::OffsetDateTime) -> UnixTime {
+    UnixTime::since_unix_epoch(Duration::from_secs(at.unix_timestamp() as u64))
+}
+
+/// Client authentication on the test server.
+#[derive(Clone)]
+pub(crate) enum Auth {
+    None,
+    Required(Vec<CertificateDer<'static>>),
+    Optional(Vec<CertificateDer<'static>>),
+}
+
+/// A receiver: chain, key, client auth, TLS versions, HTTP status.
+pub(crate) struct Server {
+    pub(crate) chain: Vec<CertificateDer<'static>>,
+    pub(crate) key: harness::secret::PrivateKey,
+    pub(crate) auth: Auth,
+    pub(crate) versions: Vec<&'static SupportedProtocolVersion>,
+    pub(crate) status: u16,
+}
+
+impl Server {
+    pub(crate) fn new(issued: &Issued, chain: Vec<CertificateDer<'static>>) -> Self {
+        Self {
+            chain,
+            key: issued.key().private_key().clone(),
+            auth: Auth::None,
+            versions: vec![&rustls::version::TLS13, &rustls::version::TLS12],
+            status: 200,
+        }
+    }
+
+    pub(crate) fn auth(mut self, auth: Auth) -> Self {
+        self.auth = auth;
+        self
+    }
+
+    pub(crate) fn version(mut self, version: &'static SupportedProtocolVersion) -> Self {
+        self.versions = vec![version];
+        self
+    }
+
+    pub(crate) fn status(mut self, status: u16) -> Self {
+        self.status = status;
+        self
+    }
+
+    pub(crate) fn config(&self) -> Arc<ServerConfig> {
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let time = Arc::new(FixedTime(unix(harness::time::DEFAULT_NOW)));
+        let roots = |certs: &[CertificateDer<'static>]| {
+            let mut store = RootCertStore::empty();
+            for cert in certs {
+                store.add(cert.clone()).unwrap();
+            }
+            Arc::new(store)
+        };
+        let verifier: Arc<dyn ClientCertVerifier> = match &self.auth {
+            Auth::None => WebPkiClientVerifier::no_client_auth(),
+            Auth::Required(certs) => {
+                WebPkiClientVerifier::builder_with_provider(roots(certs), provider.clone())
+                    .build()
+                    .unwrap()
+            }
+            Auth::Optional(certs) => {
+                WebPkiClientVerifier::builder_with_provider(roots(certs), provider.clone())
+                    .allow_unauthenticated()
+                    .build()
+                    .unwrap()
+            }
+        };
+        let config = ServerConfig::builder_with_details(provider, time)
+            .with_protocol_versions(&self.versions)
+            .unwrap()
+            .with_client_cert_verifier(verifier)
+            .with_single_cert(self.chain.clone(), self.key.to_rustls())
+            .unwrap();
+        Arc::new(config)
+    }
+
+    /// Starts the server on 127.0.0.1:0; it serves until the runtime ends.
+    pub(crate) async fn start(self) -> SocketAddr {
+        let acceptor = tokio_rustls::TlsAcceptor::from(self.config());
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let status = self.status;
+        tokio::spawn(async move {
+            while let Ok((tcp, _)) = listener.accept().await {
+                let acceptor = acceptor.clone();
+                tokio::spawn(async move {
+                    let Ok(Ok(mut tls)) = tokio::time::timeout(WAIT, acceptor.accept(tcp)).await
+                    else {
+                        return;
+                    };
+                    let mut buf = Vec::new();
+                    let mut chunk = [0u8; 1024];
+                    while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+                        match tokio::time::timeout(WAIT, tls.read(&mut chunk)).await {
+                            Ok(Ok(n)) if n > 0 => buf.extend_from_slice(&chunk[..n]),
+                            _ => return,
+                        }
+                    }
+                    let reply = format!(
+                        "HTTP/1.1 {status} Test\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                    );
+                    let _ = tls.write_all(reply.as_bytes()).await;
+                    let _ = tls.shutdown().await;
+                });
+            }
+        });
+        addr
+    }
+}
+
+pub(crate) fn options(addr: SocketAddr) -> Options {
+    let mut options = Options::new(Target::new("127.0.0.1", addr.port()).unwrap());
+    options.clock = Clock::Fixed(harness::time::DEFAULT_NOW);
+    options.timeouts(WAIT)
+}
+
+pub(crate) fn trusting(world: &World, roles: &[Role]) -> TrustSource {
+    roles.iter().fold(TrustSource::new("test"), |t, role| {
+        t.with_trusted(role.name(), world.get(*role).cert().clone())
+    })
+}
+
+pub(crate) fn with_key_pairs(trust: TrustSource, world: &World, roles: &[Role]) -> TrustSource {
+    roles.iter().fold(trust, |t, role| {
+        let issued = world.get(*role);
+        t.with_key_pair(
+            role.name(),
+            issued.chain(),
+            issued.key().private_key().clone(),
+        )
+    })
+}
+
+async fn run(options: &Options, trust: &TrustSource) -> Outcome {
+    tokio::time::timeout(WAIT * 4, harness::connect::run(options, trust))
+        .await
+        .expect("the connectivity test returns within its timeouts")
+        .expect("the connectivity test runs")
+}
+
+// ---- the trust table ----------------------------------------------------------------------
+
+async fn server_with(world: &World, role: Role, chain: Vec<CertificateDer<'static>>) -> Options {
+    options(Server::new(world.get(role), chain).start().await)
+}
+
+#[tokio::test]
+async fn full_chain_trusting_the_root_succeeds() {
+    let w = world();
+    let opts = server_with(&w, Role::Server, w.get(Role::Server).full_chain()).await;
+    let out = run(&opts, &trusting(&w, &[Role::ReceiverRoot])).await;
+    assert_eq!(out.class(), "success", "{:?}", out.failure);
+    assert_eq!(out.server_chain.len(), 3);
+    assert_eq!(out.http_status, Some(200));
+    assert_eq!(out.protocol.as_deref(), Some("TLSv1.3"));
+    assert!(out.cipher.as_deref().unwrap().starts_with("TLS_"));
+    let d = diagnose(&out, &trusting(&w, &[Role::ReceiverRoot]));
+    assert_eq!(d.trust_row, Some(TrustRow::FullChain));
+    assert_eq!(d.client_certificate_used, "NO");
+    assert!(d.findings.is_empty());
+}
+
+#[tokio::test]
+async fn leaf_and_intermediate_trusting_the_root_succeeds() {
+    let w = world();
+    let opts = server_with(&w, Role::Server, w.get(Role::Server).chain()).await;
+    let out = run(&opts, &trusting(&w, &[Role::ReceiverRoot])).await;
+    assert_eq!(out.class(), "success");
+    // The chain is kept exactly as sent: leaf first, then the intermediate.
+    assert_eq!(out.server_chain[0].der, *w.get(Role::Server).cert());
+    assert_eq!(
+        out.server_chain[1].der,
+        *w.get(Role::ReceiverIntermediate).cert()
+    );
+    assert_eq!(
+        diagnose(&out, &TrustSource::new("")).trust_row,
+        Some(TrustRow::LeafAndIntermediate)
+    );
+}
+
+#[tokio::test]
+async fn leaf_only_trusting_the_root_is_unknown_issuer_and_names_the_intermediate() {
+    let w = world();
+    let opts = server_with(&w, Role::Server, vec![w.get(Role::Server).cert().clone()]).await;
+    let trust = trusting(&w, &[Role::ReceiverRoot]);
+    let out = run(&opts, &trust).await;
+    assert_eq!(out.class(), "unknown-issuer");
+    assert_eq!(
+        out.server_chain.len(),
+        1,
+        "the chain is captured on failure"
+    );
+    let d = diagnose(&out, &trust);
+    assert_eq!(d.trust_row, Some(TrustRow::LeafOnly));
+    let first = &d.findings[0];
+    assert_eq!(first.store, Store::ClientTrustStore);
+    assert!(
+        first.problem.contains("CN=Receiver Intermediate CA"),
+        "{first:?}"
+    );
+    assert!(first.fix.contains("add the intermediate"), "{first:?}");
+    assert!(
+        out.failure
+            .as_ref()
+            .unwrap()
+            .java_text()
+            .contains("PKIX path building failed")
+    );
+}
+
+#[tokio::test]
+async fn leaf_only_trusting_the_intermediate_succeeds() {
+    let w = world();
+    let opts = server_with(&w, Role::Server, vec![w.get(Role::Server).cert().clone()]).await;
+    let out = run(&opts, &trusting(&w, &[Role::ReceiverIntermediate])).await;
+    assert_eq!(out.class(), "success", "{:?}", out.failure);
+}
+
+#[tokio::test]
+async fn self_signed_is_trusted_only_when_imported() {
+    let w = world();
+    let own = w.get(Role::ServerSelfSigned);
+    let opts = server_with(&w, Role::ServerSelfSigned, own.chain()).await;
+    let out = run(&opts, &trusting(&w, &[Role::ServerSelfSigned])).await;
+    assert_eq!(out.class(), "success", "{:?}", out.failure);
+    assert!(out.trusted_end_entity);
+
+    let trust = trusting(&w, &[Role::ReceiverRoot]);
+    let out = run(&opts, &trust).await;
+    assert_eq!(out.class(), "unknown-issuer");
+    let d = diagnose(&out, &trust);
+    assert_eq!(d.trust_row, Some(TrustRow::SelfSigned));
+    assert!(d.findings[0].problem.contains("self-signed"), "{d:?}");
+}
+
+#[tokio::test]
+async fn empty_trust_store_gets_javas_empty_store_text() {
+    let w = world();
+    let opts = server_with(&w, Role::Server, w.get(Role::Server).full_chain()).await;
+    let out = run(&opts, &TrustSource::new("empty")).await;
+    assert_eq!(out.class(), "unknown-issuer");
+    let text = out.failure.as_ref().unwrap().java_text();
+    assert!(
+        text.contains("trustAnchors parameter must be non-empty"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn unrelated_root_is_unknown_issuer_naming_the_missing_root() {
+    let w = world();
+    let opts = server_with(&w, Role::Server, w.get(Role::Server).chain()).await;
+    let trust = trusting(&w, &[Role::UnrelatedRoot]);
+    let out = run(&opts, &trust).await;
+    assert_eq!(out.class(), "unknown-issuer");
+    let d = diagnose(&out, &trust);
+    assert!(
+        d.findings[0]
+            .problem
+            .contains("lacks the root `CN=Receiver Root CA"),
+        "{d:?}"
+    );
+}
+
+#[tokio::test]
+async fn two_intermediates_succeed() {
+    let w = world();
+    let opts = server_with(
+        &w,
+        Role::ServerTwoIntermediates,
+        w.get(Role::ServerTwoIntermediates).chain(),
+    )
+    .await;
+    let out = run(&opts, &trusting(&w, &[Role::ReceiverRoot])).await;
+    assert_eq!(out.class(), "success", "{:?}", out.failure);
+    assert_eq!(out.server_chain.len(), 3);
+}
+
+// ---- fault certificates -------------------------------------------------------------------
+
+async fn fault(role: Role) -> (Outcome, TrustSource) {
+    let w = world();
+    let opts = server_with(&w, role, w.get(role).chain()).await;
+    let trust = trusting(&w, &[Role::ReceiverRoot]);
+    (run(&opts, &trust).await, trust)
+}
+
+#[tokio::test]
+async fn expired_server_certificate() {
+    let (out, trust) = fault(Role::ServerExpired).await;
+    match out.failure.as_ref().unwrap() {
+        Failure::Expired { subject, .. } => assert!(subject.contains("CN=localhost")),
+        other => panic!("{other:?}"),
+    }
+    assert!(diagnose(&out, &trust).findings[0].fix.contains("renew"));
+}
+
+#[tokio::test]
+async fn not_yet_valid_server_certificate() {
+    let (out, _) = fault(Role::ServerNotYetValid).await;
+    assert_eq!(out.class(), "not-yet-valid");
+}
+
+#[tokio::test]
+async fn wrong_host_is_name_mismatch() {
+    let (out, _) = fault(Role::ServerWrongHost).await;
+    match out.failure.as_ref().unwrap() {
+        Failure::NameMismatch { host, presented } => {
+            assert_eq!(host, "127.0.0.1");
+            assert_eq!(presented, &["DNS:wrong.host.invalid"]);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn cn_only_fails_for_an_ip_and_passes_for_a_dns_name_as_in_java() {
+    let (out, trust) = fault(Role::ServerCnOnly).await;
+    assert_eq!(out.class(), "name-mismatch");
+    assert!(
+        diagnose(&out, &trust).findings[0]
+            .problem
+            .contains("never for IP")
+    );
+
+    let w = world();
+    let addr = Server::new(w.get(Role::ServerCnOnly), w.get(Role::ServerCnOnly).chain())
+        .start()
+        .await;
+    let mut opts = options(addr);
+    opts.target = Target::new("localhost", addr.port()).unwrap();
+    let out = run(&opts, &trust).await;
+    assert_eq!(out.class(), "success", "{:?}", out.failure);
+}
+
+#[tokio::test]
+async fn wrong_eku_is_bad_key_usage() {
+    let (out, _) = fault(Role::ServerWrongEku).await;
+    assert_eq!(out.class(), "bad-key-usage");
+}
+
+#[tokio::test]
+async fn intermediate_without_ca_flag_is_refused() {
+    let (out, _) = fault(Role::ServerUnderNotCa).await;
+    assert!(
+        matches!(out.class(), "unknown-issuer" | "bad-certificate"),
+        "{:?}",
+        out.failure
+    );
+}
+
+#[tokio::test]
+async fn expired_trust_anchor_is_still_an_anchor() {
+    let pki = Pki::new(9, harness::time::DEFAULT_NOW, harness::pki::KeyType::P256);
+    let root = pki
+        .root("old-root")
+        .validity(Validity::Window {
+            not_before: harness::time::DEFAULT_NOW - time::Duration::days(800),
+            not_after: harness::time::DEFAULT_NOW - time::Duration::days(1),
+        })
+        .build()
+        .unwrap();
+    let int = pki.intermediate("int", &root).build().unwrap();
+    let leaf = pki.leaf("leaf", &int).names(["127.0.0.1"]).build().unwrap();
+    let addr = Server::new(&leaf, leaf.chain()).start().await;
+    let trust = TrustSource::new("t").with_trusted("old-root", root.cert().clone());
+    let out = run(&options(addr), &trust).await;
+    assert_eq!(out.class(), "success", "{:?}", out.failure);
+}
+
+#[tokio::test]
+async fn expired_self_signed_trusted_entry_is_accepted_as_java_does() {
+    let pki = Pki::new(9, harness::time::DEFAULT_NOW, harness::pki::KeyType::P256);
+    let own = pki
+        .self_signed_leaf("own")
+        .names(["127.0.0.1"])
+        .validity(Validity::Expired)
+        .build()
+        .unwrap();
+    let addr = Server::new(&own, own.chain()).start().await;
+    let trust = TrustSource::new("t").with_trusted("own", own.cert().clone());
+    let out = run(&options(addr), &trust).await;
+    assert_eq!(out.class(), "success", "{:?}", out.failure);
+    assert!(out.trusted_end_entity);
+}
+
+#[tokio::test]
+async fn validation_off_accepts_and_records_what_validation_would_say() {
+    let w = world();
+    let opts = server_with(&w, Role::Server, vec![w.get(Role::Server).cert().clone()]).await;
+    let mut opts = opts;
+    opts.validation = Validation::dangerous_off();
+    let trust = trusting(&w, &[Role::ReceiverRoot]);
+    let out = run(&opts, &trust).await;
+    assert_eq!(out.class(), "success");
+    assert_eq!(out.server_chain.len(), 1);
+    assert_eq!(
+        out.ignored_validation_failure.as_ref().map(Failure::class),
+        Some("unknown-issuer")
+    );
+    let d = diagnose(&out, &trust);
+    assert_eq!(d.findings[0].id, "validation-off");
+}
+
+// ---- client certificates ------------------------------------------------------------------
+
+fn client_roots(w: &World) -> Vec<CertificateDer<'static>> {
+    vec![w.get(Role::ClientRoot).cert().clone()]
+}
+
+async fn client_case(
+    version: &'static SupportedProtocolVersion,
+    auth: Auth,
+    status: u16,
+    keys: &[Role],
+    mode: ClientCertificate,
+) -> (Outcome, TrustSource) {
+    let w = world();
+    let addr = Server::new(w.get(Role::Server), w.get(Role::Server).chain())
+        .auth(auth)
+        .version(version)
+        .status(status)
+        .start()
+        .await;
+    let trust = with_key_pairs(trusting(&w, &[Role::ReceiverRoot]), &w, keys);
+    let mut opts = options(addr);
+    opts.client_certificate = mode;
+    (run(&opts, &trust).await, trust)
+}
+
+const VERSIONS: [&SupportedProtocolVersion; 2] = [&rustls::version::TLS12, &rustls::version::TLS13];
+const AUTO: ClientCertificate = ClientCertificate::Automatic(Policy::FirstFitting);
+
+#[tokio::test]
+async fn required_and_fitting_key_pair_is_used() {
+    let w = world();
+    for version in VERSIONS {
+        let (out, trust) = client_case(
+            version,
+            Auth::Required(client_roots(&w)),
+            200,
+            &[Role::UnrelatedClient, Role::Client],
+            AUTO,
+        )
+        .await;
+        assert_eq!(out.class(), "success", "{version:?}: {:?}", out.failure);
+        let cc = &out.client_certificate;
+        assert!(cc.requested && cc.used);
+        assert_eq!(cc.chosen_alias.as_deref(), Some("client"));
+        assert_eq!(
+            cc.ca_names,
+            ["CN=Tenant Client Root CA, OU=seed 1, O=Harness Tenant"]
+        );
+        assert!(
+            matches!(&cc.reason, ChoiceReason::FirstFitting { fitting } if fitting == &["client"])
+        );
+        assert_eq!(diagnose(&out, &trust).client_certificate_used, "YES");
+    }
+}
+
+#[tokio::test]
+async fn required_and_none_configured_is_client_cert_required() {
+    let w = world();
+    for version in VERSIONS {
+        let (out, trust) = client_case(
+            version,
+            Auth::Required(client_roots(&w)),
+            200,
+            &[Role::Client],
+            ClientCertificate::Off,
+        )
+        .await;
+        match out.failure.as_ref() {
+            Some(Failure::ClientCertRequired { phase, .. }) => {
+                // TLS 1.3 reports it on the first read, after the handshake.
+                let expected = if version == &rustls::version::TLS13 {
+                    Phase::Response
+                } else {
+                    Phase::Handshake
+                };
+                assert_eq!(*phase, expected, "{version:?}");
+            }
+            other => panic!("{version:?}: {other:?}"),
+        }
+        let d = diagnose(&out, &trust);
+        assert_eq!(d.findings[0].store, Store::TestSettings);
+    }
+}
+
+#[tokio::test]
+async fn required_and_no_key_pair_fits_is_client_cert_required() {
+    let w = world();
+    for version in VERSIONS {
+        let (out, trust) = client_case(
+            version,
+            Auth::Required(client_roots(&w)),
+            200,
+            &[Role::UnrelatedClient],
+            AUTO,
+        )
+        .await;
+        assert_eq!(out.class(), "client-cert-required", "{version:?}");
+        assert!(matches!(
+            out.client_certificate.reason,
+            ChoiceReason::NoKeyPairFits { .. }
+        ));
+        let d = diagnose(&out, &trust);
+        assert_eq!(d.findings[0].store, Store::ClientKeyPairs);
+        assert!(
+            d.client_certificate_why
+                .contains("CN=Tenant Client Root CA")
+        );
+    }
+}
+
+#[tokio::test]
+async fn named_untrusted_key_pair_is_client_cert_rejected() {
+    let w = world();
+    for version in VERSIONS {
+        let (out, trust) = client_case(
+            version,
+            Auth::Required(client_roots(&w)),
+            200,
+            &[Role::UnrelatedClient],
+            ClientCertificate::Alias("unrelated-client".into()),
+        )
+        .await;
+        match out.failure.as_ref() {
+            Some(Failure::ClientCertRejected { alias, .. }) => {
+                assert_eq!(alias, "unrelated-client")
+            }
+            other => panic!("{version:?}: {other:?}"),
+        }
+        assert!(out.client_certificate.used);
+        let d = diagnose(&out, &trust);
+        assert_eq!(d.findings[0].store, Store::ReceiverTrustStore);
+        assert!(d.findings[0].fix.contains("CN=Unrelated Root CA"), "{d:?}");
+    }
+}
+
+#[tokio::test]
+async fn expired_client_certificate_is_rejected() {
+    let w = world();
+    for version in VERSIONS {
+        let (out, _) = client_case(
+            version,
+            Auth::Required(client_roots(&w)),
+            200,
+            &[Role::ClientExpired],
+            ClientCertificate::Alias("client-expired".into()),
+        )
+        .await;
+        assert_eq!(out.class(), "client-cert-rejected", "{version:?}");
+    }
+}
+
+#[tokio::test]
+async fn optional_auth_without_a_fitting_key_succeeds_with_no_certificate() {
+    let w = world();
+    let (out, trust) = client_case(
+        &rustls::version::TLS13,
+        Auth::Optional(client_roots(&w)),
+        200,
+        &[Role::UnrelatedClient],
+        AUTO,
+    )
+    .await;
+    assert_eq!(out.class(), "success");
+    assert!(out.client_certificate.requested && !out.client_certificate.used);
+    let d = diagnose(&out, &trust);
+    assert_eq!(d.client_certificate_used, "NO");
+    assert!(d.client_certificate_why.contains("none of the 1 key pair"));
+}
+
+#[tokio::test]
+async fn server_that_does_not_ask_gets_no_certificate() {
+    let (out, trust) = client_case(
+        &rustls::version::TLS13,
+        Auth::None,
+        200,
+        &[Role::Client],
+        AUTO,
+    )
+    .await;
+    assert_eq!(out.class(), "success");
+    assert!(!out.client_certificate.requested);
+    assert_eq!(out.client_certificate.reason, ChoiceReason::ServerDidNotAsk);
+    assert!(
+        diagnose(&out, &trust)
+            .client_certificate_why
+            .contains("did not request")
+    );
+}
+
+#[tokio::test]
+async fn random_policy_picks_among_fitting_and_reports_it() {
+    let w = world();
+    let mut picks = std::collections::BTreeSet::new();
+    for seed in 0..6 {
+        let (out, _) = client_case(
+            &rustls::version::TLS13,
+            Auth::Required(client_roots(&w)),
+            200,
+            &[Role::Client, Role::Client2, Role::UnrelatedClient],
+            ClientCertificate::Automatic(Policy::RandomFitting { seed }),
+        )
+        .await;
+        assert_eq!(out.class(), "success");
+        match &out.client_certificate.reason {
+            ChoiceReason::RandomFitting { fitting, .. } => {
+                assert_eq!(fitting, &["client", "client2"])
+            }
+            other => panic!("{other:?}"),
+        }
+        picks.insert(out.client_certificate.chosen_alias.clone().unwrap());
+    }
+    assert_eq!(picks.len(), 2, "six seeds reach both fitting aliases");
+}
+
+#[tokio::test]
+async fn trusted_but_unmapped_certificate_is_http_unauthorized() {
+    let w = world();
+    let (out, trust) = client_case(
+        &rustls::version::TLS13,
+        Auth::Required(client_roots(&w)),
+        403,
+        &[Role::Client],
+        AUTO,
+    )
+    .await;
+    assert_eq!(out.class(), "http-unauthorized");
+    assert_eq!(out.http_status, Some(403));
+    assert_eq!(
+        diagnose(&out, &trust).findings[0].store,
+        Store::ReceiverUserMapping
+    );
+}
+
+#[tokio::test]
+async fn unknown_alias_is_an_error_not_an_outcome() {
+    let w = world();
+    let trust = with_key_pairs(TrustSource::new("t"), &w, &[Role::Client]);
+    let mut opts = options("127.0.0.1:9".parse().unwrap());
+    opts.client_certificate = ClientCertificate::Alias("nope".into());
+    let err = harness::connect::run(&opts, &trust).await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "no entry with alias `nope` in the keystore"
+    );
+}
+
+// ---- protocol and network -----------------------------------------------------------------
+
+#[tokio::test]
+async fn no_common_version_is_protocol_mismatch() {
+    let w = world();
+    let addr = Server::new(w.get(Role::Server), w.get(Role::Server).chain())
+        .version(&rustls::version::TLS13)
+        .start()
+        .await;
+    let mut opts = options(addr);
+    opts.max_version = TlsVersion::Tls12;
+    let out = run(&opts, &trusting(&w, &[Role::ReceiverRoot])).await;
+    assert_eq!(out.class(), "protocol-mismatch", "{:?}", out.failure);
+}
+
+#[tokio::test]
+async fn closed_port_is_connection_refused() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    let out = run(&options(addr), &TrustSource::new("")).await;
+    assert_eq!(out.class(), "connection-refused");
+    assert!(!out.reached);
+    assert_eq!(
+        out.failure.unwrap().java_text(),
+        "java.net.ConnectException: Connection refused"
+    );
+}
+
+#[tokio::test]
+async fn server_that_accepts_and_stalls_is_read_timeout() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (held_tx, mut held_rx) = tokio::sync::mpsc::channel::<TcpStream>(4);
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let _ = held_tx.send(tcp).await;
+        }
+    });
+    let mut opts = options(addr);
+    opts.handshake_timeout = Duration::from_millis(300);
+    let out = run(&opts, &TrustSource::new("")).await;
+    assert!(out.reached);
+    assert_eq!(
+        out.failure,
+        Some(Failure::ReadTimeout {
+            phase: Phase::Handshake,
+            timeout_ms: 300
+        })
+    );
+    held_rx.close();
+}
+
+#[tokio::test]
+async fn plain_tcp_server_is_not_tls() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut tcp, _)) = listener.accept().await {
+            let mut buf = [0u8; 512];
+            let _ = tokio::time::timeout(WAIT, tcp.read(&mut buf)).await;
+            let _ = tcp
+                .write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+                .await;
+        }
+    });
+    let out = run(&options(addr), &TrustSource::new("")).await;
+    assert_eq!(out.class(), "not-tls", "{:?}", out.failure);
+}
+
+#[tokio::test]
+async fn server_that_closes_is_handshake_closed() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut tcp, _)) = listener.accept().await {
+            let mut buf = [0u8; 512];
+            let _ = tokio::time::timeout(WAIT, tcp.read(&mut buf)).await;
+            drop(tcp);
+        }
+    });
+    let out = run(&options(addr), &TrustSource::new("")).await;
+    assert_eq!(out.class(), "handshake-closed", "{:?}", out.failure);
+}
+
+/// A real connect timeout on loopback: a listener with a backlog of 0 that never accepts
+/// takes one connection into its queue; Linux then drops further SYNs, so the next connect
+/// waits until its timeout.
+#[tokio::test]
+async fn full_accept_queue_is_connect_timeout() {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let listener = socket.listen(0).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut fillers = Vec::new();
+    for _ in 0..8 {
+        match tokio::time::timeout(Duration::from_millis(300), TcpStream::connect(addr)).await {
+            Ok(Ok(stream)) => fillers.push(stream),
+            _ => break,
+        }
+    }
+    let mut opts = options(addr);
+    opts.connect_timeout = Duration::from_millis(400);
+    let out = run(&opts, &TrustSource::new("")).await;
+    assert_eq!(out.class(), "connect-timeout", "{:?}", out.failure);
+    assert_eq!(
+        out.failure.unwrap().java_text(),
+        "java.net.SocketTimeoutException: Connect timed out"
+    );
+    drop(listener);
+}
+
+#[tokio::test]
+async fn unresolvable_host_is_unknown_host() {
+    let mut opts = options("127.0.0.1:443".parse().unwrap());
+    opts.target = Target::new("no-such-host.invalid", 443).unwrap();
+    let out = run(&opts, &TrustSource::new("")).await;
+    assert_eq!(out.class(), "unknown-host");
+}
+
+#[test]
+fn targets_parse_as_cpi_takes_them() {
+    let t: Target = "example.com".parse().unwrap();
+    assert_eq!((t.host.as_str(), t.port), ("example.com", 443));
+    let t: Target = "[::1]:8443".parse().unwrap();
+    assert_eq!((t.host.as_str(), t.port), ("::1", 8443));
+    for bad in [
+        "https://example.com",
+        "example.com:0",
+        "example.com:99999",
+        "",
+        "a b:1",
+        "host/path",
+    ] {
+        assert!(bad.parse::<Target>().is_err(), "{bad}");
+    }
+}
+
+// ---- keystore source, downloads and the CLI -----------------------------------------------
+
+#[tokio::test]
+async fn trust_source_from_a_keystore() {
+    use harness::keystore::{Entry, EntryKind, Format, KeyMaterial, Keystore, Passwords};
+    let w = world();
+    let mut store = Keystore::new(Format::Pem);
+    store
+        .insert(Entry {
+            alias: "receiver-root".into(),
+            created: time::OffsetDateTime::UNIX_EPOCH,
+            kind: EntryKind::TrustedCertificate(w.get(Role::ReceiverRoot).cert().clone()),
+        })
+        .unwrap();
+    store
+        .insert(Entry {
+            alias: "client".into(),
+            created: time::OffsetDateTime::UNIX_EPOCH,
+            kind: EntryKind::KeyPair {
+                key: KeyMaterial::plain(w.get(Role::Client).key().private_key().clone()),
+                chain: w.get(Role::Client).chain(),
+            },
+        })
+        .unwrap();
+    let trust = TrustSource::from_keystore(&store, &Passwords::new("x".into()), "mem").unwrap();
+    let addr = Server::new(w.get(Role::Server), w.get(Role::Server).chain())
+        .auth(Auth::Required(client_roots(&w)))
+        .start()
+        .await;
+    let mut opts = options(addr);
+    opts.client_certificate = AUTO;
+    let out = run(&opts, &trust).await;
+    assert_eq!(out.class(), "success", "{:?}", out.failure);
+    assert_eq!(
+        out.client_certificate.chosen_alias.as_deref(),
+        Some("client")
+    );
+
+    let pem = harness::connect::chain_pem(&out.server_chain);
+    assert_eq!(pem.matches("BEGIN CERTIFICATE").count(), 2);
+    let zip = harness::connect::chain_zip(&out.server_chain);
+    assert_eq!(&zip[..4], b"PK\x03\x04");
+    let der = w.get(Role::Server).cert().as_ref();
+    assert!(
+        zip.windows(der.len()).any(|win| win == der),
+        "the leaf is stored as is"
+    );
+}
+
+fn harness_cli(args: Vec<String>) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_harness"))
+        .arg("connect")
+        .args(args)
+        .output()
+        .expect("the harness binary runs")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cli_exit_codes_and_json_report() {
+    let w = world();
+    let dir = tempfile::tempdir().unwrap();
+    let roots = dir.path().join("roots.pem");
+    std::fs::write(
+        &roots,
+        harness::cert::certs_to_pem(&[w.get(Role::ReceiverRoot).cert().clone()]),
+    )
+    .unwrap();
+    let leaf_only = Server::new(
+        w.get(Role::Server),
+        vec![w.get(Role::Server).cert().clone()],
+    )
+    .start()
+    .await;
+    let chain = Server::new(w.get(Role::Server), w.get(Role::Server).chain())
+        .start()
+        .await;
+    let zip = dir.path().join("chain.zip");
+    let roots_arg = roots.display().to_string();
+    let common = move |addr: SocketAddr| {
+        vec![
+            format!("127.0.0.1:{}", addr.port()),
+            "--keystore".into(),
+            roots_arg.clone(),
+            "--now".into(),
+            "2026-06-01T00:00:00Z".into(),
+            "--timeout".into(),
+            "5".into(),
+            "--json".into(),
+        ]
+    };
+    let mut ok_args = common(chain);
+    ok_args.extend(["--download-chain".into(), zip.display().to_string()]);
+    let (ok, failed) =
+        tokio::task::spawn_blocking(move || (harness_cli(ok_args), harness_cli(common(leaf_only))))
+            .await
+            .unwrap();
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&ok.stdout).unwrap();
+    assert_eq!(report["version"], 1);
+    assert_eq!(report["reached"], true);
+    assert_eq!(report["failure"], serde_json::Value::Null);
+    assert_eq!(report["server_chain"].as_array().unwrap().len(), 2);
+    assert_eq!(report["client_certificate_used"], false);
+    assert!(std::fs::read(&zip).unwrap().starts_with(b"PK"));
+
+    assert_eq!(failed.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&failed.stdout).unwrap();
+    assert_eq!(report["failure"]["class"], "unknown-issuer");
+    assert!(
+        report["failure"]["java_text"]
+            .as_str()
+            .unwrap()
+            .contains("PKIX")
+    );
+    assert_eq!(report["diagnosis"]["trust_row"], "leaf-only");
+
+    for bad in [
+        vec!["https://host".to_owned()],
+        vec!["host:70000".to_owned()],
+        vec!["host".into(), "--keystore".into(), "/no/such/file".into()],
+        vec![
+            "host".into(),
+            "--storepass-env".into(),
+            "NO_SUCH_VAR_X".into(),
+            "--keystore".into(),
+            roots.display().to_string(),
+        ],
+    ] {
+        let out = harness_cli(bad.clone());
+        assert_eq!(out.status.code(), Some(2), "{bad:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("error"),
+            "{bad:?}"
+        );
+    }
+}
