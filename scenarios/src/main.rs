@@ -69,6 +69,9 @@ struct RunArgs {
     /// Show every step of every scenario (human format).
     #[arg(long, short)]
     verbose: bool,
+    /// The connectivity test's connect, handshake and read timeouts, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 500)]
+    timeout_ms: u64,
     /// Scenarios run at once (default: twice the CPUs).
     #[arg(long, value_name = "N")]
     jobs: Option<usize>,
@@ -122,6 +125,7 @@ fn run_command(args: RunArgs) -> anyhow::Result<u8> {
         seed: args.seed,
         now: args.now,
         jobs: args.jobs.unwrap_or_else(|| RunOptions::default().jobs),
+        timeout: std::time::Duration::from_millis(args.timeout_ms),
         progress: true,
     };
     let mut report = runner::run(inputs, &options).context("cannot run the scenarios")?;

@@ -700,8 +700,8 @@ vocabulary! {
         Admin = "AuthGroup.Admin",
         /// `AuthGroup.IntegrationDeveloper`: may download.
         IntegrationDeveloper = "AuthGroup.IntegrationDeveloper",
-        /// Neither.
-        None = "none",
+        /// `AuthGroup.BusinessExpert`: may only view the list.
+        BusinessExpert = "AuthGroup.BusinessExpert",
     }
 }
 

@@ -26,6 +26,14 @@ use mock_receiver::{
     ServerVariant, Timeouts, TlsVersions, TrustProfile, UserMap,
 };
 
+use harness::connect::{
+    ClientCertificate, Clock, Options, Policy, Target, TlsVersion as ConnectTlsVersion,
+    TrustSource, Validation,
+};
+use harness::tenant::{
+    Actor, AddMode, Alias, AliasRule, Role as TenantRoleName, Tenant, TenantError, TenantSpec,
+};
+
 use crate::model::{self, CertSource, Expect, KeystoreFormat, Scenario, Step};
 use crate::report::{
     Check, MatrixCell, REPORT_VERSION, RunReport, ScenarioReport, Status, StepReport, Totals,
@@ -33,6 +41,10 @@ use crate::report::{
 
 /// The seed used when neither the file nor `--seed` gives one.
 pub const DEFAULT_SEED: u64 = 1;
+
+/// The connectivity test's timeouts in scenarios: long enough for any loopback handshake,
+/// short enough that a stalled receiver costs half a second, not CPI's minutes.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_millis(500);
 
 /// A scenario to run, or the reason it could not be loaded (it is reported, not dropped).
 #[derive(Debug)]
@@ -69,6 +81,9 @@ pub struct RunOptions {
     pub now: Option<OffsetDateTime>,
     /// Scenarios run at once.
     pub jobs: usize,
+    /// The connectivity test's connect, handshake and read timeouts (a stalled receiver
+    /// costs this much).
+    pub timeout: Duration,
     /// Print a progress line on stderr (only when stderr is a terminal).
     pub progress: bool,
 }
@@ -79,6 +94,7 @@ impl Default for RunOptions {
             seed: None,
             now: None,
             jobs: std::thread::available_parallelism().map_or(2, |n| n.get() * 2),
+            timeout: DEFAULT_TIMEOUT,
             progress: false,
         }
     }
@@ -218,7 +234,9 @@ async fn run_one(input: Input, dir: &Path, options: &RunOptions) -> ScenarioRepo
             .now(now)
             .key_type(scenario.world.key_type);
         let world = World::generate(&spec).map_err(|e| error_chain(&e))?;
-        Ok::<_, String>(Context::new(dir.to_owned(), world, seed, now))
+        let mut ctx = Context::new(dir.to_owned(), world, seed, now, options.timeout);
+        ctx.create_tenant(&scenario.tenant)?;
+        Ok::<_, String>(ctx)
     };
     let mut ctx = match setup.await {
         Ok(ctx) => ctx,
@@ -565,20 +583,26 @@ struct Context {
     dir: PathBuf,
     world: World,
     receivers: BTreeMap<String, ReceiverState>,
-    #[expect(
-        dead_code,
-        reason = "used once the connectivity test is wired (seeded policy)"
-    )]
     seed: u64,
     now: OffsetDateTime,
     keystores: BTreeMap<String, Built>,
     /// Downloaded chains by lower-cased alias.
     downloads: BTreeMap<String, Vec<CertificateDer<'static>>>,
+    tenant: Option<Tenant>,
+    timeout: Duration,
 }
 
 impl Context {
-    fn new(dir: PathBuf, world: World, seed: u64, now: OffsetDateTime) -> Self {
+    fn new(
+        dir: PathBuf,
+        world: World,
+        seed: u64,
+        now: OffsetDateTime,
+        timeout: Duration,
+    ) -> Self {
         Self {
+            tenant: None,
+            timeout,
             dir,
             world,
             seed,
@@ -774,21 +798,75 @@ impl Context {
                 key_pairs,
                 ..
             } => self.build_keystore(keystore, *format, password, trusted, key_pairs),
-            Step::Upload { .. } | Step::Tenant { .. } | Step::Download { .. } => Err(unavailable(
-                "harness::tenant (the Keystore Monitor, issue 5)",
-            )),
+            Step::Upload {
+                keystore,
+                password,
+                role,
+                mode,
+                ..
+            } => self.upload(keystore, password, *role, *mode),
+            Step::Tenant {
+                operation,
+                alias,
+                argument,
+                role,
+                ..
+            } => self.tenant_operation(*operation, alias, argument.as_deref(), *role),
+            Step::Download { alias, role, .. } => self.download(alias, *role),
             Step::ConfigureReceiver {
                 receiver,
                 trust,
                 users,
                 ..
             } => self.configure_receiver(receiver, trust, users).await,
-            Step::Request { .. } => Err(unavailable(
-                "harness::connect (the client side of a request, issue 6)",
-            )),
-            Step::Connect { .. } => Err(unavailable(
-                "harness::connect (the connectivity test, issue 6) and mock_receiver (issue 3)",
-            )),
+            Step::Connect {
+                receiver,
+                validate,
+                client_certificate,
+                policy,
+                host,
+                tls_versions,
+                ..
+            } => {
+                self.connect(
+                    receiver,
+                    *validate,
+                    client_certificate.as_deref(),
+                    *policy,
+                    host.as_deref(),
+                    tls_versions,
+                )
+                .await
+            }
+            Step::Request {
+                receiver,
+                client_certificate,
+                ..
+            } => {
+                let mut observed = self
+                    .connect(
+                        receiver,
+                        true,
+                        client_certificate.as_deref(),
+                        model::AliasPolicy::First,
+                        None,
+                        &[],
+                    )
+                    .await?;
+                if let Some(running) = self.receivers.get(receiver).and_then(|r| r.running.as_ref())
+                {
+                    observed.user = running
+                        .journal()
+                        .connections()
+                        .iter()
+                        .rev()
+                        .find_map(|c| c.requests.last().and_then(|r| r.user.clone()));
+                }
+                if let Some(user) = &observed.user {
+                    observed.output.push(format!("receiver mapped the request to user {user}"));
+                }
+                Ok(observed)
+            }
         }
     }
 
@@ -868,6 +946,284 @@ impl Context {
         })
     }
 
+    /// A new tenant with its SAP-owned entries, plus the scenario's pre-installed certificates.
+    fn create_tenant(&mut self, spec: &model::Tenant) -> Result<(), String> {
+        let dir = self.dir.join("tenant");
+        let admin = Actor::admin(self.now);
+        let mut tenant = Tenant::create(&dir, &TenantSpec::new(self.seed), &admin, false)
+            .map_err(|e| format!("cannot create the tenant: {}", error_chain(&e)))?;
+        for role in &spec.preinstalled {
+            // harness::tenant has no API to provision extra SAP-owned entries, so the
+            // pre-installed root is a Tenant Administrator entry under a customer alias.
+            let alias = Alias::parse(&format!("preinstalled_{}", role.name().replace('-', "_")))
+                .map_err(|e| error_chain(&e))?;
+            let pem = harness::cert::pem_encode("CERTIFICATE", self.world.get(*role).cert());
+            tenant
+                .add_certificate(&admin, &alias, pem.as_bytes())
+                .map_err(|e| format!("cannot pre-install `{role}`: {}", error_chain(&e)))?;
+        }
+        self.tenant = Some(tenant);
+        Ok(())
+    }
+
+    fn tenant_mut(&mut self) -> Result<&mut Tenant, String> {
+        self.tenant
+            .as_mut()
+            .ok_or_else(|| "the tenant was not created".to_owned())
+    }
+
+    fn actor(&self, role: model::TenantRole) -> Actor {
+        let (role, user) = match role {
+            model::TenantRole::Admin => (TenantRoleName::Admin, "admin"),
+            model::TenantRole::IntegrationDeveloper => {
+                (TenantRoleName::IntegrationDeveloper, "developer")
+            }
+            model::TenantRole::BusinessExpert => (TenantRoleName::BusinessExpert, "viewer"),
+        };
+        Actor::new(role, user, self.now)
+    }
+
+    /// The aliases in the tenant keystore, lower-cased.
+    fn tenant_entries(&self) -> Vec<String> {
+        self.tenant
+            .as_ref()
+            .map(|t| t.records().keys().map(|a| a.to_ascii_lowercase()).collect())
+            .unwrap_or_default()
+    }
+
+    /// Keystore Monitor, "Add keystore".
+    fn upload(
+        &mut self,
+        keystore: &str,
+        password: &str,
+        role: model::TenantRole,
+        mode: model::UploadMode,
+    ) -> Result<Observed, String> {
+        let built = self
+            .keystores
+            .get(keystore)
+            .ok_or_else(|| format!("keystore `{keystore}` was not built"))?;
+        let bytes = std::fs::read(&built.path)
+            .map_err(|e| format!("cannot read `{}`: {e}", built.path.display()))?;
+        let actor = self.actor(role);
+        let mode = match mode {
+            model::UploadMode::Add => AddMode::Merge,
+            model::UploadMode::AddOverwrite => AddMode::MergeOverwrite,
+            model::UploadMode::Replace => AddMode::Replace,
+        };
+        let result =
+            self.tenant_mut()?
+                .add_keystore(&actor, &bytes, &Password::new(password), mode);
+        let mut observed = Observed::default();
+        match result {
+            Ok(summary) => {
+                let ids = |items: &[harness::tenant::SummaryItem]| {
+                    items.iter().map(|i| i.alias.clone()).collect::<Vec<_>>()
+                };
+                observed.added = ids(&summary.added);
+                observed.preserved = ids(&summary.preserved);
+                observed.overwritten = ids(&summary.overwritten);
+                observed.refused = summary
+                    .refused
+                    .iter()
+                    .map(|i| (i.alias.clone(), refusal_id(&i.alias, &i.reason)))
+                    .collect();
+                observed
+                    .output
+                    .extend(summary.to_text().lines().map(str::to_owned));
+            }
+            Err(e) => refused(&mut observed, &e)?,
+        }
+        observed.entries = Some(self.tenant_entries());
+        Ok(observed)
+    }
+
+    /// Keystore Monitor operations on one entry.
+    fn tenant_operation(
+        &mut self,
+        operation: model::TenantOperation,
+        alias: &str,
+        argument: Option<&str>,
+        role: model::TenantRole,
+    ) -> Result<Observed, String> {
+        let actor = self.actor(role);
+        let mut observed = Observed::default();
+        let parse = |text: &str| Alias::parse(text).map_err(TenantError::from);
+        let result = match operation {
+            model::TenantOperation::Delete => self.tenant_mut()?.delete(&actor, alias),
+            model::TenantOperation::Rename => {
+                let to = argument.unwrap_or_default();
+                match parse(to) {
+                    Ok(to) => self.tenant_mut()?.rename(&actor, alias, &to),
+                    Err(e) => Err(e),
+                }
+            }
+            model::TenantOperation::AddCertificate => {
+                let role: Role = argument
+                    .unwrap_or_default()
+                    .parse()
+                    .map_err(|e| error_chain(&e))?;
+                let pem = harness::cert::pem_encode("CERTIFICATE", self.world.get(role).cert());
+                match parse(alias) {
+                    Ok(a) => self
+                        .tenant_mut()?
+                        .add_certificate(&actor, &a, pem.as_bytes()),
+                    Err(e) => Err(e),
+                }
+            }
+            model::TenantOperation::AddOversizedCertificate => {
+                // PEM allows explanatory text before the block (RFC 7468 section 5.2); enough
+                // of it makes a valid certificate file over CPI's 10,240-byte limit.
+                let mut pem = "# padding\n".repeat(1200);
+                pem.push_str(&harness::cert::pem_encode(
+                    "CERTIFICATE",
+                    self.world.get(Role::ReceiverRoot).cert(),
+                ));
+                match parse(alias) {
+                    Ok(a) => self
+                        .tenant_mut()?
+                        .add_certificate(&actor, &a, pem.as_bytes()),
+                    Err(e) => Err(e),
+                }
+            }
+        };
+        match result {
+            Ok(()) => observed.output.push(format!("{operation} `{alias}`: done")),
+            Err(e) => refused(&mut observed, &e)?,
+        }
+        observed.entries = Some(self.tenant_entries());
+        Ok(observed)
+    }
+
+    /// Keystore Monitor, "Download" of a key pair: `<alias>.p7b`.
+    fn download(&mut self, alias: &str, role: model::TenantRole) -> Result<Observed, String> {
+        let actor = self.actor(role);
+        let mut observed = Observed::default();
+        let tenant = self.tenant_mut()?;
+        match tenant.download_chain(&actor, alias) {
+            Ok(download) => {
+                let path = download
+                    .write_to(&self.dir.join("downloads"))
+                    .map_err(|e| format!("cannot write `{}`: {e}", download.file_name))?;
+                let store = Keystore::read_file(&path, &Passwords::new(Password::new("")))
+                    .map_err(|e| error_chain(&e))?;
+                let chain: Vec<CertificateDer<'static>> = store
+                    .entries()
+                    .iter()
+                    .filter_map(|e| e.kind.certificate().cloned())
+                    .collect();
+                observed.certificates = Some(chain.len());
+                observed.output.push(format!(
+                    "{}: {} certificates",
+                    download.file_name,
+                    chain.len()
+                ));
+                for cert in &chain {
+                    observed.output.push(format!("  {}", subject(cert)));
+                }
+                self.downloads.insert(alias.to_ascii_lowercase(), chain);
+            }
+            Err(e) => refused(&mut observed, &e)?,
+        }
+        Ok(observed)
+    }
+
+    /// CPI's Connectivity Test (TLS) against a receiver, with the tenant keystore as trust
+    /// store and key source.
+    async fn connect(
+        &mut self,
+        receiver: &str,
+        validate: bool,
+        client_certificate: Option<&str>,
+        policy: model::AliasPolicy,
+        host: Option<&str>,
+        tls_versions: &[model::TlsVersion],
+    ) -> Result<Observed, String> {
+        let addr = self
+            .receivers
+            .get(receiver)
+            .and_then(|r| r.running.as_ref())
+            .map(RunningReceiver::addr)
+            .ok_or_else(|| format!("receiver `{receiver}` is not running"))?;
+        let tenant = self
+            .tenant
+            .as_ref()
+            .ok_or_else(|| "the tenant was not created".to_owned())?;
+        let store = tenant
+            .unlocked_keystore()
+            .map_err(|e| error_chain(&e))?;
+        let trust = TrustSource::from_keystore(&store, &tenant.passwords(), "tenant keystore")
+            .map_err(|e| error_chain(&e))?;
+        // The host a CPI channel names: `localhost` resolves to the loopback receiver, and a
+        // DNS name (not an IP) is what Java's hostname rules, CN fallback included, apply to.
+        let target = Target::new(host.unwrap_or("localhost"), addr.port())
+            .map_err(|e| error_chain(&e))?;
+        let mut options = Options::new(target).timeouts(self.timeout);
+        options.clock = Clock::Fixed(self.now);
+        if !validate {
+            options.validation = Validation::dangerous_off();
+        }
+        options.client_certificate = match client_certificate {
+            None => ClientCertificate::Off,
+            Some("") => ClientCertificate::Automatic(match policy {
+                model::AliasPolicy::First => Policy::FirstFitting,
+                model::AliasPolicy::Random => Policy::RandomFitting { seed: self.seed },
+            }),
+            Some(alias) => ClientCertificate::Alias(alias.to_owned()),
+        };
+        if let (Some(min), Some(max)) = (tls_versions.iter().min(), tls_versions.iter().max()) {
+            let version = |v: &model::TlsVersion| match v {
+                model::TlsVersion::Tls12 => ConnectTlsVersion::Tls12,
+                model::TlsVersion::Tls13 => ConnectTlsVersion::Tls13,
+            };
+            options.min_version = version(min);
+            options.max_version = version(max);
+        }
+        let outcome = harness::connect::run(&options, &trust)
+            .await
+            .map_err(|e| error_chain(&e))?;
+        let diagnosis = harness::diagnose::diagnose(&outcome, &trust);
+        let mut output = Vec::new();
+        match &outcome.failure {
+            None => output.push(format!(
+                "successfully reached {} ({})",
+                outcome.target,
+                outcome.protocol.as_deref().unwrap_or("?")
+            )),
+            Some(failure) => {
+                output.push(format!("{}: {}", failure.class(), failure.message()));
+                output.push(format!("CPI/Java: {}", failure.java_text()));
+            }
+        }
+        for cert in &outcome.server_chain {
+            output.push(format!(
+                "server certificate {}: {}",
+                cert.position, cert.info.subject
+            ));
+        }
+        output.push(format!(
+            "Client Certificate Used: {} ({})",
+            yes_no(outcome.client_certificate.used),
+            diagnosis.client_certificate_why
+        ));
+        if let Some(status) = outcome.http_status {
+            output.push(format!("HTTP status {status}"));
+        }
+        output.push(format!("diagnosis: {}", diagnosis.summary));
+        for finding in &diagnosis.findings {
+            output.push(format!("  {}: {} -> {}", finding.id, finding.problem, finding.fix));
+        }
+        Ok(Observed {
+            outcome: Some(outcome.class().to_owned()),
+            client_certificate_used: Some(outcome.client_certificate.used),
+            chosen_alias: outcome.client_certificate.chosen_alias.clone(),
+            http_status: outcome.http_status,
+            certificates: Some(outcome.server_chain.len()),
+            output,
+            ..Observed::default()
+        })
+    }
+
     /// Stops every receiver and waits until its sockets are released.
     async fn shutdown(&mut self) -> Result<(), String> {
         let mut first_error = None;
@@ -932,6 +1288,50 @@ fn root_of(chain: &[CertificateDer<'static>]) -> Option<CertificateDer<'static>>
         .cloned()
 }
 
-fn unavailable(layer: &str) -> String {
-    format!("needs {layer}, which is not merged into this build yet")
+/// A tenant refusal is an observation (with a reason id); a broken tenant is an error.
+fn refused(observed: &mut Observed, error: &TenantError) -> Result<(), String> {
+    let id = match error {
+        TenantError::Forbidden { .. } => "role",
+        TenantError::SapOwned { .. } => "sap-owned",
+        TenantError::Alias(e) => alias_rule_id(&e.rule),
+        TenantError::DuplicateAlias { .. } => "duplicate-alias",
+        TenantError::NoSuchAlias { .. } => "no-such-alias",
+        TenantError::WrongType { .. } => "wrong-type",
+        TenantError::TooLarge { .. } => "size-limit",
+        TenantError::Password(_) => "password-policy",
+        TenantError::Keystore(e) => match e.kind {
+            harness::keystore::ErrorKind::WrongPassword { .. }
+            | harness::keystore::ErrorKind::WrongKeyPassword { .. } => "wrong-password",
+            _ => "malformed",
+        },
+        TenantError::BadUpload { .. } => "bad-upload",
+        TenantError::NoBackup => "no-backup",
+        _ => return Err(error_chain(error)),
+    };
+    observed.refused_with = Some(id.to_owned());
+    observed.output.push(format!("refused ({id}): {}", error_chain(error)));
+    Ok(())
+}
+
+fn alias_rule_id(rule: &AliasRule) -> &'static str {
+    match rule {
+        AliasRule::Reserved { .. } => "reserved-alias",
+        AliasRule::TooLong { .. } => "alias-too-long",
+        AliasRule::Empty => "alias-empty",
+        AliasRule::ControlCharacter | AliasRule::SurroundingBlanks => "alias-invalid",
+    }
+}
+
+/// The reason id of an entry the upload refused (its summary gives text).
+fn refusal_id(alias: &str, reason: &str) -> String {
+    if let Err(e) = Alias::parse(alias) {
+        return alias_rule_id(&e.rule).to_owned();
+    }
+    if reason.contains("owned by SAP") {
+        "sap-owned".to_owned()
+    } else if reason.contains("secret-key") {
+        "secret-key".to_owned()
+    } else {
+        reason.to_owned()
+    }
 }
