@@ -654,8 +654,10 @@ vocabulary! {
         CloseMidHandshake = "close-mid-handshake",
         /// Plain HTTP on the TLS port.
         PlainHttp = "plain-http",
-        /// A handshake_failure alert.
+        /// A handshake_failure alert (what servers send when no cipher suite is common).
         AlertHandshakeFailure = "alert-handshake-failure",
+        /// An internal_error alert.
+        AlertInternalError = "alert-internal-error",
     }
 }
 

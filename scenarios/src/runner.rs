@@ -118,7 +118,8 @@ pub fn run(inputs: Vec<Input>, options: &RunOptions) -> Result<RunReport, RunErr
     runtime.block_on(run_async(inputs, options))
 }
 
-/// [`run`] inside an existing tokio runtime.
+/// [`run`] inside an existing tokio runtime, which must be multi-threaded (CPU-heavy steps use
+/// `block_in_place`).
 pub async fn run_async(inputs: Vec<Input>, options: &RunOptions) -> Result<RunReport, RunError> {
     let started = Instant::now();
     let root = tempfile::Builder::new()
@@ -227,16 +228,21 @@ async fn run_one(input: Input, dir: &Path, options: &RunOptions) -> ScenarioRepo
         matrix: matrix_cell(&scenario),
         steps: Vec::new(),
     };
+    // Key generation and JCEKS sealing are CPU work: block_in_place moves the runtime's
+    // other tasks (receivers, other scenarios' handshakes) to other workers meanwhile, so no
+    // handshake times out waiting for a busy worker.
     let setup = async {
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("cannot create `{}`: {e}", dir.display()))?;
         let spec = WorldSpec::new(seed)
             .now(now)
             .key_type(scenario.world.key_type);
-        let world = World::generate(&spec).map_err(|e| error_chain(&e))?;
-        let mut ctx = Context::new(dir.to_owned(), world, seed, now, options.timeout);
-        ctx.create_tenant(&scenario.tenant)?;
-        Ok::<_, String>(ctx)
+        tokio::task::block_in_place(|| {
+            let world = World::generate(&spec).map_err(|e| error_chain(&e))?;
+            let mut ctx = Context::new(dir.to_owned(), world, seed, now, options.timeout);
+            ctx.create_tenant(&scenario.tenant)?;
+            Ok::<_, String>(ctx)
+        })
     };
     let mut ctx = match setup.await {
         Ok(ctx) => ctx,
@@ -696,6 +702,7 @@ impl Context {
         let fault = match d.fault {
             model::Fault::None => None,
             model::Fault::AlertHandshakeFailure => Some(Fault::Alert(40)),
+            model::Fault::AlertInternalError => Some(Fault::Alert(80)),
             other => Some(other.id().parse::<Fault>().map_err(|e| error_chain(&e))?),
         };
         if let Some(fault) = fault {
@@ -797,22 +804,28 @@ impl Context {
                 trusted,
                 key_pairs,
                 ..
-            } => self.build_keystore(keystore, *format, password, trusted, key_pairs),
+            } => tokio::task::block_in_place(|| {
+                self.build_keystore(keystore, *format, password, trusted, key_pairs)
+            }),
             Step::Upload {
                 keystore,
                 password,
                 role,
                 mode,
                 ..
-            } => self.upload(keystore, password, *role, *mode),
+            } => tokio::task::block_in_place(|| self.upload(keystore, password, *role, *mode)),
             Step::Tenant {
                 operation,
                 alias,
                 argument,
                 role,
                 ..
-            } => self.tenant_operation(*operation, alias, argument.as_deref(), *role),
-            Step::Download { alias, role, .. } => self.download(alias, *role),
+            } => tokio::task::block_in_place(|| {
+                self.tenant_operation(*operation, alias, argument.as_deref(), *role)
+            }),
+            Step::Download { alias, role, .. } => {
+                tokio::task::block_in_place(|| self.download(alias, *role))
+            }
             Step::ConfigureReceiver {
                 receiver,
                 trust,
@@ -1149,11 +1162,11 @@ impl Context {
             .tenant
             .as_ref()
             .ok_or_else(|| "the tenant was not created".to_owned())?;
-        let store = tenant
-            .unlocked_keystore()
-            .map_err(|e| error_chain(&e))?;
-        let trust = TrustSource::from_keystore(&store, &tenant.passwords(), "tenant keystore")
-            .map_err(|e| error_chain(&e))?;
+        let trust = tokio::task::block_in_place(|| {
+            let store = tenant.unlocked_keystore().map_err(|e| error_chain(&e))?;
+            TrustSource::from_keystore(&store, &tenant.passwords(), "tenant keystore")
+                .map_err(|e| error_chain(&e))
+        })?;
         // The host a CPI channel names: `localhost` resolves to the loopback receiver, and a
         // DNS name (not an IP) is what Java's hostname rules, CN fallback included, apply to.
         let target = Target::new(host.unwrap_or("localhost"), addr.port())
