@@ -599,13 +599,7 @@ struct Context {
 }
 
 impl Context {
-    fn new(
-        dir: PathBuf,
-        world: World,
-        seed: u64,
-        now: OffsetDateTime,
-        timeout: Duration,
-    ) -> Self {
+    fn new(dir: PathBuf, world: World, seed: u64, now: OffsetDateTime, timeout: Duration) -> Self {
         Self {
             tenant: None,
             timeout,
@@ -866,7 +860,10 @@ impl Context {
                         &[],
                     )
                     .await?;
-                if let Some(running) = self.receivers.get(receiver).and_then(|r| r.running.as_ref())
+                if let Some(running) = self
+                    .receivers
+                    .get(receiver)
+                    .and_then(|r| r.running.as_ref())
                 {
                     observed.user = running
                         .journal()
@@ -876,7 +873,9 @@ impl Context {
                         .find_map(|c| c.requests.last().and_then(|r| r.user.clone()));
                 }
                 if let Some(user) = &observed.user {
-                    observed.output.push(format!("receiver mapped the request to user {user}"));
+                    observed
+                        .output
+                        .push(format!("receiver mapped the request to user {user}"));
                 }
                 Ok(observed)
             }
@@ -1169,8 +1168,8 @@ impl Context {
         })?;
         // The host a CPI channel names: `localhost` resolves to the loopback receiver, and a
         // DNS name (not an IP) is what Java's hostname rules, CN fallback included, apply to.
-        let target = Target::new(host.unwrap_or("localhost"), addr.port())
-            .map_err(|e| error_chain(&e))?;
+        let target =
+            Target::new(host.unwrap_or("localhost"), addr.port()).map_err(|e| error_chain(&e))?;
         let mut options = Options::new(target).timeouts(self.timeout);
         options.clock = Clock::Fixed(self.now);
         if !validate {
@@ -1224,7 +1223,10 @@ impl Context {
         }
         output.push(format!("diagnosis: {}", diagnosis.summary));
         for finding in &diagnosis.findings {
-            output.push(format!("  {}: {} -> {}", finding.id, finding.problem, finding.fix));
+            output.push(format!(
+                "  {}: {} -> {}",
+                finding.id, finding.problem, finding.fix
+            ));
         }
         Ok(Observed {
             outcome: Some(outcome.class().to_owned()),
@@ -1322,7 +1324,9 @@ fn refused(observed: &mut Observed, error: &TenantError) -> Result<(), String> {
         _ => return Err(error_chain(error)),
     };
     observed.refused_with = Some(id.to_owned());
-    observed.output.push(format!("refused ({id}): {}", error_chain(error)));
+    observed
+        .output
+        .push(format!("refused ({id}): {}", error_chain(error)));
     Ok(())
 }
 

@@ -51,7 +51,10 @@ fn a_broken_file_names_file_line_and_field_and_the_others_still_run() {
     let broken = dir.path().join("broken.toml");
     std::fs::write(
         &broken,
-        GOOD.replace("receiver = \"backend\"\nexpect", "receiver = \"backend\"\nclient_certificate = \"cpi_client\"\nexpect"),
+        GOOD.replace(
+            "receiver = \"backend\"\nexpect",
+            "receiver = \"backend\"\nclient_certificate = \"cpi_client\"\nexpect",
+        ),
     )
     .unwrap();
     let typo = dir.path().join("typo.toml");
@@ -64,10 +67,13 @@ fn a_broken_file_names_file_line_and_field_and_the_others_still_run() {
             .args([&good, &broken, &typo, &missing]),
     );
     assert_eq!(out.status.code(), Some(2), "a broken file exits 2");
-    let text = String::from_utf8_lossy(&out.stdout)
-        .replace(&dir.path().display().to_string(), "[dir]");
+    let text =
+        String::from_utf8_lossy(&out.stdout).replace(&dir.path().display().to_string(), "[dir]");
     settings().bind(|| insta::assert_snapshot!("broken_files", text));
-    assert!(text.contains("met      good"), "the good scenario still ran:\n{text}");
+    assert!(
+        text.contains("met      good"),
+        "the good scenario still ran:\n{text}"
+    );
 }
 
 #[test]
@@ -90,7 +96,8 @@ fn list_prints_the_catalogue_as_text_and_json() {
 fn partitions_cover_the_suite_once() {
     let mut seen = Vec::new();
     for k in 1..=3 {
-        let json = tests::run_ok(scenarios().args(["list", "--json", "--partition", &format!("{k}/3")]));
+        let json =
+            tests::run_ok(scenarios().args(["list", "--json", "--partition", &format!("{k}/3")]));
         let value: serde_json::Value = serde_json::from_str(&json).unwrap();
         for row in value["scenarios"].as_array().unwrap() {
             seen.push(row["id"].as_str().unwrap().to_owned());
@@ -112,8 +119,14 @@ fn readme_suite_table_is_fresh() {
     let readme = std::fs::read_to_string(tests::workspace_root().join("README.md")).unwrap();
     let start = "<!-- suite-table:start (generated: scenarios list --markdown) -->\n";
     let end = "<!-- suite-table:end -->";
-    let from = readme.find(start).expect("README.md has the suite table start marker") + start.len();
-    let to = readme[from..].find(end).expect("README.md has the end marker") + from;
+    let from = readme
+        .find(start)
+        .expect("README.md has the suite table start marker")
+        + start.len();
+    let to = readme[from..]
+        .find(end)
+        .expect("README.md has the end marker")
+        + from;
     let table = tests::run_ok(scenarios().args(["list", "--markdown"]));
     assert!(
         readme[from..to] == table,
