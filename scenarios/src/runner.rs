@@ -215,6 +215,8 @@ async fn run_one(input: Input, dir: &Path, options: &RunOptions) -> ScenarioRepo
         .now
         .or(scenario.world.now)
         .unwrap_or(harness::time::DEFAULT_NOW);
+    let matrix = matrix_cell(&scenario);
+    let matrix_step = matrix.as_ref().map(|(i, _)| *i);
     let mut report = ScenarioReport {
         id: scenario.id.clone(),
         source: scenario.source.clone(),
@@ -225,7 +227,7 @@ async fn run_one(input: Input, dir: &Path, options: &RunOptions) -> ScenarioRepo
         seed,
         now: harness::time::format_rfc3339(now),
         duration_ms: None,
-        matrix: matrix_cell(&scenario),
+        matrix: matrix.map(|(_, cell)| cell),
         steps: Vec::new(),
     };
     // Key generation and JCEKS sealing are CPU work: block_in_place moves the runtime's
@@ -281,7 +283,7 @@ async fn run_one(input: Input, dir: &Path, options: &RunOptions) -> ScenarioRepo
                         report.status = Status::NotMet;
                     }
                 }
-                if step.action() == "connect"
+                if matrix_step == Some(i)
                     && let (Some(cell), Some(outcome)) = (&mut report.matrix, observed.outcome)
                 {
                     cell.observed = Some(outcome);
@@ -327,18 +329,22 @@ fn skipped_steps(steps: &[Step], from: usize) -> Vec<StepReport> {
         .collect()
 }
 
-/// The trust-matrix cell of a scenario whose first receiver is healthy (valid certificate, no
-/// fault) and that runs a connectivity test with server validation on.
-fn matrix_cell(scenario: &Scenario) -> Option<MatrixCell> {
+/// The trust-matrix cell of a scenario, and the index of the step that fills it: the first
+/// connectivity test with server validation on against the first receiver, when that
+/// receiver is healthy (valid certificate, no fault, both TLS versions) and the test uses the
+/// receiver's own address. Trust is what the tenant holds at that step; with client
+/// authentication, what the receiver trusts is part of the column.
+fn matrix_cell(scenario: &Scenario) -> Option<(usize, MatrixCell)> {
     let receiver = scenario.receivers.first()?;
     if receiver.fault != model::Fault::None
         || receiver.certificate != model::ServerCertificate::Valid
+        || receiver.tls_versions.len() != model::TlsVersion::ALL.len()
     {
         return None;
     }
     let mut built: BTreeMap<&str, Vec<Role>> = BTreeMap::new();
-    let mut trusted: Vec<Role> = Vec::new();
-    for step in &scenario.steps {
+    let mut trusted: Vec<Role> = scenario.tenant.preinstalled.clone();
+    for (i, step) in scenario.steps.iter().enumerate() {
         match step {
             Step::BuildKeystore {
                 keystore,
@@ -352,28 +358,41 @@ fn matrix_cell(scenario: &Scenario) -> Option<MatrixCell> {
                     trusted.extend(roles);
                 }
             }
+            Step::Tenant { .. } => return None,
             Step::Connect {
                 receiver: name,
                 validate: true,
+                host: None,
+                tls_versions,
                 ..
-            } if name == &receiver.name => {
-                trusted.sort();
-                trusted.dedup();
-                let trust = if trusted.is_empty() {
-                    "nothing".to_owned()
-                } else {
-                    trusted
-                        .iter()
-                        .map(|r| r.name())
-                        .collect::<Vec<_>>()
-                        .join(" + ")
+            } if name == &receiver.name && tls_versions.len() == model::TlsVersion::ALL.len() => {
+                let names = |roles: &mut Vec<Role>| {
+                    roles.sort();
+                    roles.dedup();
+                    if roles.is_empty() {
+                        "nothing".to_owned()
+                    } else {
+                        roles
+                            .iter()
+                            .map(|r| r.name())
+                            .collect::<Vec<_>>()
+                            .join(" + ")
+                    }
                 };
-                return Some(MatrixCell {
-                    profile: receiver.profile.id().to_owned(),
-                    trust,
-                    client_auth: receiver.client_auth.id().to_owned(),
-                    observed: None,
-                });
+                let mut trust = names(&mut trusted);
+                if receiver.client_auth != model::ClientAuth::None {
+                    let mut theirs = receiver.trust.clone();
+                    trust = format!("{trust}; receiver trusts {}", names(&mut theirs));
+                }
+                return Some((
+                    i,
+                    MatrixCell {
+                        profile: receiver.profile.id().to_owned(),
+                        trust,
+                        client_auth: receiver.client_auth.id().to_owned(),
+                        observed: None,
+                    },
+                ));
             }
             _ => {}
         }
