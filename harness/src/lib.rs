@@ -7,7 +7,9 @@
 //! |---|---|
 //! | [`pki`] | the seeded test PKI: roots, intermediates, leaves, self-signed, fault variants |
 //! | [`cert`] | certificates as people read them (subject, issuer, serial, fingerprints) |
-//! | [`file`] | atomic writes: the old file or the new one, never a mix |
+//! | [`connect`] | CPI's Connectivity Test (TLS): rustls client, chain capture, client-certificate choice, failure classes, Java's texts |
+//! | [`diagnose`] | why a connectivity test failed, in the trust table's terms, and the smallest fix |
+//! | [`file`](mod@file) | atomic writes: the old file or the new one, never a mix |
 //! | [`keystore`] | JKS, JCEKS, PKCS#12, PEM, DER, PKCS#7: one entry model, read and write |
 //! | [`secret`] | passwords and private keys whose `Debug` elides them |
 //! | [`tenant`] | the simulated tenant keystore: CPI's Keystore Monitor with owners, rules and roles |
@@ -15,6 +17,10 @@
 //!
 //! Data flows one way: scenario -> runner -> [`pki`] -> (receiver, tenant keystore) ->
 //! connectivity test -> diagnosis -> report. This crate knows nothing of servers or scenarios.
+//!
+//! Validation semantics: the connectivity test simulates Java's (CPI runs on Java 17) where
+//! rustls-webpki's would differ; [`connect`] documents each rule, and the interop tests
+//! compare against the real JDK.
 
 pub mod cert;
 pub mod connect;

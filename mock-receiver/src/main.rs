@@ -123,6 +123,17 @@ struct Serve {
     json: bool,
 }
 
+/// Prints a line to stdout, ignoring a closed pipe: a reader that took the ready line and
+/// went away must not bring the receiver down (`println!` would panic on EPIPE).
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, $($arg)*);
+        let _ = out.flush();
+    }};
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -365,13 +376,13 @@ fn print_ready(
             "receivers": receivers,
             "pki_dir": args.pki_dir,
         });
-        println!("{ready}");
+        say!("{ready}");
         return;
     }
     if !args.all {
         if let Some((label, profile, receiver)) = running.first() {
-            println!("{}", receiver.addr());
-            println!(
+            say!("{}", receiver.addr());
+            say!(
                 "serving {label} (client must trust: {}; client certificate: {cert_needed})",
                 if args.cert.is_some() {
                     "your chain's root"
@@ -387,12 +398,14 @@ fn print_ready(
         .map(|p| p.name().len())
         .max()
         .unwrap_or(8);
-    println!(
+    say!(
         "{:<width$}  {:<21}  {:<8}  client must trust",
-        "profile", "address", "cert"
+        "profile",
+        "address",
+        "cert"
     );
     for (_, profile, receiver) in running {
-        println!(
+        say!(
             "{:<width$}  {:<21}  {:<8}  {}",
             profile.name(),
             receiver.addr().to_string(),

@@ -59,7 +59,7 @@ impl TrustProfile {
             TrustProfile::LeafOnly => {
                 "receiver-intermediate (Java, rustls) or intermediate + root (OpenSSL)"
             }
-            TrustProfile::SelfSigned => "server-self-signed itself (Java; rustls refuses)",
+            TrustProfile::SelfSigned => "server-self-signed itself",
             TrustProfile::ReversedChain => "receiver-root (Java, OpenSSL reorder; rustls refuses)",
         }
     }

@@ -365,6 +365,16 @@ fn matrix(w: &World, extra: &Extra) -> Vec<Case> {
                     &root,
                 )
             },
+            Case {
+                keys: vec![Role::Client],
+                client: auto.clone(),
+                max,
+                ..case(
+                    id("client-required-server-untrusted"),
+                    with_auth(required(), 200),
+                    &[Role::UnrelatedRoot],
+                )
+            },
         ]);
     }
     cases

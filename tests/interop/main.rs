@@ -3,7 +3,10 @@
 //! Each test skips with a printed reason when a tool is missing, and fails under `CI=true`.
 
 mod connect_java;
+mod connect_openssl;
 mod corpus_jks;
 mod corpus_p12;
+mod keystore_jks;
 mod keystore_p12;
+mod limbo;
 mod pki;

@@ -1,4 +1,5 @@
 //! Property tests: round-trips and invariants over generated inputs.
 
 mod keystore_formats;
+mod keystore_jks;
 mod pki;

@@ -10,7 +10,7 @@ use super::Exit;
 use harness::connect::{
     ClientCertificate, Clock, Options, Policy, Target, TlsVersion, TrustSource, Validation,
 };
-use harness::keystore::{Keystore, Passwords};
+use harness::keystore::{Format, Keystore, Passwords};
 use harness::secret::Password;
 
 /// `harness connect` arguments.
@@ -62,6 +62,14 @@ pub(crate) struct ConnectArgs {
     /// (a PEM bundle).
     #[arg(long, value_name = "FILE")]
     download_chain: Option<PathBuf>,
+    /// After the test, add the root the server sent as a trusted certificate entry to this
+    /// keystore (created when missing; its format from the extension: `.jks`, `.jceks`,
+    /// `.p12`/`.pfx`, else PEM), with the store password given for `--keystore`.
+    #[arg(long, value_name = "FILE")]
+    add_root_to: Option<PathBuf>,
+    /// The alias of the entry `--add-root-to` adds.
+    #[arg(long, value_name = "ALIAS", default_value = "receiver-root")]
+    add_root_alias: String,
     /// Print the report as JSON (format `version` 1).
     #[arg(long)]
     json: bool,
@@ -153,6 +161,40 @@ pub(crate) fn run(args: ConnectArgs) -> anyhow::Result<Exit> {
         };
         harness::file::write_atomic(path, &bytes)
             .with_context(|| format!("cannot write `{}`", path.display()))?;
+    }
+    if let Some(path) = &args.add_root_to {
+        let password = store_password(&args)?.unwrap_or_else(|| Password::new(""));
+        let passwords = Passwords::new(password);
+        let format = match path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+        {
+            Some(ext) if ext == "jks" => Format::Jks,
+            Some(ext) if ext == "jceks" => Format::Jceks,
+            Some(ext) if ext == "p12" || ext == "pfx" => Format::Pkcs12,
+            _ => Format::Pem,
+        };
+        let mut store = if path.exists() {
+            let mut store = Keystore::read_file(path, &passwords)?;
+            store.unlock_keys(&passwords).with_context(|| {
+                format!(
+                    "cannot unlock the keys of `{}` to rewrite it",
+                    path.display()
+                )
+            })?;
+            store
+        } else {
+            Keystore::new(format)
+        };
+        harness::connect::add_sent_root(&mut store, &outcome.server_chain, &args.add_root_alias)?;
+        let format = store.format();
+        store.write_file(path, format, &passwords)?;
+        eprintln!(
+            "added the server's root as trusted certificate `{}` to `{}`",
+            args.add_root_alias,
+            path.display()
+        );
     }
     if args.json {
         let report = harness::diagnose::report_json(&outcome, &diagnosis);

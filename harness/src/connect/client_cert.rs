@@ -98,12 +98,26 @@ pub struct ClientCertReport {
     pub used: bool,
 }
 
-/// One key pair as the chooser sees it: alias plus the issuer names of its chain.
+/// One key pair as the chooser sees it: alias, the issuer names of its chain, and the key,
+/// loaded only when a server asks (most receivers never do).
 #[derive(Clone, Debug)]
 pub(crate) struct Candidate {
     pub(crate) alias: String,
     pub(crate) issuers: Vec<Vec<u8>>,
-    pub(crate) key: Arc<CertifiedKey>,
+    pub(crate) source: KeyPairSource,
+}
+
+impl Candidate {
+    fn load(&self) -> Option<Arc<CertifiedKey>> {
+        let signing = super::verifier::java_provider()
+            .key_provider
+            .load_private_key(self.source.key.to_rustls())
+            .ok()?;
+        Some(Arc::new(CertifiedKey::new(
+            self.source.chain.clone(),
+            signing,
+        )))
+    }
 }
 
 /// Chooses an alias for a CertificateRequest: pure logic, unit-tested below.
@@ -168,23 +182,21 @@ fn splitmix64(seed: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// Builds the candidates: every key pair, its key loaded for rustls.
+/// Builds the candidates: every key pair with the issuer names of its chain. An empty chain
+/// is refused here; a key rustls cannot load is refused when [`TrustSource`] is built from a
+/// keystore and, at the latest, when the server asks.
+///
+/// [`TrustSource`]: super::TrustSource
 pub(crate) fn candidates(key_pairs: &[KeyPairSource]) -> Result<Vec<Candidate>, ConnectError> {
-    let provider = rustls::crypto::aws_lc_rs::default_provider();
     key_pairs
         .iter()
         .map(|kp| {
-            let bad = |reason: String| ConnectError::KeyPair {
-                alias: kp.alias.clone(),
-                reason,
-            };
             if kp.chain.is_empty() {
-                return Err(bad("empty certificate chain".into()));
+                return Err(ConnectError::KeyPair {
+                    alias: kp.alias.clone(),
+                    reason: "empty certificate chain".into(),
+                });
             }
-            let signing = provider
-                .key_provider
-                .load_private_key(kp.key.to_rustls())
-                .map_err(|e| bad(format!("unsupported private key ({e})")))?;
             let issuers = kp
                 .chain
                 .iter()
@@ -193,10 +205,23 @@ pub(crate) fn candidates(key_pairs: &[KeyPairSource]) -> Result<Vec<Candidate>, 
             Ok(Candidate {
                 alias: kp.alias.clone(),
                 issuers,
-                key: Arc::new(CertifiedKey::new(kp.chain.clone(), signing)),
+                source: kp.clone(),
             })
         })
         .collect()
+}
+
+/// Checks that rustls can load a key pair's private key (so a bad key is bad input, found
+/// before any network traffic).
+pub(crate) fn check_key(kp: &KeyPairSource) -> Result<(), ConnectError> {
+    super::verifier::java_provider()
+        .key_provider
+        .load_private_key(kp.key.to_rustls())
+        .map(|_| ())
+        .map_err(|e| ConnectError::KeyPair {
+            alias: kp.alias.clone(),
+            reason: format!("unsupported private key ({e})"),
+        })
 }
 
 /// What the resolver saw and chose.
@@ -235,20 +260,21 @@ impl ResolvesClientCert for Resolver {
     ) -> Option<Arc<CertifiedKey>> {
         // Keys whose algorithm the server cannot verify are left out, as Java's key
         // manager filters by key type.
-        let usable: Vec<&Candidate> = self
+        let usable: Vec<(&Candidate, Arc<CertifiedKey>)> = self
             .candidates
             .iter()
-            .filter(|c| c.key.key.choose_scheme(sigschemes).is_some())
+            .filter_map(|c| c.load().map(|key| (c, key)))
+            .filter(|(_, key)| key.key.choose_scheme(sigschemes).is_some())
             .collect();
         let views: Vec<(&str, &[Vec<u8>])> = usable
             .iter()
-            .map(|c| (c.alias.as_str(), c.issuers.as_slice()))
+            .map(|(c, _)| (c.alias.as_str(), c.issuers.as_slice()))
             .collect();
         let (chosen, reason) = choose_alias(&self.configured, &views, root_hint_subjects);
         let key = chosen
             .as_deref()
-            .and_then(|a| usable.iter().find(|c| c.alias == a))
-            .map(|c| Arc::clone(&c.key));
+            .and_then(|a| usable.iter().find(|(c, _)| c.alias == a))
+            .map(|(_, key)| Arc::clone(key));
         let mut record = self.record.lock().unwrap_or_else(|p| p.into_inner());
         record.requested = true;
         record.ca_names = root_hint_subjects.iter().map(|n| n.to_vec()).collect();

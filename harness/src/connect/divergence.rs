@@ -15,5 +15,29 @@ pub struct Divergence {
     pub reason: &'static str,
 }
 
-/// Every known divergence from JDK 17.
+/// Every known divergence from JDK 17 on the differential matrix. Empty: every case of
+/// `tests/interop/connect_java.rs` agrees with Java in outcome, client certificate used and
+/// exception text (TLS 1.2 client-certificate alerts may reach Java as a socket error; that
+/// test explains and accepts the race).
 pub const DIVERGENCES: &[Divergence] = &[];
+
+/// Where our verifier departs from rustls-webpki on purpose, to decide as Java does. The API
+/// test `verifier_departs_from_webpki_exactly_where_java_does` runs both verifiers over a
+/// matrix and fails when the set of departures changes.
+pub const JAVA_RULES: &[Divergence] = &[
+    Divergence {
+        case: "trusted-end-entity-expired",
+        what: "an expired end-entity certificate that is itself a trusted entry is accepted; \
+               webpki refuses it as expired",
+        reason: "Java's PKIXValidator returns at once when chain[0] is a trusted certificate, \
+                 without checking its validity (JDK 17, differential case \
+                 `trust-expired-self-signed-imported`)",
+    },
+    Divergence {
+        case: "cn-only-dns-host",
+        what: "a certificate without a DNS SAN matches a DNS host name by its CN; webpki never \
+               reads the CN",
+        reason: "Java's HostnameChecker falls back to the most specific CN when there is no \
+                 DNS SAN (JDK 17, differential case `name-cn-only-dns`)",
+    },
+];

@@ -5,7 +5,9 @@
 //! record per file, CRC-32 computed locally. `unzip`, Java's `ZipInputStream` and Windows
 //! open it.
 
+use super::ConnectError;
 use super::outcome::ChainCert;
+use crate::keystore::{Entry, EntryKind, Keystore};
 
 /// The chain as one PEM bundle, in the order the server sent it.
 pub fn chain_pem(chain: &[ChainCert]) -> String {
@@ -43,6 +45,37 @@ fn file_name(cert: &ChainCert) -> String {
         })
         .collect();
     format!("{}-{safe}.cer", cert.position)
+}
+
+/// The root the server sent: the self-issued top of its chain (for a self-signed server
+/// certificate, that certificate). `None` when the server did not send its root.
+pub fn sent_root(chain: &[ChainCert]) -> Option<&ChainCert> {
+    chain.last().filter(|c| c.info.self_issued)
+}
+
+/// Adds the root the server sent to `store` as a trusted certificate entry under `alias`
+/// (the Keystore Explorer step of the article, from the connectivity test's chain). Fails
+/// when the server did not send its root or the alias is taken; the store is then unchanged.
+pub fn add_sent_root(
+    store: &mut Keystore,
+    chain: &[ChainCert],
+    alias: &str,
+) -> Result<(), ConnectError> {
+    let root = sent_root(chain).ok_or_else(|| ConnectError::NoRootSent {
+        top: chain
+            .last()
+            .map_or_else(|| "nothing".to_owned(), |c| format!("`{}`", c.info.subject)),
+    })?;
+    store
+        .insert(Entry {
+            alias: alias.to_owned(),
+            created: time::OffsetDateTime::UNIX_EPOCH,
+            kind: EntryKind::TrustedCertificate(root.der.clone()),
+        })
+        .map_err(|e| ConnectError::AddRoot {
+            alias: alias.to_owned(),
+            reason: e.to_string(),
+        })
 }
 
 /// A zip archive of `files`, stored without compression.

@@ -24,9 +24,10 @@
 //! | expired trust anchor | accepted (PKIX does not check the anchor's validity) | accepted (anchors are names and keys) | accepted |
 //! | empty trust store | `the trustAnchors parameter must be non-empty` | unknown issuer | class `unknown-issuer`, with Java's text for the empty store |
 //!
-//! Every remaining difference measured against the real JDK is kept as data in
-//! [`DIVERGENCES`], each with its reason; `tests/interop/connect_java.rs` fails when one
-//! appears or disappears.
+//! The two rows where we depart from rustls-webpki are kept as data in [`JAVA_RULES`] (an API
+//! test fails when the set of departures changes); every remaining difference measured
+//! against the real JDK would be kept in [`DIVERGENCES`], each with its reason
+//! (`tests/interop/connect_java.rs` fails when one appears or disappears; today there is none).
 //!
 //! # Gotchas
 //!
@@ -48,8 +49,8 @@ mod trust;
 mod verifier;
 
 pub use client_cert::{ChoiceReason, ClientCertReport, choose_alias};
-pub use divergence::{DIVERGENCES, Divergence};
-pub use download::{chain_pem, chain_zip};
+pub use divergence::{DIVERGENCES, Divergence, JAVA_RULES};
+pub use download::{add_sent_root, chain_pem, chain_zip, sent_root};
 pub use failure::{Failure, Phase};
 pub use options::{ClientCertificate, Clock, Options, Policy, Target, TlsVersion, Validation};
 pub use outcome::{ChainCert, Outcome, REPORT_VERSION, Timings};
@@ -95,6 +96,22 @@ pub enum ConnectError {
         min: TlsVersion,
         /// The upper bound.
         max: TlsVersion,
+    },
+    /// The server did not send its root, so there is none to add.
+    #[error(
+        "the server did not send its root (its chain ends at {top}); get the root from the receiver's owner"
+    )]
+    NoRootSent {
+        /// The top of the chain as sent.
+        top: String,
+    },
+    /// The root could not be added to the keystore.
+    #[error("cannot add the root as `{alias}`: {reason}")]
+    AddRoot {
+        /// The alias.
+        alias: String,
+        /// What the keystore said.
+        reason: String,
     },
     /// rustls refused the configuration.
     #[error("cannot build the TLS configuration: {0}")]

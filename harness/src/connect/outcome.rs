@@ -35,8 +35,9 @@ pub struct Outcome {
     pub server_chain: Vec<ChainCert>,
     /// With validation off: what validation would have said.
     pub ignored_validation_failure: Option<Failure>,
-    /// Whether the server trusted the chain: `true` when the end-entity certificate was
-    /// itself a trusted entry (Java's rule), `false` for a path or when not validated.
+    /// Whether the chain was accepted because the server's own certificate is itself a
+    /// trusted entry (Java's rule, e.g. an imported self-signed certificate) rather than
+    /// through a path to a trust anchor.
     pub trusted_end_entity: bool,
     /// The client-certificate part.
     pub client_certificate: ClientCertReport,

@@ -100,8 +100,7 @@ fn prepare(options: &Options, trust: &TrustSource) -> Result<Prepared, ConnectEr
         options.client_certificate.clone(),
         candidates,
     ));
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let mut config = ClientConfig::builder_with_provider(provider)
+    let mut config = ClientConfig::builder_with_provider(super::verifier::java_provider())
         .with_protocol_versions(&versions)
         .map_err(|e| ConnectError::Config(e.to_string()))?
         .dangerous()
@@ -177,6 +176,11 @@ async fn execute(options: &Options, prepared: Prepared) -> Outcome {
             der: der.clone(),
         })
         .collect();
+    // Under TLS 1.3 the CertificateRequest arrives before the server's certificate is
+    // judged: a key chosen then is sent only if the server's chain passed (or was not
+    // checked).
+    let chain_passed = verify.error.is_none() || options.validation == Validation::DangerousOff;
+    let used = resolved.used && chain_passed;
     let now = options.clock.now();
     let cx = |phase| Context {
         host: &options.target.host,
@@ -230,7 +234,7 @@ async fn execute(options: &Options, prepared: Prepared) -> Outcome {
         ca_names_der: resolved.ca_names,
         chosen_alias: resolved.chosen,
         reason,
-        used: resolved.used,
+        used,
     };
     Outcome {
         target: options.target.clone(),

@@ -58,11 +58,13 @@ impl TrustSource {
                             alias: entry.alias.clone(),
                             reason: e.to_string(),
                         })?;
-                    source.key_pairs.push(KeyPairSource {
+                    let pair = KeyPairSource {
                         alias: entry.alias.clone(),
                         chain: chain.clone(),
                         key,
-                    });
+                    };
+                    super::client_cert::check_key(&pair)?;
+                    source.key_pairs.push(pair);
                 }
                 crate::keystore::EntryKind::SecretKey { .. } => {
                     source.other_aliases.push(entry.alias.clone());

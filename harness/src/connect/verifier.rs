@@ -43,7 +43,7 @@ impl ServerVerifier {
         Self {
             roots,
             trusted,
-            provider: Arc::new(rustls::crypto::aws_lc_rs::default_provider()),
+            provider: java_provider(),
         }
     }
 
@@ -89,6 +89,21 @@ impl ServerVerifier {
             Err(err) => Err(err),
         }
     }
+}
+
+/// The crypto provider of every connectivity test: aws-lc-rs with the key exchange groups
+/// JDK 17 offers by default (x25519, secp256r1, secp384r1). rustls would otherwise lead with
+/// the X25519MLKEM768 hybrid, which no CPI tenant on Java 17 sends.
+pub(crate) fn java_provider() -> Arc<CryptoProvider> {
+    static PROVIDER: std::sync::OnceLock<Arc<CryptoProvider>> = std::sync::OnceLock::new();
+    PROVIDER
+        .get_or_init(|| {
+            use rustls::crypto::aws_lc_rs::kx_group::{SECP256R1, SECP384R1, X25519};
+            let mut provider = rustls::crypto::aws_lc_rs::default_provider();
+            provider.kx_groups = vec![X25519, SECP256R1, SECP384R1];
+            Arc::new(provider)
+        })
+        .clone()
 }
 
 /// Java's `HostnameChecker.matchDNS`: when a certificate has no DNS SAN, the most specific

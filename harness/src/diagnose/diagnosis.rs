@@ -385,7 +385,14 @@ fn explain(
         ),
         Failure::ReadTimeout { phase, timeout_ms } => finding(
             Store::ReceiverServer,
-            format!("the receiver accepted the connection but did not answer within {timeout_ms} ms ({phase:?})"),
+            format!(
+                "the receiver accepted the connection but did not answer within {timeout_ms} ms ({})",
+                match phase {
+                    crate::connect::Phase::Connect => "while connecting",
+                    crate::connect::Phase::Handshake => "during the TLS handshake",
+                    crate::connect::Phase::Response => "after the handshake, to `GET /`",
+                }
+            ),
             "check that the port is the receiver's TLS port and that the receiver is not overloaded".into(),
         ),
         Failure::HandshakeClosed { detail, .. } => finding(

@@ -1,6 +1,6 @@
 //! The one entry model every format reads into and writes from.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 
 use rustls_pki_types::CertificateDer;
@@ -180,6 +180,31 @@ impl Keystore {
         }
     }
 
+    /// A store of entries read from a file, checked as [`Keystore::insert`] checks each one
+    /// (empty and repeated aliases refused, aliases stored as the format stores them), in one
+    /// pass with a set: inserting 10,000 entries one by one compares each alias with every
+    /// earlier one.
+    pub(crate) fn from_entries(format: Format, entries: Vec<Entry>) -> Result<Self, ErrorKind> {
+        let mut seen = HashSet::with_capacity(entries.len());
+        let mut out = Vec::with_capacity(entries.len());
+        for mut entry in entries {
+            if entry.alias.is_empty() {
+                return Err(ErrorKind::Malformed {
+                    reason: "empty alias".into(),
+                });
+            }
+            if !seen.insert(entry.alias.to_lowercase()) {
+                return Err(ErrorKind::DuplicateAlias { alias: entry.alias });
+            }
+            entry.alias = format.stored_alias(&entry.alias);
+            out.push(entry);
+        }
+        Ok(Self {
+            format,
+            entries: out,
+        })
+    }
+
     /// The format it was read from or created as.
     pub fn format(&self) -> Format {
         self.format
@@ -300,6 +325,11 @@ impl Keystore {
 
     fn position(&self, alias: &str) -> Option<usize> {
         let wanted = alias.to_lowercase();
+        if matches!(self.format, Format::Jks | Format::Jceks) {
+            // Stored aliases are lower-cased already (insert, upsert and rename store them so):
+            // no allocation per entry, which reading a 10,000-entry store would pay 50M times.
+            return self.entries.iter().position(|e| e.alias == wanted);
+        }
         self.entries
             .iter()
             .position(|e| e.alias.to_lowercase() == wanted)

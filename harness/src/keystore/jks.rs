@@ -37,6 +37,12 @@
 //!   [`ErrorKind::WrongKeyPassword`].
 //! - Aliases are lower-cased as Java does; an alias twice in one file is an error (keytool
 //!   silently keeps the last one).
+//! - A key entry with an empty chain (keystore-go writes them) is read as a key pair with no
+//!   certificates; keytool lists such an entry as `SecretKeyEntry`.
+//! - Secret keys: the entry object may be JDK 17's `SealedObjectForKeyProtector` or a plain
+//!   `javax.crypto.SealedObject` (as pyjks writes; JDK 17 itself refuses the latter). Another
+//!   seal algorithm is [`ErrorKind::Unsupported`], another Java type
+//!   [`ErrorKind::UnexpectedJavaType`].
 //! - Writing always produces version 2. Plain keys are sealed with the target's protector
 //!   and the key password ([`Passwords::key_for`]); keys still sealed in a scheme the target
 //!   reads (JKS: the JKS protector; JCEKS: either) are copied byte for byte, so they keep the
@@ -47,6 +53,8 @@ mod container;
 mod der;
 mod protector;
 mod sealed;
+
+use std::collections::HashSet;
 
 use time::OffsetDateTime;
 
@@ -65,9 +73,10 @@ pub(super) fn read(
 ) -> Result<Vec<Entry>, ErrorKind> {
     let raw = container::parse(bytes, format, &passwords.store)?;
     let mut entries: Vec<Entry> = Vec::with_capacity(raw.len());
+    let mut seen = HashSet::with_capacity(raw.len());
     for item in raw {
         let alias = format.stored_alias(&item.alias);
-        if entries.iter().any(|e| e.alias == alias) {
+        if !seen.insert(alias.clone()) {
             return Err(ErrorKind::DuplicateAlias { alias });
         }
         let created =
@@ -135,7 +144,7 @@ impl Default for WriteOptions {
     }
 }
 
-/// [`write`] with explicit options.
+/// [`fn@write`] with explicit options.
 pub(crate) fn write_with(
     entries: &[Entry],
     passwords: &Passwords,
@@ -148,6 +157,7 @@ pub(crate) fn write_with(
         });
     }
     let mut out: Vec<OutEntry<'_>> = Vec::with_capacity(entries.len());
+    let mut seen = HashSet::with_capacity(entries.len());
     for entry in entries {
         let alias = format.stored_alias(&entry.alias);
         if alias.is_empty() {
@@ -155,7 +165,7 @@ pub(crate) fn write_with(
                 reason: "empty alias".into(),
             });
         }
-        if out.iter().any(|e| e.alias == alias) {
+        if !seen.insert(alias.clone()) {
             return Err(ErrorKind::DuplicateAlias { alias });
         }
         let nanos = entry.created.unix_timestamp_nanos();

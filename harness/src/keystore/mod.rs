@@ -13,6 +13,11 @@
 //! | PEM, DER | `pem` | `rustls-pki-types` + `pem` |
 //! | PKCS#7 certs-only | `pkcs7` | the `cms` crate |
 //!
+//! Certificate files read as keystores: a PEM bundle, a DER certificate and a `.p7b` give one
+//! trusted certificate entry per certificate (a PEM key with its chain gives one key pair
+//! entry). [`read_certificates`] gives the certificates themselves, chains leaf first, for
+//! every format; [`encode_p7b`] writes a chain as `.p7b`.
+//!
 //! Foreign crate types stay inside this module; the rest of the harness sees only
 //! [`Keystore`], [`Entry`] and rustls-pki-types' certificate type.
 
@@ -103,11 +108,7 @@ impl Keystore {
             Format::Pkcs7 => pkcs7::read(bytes),
         }
         .map_err(wrap)?;
-        let mut store = Keystore::new(format);
-        for entry in entries {
-            store.insert(entry).map_err(wrap)?;
-        }
-        Ok(store)
+        Keystore::from_entries(format, entries).map_err(wrap)
     }
 
     /// Reads a keystore file of any supported format. The file is never modified.

@@ -150,9 +150,19 @@ fn pkcs8_shape(der: &[u8]) -> Option<()> {
 }
 
 pub(super) fn read_der(bytes: &[u8]) -> Result<Vec<Entry>, ErrorKind> {
-    CertInfo::from_der(bytes).map_err(|e| ErrorKind::Malformed {
-        reason: format!("DER certificate: {e}"),
+    let (rest, _) = x509_parser::parse_x509_certificate(bytes).map_err(|e| match e {
+        x509_parser::nom::Err::Incomplete(_) => ErrorKind::Truncated {
+            reason: "DER certificate ends early".into(),
+        },
+        e => ErrorKind::Malformed {
+            reason: format!("DER certificate: {e}"),
+        },
     })?;
+    if !rest.is_empty() {
+        return Err(ErrorKind::Malformed {
+            reason: format!("{} bytes after the DER certificate", rest.len()),
+        });
+    }
     Ok(vec![trusted_entry(CertificateDer::from(bytes.to_vec()))])
 }
 

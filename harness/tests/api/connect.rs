@@ -868,6 +868,11 @@ async fn trust_source_from_a_keystore() {
         Some("client")
     );
 
+    // The server sends leaf + intermediate: no root to add.
+    let mut store2 = Keystore::new(Format::Pem);
+    assert!(harness::connect::add_sent_root(&mut store2, &out.server_chain, "r").is_err());
+    assert!(store2.is_empty());
+
     let pem = harness::connect::chain_pem(&out.server_chain);
     assert_eq!(pem.matches("BEGIN CERTIFICATE").count(), 2);
     let zip = harness::connect::chain_zip(&out.server_chain);
@@ -957,6 +962,13 @@ async fn cli_exit_codes_and_json_report() {
         vec!["host".into(), "--keystore".into(), "/no/such/file".into()],
         vec![
             "host".into(),
+            "--keystore".into(),
+            roots.display().to_string(),
+            "--client-cert".into(),
+            "no-such-alias".into(),
+        ],
+        vec![
+            "host".into(),
             "--storepass-env".into(),
             "NO_SUCH_VAR_X".into(),
             "--keystore".into(),
@@ -970,4 +982,504 @@ async fn cli_exit_codes_and_json_report() {
             "{bad:?}"
         );
     }
+}
+
+// ---- the rule model over the whole matrix -------------------------------------------------
+
+/// What the server sends, by trust-table row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Profile {
+    FullChain,
+    LeafAndIntermediate,
+    LeafOnly,
+    SelfSigned,
+}
+
+/// The rule model: DESIGN.md's trust table plus the client-certificate rules, predicting the
+/// class and "Client Certificate Used" without a handshake.
+fn predict(
+    profile: Profile,
+    trust: &[Role],
+    auth: &str,
+    keys: &[Role],
+    mode: &ClientCertificate,
+) -> (&'static str, bool) {
+    let trusted = match profile {
+        Profile::SelfSigned => trust.contains(&Role::ServerSelfSigned),
+        Profile::FullChain | Profile::LeafAndIntermediate => {
+            trust.contains(&Role::ReceiverRoot) || trust.contains(&Role::ReceiverIntermediate)
+        }
+        Profile::LeafOnly => trust.contains(&Role::ReceiverIntermediate),
+    };
+    if !trusted {
+        return ("unknown-issuer", false);
+    }
+    if auth == "none" {
+        return ("success", false);
+    }
+    // The server names the client root; only `client`'s chain is issued under it.
+    let sent = match mode {
+        ClientCertificate::Off => None,
+        ClientCertificate::Alias(alias) => Some(alias.as_str()),
+        ClientCertificate::Automatic(_) => keys.contains(&Role::Client).then_some("client"),
+    };
+    match (sent, auth) {
+        (Some("client"), _) => ("success", true),
+        (Some(_), _) => ("client-cert-rejected", true),
+        (None, "optional") => ("success", false),
+        (None, _) => ("client-cert-required", false),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_profile_store_auth_and_key_set_matches_the_rule_model() {
+    let w = world();
+    let profiles = [
+        (
+            Profile::FullChain,
+            Role::Server,
+            w.get(Role::Server).full_chain(),
+        ),
+        (
+            Profile::LeafAndIntermediate,
+            Role::Server,
+            w.get(Role::Server).chain(),
+        ),
+        (
+            Profile::LeafOnly,
+            Role::Server,
+            vec![w.get(Role::Server).cert().clone()],
+        ),
+        (
+            Profile::SelfSigned,
+            Role::ServerSelfSigned,
+            w.get(Role::ServerSelfSigned).chain(),
+        ),
+    ];
+    let stores: [&[Role]; 5] = [
+        &[],
+        &[Role::ReceiverRoot],
+        &[Role::ReceiverIntermediate],
+        &[Role::ServerSelfSigned],
+        &[Role::UnrelatedRoot],
+    ];
+    let key_sets: [&[Role]; 4] = [
+        &[],
+        &[Role::Client],
+        &[Role::UnrelatedClient],
+        &[Role::UnrelatedClient, Role::Client],
+    ];
+    let mut checked = 0;
+    for (profile, role, chain) in &profiles {
+        for auth in ["none", "optional", "required"] {
+            let server = Server::new(w.get(*role), chain.clone()).auth(match auth {
+                "none" => Auth::None,
+                "optional" => Auth::Optional(client_roots(&w)),
+                _ => Auth::Required(client_roots(&w)),
+            });
+            let addr = server.start().await;
+            for store in stores {
+                for keys in key_sets {
+                    let mut modes = vec![ClientCertificate::Off, AUTO];
+                    if keys.contains(&Role::UnrelatedClient) {
+                        modes.push(ClientCertificate::Alias("unrelated-client".into()));
+                    }
+                    for mode in modes {
+                        let trust = with_key_pairs(trusting(&w, store), &w, keys);
+                        let mut opts = options(addr);
+                        opts.client_certificate = mode.clone();
+                        let out = run(&opts, &trust).await;
+                        let (class, used) = predict(*profile, store, auth, keys, &mode);
+                        let case = format!(
+                            "{profile:?} trust={store:?} auth={auth} keys={keys:?} mode={mode:?}"
+                        );
+                        assert_eq!(out.class(), class, "{case}: {:?}", out.failure);
+                        assert_eq!(out.client_certificate.used, used, "{case}");
+                        let d = diagnose(&out, &trust);
+                        assert_eq!(
+                            d.trust_row,
+                            Some(match profile {
+                                Profile::FullChain => TrustRow::FullChain,
+                                Profile::LeafAndIntermediate => TrustRow::LeafAndIntermediate,
+                                Profile::LeafOnly => TrustRow::LeafOnly,
+                                Profile::SelfSigned => TrustRow::SelfSigned,
+                            }),
+                            "{case}"
+                        );
+                        let store_of_fix = d.findings.first().map(|f| f.store);
+                        let expected_store = match class {
+                            "success" => None,
+                            "unknown-issuer" => Some(Store::ClientTrustStore),
+                            "client-cert-rejected" => Some(Store::ReceiverTrustStore),
+                            _ if matches!(mode, ClientCertificate::Off) => {
+                                Some(Store::TestSettings)
+                            }
+                            _ => Some(Store::ClientKeyPairs),
+                        };
+                        assert_eq!(store_of_fix, expected_store, "{case}: {d:?}");
+                        checked += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(checked, 4 * 3 * 5 * (2 + 2 + 3 + 3));
+}
+
+// ---- where we depart from rustls-webpki ---------------------------------------------------
+
+#[test]
+fn verifier_departs_from_webpki_exactly_where_java_does() {
+    use harness::connect::{JAVA_RULES, ServerVerifier};
+    use rustls::client::WebPkiServerVerifier;
+    use rustls::client::danger::ServerCertVerifier;
+    use rustls_pki_types::ServerName;
+
+    let w = world();
+    let pki = Pki::new(9, harness::time::DEFAULT_NOW, harness::pki::KeyType::P256);
+    let expired_own = pki
+        .self_signed_leaf("own")
+        .names(["127.0.0.1"])
+        .validity(Validity::Expired)
+        .build()
+        .unwrap();
+    let g = |r: Role| w.get(r);
+    let cases: Vec<(
+        &str,
+        Vec<CertificateDer<'static>>,
+        Vec<CertificateDer<'static>>,
+        &str,
+    )> = vec![
+        (
+            "full-chain",
+            g(Role::Server).full_chain(),
+            vec![g(Role::ReceiverRoot).cert().clone()],
+            "127.0.0.1",
+        ),
+        (
+            "leaf-only-root",
+            vec![g(Role::Server).cert().clone()],
+            vec![g(Role::ReceiverRoot).cert().clone()],
+            "127.0.0.1",
+        ),
+        (
+            "leaf-only-intermediate",
+            vec![g(Role::Server).cert().clone()],
+            vec![g(Role::ReceiverIntermediate).cert().clone()],
+            "localhost",
+        ),
+        (
+            "self-signed-trusted",
+            g(Role::ServerSelfSigned).chain(),
+            vec![g(Role::ServerSelfSigned).cert().clone()],
+            "localhost",
+        ),
+        (
+            "self-signed-untrusted",
+            g(Role::ServerSelfSigned).chain(),
+            vec![g(Role::ReceiverRoot).cert().clone()],
+            "localhost",
+        ),
+        (
+            "trusted-end-entity-expired",
+            expired_own.chain(),
+            vec![expired_own.cert().clone()],
+            "127.0.0.1",
+        ),
+        (
+            "expired",
+            g(Role::ServerExpired).chain(),
+            vec![g(Role::ReceiverRoot).cert().clone()],
+            "localhost",
+        ),
+        (
+            "wrong-host",
+            g(Role::ServerWrongHost).chain(),
+            vec![g(Role::ReceiverRoot).cert().clone()],
+            "localhost",
+        ),
+        (
+            "cn-only-dns-host",
+            g(Role::ServerCnOnly).chain(),
+            vec![g(Role::ReceiverRoot).cert().clone()],
+            "localhost",
+        ),
+        (
+            "cn-only-ip-host",
+            g(Role::ServerCnOnly).chain(),
+            vec![g(Role::ReceiverRoot).cert().clone()],
+            "127.0.0.1",
+        ),
+        (
+            "wrong-eku",
+            g(Role::ServerWrongEku).chain(),
+            vec![g(Role::ReceiverRoot).cert().clone()],
+            "localhost",
+        ),
+        (
+            "not-ca",
+            g(Role::ServerUnderNotCa).chain(),
+            vec![g(Role::ReceiverRoot).cert().clone()],
+            "localhost",
+        ),
+    ];
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let now = unix(harness::time::DEFAULT_NOW);
+    let mut departures = Vec::new();
+    for (id, chain, trusted, host) in cases {
+        let name = ServerName::try_from(host.to_owned()).unwrap();
+        let ours = ServerVerifier::new(trusted.clone())
+            .verify(&chain[0], &chain[1..], &name, now)
+            .is_ok();
+        let mut roots = RootCertStore::empty();
+        for t in trusted {
+            roots.add(t).unwrap();
+        }
+        let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+            .build()
+            .unwrap()
+            .verify_server_cert(&chain[0], &chain[1..], &name, &[], now)
+            .is_ok();
+        if ours != webpki {
+            departures.push(id);
+        }
+    }
+    let listed: Vec<&str> = JAVA_RULES.iter().map(|d| d.case).collect();
+    assert_eq!(departures, listed);
+}
+
+#[tokio::test]
+async fn sni_override_is_sent_while_the_host_is_verified() {
+    let w = world();
+    let server = w.get(Role::Server);
+    // A receiver that answers only for SNI `localhost`, as name-based virtual hosts do.
+    let mut resolver = rustls::server::ResolvesServerCertUsingSni::new();
+    let provider = rustls::crypto::aws_lc_rs::default_provider();
+    let key = provider
+        .key_provider
+        .load_private_key(server.key().private_key().to_rustls())
+        .unwrap();
+    resolver
+        .add(
+            "localhost",
+            rustls::sign::CertifiedKey::new(server.chain(), key),
+        )
+        .unwrap();
+    let config = ServerConfig::builder_with_provider(Arc::new(provider))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_cert_resolver(Arc::new(resolver));
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                if let Ok(Ok(mut tls)) = tokio::time::timeout(WAIT, acceptor.accept(tcp)).await {
+                    let mut buf = [0u8; 1024];
+                    let _ = tokio::time::timeout(WAIT, tls.read(&mut buf)).await;
+                    let _ = tls.write_all(b"HTTP/1.1 204 No Content\r\n\r\n").await;
+                    let _ = tls.shutdown().await;
+                }
+            });
+        }
+    });
+    let trust = trusting(&w, &[Role::ReceiverRoot]);
+    let without = run(&options(addr), &trust).await;
+    // An IP host sends no SNI; rustls' receiver then refuses with `access_denied`.
+    assert_eq!(without.class(), "alert", "{:?}", without.failure);
+    assert_eq!(without.sni, None);
+    let mut opts = options(addr);
+    opts.sni = Some("localhost".into());
+    let with = run(&opts, &trust).await;
+    assert_eq!(with.class(), "success", "{:?}", with.failure);
+    assert_eq!(with.sni.as_deref(), Some("localhost"));
+    assert_eq!(with.http_status, Some(204));
+}
+
+#[test]
+fn no_output_holds_a_private_key() {
+    let w = world();
+    let trust = with_key_pairs(TrustSource::new("t"), &w, &[Role::Client]);
+    let key_pem = w.get(Role::Client).key().private_key().secret_pkcs8_pem();
+    let body: String = key_pem
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect();
+    let printed = format!("{trust:?}");
+    assert!(!printed.contains(&body[..40]));
+    assert!(printed.contains("elided"));
+}
+
+// ---- the rule model over generated worlds (proptest) --------------------------------------
+
+mod generated {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// One generated case: indexes into the matrix of the exhaustive test above.
+    #[derive(Debug)]
+    struct Pick {
+        profile: usize,
+        store: usize,
+        auth: usize,
+        keys: usize,
+        mode: usize,
+        tls13: bool,
+    }
+
+    fn check(seed: u64, key_type: harness::pki::KeyType, pick: Pick) {
+        let Pick {
+            profile,
+            store,
+            auth,
+            keys,
+            mode,
+            tls13,
+        } = pick;
+        let w = World::generate(&WorldSpec::new(seed).key_type(key_type)).unwrap();
+        let (profile, role, chain) = [
+            (
+                Profile::FullChain,
+                Role::Server,
+                w.get(Role::Server).full_chain(),
+            ),
+            (
+                Profile::LeafAndIntermediate,
+                Role::Server,
+                w.get(Role::Server).chain(),
+            ),
+            (
+                Profile::LeafOnly,
+                Role::Server,
+                vec![w.get(Role::Server).cert().clone()],
+            ),
+            (
+                Profile::SelfSigned,
+                Role::ServerSelfSigned,
+                w.get(Role::ServerSelfSigned).chain(),
+            ),
+        ][profile]
+            .clone();
+        let store: &[Role] = [
+            &[][..],
+            &[Role::ReceiverRoot],
+            &[Role::ReceiverIntermediate],
+            &[Role::ServerSelfSigned],
+            &[Role::UnrelatedRoot],
+        ][store];
+        let auth = ["none", "optional", "required"][auth];
+        let keys: &[Role] = [
+            &[][..],
+            &[Role::Client],
+            &[Role::UnrelatedClient],
+            &[Role::UnrelatedClient, Role::Client],
+        ][keys];
+        let mode = match mode {
+            0 => ClientCertificate::Off,
+            1 => AUTO,
+            _ if keys.contains(&Role::UnrelatedClient) => {
+                ClientCertificate::Alias("unrelated-client".into())
+            }
+            _ => AUTO,
+        };
+        let version = if tls13 {
+            &rustls::version::TLS13
+        } else {
+            &rustls::version::TLS12
+        };
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let addr = Server::new(w.get(role), chain)
+                .auth(match auth {
+                    "none" => Auth::None,
+                    "optional" => Auth::Optional(client_roots(&w)),
+                    _ => Auth::Required(client_roots(&w)),
+                })
+                .version(version)
+                .start()
+                .await;
+            let trust = with_key_pairs(trusting(&w, store), &w, keys);
+            let mut opts = options(addr);
+            opts.client_certificate = mode.clone();
+            let out = run(&opts, &trust).await;
+            let (class, used) = predict(profile, store, auth, keys, &mode);
+            let case = format!(
+                "seed={seed} {key_type:?} {profile:?} trust={store:?} auth={auth} keys={keys:?} mode={mode:?} tls13={tls13}"
+            );
+            assert_eq!(out.class(), class, "{case}: {:?}", out.failure);
+            assert_eq!(out.client_certificate.used, used, "{case}");
+        });
+    }
+
+    proptest! {
+        // Each case generates a world and makes a real handshake; 24 cases keep this under a
+        // few seconds. A larger run: PROPTEST_CASES=2000 cargo nextest run -p harness generated
+        #![proptest_config(ProptestConfig::with_cases(24))]
+        #[test]
+        fn outcome_class_matches_the_rule_model(
+            seed in 0u64..10_000,
+            p384 in any::<bool>(),
+            profile in 0usize..4,
+            store in 0usize..5,
+            auth in 0usize..3,
+            keys in 0usize..4,
+            mode in 0usize..3,
+            tls13 in any::<bool>(),
+        ) {
+            let key_type = if p384 { harness::pki::KeyType::P384 } else { harness::pki::KeyType::P256 };
+            check(seed, key_type, Pick { profile, store, auth, keys, mode, tls13 });
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cli_adds_the_root_the_server_sent_and_the_next_test_passes() {
+    let w = world();
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("tenant.pem");
+    let addr = Server::new(w.get(Role::Server), w.get(Role::Server).full_chain())
+        .start()
+        .await;
+    let args = move |extra: &[&str]| {
+        let mut v = vec![
+            format!("127.0.0.1:{}", addr.port()),
+            "--now".into(),
+            "2026-06-01T00:00:00Z".into(),
+            "--timeout".into(),
+            "5".into(),
+        ];
+        v.extend(extra.iter().map(|s| s.to_string()));
+        v
+    };
+    let store_arg = store.display().to_string();
+    let (first, second) = tokio::task::spawn_blocking(move || {
+        let first = harness_cli(args(&["--no-validate", "--add-root-to", &store_arg]));
+        let second = harness_cli(args(&["--keystore", &store_arg]));
+        (first, second)
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        first.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert_eq!(
+        second.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&second.stdout)
+    );
+    let text = std::fs::read_to_string(&store).unwrap();
+    assert_eq!(
+        text,
+        harness::cert::certs_to_pem(&[w.get(Role::ReceiverRoot).cert().clone()])
+    );
 }

@@ -197,6 +197,29 @@ fn a_jceks_sealed_key_cannot_be_written_as_jks_until_unlocked() {
         matches!(&err, ErrorKind::KeyStillSealed { alias, sealed_for: "jceks", target: "jks" } if alias == "fixture"),
         "{err:?}"
     );
+    // Unlocked, the same key pair writes as JKS and unseals there with the JKS protector.
+    let mut store =
+        crate::keystore::Keystore::from_bytes(KEYTOOL_JCEKS, &changeit(), "ec.jceks").unwrap();
+    store.unlock_keys(&changeit()).unwrap();
+    let as_jks = store.to_bytes(Format::Jks, &changeit()).unwrap_err();
+    // Secret keys still refuse: JKS cannot hold them.
+    assert!(
+        matches!(as_jks.kind, ErrorKind::CannotHold { .. }),
+        "{as_jks}"
+    );
+    let only_keys = store
+        .entries()
+        .iter()
+        .filter(|e| matches!(e.kind, EntryKind::KeyPair { .. }))
+        .cloned()
+        .collect::<Vec<_>>();
+    let bytes = write(&only_keys, &changeit(), Format::Jks).unwrap();
+    let back = read(&bytes, &changeit(), Format::Jks).unwrap();
+    let EntryKind::KeyPair { key, .. } = &back[0].kind else {
+        panic!("not a key pair");
+    };
+    let plain = key.unlock(&Password::new("changeit"), "fixture").unwrap();
+    assert_eq!(plain.secret_pkcs8_der(), &pem_der(KEYTOOL_KEY_PEM)[..]);
     // JCEKS reads JKS-protected keys (com.sun.crypto.provider.KeyProtector takes both OIDs).
     let jks = read(KEYTOOL_JKS, &changeit(), Format::Jks).unwrap();
     let as_jceks = write(&jks, &changeit(), Format::Jceks).unwrap();
@@ -270,4 +293,79 @@ fn pbe_matches_sunjce_including_equal_salt_halves() {
         equal_halves >= 2,
         "the vectors cover the equal-halves quirk"
     );
+}
+
+#[test]
+fn version_1_stores_without_certificate_types_are_read() {
+    let cert = pem_der(KEYTOOL_CERT_PEM);
+    let mut body = vec![0xfe, 0xed, 0xfe, 0xed, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 2];
+    body.extend_from_slice(&[0, 2, b'V', b'1']);
+    body.extend_from_slice(&1_234i64.to_be_bytes());
+    body.extend_from_slice(&(cert.len() as u32).to_be_bytes());
+    body.extend_from_slice(&cert);
+    let password = Password::new("v1");
+    let mut bytes = body.clone();
+    bytes.extend_from_slice(&container::integrity_digest(&password, &body));
+    let entries = read(&bytes, &Passwords::new(password), Format::Jks).unwrap();
+    assert_eq!(entries[0].alias, "v1");
+    assert_eq!(entries[0].created.unix_timestamp_nanos(), 1_234_000_000);
+    assert_eq!(entries[0].kind, EntryKind::TrustedCertificate(cert.into()));
+}
+
+#[test]
+fn format_specific_rules_are_typed_errors() {
+    let password = Password::new("p");
+    let framed = |magic: [u8; 4], entry: &[u8]| {
+        let mut body = magic.to_vec();
+        body.extend_from_slice(&[0, 0, 0, 2, 0, 0, 0, 1]);
+        body.extend_from_slice(entry);
+        let mut bytes = body.clone();
+        bytes.extend_from_slice(&container::integrity_digest(&password, &body));
+        bytes
+    };
+    let mut secret = vec![0, 0, 0, 3, 0, 1, b's'];
+    secret.extend_from_slice(&[0; 8]);
+    secret.extend_from_slice(&[0xac, 0xed, 0, 5, 0x70]);
+    // Tag 3 exists only in JCEKS; in JCEKS a null object is not a SealedObject.
+    let jks = read(
+        &framed([0xfe, 0xed, 0xfe, 0xed], &secret),
+        &Passwords::new(password.clone()),
+        Format::Jks,
+    );
+    assert!(matches!(jks, Err(ErrorKind::Malformed { .. })), "{jks:?}");
+    let jceks = read(
+        &framed([0xce; 4], &secret),
+        &Passwords::new(password.clone()),
+        Format::Jceks,
+    );
+    assert!(
+        matches!(jceks, Err(ErrorKind::UnexpectedJavaType { .. })),
+        "{jceks:?}"
+    );
+    // A JCEKS-protected key in a JKS file: Java's JKS could never recover it.
+    let key = protector::pbe_seal(
+        &PrivateKey::from_pkcs8_der(pem_der(KEYTOOL_KEY_PEM)),
+        &password,
+        [1; 8],
+        1,
+    )
+    .unwrap();
+    let mut entry = vec![0, 0, 0, 1, 0, 1, b'k'];
+    entry.extend_from_slice(&[0; 8]);
+    entry.extend_from_slice(&(key.len() as u32).to_be_bytes());
+    entry.extend_from_slice(&key);
+    entry.extend_from_slice(&[0, 0, 0, 0]);
+    let err = read(
+        &framed([0xfe, 0xed, 0xfe, 0xed], &entry),
+        &Passwords::new(password.clone()),
+        Format::Jks,
+    );
+    assert!(matches!(err, Err(ErrorKind::Unsupported { .. })), "{err:?}");
+    let ok = read(
+        &framed([0xce; 4], &entry),
+        &Passwords::new(password),
+        Format::Jceks,
+    )
+    .unwrap();
+    assert!(matches!(&ok[0].kind, EntryKind::KeyPair { chain, .. } if chain.is_empty()));
 }

@@ -1,0 +1,214 @@
+//! The `mock-receiver` binary: ready line, PKI directory, bad input exits 2.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_mock-receiver");
+
+/// Kills the child when the test ends, however it ends; keeps its stdout open till then.
+struct Running(
+    Child,
+    #[expect(
+        dead_code,
+        reason = "held open so the child never writes to a closed pipe"
+    )]
+    Option<BufReader<std::process::ChildStdout>>,
+);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn first_line(args: &[&str]) -> (Running, String) {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut reader = BufReader::new(stdout);
+    let mut line = String::new();
+    reader.read_line(&mut line).unwrap();
+    (Running(child, Some(reader)), line)
+}
+
+fn fails_with_2(args: &[&str], fragments: &[&str]) {
+    let out = Command::new(BIN).args(args).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+    for fragment in fragments {
+        assert!(
+            stderr.contains(fragment),
+            "{args:?}: `{fragment}` not in: {stderr}"
+        );
+    }
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn prints_the_address_first_and_writes_the_pki() {
+    let dir = tempfile::tempdir().unwrap();
+    let pki = dir.path().join("pki");
+    let (_child, line) = first_line(&[
+        "serve",
+        "--profile",
+        "leaf-only",
+        "--pki-dir",
+        pki.to_str().unwrap(),
+    ]);
+    let addr: std::net::SocketAddr = line
+        .trim()
+        .parse()
+        .unwrap_or_else(|e| panic!("{line}: {e}"));
+    assert!(addr.ip().is_loopback());
+    std::net::TcpStream::connect(addr).unwrap();
+    for file in [
+        "receiver-root.cert.pem",
+        "receiver-root.cert.der",
+        "receiver-intermediate.cert.pem",
+        "server.cert.pem",
+        "server.chain.pem",
+        "server.fullchain.pem",
+        "index.json",
+    ] {
+        assert!(pki.join(file).is_file(), "{file}");
+    }
+}
+
+#[test]
+fn json_ready_line() {
+    let (_child, line) = first_line(&["serve", "--all", "--json", "--client-auth", "required"]);
+    let ready: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(ready["event"], "ready");
+    let receivers = ready["receivers"].as_array().unwrap();
+    assert_eq!(receivers.len(), 5);
+    for receiver in receivers {
+        assert_eq!(receiver["client_certificate"], "yes");
+        let addr: std::net::SocketAddr = receiver["address"].as_str().unwrap().parse().unwrap();
+        std::net::TcpStream::connect(addr).unwrap();
+    }
+}
+
+#[test]
+fn all_prints_a_table() {
+    let mut child = Running(
+        Command::new(BIN)
+            .args(["serve", "--all"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap(),
+        None,
+    );
+    let mut lines = BufReader::new(child.0.stdout.take().unwrap()).lines();
+    let header = lines.next().unwrap().unwrap();
+    assert!(header.starts_with("profile"), "{header}");
+    let rows: Vec<String> = lines.take(5).map(Result::unwrap).collect();
+    for (row, profile) in rows.iter().zip(mock_receiver::TrustProfile::ALL) {
+        assert!(row.starts_with(profile.name()), "{row}");
+        assert!(row.contains("127.0.0.1:"), "{row}");
+    }
+}
+
+#[test]
+fn bad_input_exits_2_naming_the_flag_or_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let world = crate::support::world();
+    harness::pki::write_dir(world, &dir.path().join("pki"), false).unwrap();
+    let pki = |name: &str| {
+        dir.path()
+            .join("pki")
+            .join(name)
+            .to_str()
+            .unwrap()
+            .to_owned()
+    };
+    fails_with_2(
+        &["serve", "--profile", "nope"],
+        &["--profile", "unknown profile `nope`"],
+    );
+    fails_with_2(
+        &["serve", "--cert", "/nonexistent/cert.pem"],
+        &["--cert", "`/nonexistent/cert.pem`"],
+    );
+    fails_with_2(
+        &[
+            "serve",
+            "--cert",
+            &pki("server.cert.pem"),
+            "--key",
+            &pki("client.key.pem"),
+        ],
+        &["does not match", "server.cert.pem", "client.key.pem"],
+    );
+    fails_with_2(
+        &["serve", "--cert", &pki("server.cert.pem")],
+        &["no private key", "server.cert.pem"],
+    );
+    let garbage = dir.path().join("garbage.pem");
+    std::fs::write(&garbage, b"not a certificate").unwrap();
+    fails_with_2(
+        &[
+            "serve",
+            "--client-auth",
+            "required",
+            "--trust",
+            garbage.to_str().unwrap(),
+        ],
+        &["--trust", "garbage.pem"],
+    );
+    fails_with_2(
+        &["serve", "--fault", "explode"],
+        &["--fault", "unknown fault `explode`"],
+    );
+    fails_with_2(
+        &["serve", "--map-user", "nouser"],
+        &["--map-user", "FILE=USER"],
+    );
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    fails_with_2(&["serve", "--listen", &addr], &["--listen", &addr]);
+}
+
+#[test]
+fn bring_your_own_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let world = crate::support::world();
+    harness::pki::write_dir(world, &dir.path().join("pki"), false).unwrap();
+    let pki = |name: &str| {
+        dir.path()
+            .join("pki")
+            .join(name)
+            .to_str()
+            .unwrap()
+            .to_owned()
+    };
+    // A PEM with the chain and the key in separate files, and a DER key.
+    for key in ["server.key.pem", "server.key.der"] {
+        let (_child, line) = first_line(&[
+            "serve",
+            "--cert",
+            &pki("server.chain.pem"),
+            "--key",
+            &pki(key),
+        ]);
+        let addr: std::net::SocketAddr = line
+            .trim()
+            .parse()
+            .unwrap_or_else(|e| panic!("{line}: {e}"));
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let reply = runtime
+            .block_on(crate::support::request(
+                addr,
+                &crate::support::Client::trusting(&[harness::pki::Role::ReceiverRoot]),
+            ))
+            .unwrap();
+        assert_eq!(reply.status, 200, "{key}");
+    }
+}
