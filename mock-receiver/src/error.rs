@@ -45,6 +45,15 @@ pub enum ReceiverError {
         #[source]
         source: std::io::Error,
     },
+    /// A file that cannot be written.
+    #[error("cannot write `{path}`")]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
     /// A certificate or keystore file the harness cannot read.
     #[error("cannot use `{path}`")]
     Keystore {

@@ -55,8 +55,10 @@ pub(crate) async fn full_listener(
         match tokio::time::timeout(Duration::from_millis(200), TcpStream::connect(addr)).await {
             Ok(Ok(stream)) => fillers.push(stream),
             Ok(Err(source)) => return Err(bind_err(source)),
-            // The queue is full: this SYN went unanswered.
-            Err(_) => break,
+            // The queue is full once a filler is queued and the next SYN goes unanswered (a
+            // first filler that was merely slow is retried).
+            Err(_) if !fillers.is_empty() => break,
+            Err(_) => {}
         }
     }
     Ok((listener, fillers))
@@ -173,9 +175,12 @@ async fn read_client_hello(tcp: &mut TcpStream) -> Result<Accepted, String> {
         }
         let mut slice = &buf[..n];
         while !slice.is_empty() {
-            acceptor
+            let consumed = acceptor
                 .read_tls(&mut slice)
                 .map_err(|e| format!("reading the ClientHello: {e}"))?;
+            if consumed == 0 {
+                return Err("the ClientHello does not fit rustls' buffer".into());
+            }
         }
         match acceptor.accept() {
             Ok(Some(accepted)) => return Ok(accepted),

@@ -1,5 +1,6 @@
 //! What each connection did: readable from the library and from `GET /__admin/journal`.
 
+use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -17,8 +18,15 @@ pub struct Journal {
 
 #[derive(Debug)]
 struct Inner {
-    records: Mutex<Vec<ConnectionRecord>>,
+    records: Mutex<Records>,
     changed: watch::Sender<u64>,
+}
+
+/// The most recent [`Journal::CAPACITY`] records; ids keep counting.
+#[derive(Debug, Default)]
+struct Records {
+    first_id: u64,
+    list: VecDeque<ConnectionRecord>,
 }
 
 /// One accepted connection.
@@ -90,18 +98,22 @@ pub struct RequestRecord {
 }
 
 impl Journal {
+    /// How many connections a journal keeps: the oldest are dropped beyond this, so a
+    /// receiver under a benchmark's load runs in bounded memory.
+    pub const CAPACITY: usize = 10_000;
+
     pub(crate) fn new() -> Self {
         Self {
             inner: Arc::new(Inner {
-                records: Mutex::new(Vec::new()),
+                records: Mutex::new(Records::default()),
                 changed: watch::channel(0).0,
             }),
         }
     }
 
-    /// Every connection so far, in accept order.
+    /// Every connection so far (the most recent [`Journal::CAPACITY`]), in accept order.
     pub fn connections(&self) -> Vec<ConnectionRecord> {
-        self.lock().clone()
+        self.lock().list.iter().cloned().collect()
     }
 
     /// Waits until `done` holds for the records, or `timeout` passes; returns the records
@@ -114,7 +126,7 @@ impl Journal {
         let mut changed = self.inner.changed.subscribe();
         let wait = async {
             loop {
-                if done(&self.lock()) {
+                if done(self.lock().list.make_contiguous()) {
                     return;
                 }
                 if changed.changed().await.is_err() {
@@ -134,18 +146,22 @@ impl Journal {
             version: u32,
             connections: &'a [ConnectionRecord],
         }
-        let records = self.lock();
+        let mut records = self.lock();
         serde_json::to_string_pretty(&Doc {
             version: 1,
-            connections: &records,
+            connections: records.list.make_contiguous(),
         })
         .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
     }
 
     pub(crate) fn open(&self, peer: SocketAddr) -> u64 {
         let mut records = self.lock();
-        let id = records.len() as u64;
-        records.push(ConnectionRecord {
+        if records.list.len() >= Self::CAPACITY {
+            records.list.pop_front();
+            records.first_id += 1;
+        }
+        let id = records.first_id + records.list.len() as u64;
+        records.list.push_back(ConnectionRecord {
             id,
             at: harness::time::format_rfc3339(time::OffsetDateTime::now_utc()),
             peer: peer.to_string(),
@@ -158,7 +174,11 @@ impl Journal {
 
     pub(crate) fn update(&self, id: u64, change: impl FnOnce(&mut ConnectionRecord)) {
         let mut records = self.lock();
-        if let Some(record) = usize::try_from(id).ok().and_then(|i| records.get_mut(i)) {
+        let index = id.checked_sub(records.first_id);
+        if let Some(record) = index
+            .and_then(|i| usize::try_from(i).ok())
+            .and_then(|i| records.list.get_mut(i))
+        {
             change(record);
         }
         drop(records);
@@ -169,12 +189,35 @@ impl Journal {
         self.inner.changed.send_modify(|n| *n += 1);
     }
 
-    fn lock(&self) -> MutexGuard<'_, Vec<ConnectionRecord>> {
+    fn lock(&self) -> MutexGuard<'_, Records> {
         // A panic while holding the lock cannot leave a record half-written in a way that
         // matters for a test journal, so a poisoned lock is simply taken over.
         self.inner
             .records
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_the_most_recent_records_and_counts_on() {
+        let journal = Journal::new();
+        let peer = SocketAddr::from(([127, 0, 0, 1], 9));
+        for _ in 0..Journal::CAPACITY + 5 {
+            journal.open(peer);
+        }
+        let last = (Journal::CAPACITY + 4) as u64;
+        journal.update(last, |r| r.closed = true);
+        journal.update(0, |r| r.closed = true);
+        let records = journal.connections();
+        assert_eq!(records.len(), Journal::CAPACITY);
+        assert_eq!(records[0].id, 5);
+        assert_eq!(records.last().unwrap().id, last);
+        assert!(records.last().unwrap().closed);
+        assert_eq!(records.iter().filter(|r| r.closed).count(), 1);
     }
 }

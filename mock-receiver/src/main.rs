@@ -109,7 +109,8 @@ struct Serve {
     /// Key type: p256, p384, rsa2048, rsa3072, rsa4096.
     #[arg(long, default_value = "p256")]
     key_type: String,
-    /// Write the test PKI (PEM and DER, with index) into DIR.
+    /// Write the test PKI (PEM and DER, with index) into DIR, plus `served.chain.pem` (with
+    /// --all: `served-<profile>.chain.pem`): the chain exactly as sent.
     #[arg(long, value_name = "DIR")]
     pki_dir: Option<PathBuf>,
     /// Replace --pki-dir if it exists.
@@ -311,6 +312,24 @@ async fn serve(args: Serve) -> Result<(), CliError> {
             spec = spec.fault(fault);
         }
         let label = spec.identity.label.clone();
+        if let Some(dir) = &args.pki_dir {
+            // Exactly what goes on the wire, beside the PKI it came from.
+            let name = if args.all {
+                format!("served-{}.chain.pem", profile.name())
+            } else {
+                "served.chain.pem".to_owned()
+            };
+            let pem = harness::cert::certs_to_pem(&spec.identity.chain);
+            harness::file::write_atomic(&dir.join(&name), pem.as_bytes()).map_err(|source| {
+                CliError::Flag {
+                    flag: "--pki-dir",
+                    source: ReceiverError::Write {
+                        path: dir.join(name),
+                        source,
+                    },
+                }
+            })?;
+        }
         let receiver = Receiver::start(spec).await.map_err(|e| {
             let name = match (&e, &args.cert) {
                 (ReceiverError::Bind { .. }, _) => "--listen",

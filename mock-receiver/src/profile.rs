@@ -27,7 +27,8 @@ pub enum TrustProfile {
     LeafOnly,
     /// A self-signed leaf: a client needs that very certificate.
     SelfSigned,
-    /// Intermediate before leaf (a misconfigured server): rustls refuses the order.
+    /// Intermediate before leaf (a misconfigured server): rustls, Java and OpenSSL all take
+    /// the intermediate for the server certificate and fail (CA as end entity, host name).
     ReversedChain,
 }
 
@@ -60,7 +61,9 @@ impl TrustProfile {
                 "receiver-intermediate (Java, rustls) or intermediate + root (OpenSSL)"
             }
             TrustProfile::SelfSigned => "server-self-signed itself",
-            TrustProfile::ReversedChain => "receiver-root (Java, OpenSSL reorder; rustls refuses)",
+            TrustProfile::ReversedChain => {
+                "nothing helps: clients take the intermediate for the server certificate"
+            }
         }
     }
 

@@ -44,7 +44,7 @@ impl Receiver {
             source,
         };
         let (addr, task) = match shared.spec.fault {
-            Some(Fault::Refuse) => (fault_refused(listen)?, None),
+            Some(Fault::Refuse) => (crate::fault::refused_addr(listen)?, None),
             Some(Fault::ConnectTimeout) => {
                 let (listener, fillers) = crate::fault::full_listener(listen).await?;
                 let addr = listener.local_addr().map_err(bind_err)?;
@@ -137,10 +137,6 @@ struct Shared {
     active: Arc<AtomicUsize>,
 }
 
-fn fault_refused(listen: SocketAddr) -> Result<SocketAddr, ReceiverError> {
-    crate::fault::refused_addr(listen)
-}
-
 /// Decrements the open-connection count when a connection task ends, however it ends.
 struct ActiveGuard(Arc<AtomicUsize>);
 
@@ -228,6 +224,17 @@ async fn serve_connection(
             .await
             .map_err(|e| (e, true))
     };
+    // Journal the chain the client presented even when the handshake then rejects it.
+    let handshake = crate::tls::PRESENTED.scope(Default::default(), async {
+        let result = handshake.await;
+        if result.is_err() {
+            let presented = crate::tls::PRESENTED.with(|slot| slot.take());
+            journal.update(id, |r| {
+                r.client_chain = presented.iter().map(ChainCertificate::from_der).collect();
+            });
+        }
+        result
+    });
     let tls = tokio::select! {
         result = tokio::time::timeout(timeouts.handshake, handshake) => match result {
             Ok(Ok(tls)) => tls,
@@ -237,8 +244,8 @@ async fn serve_connection(
                     .and_then(|inner| inner.downcast_ref::<rustls::Error>());
                 let ca_names = if hello_read { shared.verifier.hint_names() } else { Vec::new() };
                 let alert = rustls_error
-                    .and_then(|e| alert_for(e, shared.spec.versions != crate::TlsVersions::Tls12Only))
-                    .map(|a| format!("{a:?}"));
+                    .and_then(alert_for)
+                    .map(|a| crate::spec::alert_name(u8::from(a)));
                 let text = match rustls_error {
                     Some(e) => e.to_string(),
                     None => error.to_string(),
@@ -330,6 +337,7 @@ mod write_timeout {
     //! A stream whose writes fail after a timeout without progress (a client that stops
     //! reading cannot hold a connection task forever).
 
+    use std::future::Future;
     use std::io;
     use std::pin::Pin;
     use std::task::{Context, Poll};
@@ -383,8 +391,6 @@ mod write_timeout {
             }
         }
     }
-
-    use std::future::Future;
 
     impl<S: AsyncRead + Unpin> AsyncRead for WriteTimeout<S> {
         fn poll_read(

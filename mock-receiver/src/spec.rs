@@ -467,7 +467,7 @@ impl FromStr for Fault {
                     Ok(code) => code,
                     Err(_) => ALERTS
                         .iter()
-                        .find(|(_, name)| *name == alert)
+                        .find(|(_, name)| *name == alert.replace('-', "_"))
                         .map(|(code, _)| *code)
                         .ok_or_else(unknown)?,
                 };
@@ -478,23 +478,24 @@ impl FromStr for Fault {
 }
 
 const ALERTS: [(u8, &str); 14] = [
-    (40, "handshake-failure"),
-    (42, "bad-certificate"),
-    (43, "unsupported-certificate"),
-    (44, "certificate-revoked"),
-    (45, "certificate-expired"),
-    (46, "certificate-unknown"),
-    (47, "illegal-parameter"),
-    (48, "unknown-ca"),
-    (49, "access-denied"),
-    (50, "decode-error"),
-    (51, "decrypt-error"),
-    (70, "protocol-version"),
-    (80, "internal-error"),
-    (116, "certificate-required"),
+    (40, "handshake_failure"),
+    (42, "bad_certificate"),
+    (43, "unsupported_certificate"),
+    (44, "certificate_revoked"),
+    (45, "certificate_expired"),
+    (46, "certificate_unknown"),
+    (47, "illegal_parameter"),
+    (48, "unknown_ca"),
+    (49, "access_denied"),
+    (50, "decode_error"),
+    (51, "decrypt_error"),
+    (70, "protocol_version"),
+    (80, "internal_error"),
+    (116, "certificate_required"),
 ];
 
-/// A TLS alert's name (`unknown-ca`), or its number when unnamed here.
+/// A TLS alert's RFC 8446 name (`unknown_ca`, as Java prints it), or its number when unnamed
+/// here.
 pub fn alert_name(code: u8) -> String {
     ALERTS
         .iter()

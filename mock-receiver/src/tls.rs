@@ -21,6 +21,13 @@ use time::OffsetDateTime;
 use crate::error::ReceiverError;
 use crate::spec::{CaNames, ClientAuthMode, ReceiverSpec, Rejection, TlsVersions};
 
+tokio::task_local! {
+    /// The client chain presented on the connection whose handshake is being polled: the
+    /// verifier is shared by all connections, so it hands the chain over through the
+    /// connection task, which journals it even when the handshake then fails.
+    pub(crate) static PRESENTED: std::cell::RefCell<Vec<CertificateDer<'static>>>;
+}
+
 /// The one crypto provider of the workspace.
 pub(crate) fn provider() -> Arc<CryptoProvider> {
     Arc::new(rustls::crypto::aws_lc_rs::default_provider())
@@ -208,6 +215,11 @@ impl ClientCertVerifier for ReceiverVerifier {
         intermediates: &[CertificateDer<'_>],
         now: UnixTime,
     ) -> Result<ClientCertVerified, Error> {
+        let _ = PRESENTED.try_with(|slot| {
+            let mut chain = vec![end_entity.clone().into_owned()];
+            chain.extend(intermediates.iter().map(|c| c.clone().into_owned()));
+            *slot.borrow_mut() = chain;
+        });
         if self.rejection == Rejection::Http400 {
             // nginx completes the handshake and judges the certificate in HTTP.
             return Ok(ClientCertVerified::assertion());
@@ -255,11 +267,11 @@ impl ClientCertVerifier for ReceiverVerifier {
 
 /// The alert rustls sends for a handshake error, where it sends one (a best reading of
 /// rustls' mapping, for the journal).
-pub(crate) fn alert_for(error: &Error, tls13: bool) -> Option<AlertDescription> {
+pub(crate) fn alert_for(error: &Error) -> Option<AlertDescription> {
     match error {
         Error::InvalidCertificate(e) => Some(AlertDescription::from(e.clone())),
-        Error::NoCertificatesPresented if tls13 => Some(AlertDescription::CertificateRequired),
-        Error::NoCertificatesPresented => Some(AlertDescription::HandshakeFailure),
+        // rustls sends certificate_required (RFC 8446) under TLS 1.2 too (server/tls12.rs).
+        Error::NoCertificatesPresented => Some(AlertDescription::CertificateRequired),
         Error::InvalidMessage(m) => Some(AlertDescription::from(*m)),
         Error::PeerIncompatible(_) => Some(AlertDescription::HandshakeFailure),
         Error::PeerMisbehaved(_) => Some(AlertDescription::IllegalParameter),

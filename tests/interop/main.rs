@@ -10,3 +10,4 @@ mod keystore_jks;
 mod keystore_p12;
 mod limbo;
 mod pki;
+mod receiver;

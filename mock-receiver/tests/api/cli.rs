@@ -74,9 +74,14 @@ fn prints_the_address_first_and_writes_the_pki() {
         "server.chain.pem",
         "server.fullchain.pem",
         "index.json",
+        "served.chain.pem",
     ] {
         assert!(pki.join(file).is_file(), "{file}");
     }
+    // Leaf only: the served chain is the server certificate alone.
+    let served = std::fs::read_to_string(pki.join("served.chain.pem")).unwrap();
+    let server = std::fs::read_to_string(pki.join("server.cert.pem")).unwrap();
+    assert_eq!(served, server);
 }
 
 #[test]
@@ -211,4 +216,93 @@ fn bring_your_own_certificate() {
             .unwrap();
         assert_eq!(reply.status, 200, "{key}");
     }
+}
+
+/// Client auth, trust files, user mapping, rejection, faults and versions through the flags.
+#[test]
+fn client_auth_and_mapping_flags() {
+    use crate::support::{Client, Failure, request};
+    use harness::pki::Role;
+    let dir = tempfile::tempdir().unwrap();
+    let world = crate::support::world();
+    harness::pki::write_dir(world, &dir.path().join("pki"), false).unwrap();
+    let pki = |name: &str| {
+        dir.path()
+            .join("pki")
+            .join(name)
+            .to_str()
+            .unwrap()
+            .to_owned()
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let ask = |args: &[&str], client: Client| {
+        let mut all = vec!["serve"];
+        all.extend_from_slice(args);
+        let (_child, line) = first_line(&all);
+        let addr: std::net::SocketAddr = line
+            .trim()
+            .parse()
+            .unwrap_or_else(|e| panic!("{line}: {e}"));
+        runtime.block_on(request(addr, &client))
+    };
+    let trusting = || Client::trusting(&[Role::ReceiverRoot]);
+    let mapped = format!("{}=tech-user", pki("client.cert.der"));
+    let subject = harness::cert::CertInfo::from_der(world.get(Role::Client2).cert())
+        .unwrap()
+        .subject;
+    let by_subject = format!("{subject}=second-user");
+    let trust_der = pki("client-root.cert.der");
+    let required = ["--client-auth", "required", "--trust", trust_der.as_str()];
+
+    let with = |extra: &[&str]| -> Vec<String> {
+        required
+            .iter()
+            .chain(extra)
+            .map(|s| s.to_string())
+            .collect()
+    };
+    let run = |args: Vec<String>, client: Client| {
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        ask(&refs, client)
+    };
+    let args = with(&["--map-user", &mapped, "--map-subject", &by_subject]);
+    let reply = run(args.clone(), trusting().with_cert(Role::Client)).unwrap();
+    assert_eq!(
+        (reply.status, reply.json()["user"].clone()),
+        (200, "tech-user".into())
+    );
+    let reply = run(args.clone(), trusting().with_cert(Role::Client2)).unwrap();
+    assert_eq!(reply.json()["user"], "second-user");
+    let mut strict = args.clone();
+    strict.extend(["--unmapped-status".into(), "403".into()]);
+    strict.retain(|a| a != "--map-subject" && *a != by_subject);
+    let reply = run(strict, trusting().with_cert(Role::Client2)).unwrap();
+    assert_eq!(reply.status, 403);
+    let outcome = run(with(&[]), trusting().with_cert(Role::UnrelatedClient));
+    assert!(
+        matches!(outcome, Err(Failure::Exchange(ref t)) if t.contains("UnknownCA")),
+        "{outcome:?}"
+    );
+    let reply = run(with(&["--rejection", "http400"]), trusting()).unwrap();
+    assert_eq!(reply.status, 400);
+    assert!(reply.body.contains("No required SSL certificate was sent"));
+    let reply = run(
+        with(&["--ca-names", "empty"]),
+        trusting().with_cert(Role::Client),
+    )
+    .unwrap();
+    assert_eq!(reply.hints, Some(vec![]));
+    let reply = run(vec!["--tls".into(), "tls12".into()], trusting()).unwrap();
+    assert_eq!(reply.json()["protocol"], "TLSv1.2");
+    let outcome = run(
+        vec!["--fault".into(), "alert:unknown_ca".into()],
+        trusting(),
+    );
+    assert!(
+        matches!(outcome, Err(Failure::Handshake(ref t)) if t.contains("UnknownCA")),
+        "{outcome:?}"
+    );
 }

@@ -195,7 +195,13 @@ async fn journal_records_the_alert_and_the_chain() {
         })
         .await;
     assert!(done, "{records:#?}");
-    assert_eq!(records[0].alert_sent.as_deref(), Some("UnknownCA"));
+    assert_eq!(records[0].alert_sent.as_deref(), Some("unknown_ca"));
+    // The rejected chain is journalled too.
+    assert_eq!(records[0].client_chain.len(), 1);
+    assert_eq!(
+        records[0].client_chain[0].sha256,
+        harness::cert::fingerprint_sha256(&cert(Role::UnrelatedClient))
+    );
     assert!(
         records[0]
             .handshake_error
@@ -380,6 +386,24 @@ async fn tls12_rejects_during_the_handshake() {
         Err(Failure::Handshake(text)) => assert!(text.contains("UnknownCA"), "{text}"),
         other => panic!("expected a handshake failure, got {other:?}"),
     }
+    // No certificate at all: rustls sends certificate_required under TLS 1.2 too.
+    let client = Presents::Nothing.client().versions(crate::support::TLS12);
+    match request(receiver.addr(), &client).await {
+        Err(Failure::Handshake(text)) => assert!(text.contains("CertificateRequired"), "{text}"),
+        other => panic!("expected a handshake failure, got {other:?}"),
+    }
+    let (done, records) = receiver
+        .journal()
+        .wait_until(crate::support::WAIT, |r| {
+            r.len() == 2 && r.iter().all(|c| c.closed)
+        })
+        .await;
+    assert!(done, "{records:#?}");
+    assert_eq!(records[0].alert_sent.as_deref(), Some("unknown_ca"));
+    assert_eq!(
+        records[1].alert_sent.as_deref(),
+        Some("certificate_required")
+    );
     receiver.shutdown().await.unwrap();
 }
 

@@ -154,7 +154,7 @@ async fn chosen_alert() {
         ("alert:handshake-failure", "HandshakeFailure"),
         ("alert:unknown-ca", "UnknownCA"),
         ("alert:70", "ProtocolVersion"),
-        ("alert:internal-error", "InternalError"),
+        ("alert:internal_error", "InternalError"),
     ] {
         let fault: Fault = name.parse().unwrap();
         let receiver = Receiver::start(spec(fault)).await.unwrap();
@@ -167,6 +167,9 @@ async fn chosen_alert() {
             }
             other => panic!("{name}: expected the alert, got {other:?}"),
         }
+        let records = receiver.journal().connections();
+        let sent = records[0].alert_sent.as_deref().unwrap();
+        assert_eq!(format!("alert:{sent}"), fault.name(), "{name}");
         receiver.shutdown().await.unwrap();
     }
     assert!("alert:nope".parse::<Fault>().is_err());

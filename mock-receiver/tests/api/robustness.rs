@@ -130,8 +130,47 @@ async fn every_truncation_of_a_client_hello() {
     receiver.shutdown().await.unwrap();
 }
 
+/// 1,000 idle connections hold 2,000 descriptors in this process (both ends), more than the
+/// common soft limit of 1,024: raise the soft limit to what the hard limit allows with
+/// `prlimit` (no unsafe `setrlimit` here), and fail clearly if that is not enough.
+fn ensure_fd_limit(needed: u64) {
+    let soft = || {
+        std::fs::read_to_string("/proc/self/limits")
+            .ok()
+            .and_then(|text| {
+                let line = text
+                    .lines()
+                    .find(|l| l.starts_with("Max open files"))?
+                    .to_owned();
+                let mut fields = line.split_whitespace().skip(3);
+                Some((
+                    fields.next()?.parse::<u64>().ok()?,
+                    fields.next()?.parse::<u64>().ok(),
+                ))
+            })
+            .unwrap_or((0, None))
+    };
+    let (current, hard) = soft();
+    if current >= needed {
+        return;
+    }
+    let target = hard.map_or(needed.max(4096), |h| h.min(needed.max(4096)));
+    let _ = std::process::Command::new("prlimit")
+        .arg("--pid")
+        .arg(std::process::id().to_string())
+        .arg(format!("--nofile={target}:"))
+        .status();
+    let (after, _) = soft();
+    assert!(
+        after >= needed,
+        "this test needs {needed} file descriptors; the soft limit is {after} and `prlimit` \
+         could not raise it (run `ulimit -n {needed}` first)"
+    );
+}
+
 #[tokio::test]
 async fn a_thousand_idle_connections() {
+    ensure_fd_limit(2_200);
     let receiver = start(Timeouts::default()).await;
     let baseline = open_fds();
     let mut idle = Vec::with_capacity(1000);
@@ -228,4 +267,42 @@ async fn shutdown_releases_every_socket() {
     }
     drop(kept);
     assert_eq!(open_fds(), baseline);
+}
+
+#[tokio::test]
+async fn garbage_against_every_fault() {
+    use mock_receiver::Fault;
+    let faults = [
+        Fault::StallBeforeServerHello,
+        Fault::StallAfterCertificateRequest,
+        Fault::CloseMidHandshake,
+        Fault::PlainHttp,
+        Fault::Alert(40),
+    ];
+    let hello = client_hello();
+    for fault in faults {
+        let timeouts = Timeouts {
+            handshake: Duration::from_millis(300),
+            stall: Duration::from_millis(300),
+            ..Timeouts::default()
+        };
+        let spec = ReceiverSpec::profile(world(), TrustProfile::LeafIntermediate)
+            .unwrap()
+            .timeouts(timeouts)
+            .fault(fault);
+        let receiver = Receiver::start(spec).await.unwrap();
+        let baseline = open_fds();
+        for input in [
+            &b""[..],
+            &[0x16, 0x03, 0x01, 0xff, 0xff],
+            &[0xAB; 70_000],
+            &hello[..40],
+            &hello,
+        ] {
+            send_and_expect_close(&receiver, input).await;
+        }
+        all_closed(&receiver).await;
+        assert_eq!(open_fds(), baseline, "{fault:?}");
+        receiver.shutdown().await.unwrap();
+    }
 }
