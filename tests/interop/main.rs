@@ -11,3 +11,4 @@ mod keystore_p12;
 mod limbo;
 mod pki;
 mod receiver;
+mod tenant;

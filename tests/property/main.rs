@@ -3,3 +3,4 @@
 mod keystore_formats;
 mod keystore_jks;
 mod pki;
+mod tenant;

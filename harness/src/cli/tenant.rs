@@ -345,7 +345,8 @@ pub(crate) fn run(args: TenantArgs) -> anyhow::Result<Exit> {
         }
         TenantCommand::History(a) => {
             if a.json {
-                println!("{}", serde_json::to_string_pretty(tenant.history())?);
+                let report = serde_json::json!({ "version": 1, "events": tenant.history() });
+                println!("{}", serde_json::to_string_pretty(&report)?);
             } else {
                 for e in tenant.history() {
                     println!(
@@ -465,7 +466,13 @@ pub(crate) fn run(args: TenantArgs) -> anyhow::Result<Exit> {
 
 fn run_lint(args: &LintArgs, now: OffsetDateTime) -> anyhow::Result<Exit> {
     let bytes = read(&args.file)?;
-    let password = password(&args.password)?;
+    // PEM and DER files need no password; a keystore without one reports `wrong-password`.
+    let password = if args.password.password_env.is_some() || args.password.password_file.is_some()
+    {
+        password(&args.password)?
+    } else {
+        Password::new("")
+    };
     let report = lint(&bytes, &args.file.display().to_string(), &password, now);
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);

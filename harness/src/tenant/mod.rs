@@ -54,11 +54,10 @@
 //! the client certificates to choose from. [`Tenant::keystore`] is the same without keys
 //! unsealed (cheap; enough for trust).
 //!
-//! ```no_run
+//! ```
 //! use harness::tenant::{Actor, Tenant, TenantSpec};
 //! let now = harness::time::DEFAULT_NOW;
-//! let dir = tempfile::tempdir()?;
-//! let tenant = Tenant::create(dir.path(), &TenantSpec::new(1), &Actor::admin(now), false)?;
+//! let (_dir, tenant) = Tenant::create_temporary(&TenantSpec::new(1), &Actor::admin(now))?;
 //! let store = tenant.unlocked_keystore()?;
 //! assert_eq!(store.key_pairs().count(), 1);
 //! # Ok::<(), Box<dyn std::error::Error>>(())

@@ -55,8 +55,10 @@ pub struct SummaryItem {
 }
 
 /// What "Add keystore" did.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct AddSummary {
+    /// Format version of this JSON.
+    pub version: u32,
     /// New entries.
     pub added: Vec<SummaryItem>,
     /// Existing entries kept as they were.
@@ -184,7 +186,15 @@ impl Tenant {
             &[Format::Jks, Format::Jceks, Format::Pkcs12],
         )?;
         let mut draft = self.draft();
-        let mut summary = AddSummary::default();
+        let mut summary = AddSummary {
+            version: 1,
+            added: Vec::new(),
+            preserved: Vec::new(),
+            overwritten: Vec::new(),
+            removed: Vec::new(),
+            refused: Vec::new(),
+            changed: false,
+        };
         if mode == AddMode::Replace {
             for alias in draft.aliases_owned_by(Owner::TenantAdministrator) {
                 draft.remove(&alias);
@@ -386,7 +396,7 @@ impl Tenant {
             .serialize_request(signer)
             .map_err(|e| generate(e.to_string()))?;
         Ok(Download {
-            file_name: format!("{}.csr", entry.alias),
+            file_name: format!("{}.csr", file_stem(&entry.alias)),
             bytes: pem_encode("CERTIFICATE REQUEST", csr.der()).into_bytes(),
         })
     }
@@ -636,7 +646,7 @@ impl Tenant {
                 found: type_name(&entry.kind),
             })?;
         Ok(Download {
-            file_name: format!("{}.cer", entry.alias),
+            file_name: format!("{}.cer", file_stem(&entry.alias)),
             bytes: encode_cert(cert, encoding),
         })
     }
@@ -647,7 +657,7 @@ impl Tenant {
         actor.require(Permission::Download, "download")?;
         let (entry, chain) = self.key_pair("download", alias)?;
         Ok(Download {
-            file_name: format!("{}.p7b", entry.alias),
+            file_name: format!("{}.p7b", file_stem(&entry.alias)),
             bytes: crate::keystore::encode_p7b(&chain, false)?,
         })
     }
@@ -664,7 +674,7 @@ impl Tenant {
         // Invariant: key pair chains are never empty (every reader refuses an empty chain).
         let top = chain.last().unwrap_or(&chain[0]);
         Ok(Download {
-            file_name: format!("{}_rootCA.cer", entry.alias),
+            file_name: format!("{}_rootCA.cer", file_stem(&entry.alias)),
             bytes: encode_cert(top, encoding),
         })
     }
@@ -860,6 +870,25 @@ impl Draft {
     }
 }
 
+/// The alias as a file name stem: an alias may hold `/`, `\\` or start with `.`, which must
+/// not steer a download out of its directory.
+fn file_stem(alias: &str) -> String {
+    let stem: String = alias
+        .chars()
+        .map(|c| {
+            if matches!(c, '/' | '\\' | ':' | '\0') {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    match stem.strip_prefix('.') {
+        Some(rest) => format!("_{rest}"),
+        None => stem,
+    }
+}
+
 fn item(alias: &str, reason: &str) -> SummaryItem {
     SummaryItem {
         alias: alias.to_owned(),
@@ -891,18 +920,17 @@ fn read_upload(
     allowed: &[Format],
 ) -> Result<Keystore, TenantError> {
     let passwords = Passwords::new(password.clone());
-    let mut store = Keystore::from_bytes(bytes, &passwords, "<upload>")?;
-    if !allowed.contains(&store.format()) {
+    // The format first: a keystore offered as a certificate must say so, not "wrong password".
+    let format = crate::keystore::detect_format(bytes)
+        .map_err(|kind| crate::keystore::KeystoreError::read("<upload>", kind))?;
+    if !allowed.contains(&format) {
         let names: Vec<&str> = allowed.iter().map(|f| f.name()).collect();
         return Err(TenantError::BadUpload {
             operation,
-            reason: format!(
-                "the file is {}, expected {}",
-                store.format(),
-                names.join(", ")
-            ),
+            reason: format!("the file is {format}, expected {}", names.join(", ")),
         });
     }
+    let mut store = Keystore::from_bytes(bytes, &passwords, "<upload>")?;
     store
         .unlock_keys(&passwords)
         .map_err(|kind| crate::keystore::KeystoreError::read("<upload>", kind))?;

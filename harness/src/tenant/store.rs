@@ -20,9 +20,10 @@
 //! never a mix; stray files from a crash are ignored on open and removed by the next save.
 //! One writer at a time is assumed (CPI serialises keystore changes too).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -232,39 +233,50 @@ impl Tenant {
             source,
         })?;
         let now_text = format_rfc3339(actor.now);
-        let entries = super::sap::provision(spec.seed, actor.now, &spec.name).map_err(|e| {
-            TenantError::Generate {
-                alias: super::sap::SAP_KEY_PAIR_ALIAS.to_owned(),
-                reason: e.to_string(),
+        let cache_key = (spec.seed, actor.now.unix_timestamp(), spec.name.clone());
+        let cached = provisioned_cache()
+            .lock()
+            .ok()
+            .and_then(|c| c.get(&cache_key).cloned());
+        let generate = |reason: String| TenantError::Generate {
+            alias: super::sap::SAP_KEY_PAIR_ALIAS.to_owned(),
+            reason,
+        };
+        let (keystore, mut plain_keys) = match cached {
+            Some(provisioned) => provisioned,
+            None => {
+                let entries = super::sap::provision(spec.seed, actor.now, &spec.name)
+                    .map_err(|e| generate(e.to_string()))?;
+                let mut keystore = Keystore::new(Format::Jceks);
+                let mut plain_keys = BTreeMap::new();
+                for entry in entries {
+                    if let EntryKind::KeyPair { key, .. } = &entry.kind
+                        && let Some(plain) = key.plain_key()
+                    {
+                        plain_keys.insert(entry.alias.clone(), plain.clone());
+                    }
+                    keystore
+                        .insert(entry)
+                        .map_err(|kind| generate(kind.to_string()))?;
+                }
+                (keystore, plain_keys)
             }
-        })?;
-        let mut keystore = Keystore::new(Format::Jceks);
-        let mut records = BTreeMap::new();
-        let mut plain_keys = BTreeMap::new();
-        for entry in entries {
-            records.insert(
-                entry.alias.clone(),
-                EntryRecord {
+        };
+        let records: BTreeMap<String, EntryRecord> = keystore
+            .entries()
+            .iter()
+            .map(|entry| {
+                let record = EntryRecord {
                     owner: Owner::Sap,
                     created_at: now_text.clone(),
                     created_by: "SAP".to_owned(),
                     modified_at: now_text.clone(),
                     modified_by: "SAP".to_owned(),
-                },
-            );
-            if let EntryKind::KeyPair { key, .. } = &entry.kind
-                && let Some(plain) = key.plain_key()
-            {
-                plain_keys.insert(entry.alias.clone(), plain.clone());
-            }
-            // Invariant: the provisioned aliases are distinct constants.
-            keystore
-                .insert(entry)
-                .map_err(|kind| TenantError::Generate {
-                    alias: super::sap::SAP_KEY_PAIR_ALIAS.to_owned(),
-                    reason: kind.to_string(),
-                })?;
-        }
+                };
+                (entry.alias.clone(), record)
+            })
+            .collect();
+        plain_keys.retain(|alias, _| records.contains_key(alias));
         let meta = Metadata {
             version: METADATA_VERSION,
             name: spec.name.clone(),
@@ -297,7 +309,33 @@ impl Tenant {
             "create",
             "provisioned the SAP-owned entries".into(),
         )?;
+        if let Ok(mut cache) = provisioned_cache().lock() {
+            if cache.len() >= PROVISIONED_CACHE_LIMIT {
+                cache.clear();
+            }
+            cache.insert(
+                cache_key,
+                (tenant.keystore.clone(), tenant.plain_keys.clone()),
+            );
+        }
         Ok(tenant)
+    }
+
+    /// Creates a tenant in a new temporary directory, removed when the returned guard drops
+    /// (for scenario runs and tests that need a tenant but no place for it).
+    pub fn create_temporary(
+        spec: &TenantSpec,
+        actor: &Actor,
+    ) -> Result<(tempfile::TempDir, Tenant), TenantError> {
+        let dir = tempfile::Builder::new()
+            .prefix("harness-tenant-")
+            .tempdir()
+            .map_err(|source| TenantError::Io {
+                path: std::env::temp_dir(),
+                source,
+            })?;
+        let tenant = Tenant::create(dir.path(), spec, actor, false)?;
+        Ok((dir, tenant))
     }
 
     /// Opens the tenant in `dir`, checking that its files agree with each other.
@@ -361,6 +399,20 @@ impl Tenant {
                 &ks_path,
                 "the keystore's aliases differ from the records in `tenant.json`".into(),
             ));
+        }
+        // A hand-edited `tenant.json` must not smuggle a reserved alias in as a customer
+        // entry, nor free an SAP entry for changes.
+        for (alias, record) in &meta.entries {
+            let reserved = super::alias::reserved_prefix(alias).is_some();
+            if reserved != (record.owner == Owner::Sap) {
+                return Err(corrupt(
+                    &meta_path,
+                    format!(
+                        "entry `{alias}` is owned by {} but its alias says otherwise",
+                        record.owner
+                    ),
+                ));
+            }
         }
         if let Some(backup) = &meta.backup {
             let path = dir.join(&backup.file);
@@ -563,6 +615,21 @@ impl fmt::Debug for Tenant {
             .field("entries", &self.keystore.len())
             .finish_non_exhaustive()
     }
+}
+
+/// Provisioned SAP entries by (seed, now, name): the keystore as written (the RSA key sealed
+/// with the seed's tenant password) and the plain key. A second tenant of the same spec in
+/// one process then costs no key generation and no JCEKS sealing (200,000 MD5 rounds), which
+/// matters for scenario runs that create a tenant per scenario.
+type Provisioned = (Keystore, BTreeMap<String, PrivateKey>);
+
+const PROVISIONED_CACHE_LIMIT: usize = 64;
+
+type ProvisionedCache = Mutex<HashMap<(u64, i64, String), Provisioned>>;
+
+fn provisioned_cache() -> &'static ProvisionedCache {
+    static CACHE: OnceLock<ProvisionedCache> = OnceLock::new();
+    CACHE.get_or_init(Default::default)
 }
 
 /// SHA-256 as lower-case hex.

@@ -116,6 +116,14 @@ fn a_new_tenant_holds_the_sap_entries_and_reopens_identically() {
     let twin = new_tenant(other.path());
     assert_eq!(twin.list(&admin()).unwrap(), listing);
     assert_eq!(twin.records(), tenant.records());
+    let (temp, third) = Tenant::create_temporary(&TenantSpec::new(7), &admin()).unwrap();
+    assert_eq!(third.list(&admin()).unwrap(), listing);
+    let path = temp.path().to_owned();
+    drop(temp);
+    assert!(
+        !path.exists(),
+        "the temporary tenant is removed with its guard"
+    );
 }
 
 #[test]
@@ -234,6 +242,23 @@ fn key_pair_lifecycle_create_csr_sign_update_download_rename_delete() {
         .unwrap();
     let details = tenant.details(&admin(), "my-client").unwrap();
     assert_eq!(details.chain.len(), 3, "ordered leaf first by issuer links");
+    // The same response as PKCS#7 (what most CAs send) gives the same chain.
+    let p7b = harness::keystore::encode_p7b(
+        &[
+            ca.cert().clone(),
+            signed.der().clone(),
+            world.get(PkiRole::ClientRoot).cert().clone(),
+        ],
+        false,
+    )
+    .unwrap();
+    tenant
+        .update_with_signing_response(&admin(), "my-client", &p7b)
+        .unwrap();
+    assert_eq!(
+        tenant.details(&admin(), "my-client").unwrap().chain,
+        details.chain
+    );
     assert!(details.chain[0].subject.contains("cpi-client"));
     assert!(details.chain[2].self_issued);
 
@@ -284,6 +309,7 @@ fn key_pair_lifecycle_create_csr_sign_update_download_rename_delete() {
         [
             "create",
             "create-key-pair",
+            "update-signing-response",
             "update-signing-response",
             "rename",
             "delete"
@@ -691,7 +717,11 @@ fn cli_operations_refusals_lint_and_no_secret_in_any_output() {
         full.extend_from_slice(args);
         let out = harness(
             &full,
-            &[("UPLOAD_PW", UPLOAD_PASSWORD), ("OUT_PW", "Download-2026")],
+            &[
+                ("UPLOAD_PW", UPLOAD_PASSWORD),
+                ("OUT_PW", "Download-2026"),
+                ("WEAK_PW", "alllowercase1"),
+            ],
         );
         assert_eq!(out.status.code(), Some(code), "{args:?}: {}", text(&out));
         outputs.push_str(&text(&out));
@@ -740,6 +770,25 @@ fn cli_operations_refusals_lint_and_no_secret_in_any_output() {
     );
     let refused = run(&["rename", "receiver-root", "SAP_x"], 2);
     assert!(refused.contains("reserved"), "{refused}");
+    let before = dir_bytes(&dir);
+    for (args, fragment) in [
+        (
+            &["--role", "business-expert", "add-certificate", "x", f][..],
+            "needs role",
+        ),
+        (&["add-certificate", "hcicertificate9", f], "reserved"),
+        (&["add-certificate", "x", f], "expected pem, der"),
+        (
+            &["add-keystore", f, "--password-env", "OUT_PW"],
+            "wrong store password",
+        ),
+        (&["delete", "sap_cloudrootca"], "owned by SAP"),
+        (&["backup", "--password-env", "WEAK_PW"], "3 are required"),
+    ] {
+        let message = run(args, 2);
+        assert!(message.contains(fragment), "{args:?}: {message}");
+        assert_eq!(dir_bytes(&dir), before, "{args:?} changed the tenant");
+    }
     let out = tmp.path().join("dl");
     let o = out.to_str().unwrap();
     run(
@@ -862,7 +911,7 @@ fn sigkill_during_saves_leaves_the_old_or_the_new_state() {
     let world = world();
     let mut tenant = new_tenant(&dir);
     // A few hundred entries make each save long enough for kills to land inside it.
-    let many: Vec<Entry> = (0..400)
+    let many: Vec<Entry> = (0..100)
         .map(|i| {
             trusted(
                 &format!("bulk-{i:03}"),
@@ -913,7 +962,7 @@ fn sigkill_during_saves_leaves_the_old_or_the_new_state() {
         complete(command(&dir, step));
     }
     let window = (started.elapsed() / 4).as_micros() as u64 + 1;
-    let mut rng = Rng(0x7e4a_47);
+    let mut rng = Rng(0x007e_4a47);
     let (mut old_seen, mut new_seen, mut strays_seen) = (0, 0, 0);
     for step in 0..kills {
         let step = 10 + 2 * step;
@@ -956,4 +1005,215 @@ fn sigkill_during_saves_leaves_the_old_or_the_new_state() {
         "{kills} kills (window {window} µs): {old_seen} left the old state, {new_seen} the new; {strays_seen} left temp or stray files that the next save removed"
     );
     assert_eq!(old_seen + new_seen, kills);
+}
+
+/// A JKS file with two aliases equal but for case: our writer refuses to make one, so the
+/// second alias is patched in the bytes and the integrity digest recomputed as Java does
+/// (SHA-1 over the password as UTF-16BE, "Mighty Aphrodite" and the body).
+fn jks_with_duplicate_aliases(world: &World) -> Vec<u8> {
+    let mut bytes = upload(
+        Format::Jks,
+        vec![
+            trusted("dup-a", world, PkiRole::ReceiverRoot),
+            trusted("dup-b", world, PkiRole::ClientRoot),
+        ],
+    );
+    let body_len = bytes.len() - 20;
+    let at = bytes
+        .windows(5)
+        .position(|w| w == b"dup-b")
+        .expect("the second alias is in the file");
+    bytes[at + 4] = b'a';
+    use sha1::Digest;
+    let mut digest = sha1::Sha1::new();
+    for unit in UPLOAD_PASSWORD.encode_utf16() {
+        digest.update(unit.to_be_bytes());
+    }
+    digest.update(b"Mighty Aphrodite");
+    digest.update(&bytes[..body_len]);
+    let sum = digest.finalize();
+    bytes[body_len..].copy_from_slice(&sum);
+    bytes
+}
+
+#[test]
+fn lint_finds_each_rule_and_add_keystore_refuses_duplicates() {
+    let world = world();
+    let password = Password::new(UPLOAD_PASSWORD);
+    let codes = |bytes: &[u8], file: &str| {
+        let report = harness::tenant::lint(bytes, file, &password, DEFAULT_NOW);
+        let mut codes: Vec<(String, Option<String>)> = report
+            .findings
+            .iter()
+            .map(|f| (format!("{:?}:{}", f.severity, f.code), f.alias.clone()))
+            .collect();
+        codes.sort();
+        (report.has_errors(), codes)
+    };
+    let leaf_only = Entry {
+        alias: "leaf-only".into(),
+        created: DEFAULT_NOW,
+        kind: EntryKind::KeyPair {
+            key: KeyMaterial::plain(world.get(PkiRole::Client).key().private_key().clone()),
+            chain: world.get(PkiRole::Client).chain(),
+        },
+    };
+    let file = upload(
+        Format::Jceks,
+        vec![
+            trusted("sap_root", &world, PkiRole::ReceiverRoot),
+            trusted(&"x".repeat(251), &world, PkiRole::ReceiverRoot),
+            trusted("expired", &world, PkiRole::ClientExpired),
+            trusted("later", &world, PkiRole::ServerNotYetValid),
+            leaf_only,
+            key_pair("complete", &world, PkiRole::Client),
+        ],
+    );
+    let some = |s: &str| Some(s.to_owned());
+    assert_eq!(
+        codes(&file, "upload.jks"),
+        (
+            true,
+            vec![
+                ("Error:alias-too-long".into(), some(&"x".repeat(251))),
+                ("Error:reserved-alias".into(), some("sap_root")),
+                ("Info:jceks-in-jks-file".into(), None),
+                ("Warning:expired".into(), some("expired")),
+                ("Warning:incomplete-chain".into(), some("leaf-only")),
+                ("Warning:not-yet-valid".into(), some("later")),
+            ]
+        )
+    );
+    let clean = upload(
+        Format::Jks,
+        vec![key_pair("complete", &world, PkiRole::Client)],
+    );
+    assert_eq!(codes(&clean, "clean.jks"), (false, vec![]));
+    let dup = jks_with_duplicate_aliases(&world);
+    assert_eq!(
+        codes(&dup, "dup.jks"),
+        (true, vec![("Error:duplicate-alias".into(), None)])
+    );
+    assert_eq!(
+        codes(&clean, "clean.jks").1,
+        codes(&clean, "clean.jceks").1,
+        "the name matters only for the JCEKS note"
+    );
+    let (errors, found) = codes(&clean, "x");
+    assert!(!errors && found.is_empty());
+    let wrong = harness::tenant::lint(&clean, "clean.jks", &Password::new("nope"), DEFAULT_NOW);
+    assert_eq!(wrong.findings[0].code, "wrong-password");
+
+    let tmp = tempfile::tempdir().unwrap();
+    let mut tenant = new_tenant(tmp.path());
+    let before = dir_bytes(tmp.path());
+    let err = tenant
+        .add_keystore(&admin(), &dup, &password, AddMode::Merge)
+        .unwrap_err();
+    assert!(err.to_string().contains("duplicate alias `dup-a`"), "{err}");
+    assert_eq!(dir_bytes(tmp.path()), before);
+}
+
+/// The store limit (6 MB) refuses the upload that would pass it, and changes nothing.
+#[test]
+fn the_store_never_passes_six_megabytes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut tenant = new_tenant(tmp.path());
+    let password = Password::new(UPLOAD_PASSWORD);
+    // A certificate with many SANs (about 5 KB) keeps the entry count, and the test, small.
+    let pki = harness::pki::Pki::new(1, DEFAULT_NOW, harness::pki::KeyType::P256);
+    let root = pki.root("big-root").build().unwrap();
+    let names: Vec<String> = (0..250)
+        .map(|i| format!("host-{i:03}.big.example"))
+        .collect();
+    let big = pki.leaf("big", &root).names(&names).build().unwrap();
+    let mut refused = None;
+    for round in 0..5 {
+        let size = big.cert().len() + 40;
+        let count = (harness::tenant::MAX_UPLOAD_BYTES as usize - 4096) / size;
+        let entries = (0..count)
+            .map(|i| Entry {
+                alias: format!("r{round}-{i:05}"),
+                created: DEFAULT_NOW,
+                kind: EntryKind::TrustedCertificate(big.cert().clone()),
+            })
+            .collect();
+        let bytes = upload(Format::Jks, entries);
+        let before = dir_bytes(tmp.path());
+        match tenant.add_keystore(&admin(), &bytes, &password, AddMode::Merge) {
+            Ok(summary) => assert!(summary.changed),
+            Err(e) => {
+                assert!(e.to_string().contains("the tenant keystore is"), "{e}");
+                assert!(e.to_string().contains("at most 6291456 allowed"), "{e}");
+                assert_eq!(dir_bytes(tmp.path()), before);
+                refused = Some(round);
+                break;
+            }
+        }
+    }
+    assert_eq!(
+        refused,
+        Some(3),
+        "three uploads of 2 MB fit, the fourth does not"
+    );
+    let size = fs::metadata(Tenant::open(tmp.path()).unwrap().keystore_path())
+        .unwrap()
+        .len();
+    assert!(size <= harness::tenant::MAX_STORE_BYTES, "{size}");
+}
+
+#[test]
+fn downloads_stay_in_their_directory_whatever_the_alias() {
+    let tmp = tempfile::tempdir().unwrap();
+    let world = world();
+    let mut tenant = new_tenant(tmp.path());
+    let alias = Alias::parse("../escape/x").unwrap();
+    tenant
+        .add_certificate(&admin(), &alias, &pem(&world, PkiRole::ReceiverRoot))
+        .unwrap();
+    let download = tenant
+        .download_certificate(&developer(), "../escape/x", CertEncoding::Pem)
+        .unwrap();
+    assert_eq!(download.file_name, "_._escape_x.cer");
+    let out = tmp.path().join("out");
+    let path = download.write_to(&out).unwrap();
+    assert_eq!(path.parent(), Some(out.as_path()));
+}
+
+#[test]
+fn a_tampered_tenant_is_refused_on_open() {
+    let tmp = tempfile::tempdir().unwrap();
+    let tenant = new_tenant(tmp.path());
+    let meta_path = tmp.path().join("tenant.json");
+    let original = fs::read_to_string(&meta_path).unwrap();
+    let cases = [
+        (
+            original.replacen(
+                "\"owner\": \"SAP\"",
+                "\"owner\": \"Tenant Administrator\"",
+                1,
+            ),
+            "is owned by Tenant Administrator",
+        ),
+        (
+            original.replacen("\"version\": 1", "\"version\": 9", 1),
+            "metadata version 9",
+        ),
+        ("{".to_owned(), "does not parse"),
+    ];
+    for (text, fragment) in cases {
+        fs::write(&meta_path, text).unwrap();
+        let err = Tenant::open(tmp.path()).unwrap_err().to_string();
+        assert!(err.contains(fragment), "`{err}` lacks `{fragment}`");
+    }
+    fs::write(&meta_path, &original).unwrap();
+    let mut bytes = fs::read(tenant.keystore_path()).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    fs::write(tenant.keystore_path(), bytes).unwrap();
+    let err = Tenant::open(tmp.path()).unwrap_err().to_string();
+    assert!(err.contains("SHA-256 differs"), "{err}");
+    let empty = tempfile::tempdir().unwrap();
+    let err = Tenant::open(empty.path()).unwrap_err().to_string();
+    assert!(err.contains("not a tenant directory"), "{err}");
 }
