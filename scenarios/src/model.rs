@@ -54,6 +54,12 @@ impl Scenario {
                 }
                 return text;
             }
+            if let Some(status) = expect.http_status {
+                return match &expect.user {
+                    Some(user) => format!("HTTP {status} as {user}"),
+                    None => format!("HTTP {status}"),
+                };
+            }
             if let Some(refusal) = &expect.refused_with {
                 return format!("refused: {refusal}");
             }
@@ -544,6 +550,9 @@ vocabulary! {
         NameMismatch = "name-mismatch",
         /// Wrong key usage or extended key usage.
         BadKeyUsage = "bad-key-usage",
+        /// A certificate that is malformed or breaks a structural rule (e.g. a CA certificate
+        /// as the server's end entity).
+        BadCertificate = "bad-certificate",
         /// The server required a client certificate and none was sent.
         ClientCertRequired = "client-cert-required",
         /// The server refused the client certificate sent.
@@ -600,6 +609,10 @@ vocabulary! {
         CnOnly = "cn-only",
         /// extendedKeyUsage emailProtection instead of serverAuth.
         WrongEku = "wrong-eku",
+        /// Issued by an intermediate without basicConstraints cA=true.
+        UnderNotCa = "under-not-ca",
+        /// Issued under two intermediates (root -> intermediate -> intermediate 2 -> leaf).
+        TwoIntermediates = "two-intermediates",
     }
 }
 
