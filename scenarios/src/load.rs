@@ -5,7 +5,7 @@
 //! and unknown fields, with the `toml` crate's spans), then a check of each step against what
 //! its action allows and of every reference against what earlier steps created. The second
 //! pass finds its lines in the span tree of `toml::de::DeTable`, so both kinds of error read
-//! the same: `suite/x.toml:12:1: field `step[2].alias`: ...`.
+//! the same: ``suite/x.toml:12:1: field `step[2].alias`: ...``.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;

@@ -101,8 +101,9 @@ fn serialize_now<S: serde::Serializer>(
 /// The tenant as provisioned, before any step.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Tenant {
-    /// World certificates pre-installed as SAP-owned trusted certificates (a receiver whose
-    /// root the tenant already trusts, like SuccessFactors: reader comment 3).
+    /// World certificates in the tenant before any step (a receiver whose root the tenant
+    /// already trusts, like SuccessFactors: reader comment 3). Added as trusted certificate
+    /// entries `preinstalled_<role>`: `harness::tenant` provisions only its own SAP-owned roots.
     pub preinstalled: Vec<Role>,
 }
 
