@@ -134,3 +134,37 @@ fn readme_suite_table_is_fresh() {
          `cargo run -p scenarios -- list --markdown` between the markers"
     );
 }
+
+#[test]
+fn a_wrong_expectation_is_not_met_and_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    // The receiver sends its leaf only; the tenant trusts the root alone: the truth is
+    // unknown-issuer, so expecting success must be reported as not met.
+    let wrong = dir.path().join("wrong.toml");
+    std::fs::write(&wrong, GOOD.replace("\"full-chain\"", "\"leaf-only\"")).unwrap();
+    let out = tests::run(scenarios().args(["run", "--redact"]).arg(&wrong));
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("NOT MET  wrong")
+            && text.contains("outcome expected success, observed unknown-issuer"),
+        "{text}"
+    );
+    let json_file = dir.path().join("report.json");
+    let out = tests::run(
+        scenarios()
+            .args(["run", "--redact", "--format", "json", "--output"])
+            .arg(&json_file)
+            .arg(&wrong),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json_file).unwrap()).unwrap();
+    assert_eq!(report["version"], 1);
+    assert_eq!(report["totals"]["not_met"], 1);
+    assert_eq!(report["scenarios"][0]["status"], "not-met");
+    assert_eq!(
+        report["scenarios"][0]["matrix"]["observed"],
+        "unknown-issuer"
+    );
+}
