@@ -69,6 +69,7 @@ fn junit_is_accepted_by_an_xml_parser_with_the_junit_shape() {
     std::fs::write(&file, rep::junit(&report)).unwrap();
     // Python's stdlib XML parser plus the shape CI servers read (Jenkins' and GitLab's JUnit
     // readers): testsuites > testsuite > testcase with name, classname, time; counts agree.
+    // PyPI's `junitparser` reads it too when it is installed.
     let script = r#"
 import sys, xml.etree.ElementTree as ET
 root = ET.parse(sys.argv[1]).getroot()
@@ -83,6 +84,13 @@ assert int(suite.get("errors")) == sum(1 for c in cases if c.find("error") is no
 for c in cases:
     assert c.get("name") and c.get("classname", "").startswith("scenarios.")
     float(c.get("time"))
+try:
+    # A JUnit consumer from PyPI, when installed (`pip install junitparser`).
+    from junitparser import JUnitXml
+    parsed = JUnitXml.fromfile(sys.argv[1])
+    assert sum(1 for s in parsed for c in s) == len(cases)
+except ImportError:
+    pass
 print(len(cases))
 "#;
     let out = tests::run_ok(Command::new(python).arg("-c").arg(script).arg(&file));
