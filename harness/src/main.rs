@@ -25,11 +25,11 @@ enum Command {
     /// Keystores (JKS, JCEKS, PKCS#12, PEM, DER, .p7b): list, import, export, convert.
     #[command(subcommand)]
     Keystore(cli::keystore::KeystoreCommand),
-    /// The simulated tenant keystore (CPI's Keystore Monitor): entries, owners, roles.
-    Tenant(cli::tenant::TenantArgs),
     /// CPI's Connectivity Test (TLS) against HOST[:PORT], with a diagnosis. Exit 0 when it
     /// succeeded, 1 when it ran and failed, 2 when it could not run.
     Connect(cli::connect::ConnectArgs),
+    /// The simulated tenant keystore (CPI's Keystore Monitor): entries, owners, roles.
+    Tenant(cli::tenant::TenantArgs),
 }
 
 fn main() -> ExitCode {
@@ -37,8 +37,8 @@ fn main() -> ExitCode {
     let result = match args.command {
         Command::Pki(command) => cli::pki::run(command),
         Command::Keystore(command) => cli::keystore::run(command),
-        Command::Tenant(args) => cli::tenant::run(args),
         Command::Connect(args) => cli::connect::run(args),
+        Command::Tenant(args) => cli::tenant::run(args),
     };
     match result {
         Ok(code) => code.into(),

@@ -854,6 +854,13 @@ fn cli_operations_refusals_lint_and_no_secret_in_any_output() {
     assert_eq!(lint.status.code(), Some(0), "{}", text(&lint));
     outputs.push_str(&text(&lint));
 
+    // A certificate file needs no password; "Add keystore" would refuse it: exit 1.
+    let cert_file = tmp.path().join("root.pem");
+    fs::write(&cert_file, pem(&world, PkiRole::ReceiverRoot)).unwrap();
+    let lint = harness(&["tenant", "lint", cert_file.to_str().unwrap()], &[]);
+    assert_eq!(lint.status.code(), Some(1), "{}", text(&lint));
+    assert!(text(&lint).contains("not-a-keystore"), "{}", text(&lint));
+
     let tenant_password = Tenant::open(&dir).unwrap().passwords().store;
     let secret = tenant_password.secret_str();
     assert!(
