@@ -127,6 +127,7 @@ suite! {
     trust_leaf_only_intermediate => "trust-leaf-only-intermediate",
     trust_leaf_only_intermediate_and_root => "trust-leaf-only-intermediate-and-root",
     trust_leaf_only_root => "trust-leaf-only-root",
+    trust_reversed_chain_root => "trust-reversed-chain-root",
     trust_self_signed_imported => "trust-self-signed-imported",
     trust_self_signed_root_only => "trust-self-signed-root-only",
     trust_two_intermediates_leaf_only_missing => "trust-two-intermediates-leaf-only-missing",
