@@ -1,0 +1,299 @@
+//! `scenarios`: run the built-in suite (or scenario files) and print a report.
+//!
+//! Exit codes (as ripgrep and x509-limbo): 0 every scenario met its expectations, 1 at least
+//! one did not, 2 at least one could not run (a broken file, a harness error) or bad usage.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand, ValueEnum};
+use scenarios::model::Scenario;
+use scenarios::report::{self, HumanOptions};
+use scenarios::runner::{self, Input, RunOptions};
+
+/// Exit code: every scenario met its expectations.
+const EXIT_MET: u8 = 0;
+/// Exit code: the run could not start, or a scenario could not run.
+const EXIT_ERROR: u8 = 2;
+
+/// Reproduce SAP Cloud Integration outbound HTTPS with client certificates: run scenario
+/// files (default: the built-in suite) and report which expectations were met.
+#[derive(Parser, Debug)]
+#[command(name = "scenarios", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run scenarios and print a report. Exit 0: all met; 1: some not met; 2: some could not run.
+    Run(RunArgs),
+    /// Print the catalogue: id, description, expected result.
+    List(ListArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct Selection {
+    /// Scenario files or directories of `*.toml` (default: the built-in suite).
+    paths: Vec<PathBuf>,
+    /// Only scenarios whose id contains this text (repeatable: any of them).
+    #[arg(long, value_name = "TEXT")]
+    filter: Vec<String>,
+    /// Only partition K of N (1-based, for CI matrices): scenario i is in K when i % N == K-1.
+    #[arg(long, value_name = "K/N", value_parser = parse_partition)]
+    partition: Option<(usize, usize)>,
+}
+
+#[derive(clap::Args, Debug)]
+struct RunArgs {
+    #[command(flatten)]
+    selection: Selection,
+    /// Seed of the test PKI, overriding every file's own.
+    #[arg(long, value_name = "N")]
+    seed: Option<u64>,
+    /// Simulated "now" (RFC 3339), overriding every file's own.
+    #[arg(long, value_name = "TIME", value_parser = parse_now)]
+    now: Option<time::OffsetDateTime>,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+    /// Write the report to FILE (atomically) instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Replace durations, ports and temp paths with placeholders (stable output).
+    #[arg(long)]
+    redact: bool,
+    /// Show every step of every scenario (human format).
+    #[arg(long, short)]
+    verbose: bool,
+    /// The connectivity test's connect, handshake and read timeouts, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 500)]
+    timeout_ms: u64,
+    /// Scenarios run at once (default: twice the CPUs).
+    #[arg(long, value_name = "N")]
+    jobs: Option<usize>,
+}
+
+#[derive(clap::Args, Debug)]
+struct ListArgs {
+    #[command(flatten)]
+    selection: Selection,
+    /// Print JSON.
+    #[arg(long, conflicts_with = "markdown")]
+    json: bool,
+    /// Print the Markdown table that README.md carries.
+    #[arg(long)]
+    markdown: bool,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum Format {
+    /// A table; colour only on a terminal.
+    Human,
+    /// Versioned JSON.
+    Json,
+    /// JUnit XML for CI servers.
+    Junit,
+    /// One self-contained HTML page centred on the trust matrix.
+    Html,
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+fn run() -> anyhow::Result<u8> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Run(args) => run_command(args),
+        Command::List(args) => list_command(args),
+    }
+}
+
+fn run_command(args: RunArgs) -> anyhow::Result<u8> {
+    let inputs = select(&args.selection);
+    let options = RunOptions {
+        seed: args.seed,
+        now: args.now,
+        jobs: args.jobs.unwrap_or_else(|| RunOptions::default().jobs),
+        timeout: std::time::Duration::from_millis(args.timeout_ms),
+        progress: true,
+    };
+    let mut report = runner::run(inputs, &options).context("cannot run the scenarios")?;
+    let code = report.exit_code() as u8;
+    if args.redact {
+        report::redact::redact(&mut report);
+    }
+    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let text = match args.format {
+        Format::Human => report::human(
+            &report,
+            HumanOptions {
+                colour: to_terminal,
+                verbose: args.verbose,
+            },
+        ),
+        Format::Json => report::json(&report),
+        Format::Junit => report::junit(&report),
+        Format::Html => report::html(&report),
+    };
+    emit(args.output.as_deref(), &text)?;
+    Ok(code)
+}
+
+fn list_command(args: ListArgs) -> anyhow::Result<u8> {
+    let inputs = select(&args.selection);
+    let mut scenarios: Vec<Scenario> = Vec::new();
+    let mut broken = 0;
+    for input in inputs {
+        match input {
+            Input::Loaded(s) => scenarios.push(*s),
+            Input::Broken { error, .. } => {
+                broken += 1;
+                eprintln!("error: {}", chain(&error));
+            }
+        }
+    }
+    let text = if args.markdown {
+        scenarios::suite::markdown(&scenarios)
+    } else if args.json {
+        let rows: Vec<serde_json::Value> = scenarios
+            .iter()
+            .map(|s| {
+                serde_json::json!({
+                    "id": s.id,
+                    "source": s.source,
+                    "description": s.description,
+                    "expected": s.expected_summary(),
+                })
+            })
+            .collect();
+        let mut text = serde_json::to_string_pretty(&serde_json::json!({
+            "version": scenarios::report::REPORT_VERSION,
+            "scenarios": rows,
+        }))?;
+        text.push('\n');
+        text
+    } else {
+        let width = scenarios.iter().map(|s| s.id.len()).max().unwrap_or(8);
+        let mut text = String::new();
+        for s in &scenarios {
+            text.push_str(&format!(
+                "{:<width$}  {}\n{:<width$}  expected: {}\n",
+                s.id,
+                scenarios::suite::headline(s),
+                "",
+                s.expected_summary()
+            ));
+        }
+        text
+    };
+    emit(None, &text)?;
+    Ok(if broken > 0 { EXIT_ERROR } else { EXIT_MET })
+}
+
+/// The inputs named on the command line (or the built-in suite), filtered and partitioned.
+fn select(selection: &Selection) -> Vec<Input> {
+    let mut inputs = if selection.paths.is_empty() {
+        scenarios::suite::inputs()
+    } else {
+        let mut inputs = Vec::new();
+        for path in &selection.paths {
+            inputs.extend(from_path(path));
+        }
+        inputs
+    };
+    if !selection.filter.is_empty() {
+        inputs.retain(|i| selection.filter.iter().any(|f| i.id().contains(f.as_str())));
+    }
+    if let Some((k, n)) = selection.partition {
+        inputs = inputs
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| i % n == k - 1)
+            .map(|(_, input)| input)
+            .collect();
+    }
+    inputs
+}
+
+fn from_path(path: &Path) -> Vec<Input> {
+    if path.is_dir() {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(path)
+            .map(|entries| {
+                entries
+                    .filter_map(Result::ok)
+                    .map(|e| e.path())
+                    .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        files.sort();
+        return files.iter().flat_map(|f| from_path(f)).collect();
+    }
+    match scenarios::load_file(path) {
+        Ok(s) => vec![Input::Loaded(Box::new(s))],
+        Err(error) => vec![Input::Broken {
+            id: path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| path.display().to_string()),
+            source: path.display().to_string(),
+            error,
+        }],
+    }
+}
+
+fn emit(output: Option<&Path>, text: &str) -> anyhow::Result<()> {
+    match output {
+        Some(path) => harness::file::write_atomic(path, text.as_bytes())
+            .with_context(|| format!("cannot write `{}`", path.display())),
+        None => {
+            use std::io::Write;
+            let mut stdout = std::io::stdout().lock();
+            stdout
+                .write_all(text.as_bytes())
+                .context("cannot write to stdout")
+        }
+    }
+}
+
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        // Some errors print their source in their own message; say it once.
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+fn parse_partition(text: &str) -> Result<(usize, usize), String> {
+    let (k, n) = text
+        .split_once('/')
+        .ok_or_else(|| format!("`{text}` is not K/N (e.g. 1/4)"))?;
+    let k: usize = k.parse().map_err(|_| format!("`{k}` is not a number"))?;
+    let n: usize = n.parse().map_err(|_| format!("`{n}` is not a number"))?;
+    if n == 0 || k == 0 || k > n {
+        return Err(format!("partition `{text}` needs 1 <= K <= N"));
+    }
+    Ok((k, n))
+}
+
+fn parse_now(text: &str) -> Result<time::OffsetDateTime, String> {
+    harness::time::parse_rfc3339(text).map_err(|e| e.to_string())
+}
