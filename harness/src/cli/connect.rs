@@ -12,6 +12,7 @@ use harness::connect::{
 };
 use harness::keystore::{Format, Keystore, Passwords};
 use harness::secret::Password;
+use harness::tenant::Tenant;
 
 /// `harness connect` arguments.
 #[derive(Debug, Args)]
@@ -20,9 +21,14 @@ pub(crate) struct ConnectArgs {
     #[arg(value_name = "HOST[:PORT]")]
     target: String,
     /// The keystore to trust and take key pairs from (JKS, JCEKS, PKCS#12, PEM, DER, .p7b;
-    /// detected from content). Without it nothing is trusted.
-    #[arg(long, value_name = "FILE")]
+    /// detected from content). Without it or `--tenant` nothing is trusted.
+    #[arg(long, value_name = "FILE", conflicts_with = "tenant")]
     keystore: Option<PathBuf>,
+    /// A tenant directory (`harness tenant create`) to trust and take key pairs from, as CPI
+    /// does: its trusted certificates and key pairs, SAP-owned ones included. It keeps its
+    /// own password.
+    #[arg(long, value_name = "DIR")]
+    tenant: Option<PathBuf>,
     /// Name of an environment variable holding the store password.
     #[arg(long, value_name = "VAR", conflicts_with = "storepass_file")]
     storepass_env: Option<String>,
@@ -99,9 +105,13 @@ fn parse_seconds(text: &str) -> Result<f64, String> {
 
 pub(crate) fn run(args: ConnectArgs) -> anyhow::Result<Exit> {
     let target: Target = args.target.parse()?;
-    let trust = match &args.keystore {
-        None => TrustSource::new(""),
-        Some(path) => {
+    let trust = match (&args.keystore, &args.tenant) {
+        (_, Some(dir)) => {
+            let tenant = Tenant::open(dir)?;
+            TrustSource::from_tenant(&tenant)?
+        }
+        (None, None) => TrustSource::new(""),
+        (Some(path), None) => {
             let password = store_password(&args)?;
             let given = password.is_some();
             let passwords = Passwords::new(password.unwrap_or_else(|| Password::new("")));
