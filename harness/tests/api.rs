@@ -10,3 +10,6 @@ mod keystore;
 
 #[path = "api/tenant.rs"]
 mod tenant;
+
+#[path = "api/secrets.rs"]
+mod secrets;
