@@ -13,3 +13,6 @@ mod tenant;
 
 #[path = "api/secrets.rs"]
 mod secrets;
+
+#[path = "api/help.rs"]
+mod help;
