@@ -29,10 +29,10 @@ pub(crate) struct ConnectArgs {
     /// own password.
     #[arg(long, value_name = "DIR")]
     tenant: Option<PathBuf>,
-    /// Name of an environment variable holding the store password.
+    /// Read the password of `--keystore` (and `--add-root-to`) from environment variable VAR.
     #[arg(long, value_name = "VAR", conflicts_with = "storepass_file")]
     storepass_env: Option<String>,
-    /// A file whose first line is the store password.
+    /// Read the password of `--keystore` (and `--add-root-to`) from the first line of FILE.
     #[arg(long, value_name = "FILE")]
     storepass_file: Option<PathBuf>,
     /// Turn "Validate Server Certificate Required" off: the chain is shown, never trusted.
@@ -42,11 +42,11 @@ pub(crate) struct ConnectArgs {
     /// choose among the key pairs that fit the CA names the server sends.
     #[arg(long, value_name = "ALIAS", num_args = 0..=1, default_missing_value = "")]
     client_cert: Option<String>,
-    /// How an empty alias picks among fitting key pairs.
+    /// With `--client-cert` and no alias: how to pick among the fitting key pairs.
     #[arg(long, value_enum, default_value_t = Pick::First)]
     pick: Pick,
     /// Seed of `--pick random`.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, value_name = "N", default_value_t = 0)]
     pick_seed: u64,
     /// Simulated "now" (RFC 3339) for certificate validity; default: the wall clock.
     #[arg(long, value_name = "RFC3339", value_parser = parse_now)]
