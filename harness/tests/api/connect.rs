@@ -1872,3 +1872,27 @@ mod tenant {
         );
     }
 }
+
+/// A phase that did not happen prints `-` without a unit; phases that did carry `ms`.
+#[tokio::test]
+async fn timings_of_phases_that_did_not_happen_print_a_bare_dash() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    let trust = TrustSource::new("");
+    let out = run(&options(addr), &trust).await;
+    assert_eq!(out.class(), "connection-refused");
+    let text = harness::diagnose::report_text(&out, &diagnose(&out, &trust));
+    let line = text.lines().find(|l| l.starts_with("Timings:")).unwrap();
+    assert!(line.contains("handshake -, response -,"), "{line}");
+    assert!(!line.contains("- ms"), "{line}");
+
+    let w = world();
+    let opts = server_with(&w, Role::Server, w.get(Role::Server).chain()).await;
+    let trust = trusting(&w, &[Role::ReceiverRoot]);
+    let out = run(&opts, &trust).await;
+    let text = harness::diagnose::report_text(&out, &diagnose(&out, &trust));
+    let line = text.lines().find(|l| l.starts_with("Timings:")).unwrap();
+    assert!(!line.contains('-'), "{line}");
+    assert_eq!(line.matches(" ms").count(), 4, "{line}");
+}
