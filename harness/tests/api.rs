@@ -10,3 +10,9 @@ mod keystore;
 
 #[path = "api/tenant.rs"]
 mod tenant;
+
+#[path = "api/secrets.rs"]
+mod secrets;
+
+#[path = "api/help.rs"]
+mod help;

@@ -88,7 +88,8 @@ struct Serve {
     /// Extra chain certificates sent after --cert.
     #[arg(long, value_name = "FILE", requires = "cert")]
     chain: Option<PathBuf>,
-    /// Password of keystore files given to --cert, --key, --chain, --trust.
+    /// Password of keystore files given to --cert, --key, --chain, --trust (default
+    /// `changeit`). Prefer the environment variable: an argument shows in the process list.
     #[arg(
         long,
         env = "MOCK_RECEIVER_PASSWORD",
@@ -104,7 +105,7 @@ struct Serve {
     #[arg(long, default_value_t = 1)]
     seed: u64,
     /// The simulated "now" (RFC 3339) for certificate validity.
-    #[arg(long)]
+    #[arg(long, value_name = "RFC3339")]
     now: Option<String>,
     /// Key type: p256, p384, rsa2048, rsa3072, rsa4096.
     #[arg(long, default_value = "p256")]

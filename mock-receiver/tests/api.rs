@@ -9,7 +9,8 @@
 //!   TLS versions;
 //! - `robustness`: garbage, every ClientHello truncation, 1,000 idle connections, slow
 //!   clients, sockets released;
-//! - `cli`: the `mock-receiver` binary: ready line, PKI directory, bad input exits 2.
+//! - `cli`: the `mock-receiver` binary: ready line, PKI directory, bad input exits 2;
+//! - `help`: `--help` snapshots (insta).
 
 #[path = "api/support.rs"]
 mod support;
@@ -20,6 +21,8 @@ mod cli;
 mod client_auth;
 #[path = "api/faults.rs"]
 mod faults;
+#[path = "api/help.rs"]
+mod help;
 #[path = "api/robustness.rs"]
 mod robustness;
 #[path = "api/trust.rs"]

@@ -12,6 +12,7 @@ use harness::connect::{
 };
 use harness::keystore::{Format, Keystore, Passwords};
 use harness::secret::Password;
+use harness::tenant::Tenant;
 
 /// `harness connect` arguments.
 #[derive(Debug, Args)]
@@ -20,13 +21,18 @@ pub(crate) struct ConnectArgs {
     #[arg(value_name = "HOST[:PORT]")]
     target: String,
     /// The keystore to trust and take key pairs from (JKS, JCEKS, PKCS#12, PEM, DER, .p7b;
-    /// detected from content). Without it nothing is trusted.
-    #[arg(long, value_name = "FILE")]
+    /// detected from content). Without it or `--tenant` nothing is trusted.
+    #[arg(long, value_name = "FILE", conflicts_with = "tenant")]
     keystore: Option<PathBuf>,
-    /// Name of an environment variable holding the store password.
+    /// A tenant directory (`harness tenant create`) to trust and take key pairs from, as CPI
+    /// does: its trusted certificates and key pairs, SAP-owned ones included. It keeps its
+    /// own password.
+    #[arg(long, value_name = "DIR")]
+    tenant: Option<PathBuf>,
+    /// Read the password of `--keystore` (and `--add-root-to`) from environment variable VAR.
     #[arg(long, value_name = "VAR", conflicts_with = "storepass_file")]
     storepass_env: Option<String>,
-    /// A file whose first line is the store password.
+    /// Read the password of `--keystore` (and `--add-root-to`) from the first line of FILE.
     #[arg(long, value_name = "FILE")]
     storepass_file: Option<PathBuf>,
     /// Turn "Validate Server Certificate Required" off: the chain is shown, never trusted.
@@ -36,11 +42,11 @@ pub(crate) struct ConnectArgs {
     /// choose among the key pairs that fit the CA names the server sends.
     #[arg(long, value_name = "ALIAS", num_args = 0..=1, default_missing_value = "")]
     client_cert: Option<String>,
-    /// How an empty alias picks among fitting key pairs.
+    /// With `--client-cert` and no alias: how to pick among the fitting key pairs.
     #[arg(long, value_enum, default_value_t = Pick::First)]
     pick: Pick,
     /// Seed of `--pick random`.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, value_name = "N", default_value_t = 0)]
     pick_seed: u64,
     /// Simulated "now" (RFC 3339) for certificate validity; default: the wall clock.
     #[arg(long, value_name = "RFC3339", value_parser = parse_now)]
@@ -99,9 +105,13 @@ fn parse_seconds(text: &str) -> Result<f64, String> {
 
 pub(crate) fn run(args: ConnectArgs) -> anyhow::Result<Exit> {
     let target: Target = args.target.parse()?;
-    let trust = match &args.keystore {
-        None => TrustSource::new(""),
-        Some(path) => {
+    let trust = match (&args.keystore, &args.tenant) {
+        (_, Some(dir)) => {
+            let tenant = Tenant::open(dir)?;
+            TrustSource::from_tenant(&tenant)?
+        }
+        (None, None) => TrustSource::new(""),
+        (Some(path), None) => {
             let password = store_password(&args)?;
             let given = password.is_some();
             let passwords = Passwords::new(password.unwrap_or_else(|| Password::new("")));

@@ -51,7 +51,8 @@ pub(crate) enum KeystoreCommand {
 /// How the store password is given. Without either flag, it is asked for on the terminal.
 #[derive(Debug, Args)]
 pub(crate) struct StorePass {
-    /// Read the store password from environment variable VAR.
+    /// Read the store password from environment variable VAR (without this or
+    /// `--storepass-file`, it is asked for on the terminal).
     #[arg(long, value_name = "VAR", conflicts_with = "storepass_file")]
     storepass_env: Option<String>,
     /// Read the store password from the first line of FILE.

@@ -22,13 +22,13 @@ pub(crate) struct GenerateArgs {
     #[arg(long, default_value_t = 1)]
     seed: u64,
     /// Directory to create (written atomically: complete or not at all).
-    #[arg(long)]
+    #[arg(long, value_name = "DIR")]
     out: PathBuf,
     /// Key type: p256, p384, rsa2048, rsa3072 or rsa4096.
-    #[arg(long, default_value = "p256", value_parser = parse_key_type)]
+    #[arg(long, value_name = "TYPE", default_value = "p256", value_parser = parse_key_type)]
     key_type: KeyType,
     /// Simulated "now" (RFC 3339) that validity windows are placed around.
-    #[arg(long, value_parser = parse_now)]
+    #[arg(long, value_name = "RFC3339", value_parser = parse_now)]
     now: Option<time::OffsetDateTime>,
     /// Host name or IP address for the server certificate (repeatable; default localhost,
     /// 127.0.0.1 and ::1).

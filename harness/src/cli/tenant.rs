@@ -20,21 +20,41 @@ use harness::tenant::{
     TenantSpec, lint,
 };
 
+/// The help heading of the options every `harness tenant` subcommand takes, so they stand
+/// apart from the subcommand's own.
+const TENANT_OPTIONS: &str = "Tenant options";
+
 /// `harness tenant`: options shared by every subcommand, then the subcommand.
 #[derive(Debug, Args)]
 pub(crate) struct TenantArgs {
     /// The tenant directory.
-    #[arg(long, global = true, env = "HARNESS_TENANT", value_name = "DIR")]
+    #[arg(
+        long,
+        global = true,
+        env = "HARNESS_TENANT",
+        hide_env_values = true,
+        value_name = "DIR",
+        help_heading = TENANT_OPTIONS
+    )]
     tenant: Option<PathBuf>,
     /// The acting role: AuthGroup.Admin, AuthGroup.IntegrationDeveloper or
     /// AuthGroup.BusinessExpert (default: the role the operation needs).
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = TENANT_OPTIONS)]
     role: Option<Role>,
     /// The acting user's name (shown as Created By / Modified By).
-    #[arg(long, global = true)]
+    #[arg(long, global = true, value_name = "NAME", help_heading = TENANT_OPTIONS)]
     user: Option<String>,
-    /// The simulated "now" (RFC 3339): modification times and expiry flags use it.
-    #[arg(long, global = true, env = "HARNESS_NOW", value_parser = parse_now)]
+    /// The simulated "now" (RFC 3339): modification times and expiry flags use it
+    /// (default 2026-06-01T00:00:00Z).
+    #[arg(
+        long,
+        global = true,
+        env = "HARNESS_NOW",
+        hide_env_values = true,
+        value_name = "RFC3339",
+        value_parser = parse_now,
+        help_heading = TENANT_OPTIONS
+    )]
     now: Option<OffsetDateTime>,
     #[command(subcommand)]
     command: TenantCommand,
@@ -175,7 +195,7 @@ pub(crate) struct CreateKeyPairArgs {
     /// The new alias.
     alias: String,
     /// Key type: p256, p384, rsa2048, rsa3072 or rsa4096.
-    #[arg(long, default_value = "rsa2048", value_parser = parse_key_type)]
+    #[arg(long, value_name = "TYPE", default_value = "rsa2048", value_parser = parse_key_type)]
     key_type: KeyType,
     /// Subject CN.
     #[arg(long)]

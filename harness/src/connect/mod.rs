@@ -55,7 +55,7 @@ pub use failure::{Failure, Phase};
 pub use options::{ClientCertificate, Clock, Options, Policy, Target, TlsVersion, Validation};
 pub use outcome::{ChainCert, Outcome, REPORT_VERSION, Timings};
 pub use run::run;
-pub use trust::{KeyPairSource, TrustSource};
+pub use trust::{KeyPairSource, Origin, TrustSource};
 pub use verifier::ServerVerifier;
 
 /// Why a connectivity test could not run (as opposed to ran and failed).
@@ -112,6 +112,15 @@ pub enum ConnectError {
         alias: String,
         /// What the keystore said.
         reason: String,
+    },
+    /// The tenant keystore could not be read or its keys not unsealed.
+    #[error("cannot read the keystore of tenant `{dir}`")]
+    Tenant {
+        /// The tenant directory.
+        dir: String,
+        /// What the tenant said.
+        #[source]
+        source: Box<crate::tenant::TenantError>,
     },
     /// rustls refused the configuration.
     #[error("cannot build the TLS configuration: {0}")]

@@ -5,14 +5,17 @@ use rustls_pki_types::CertificateDer;
 use super::ConnectError;
 use crate::keystore::{Keystore, Passwords};
 use crate::secret::PrivateKey;
+use crate::tenant::Tenant;
 
 /// The trusted certificates and key pairs a connectivity test uses, by alias, in keystore
-/// order. Build it from any keystore ([`TrustSource::from_keystore`]); the simulated tenant
-/// feeds the same type.
+/// order. Build it from any keystore ([`TrustSource::from_keystore`]) or from the simulated
+/// tenant ([`TrustSource::from_tenant`]).
 #[derive(Clone, Debug, Default)]
 pub struct TrustSource {
-    /// A label for reports (`tenant.jceks`, `<tenant>`).
+    /// A label for reports: the keystore file or the tenant directory.
     pub label: String,
+    /// What kind of store the label names; the diagnosis words its fixes by it.
+    pub origin: Origin,
     trusted: Vec<(String, CertificateDer<'static>)>,
     key_pairs: Vec<KeyPairSource>,
     other_aliases: Vec<String>,
@@ -27,6 +30,16 @@ pub struct KeyPairSource {
     pub chain: Vec<CertificateDer<'static>>,
     /// The private key (its `Debug` elides it).
     pub key: PrivateKey,
+}
+
+/// What kind of store a [`TrustSource`] was read from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Origin {
+    /// A keystore file (or certificates given in code).
+    #[default]
+    KeystoreFile,
+    /// The simulated tenant keystore: fixes are made in its Keystore Monitor.
+    Tenant,
 }
 
 impl TrustSource {
@@ -72,6 +85,34 @@ impl TrustSource {
             }
         }
         Ok(source)
+    }
+
+    /// Reads the tenant keystore of `tenant`: its trusted certificate entries (SAP-owned
+    /// roots included) and its key pair entries (the SAP-owned
+    /// `sap_cloudintegrationcertificate` included), unsealed with the tenant's own password.
+    /// The label is the tenant directory.
+    pub fn from_tenant(tenant: &Tenant) -> Result<Self, ConnectError> {
+        let label = tenant.dir().display().to_string();
+        let store = tenant
+            .unlocked_keystore()
+            .map_err(|source| ConnectError::Tenant {
+                dir: label.clone(),
+                source: Box::new(source),
+            })?;
+        let mut source = Self::from_keystore(&store, &tenant.passwords(), &label)?;
+        source.origin = Origin::Tenant;
+        Ok(source)
+    }
+
+    /// The store as reports name it: "keystore `FILE`", "tenant keystore `DIR`", or
+    /// "the keystore" when unlabelled.
+    pub fn store_name(&self) -> String {
+        match (self.origin, self.label.is_empty()) {
+            (Origin::KeystoreFile, true) => "the keystore".to_owned(),
+            (Origin::KeystoreFile, false) => format!("keystore `{}`", self.label),
+            (Origin::Tenant, true) => "the tenant keystore".to_owned(),
+            (Origin::Tenant, false) => format!("tenant keystore `{}`", self.label),
+        }
     }
 
     /// Adds a trusted certificate entry.

@@ -3,7 +3,9 @@
 use serde::Serialize;
 
 use crate::cert::CertInfo;
-use crate::connect::{ChainCert, ChoiceReason, ClientCertificate, Failure, Outcome, TrustSource};
+use crate::connect::{
+    ChainCert, ChoiceReason, ClientCertificate, Failure, Origin, Outcome, TrustSource,
+};
 
 /// A row of DESIGN.md's trust table: what the server sent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -215,10 +217,11 @@ fn explain(
         problem,
         fix,
     };
-    let store_label = if trust.label.is_empty() {
-        "the keystore".to_owned()
-    } else {
-        format!("keystore `{}`", trust.label)
+    let store_label = trust.store_name();
+    // In a tenant the fix is made in the Keystore Monitor (blog step 3), not in a file.
+    let as_trusted = match trust.origin {
+        Origin::KeystoreFile => "as a trusted certificate entry",
+        Origin::Tenant => "in the Keystore Monitor as a trusted certificate (Add > Certificate)",
     };
     match failure {
         Failure::UnknownIssuer {
@@ -232,14 +235,14 @@ fn explain(
                 return finding(
                     Store::ClientTrustStore,
                     format!("{store_label} holds no trusted certificate entry at all (Java: \"the trustAnchors parameter must be non-empty\")"),
-                    format!("add the receiver's root `{}` as a trusted certificate entry", root_name(chain, top_issuer)),
+                    format!("add the receiver's root `{}` {as_trusted}", root_name(chain, top_issuer)),
                 );
             }
             match row {
                 Some(TrustRow::SelfSigned) => finding(
                     Store::ClientTrustStore,
                     format!("the receiver sends only its self-signed certificate `{top_subject}`, and {store_label} does not hold it"),
-                    format!("download the server chain from this test and add `{top_subject}` itself as a trusted certificate entry"),
+                    format!("download the server chain from this test and add `{top_subject}` itself {as_trusted}"),
                 ),
                 Some(TrustRow::LeafOnly) => match holds(top_issuer) {
                     Some(alias) => finding(
@@ -250,7 +253,7 @@ fn explain(
                     None => finding(
                         Store::ClientTrustStore,
                         format!("the receiver sends only its leaf `{leaf}`; {store_label} has neither its issuer, the intermediate `{top_issuer}`, nor a path to it"),
-                        format!("add the intermediate `{top_issuer}` as a trusted certificate entry, or have the receiver send its chain (leaf + intermediate) and add its root"),
+                        format!("add the intermediate `{top_issuer}` {as_trusted}, or have the receiver send its chain (leaf + intermediate) and add its root"),
                     ),
                 },
                 Some(TrustRow::LeafAndIntermediate) => match holds(top_issuer) {
@@ -262,18 +265,18 @@ fn explain(
                     None => finding(
                         Store::ClientTrustStore,
                         format!("the receiver sends `{leaf}` with intermediate `{top_subject}`; {store_label} lacks the root `{top_issuer}`"),
-                        format!("add the root `{top_issuer}` as a trusted certificate entry (the receiver does not send it: ask its owner), or add the intermediate `{top_subject}` (Java accepts an intermediate as trust anchor)"),
+                        format!("add the root `{top_issuer}` {as_trusted} (the receiver does not send it: ask its owner), or add the intermediate `{top_subject}` (Java accepts an intermediate as trust anchor)"),
                     ),
                 },
                 Some(TrustRow::FullChain) => finding(
                     Store::ClientTrustStore,
                     format!("the receiver sends its full chain up to the root `{top_subject}`, which {store_label} does not hold"),
-                    format!("download the server chain from this test and add the root `{top_subject}` as a trusted certificate entry"),
+                    format!("download the server chain from this test and add the root `{top_subject}` {as_trusted}"),
                 ),
                 None => finding(
                     Store::ClientTrustStore,
                     format!("the server's chain reaches no trusted certificate (issuer `{top_issuer}`)"),
-                    format!("add `{top_issuer}` as a trusted certificate entry"),
+                    format!("add `{top_issuer}` {as_trusted}"),
                 ),
             }
         }
@@ -354,7 +357,7 @@ fn explain(
                 finding(
                     Store::ReceiverTrustStore,
                     format!("the receiver does not trust client certificate `{subject}` (alias `{alias}`, chain up to `{top}`; alert `{alert}`); it names {named} as acceptable issuers"),
-                    format!("add the root `{top}` (download `{alias}.p7b` from the keystore) to the receiver's trust store, or use a key pair issued under one of {named}"),
+                    format!("add the root `{top}` (download `{alias}.p7b` from {store_label}) to the receiver's trust store, or use a key pair issued under one of {named}"),
                 )
             }
         }

@@ -131,11 +131,16 @@ pub fn report_text(outcome: &Outcome, diagnosis: &Diagnosis) -> String {
     let t = &outcome.timings;
     let _ = writeln!(
         out,
-        "Timings: connect {} ms, handshake {} ms, response {} ms, total {} ms",
-        t.connect_ms.map_or("-".into(), |v| v.to_string()),
-        t.handshake_ms.map_or("-".into(), |v| v.to_string()),
-        t.response_ms.map_or("-".into(), |v| v.to_string()),
+        "Timings: connect {}, handshake {}, response {}, total {} ms",
+        phase_ms(t.connect_ms),
+        phase_ms(t.handshake_ms),
+        phase_ms(t.response_ms),
         t.total_ms
     );
     out
+}
+
+/// A phase's duration, or `-` (no unit) for a phase that did not happen.
+fn phase_ms(ms: Option<f64>) -> String {
+    ms.map_or_else(|| "-".to_owned(), |v| format!("{v} ms"))
 }

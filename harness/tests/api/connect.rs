@@ -47,6 +47,8 @@ pub(crate) enum Auth {
     None,
     Required(Vec<CertificateDer<'static>>),
     Optional(Vec<CertificateDer<'static>>),
+    /// Required, but the CertificateRequest names no CA (every key pair fits).
+    RequiredWithoutCaNames(Vec<CertificateDer<'static>>),
 }
 
 /// A receiver: chain, key, client auth, TLS versions, HTTP status.
@@ -98,6 +100,12 @@ impl Server {
             Auth::None => WebPkiClientVerifier::no_client_auth(),
             Auth::Required(certs) => {
                 WebPkiClientVerifier::builder_with_provider(roots(certs), provider.clone())
+                    .build()
+                    .unwrap()
+            }
+            Auth::RequiredWithoutCaNames(certs) => {
+                WebPkiClientVerifier::builder_with_provider(roots(certs), provider.clone())
+                    .clear_root_hint_subjects()
                     .build()
                     .unwrap()
             }
@@ -1482,4 +1490,409 @@ async fn cli_adds_the_root_the_server_sent_and_the_next_test_passes() {
         text,
         harness::cert::certs_to_pem(&[w.get(Role::ReceiverRoot).cert().clone()])
     );
+}
+
+// ---- the tenant as trust and key source (issue 6: "a tenant directory or any keystore") --
+
+mod tenant {
+    use super::*;
+    use harness::connect::Origin;
+    use harness::keystore::{Entry, EntryKind, Format, KeyMaterial, Keystore, Passwords};
+    use harness::secret::Password;
+    use harness::tenant::{
+        Actor, AddMode, Alias, SAP_KEY_PAIR_ALIAS, SAP_TRUSTED_ALIASES, Tenant, TenantSpec,
+    };
+
+    const UPLOAD_PASSWORD: &str = "upload-Pass1";
+
+    fn admin() -> Actor {
+        Actor::admin(harness::time::DEFAULT_NOW)
+    }
+
+    /// A tenant in `dir`; with `root`, the receiver root added through "Add certificate";
+    /// with `client`, the client key pair added through "Add keystore" (a PKCS#12 upload).
+    fn tenant_in(dir: &std::path::Path, w: &World, root: bool, client: bool) -> Tenant {
+        let mut tenant = Tenant::create(dir, &TenantSpec::new(3), &admin(), false).unwrap();
+        if root {
+            let pem = harness::cert::certs_to_pem(&[w.get(Role::ReceiverRoot).cert().clone()]);
+            tenant
+                .add_certificate(
+                    &admin(),
+                    &Alias::parse("receiver-root").unwrap(),
+                    pem.as_bytes(),
+                )
+                .unwrap();
+        }
+        if client {
+            let issued = w.get(Role::Client);
+            let mut upload = Keystore::new(Format::Pkcs12);
+            upload
+                .insert(Entry {
+                    alias: "client".into(),
+                    created: harness::time::DEFAULT_NOW,
+                    kind: EntryKind::KeyPair {
+                        key: KeyMaterial::plain(issued.key().private_key().clone()),
+                        chain: issued.chain(),
+                    },
+                })
+                .unwrap();
+            let password = Password::new(UPLOAD_PASSWORD);
+            let bytes = upload
+                .to_bytes(
+                    Format::Pkcs12,
+                    &Passwords::new(Password::new(UPLOAD_PASSWORD)),
+                )
+                .unwrap();
+            let summary = tenant
+                .add_keystore(&admin(), &bytes, &password, AddMode::Merge)
+                .unwrap();
+            assert_eq!(summary.added.len(), 1, "{summary:?}");
+        }
+        tenant
+    }
+
+    fn sap_root(tenant: &Tenant) -> CertificateDer<'static> {
+        match &tenant.keystore().get(SAP_TRUSTED_ALIASES[0]).unwrap().kind {
+            EntryKind::TrustedCertificate(cert) => cert.clone(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn tenant_trusting_the_receiver_root_succeeds() {
+        let w = world();
+        let dir = tempfile::tempdir().unwrap();
+        let tenant = tenant_in(dir.path(), &w, true, false);
+        let trust = TrustSource::from_tenant(&tenant).unwrap();
+        assert_eq!(trust.origin, Origin::Tenant);
+        assert_eq!(trust.label, dir.path().display().to_string());
+        // The SAP-owned roots and the customer's root, in the tenant's order.
+        let aliases: Vec<&str> = trust.trusted().iter().map(|(a, _)| a.as_str()).collect();
+        assert!(aliases.contains(&"receiver-root"), "{aliases:?}");
+        for sap in SAP_TRUSTED_ALIASES {
+            assert!(aliases.contains(&sap), "{aliases:?}");
+        }
+        let opts = server_with(&w, Role::Server, w.get(Role::Server).chain()).await;
+        let out = run(&opts, &trust).await;
+        assert_eq!(out.class(), "success", "{:?}", out.failure);
+        assert!(diagnose(&out, &trust).findings.is_empty());
+    }
+
+    #[tokio::test]
+    async fn tenant_without_the_root_is_unknown_issuer_naming_the_tenant() {
+        let w = world();
+        let dir = tempfile::tempdir().unwrap();
+        let tenant = tenant_in(dir.path(), &w, false, false);
+        let trust = TrustSource::from_tenant(&tenant).unwrap();
+        let opts = server_with(&w, Role::Server, w.get(Role::Server).chain()).await;
+        let out = run(&opts, &trust).await;
+        match &out.failure {
+            // The SAP-owned roots are anchors: not Java's empty-store text.
+            Some(Failure::UnknownIssuer { trust_anchors, .. }) => {
+                assert_eq!(*trust_anchors, SAP_TRUSTED_ALIASES.len())
+            }
+            other => panic!("{other:?}"),
+        }
+        let d = diagnose(&out, &trust);
+        let first = &d.findings[0];
+        assert_eq!(first.store, Store::ClientTrustStore);
+        let named = format!("tenant keystore `{}`", dir.path().display());
+        assert!(first.problem.contains(&named), "{}", first.problem);
+        assert!(
+            first
+                .problem
+                .contains("lacks the root `CN=Receiver Root CA"),
+            "{}",
+            first.problem
+        );
+        assert!(
+            first
+                .fix
+                .contains("in the Keystore Monitor as a trusted certificate"),
+            "{}",
+            first.fix
+        );
+        assert!(
+            !first.fix.contains("trusted certificate entry"),
+            "{}",
+            first.fix
+        );
+    }
+
+    #[tokio::test]
+    async fn tenant_reopened_from_disk_gives_the_same_source() {
+        let w = world();
+        let dir = tempfile::tempdir().unwrap();
+        let fresh = TrustSource::from_tenant(&tenant_in(dir.path(), &w, true, true)).unwrap();
+        let reopened = TrustSource::from_tenant(&Tenant::open(dir.path()).unwrap()).unwrap();
+        let names = |t: &TrustSource| {
+            (
+                t.trusted()
+                    .iter()
+                    .map(|(a, _)| a.clone())
+                    .collect::<Vec<_>>(),
+                t.key_pairs()
+                    .iter()
+                    .map(|k| k.alias.clone())
+                    .collect::<Vec<_>>(),
+            )
+        };
+        assert_eq!(names(&fresh), names(&reopened));
+        assert_eq!(
+            names(&reopened).1,
+            [SAP_KEY_PAIR_ALIAS, "client"],
+            "keystore order: the SAP-owned key pair (provisioned first) before the customer's"
+        );
+        let key = |t: &TrustSource| {
+            t.key_pair("client")
+                .unwrap()
+                .key
+                .secret_pkcs8_der()
+                .to_vec()
+        };
+        assert_eq!(
+            key(&fresh),
+            key(&reopened),
+            "the key unseals from the JCEKS file"
+        );
+    }
+
+    async fn required(w: &World, trust: &TrustSource, auth: Auth) -> Outcome {
+        let addr = Server::new(w.get(Role::Server), w.get(Role::Server).chain())
+            .auth(auth)
+            .start()
+            .await;
+        let mut opts = options(addr);
+        opts.client_certificate = AUTO;
+        run(&opts, trust).await
+    }
+
+    /// The client-certificate choice over the tenant's two key pairs: the customer's `client`
+    /// (issued under the Tenant Client Root) and the SAP-owned one (under the SAP Cloud Root).
+    #[tokio::test]
+    async fn tenant_key_pair_is_chosen_by_the_ca_names() {
+        let w = world();
+        let dir = tempfile::tempdir().unwrap();
+        let tenant = tenant_in(dir.path(), &w, true, true);
+        let trust = TrustSource::from_tenant(&tenant).unwrap();
+        let client_root = w.get(Role::ClientRoot).cert().clone();
+        let sap_root = sap_root(&tenant);
+        let case = |auth: Auth| required(&w, &trust, auth);
+
+        // The receiver names only the customer's root: only `client` fits.
+        let out = case(Auth::Required(vec![client_root.clone()])).await;
+        assert_eq!(out.class(), "success", "{:?}", out.failure);
+        let cc = &out.client_certificate;
+        assert_eq!(cc.chosen_alias.as_deref(), Some("client"));
+        assert!(
+            matches!(&cc.reason, ChoiceReason::FirstFitting { fitting } if fitting == &["client"])
+        );
+        assert_eq!(diagnose(&out, &trust).client_certificate_used, "YES");
+
+        // The receiver names only SAP's root: the SAP-owned key pair fits and is sent.
+        let out = case(Auth::Required(vec![sap_root.clone()])).await;
+        assert_eq!(out.class(), "success", "{:?}", out.failure);
+        assert_eq!(
+            out.client_certificate.chosen_alias.as_deref(),
+            Some(SAP_KEY_PAIR_ALIAS)
+        );
+
+        // Both roots named: both fit, and "first fitting alias" takes keystore order, where
+        // the SAP-owned key pair (provisioned with the tenant) comes first.
+        let out = case(Auth::Required(vec![client_root.clone(), sap_root.clone()])).await;
+        assert_eq!(out.class(), "success", "{:?}", out.failure);
+        let cc = &out.client_certificate;
+        assert!(
+            matches!(&cc.reason, ChoiceReason::FirstFitting { fitting }
+                if fitting == &[SAP_KEY_PAIR_ALIAS, "client"]),
+            "{:?}",
+            cc.reason
+        );
+        assert_eq!(cc.chosen_alias.as_deref(), Some(SAP_KEY_PAIR_ALIAS));
+
+        // No CA names, the receiver trusts SAP's root: every key pair fits, the SAP-owned
+        // one is first and is accepted.
+        let out = case(Auth::RequiredWithoutCaNames(vec![sap_root.clone()])).await;
+        assert_eq!(out.class(), "success", "{:?}", out.failure);
+        assert!(out.client_certificate.ca_names.is_empty());
+        assert_eq!(
+            out.client_certificate.chosen_alias.as_deref(),
+            Some(SAP_KEY_PAIR_ALIAS)
+        );
+
+        // No CA names, the receiver trusts only the customer's root: the SAP-owned key pair
+        // is still first, is sent, and is refused. The diagnosis points at the receiver's
+        // trust store; naming the alias (`--client-cert client`) is the way out.
+        let out = case(Auth::RequiredWithoutCaNames(vec![client_root.clone()])).await;
+        assert_eq!(out.class(), "client-cert-rejected", "{:?}", out.failure);
+        assert_eq!(
+            out.client_certificate.chosen_alias.as_deref(),
+            Some(SAP_KEY_PAIR_ALIAS)
+        );
+        let d = diagnose(&out, &trust);
+        assert_eq!(d.findings[0].store, Store::ReceiverTrustStore);
+        let named = format!("from tenant keystore `{}`", dir.path().display());
+        assert!(d.findings[0].fix.contains(&named), "{}", d.findings[0].fix);
+        let addr = Server::new(w.get(Role::Server), w.get(Role::Server).chain())
+            .auth(Auth::RequiredWithoutCaNames(vec![client_root.clone()]))
+            .start()
+            .await;
+        let mut opts = options(addr);
+        opts.client_certificate = ClientCertificate::Alias("client".into());
+        let out = run(&opts, &trust).await;
+        assert_eq!(out.class(), "success", "{:?}", out.failure);
+
+        // A tenant with only the SAP key pair, against a receiver naming the customer's
+        // root: nothing fits, the certificate is not used.
+        let bare_dir = tempfile::tempdir().unwrap();
+        let bare = TrustSource::from_tenant(&tenant_in(bare_dir.path(), &w, true, false)).unwrap();
+        let out = required(&w, &bare, Auth::Required(vec![client_root])).await;
+        assert_eq!(out.class(), "client-cert-required", "{:?}", out.failure);
+        assert!(
+            matches!(&out.client_certificate.reason, ChoiceReason::NoKeyPairFits { key_pairs }
+                if key_pairs == &[SAP_KEY_PAIR_ALIAS]),
+            "{:?}",
+            out.client_certificate.reason
+        );
+        assert_eq!(
+            diagnose(&out, &bare).findings[0].store,
+            Store::ClientKeyPairs
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn cli_connect_with_a_tenant() {
+        let w = world();
+        let with_root = tempfile::tempdir().unwrap();
+        let without_root = tempfile::tempdir().unwrap();
+        tenant_in(with_root.path(), &w, true, true);
+        tenant_in(without_root.path(), &w, false, false);
+        let addr = Server::new(w.get(Role::Server), w.get(Role::Server).chain())
+            .auth(Auth::Required(vec![w.get(Role::ClientRoot).cert().clone()]))
+            .start()
+            .await;
+        let args = move |dir: &std::path::Path, extra: &[&str]| {
+            let mut v = vec![
+                format!("127.0.0.1:{}", addr.port()),
+                "--tenant".into(),
+                dir.display().to_string(),
+                "--now".into(),
+                "2026-06-01T00:00:00Z".into(),
+                "--timeout".into(),
+                "5".into(),
+                "--client-cert".into(),
+            ];
+            v.extend(extra.iter().map(|s| s.to_string()));
+            v
+        };
+        let ok_json = args(with_root.path(), &["--json"]);
+        let ok_text = args(with_root.path(), &[]);
+        let failed_json = args(without_root.path(), &["--json"]);
+        let failed_text = args(without_root.path(), &[]);
+        let empty = tempfile::tempdir().unwrap();
+        let not_a_tenant = vec![
+            "127.0.0.1:1".to_owned(),
+            "--tenant".into(),
+            empty.path().display().to_string(),
+        ];
+        let both = vec![
+            "127.0.0.1:1".to_owned(),
+            "--tenant".into(),
+            with_root.path().display().to_string(),
+            "--keystore".into(),
+            "x.pem".into(),
+        ];
+        let outs = tokio::task::spawn_blocking(move || {
+            [
+                ok_json,
+                ok_text,
+                failed_json,
+                failed_text,
+                not_a_tenant,
+                both,
+            ]
+            .map(harness_cli)
+        })
+        .await
+        .unwrap();
+        let [
+            ok_json,
+            ok_text,
+            failed_json,
+            failed_text,
+            not_a_tenant,
+            both,
+        ] = outs;
+        let stderr = |o: &std::process::Output| String::from_utf8_lossy(&o.stderr).into_owned();
+
+        assert_eq!(ok_json.status.code(), Some(0), "{}", stderr(&ok_json));
+        let report: serde_json::Value = serde_json::from_slice(&ok_json.stdout).unwrap();
+        assert_eq!(report["failure"], serde_json::Value::Null);
+        assert_eq!(report["client_certificate_used"], true);
+        assert_eq!(report["chosen_alias"], "client");
+        assert_eq!(ok_text.status.code(), Some(0), "{}", stderr(&ok_text));
+        let text = String::from_utf8_lossy(&ok_text.stdout);
+        assert!(text.contains("Client Certificate Used: YES"), "{text}");
+
+        assert_eq!(
+            failed_json.status.code(),
+            Some(1),
+            "{}",
+            stderr(&failed_json)
+        );
+        let report: serde_json::Value = serde_json::from_slice(&failed_json.stdout).unwrap();
+        assert_eq!(report["failure"]["class"], "unknown-issuer");
+        let named = format!("tenant keystore `{}`", without_root.path().display());
+        let finding = &report["diagnosis"]["findings"][0];
+        assert!(
+            finding["problem"].as_str().unwrap().contains(&named),
+            "{finding}"
+        );
+        assert!(
+            finding["fix"]
+                .as_str()
+                .unwrap()
+                .contains("Keystore Monitor"),
+            "{finding}"
+        );
+        assert_eq!(failed_text.status.code(), Some(1));
+        assert!(String::from_utf8_lossy(&failed_text.stdout).contains(&named));
+
+        assert_eq!(not_a_tenant.status.code(), Some(2));
+        assert!(
+            stderr(&not_a_tenant).contains("is not a tenant directory"),
+            "{}",
+            stderr(&not_a_tenant)
+        );
+        assert_eq!(both.status.code(), Some(2));
+        assert!(
+            stderr(&both).contains("cannot be used with"),
+            "{}",
+            stderr(&both)
+        );
+    }
+}
+
+/// A phase that did not happen prints `-` without a unit; phases that did carry `ms`.
+#[tokio::test]
+async fn timings_of_phases_that_did_not_happen_print_a_bare_dash() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    let trust = TrustSource::new("");
+    let out = run(&options(addr), &trust).await;
+    assert_eq!(out.class(), "connection-refused");
+    let text = harness::diagnose::report_text(&out, &diagnose(&out, &trust));
+    let line = text.lines().find(|l| l.starts_with("Timings:")).unwrap();
+    assert!(line.contains("handshake -, response -,"), "{line}");
+    assert!(!line.contains("- ms"), "{line}");
+
+    let w = world();
+    let opts = server_with(&w, Role::Server, w.get(Role::Server).chain()).await;
+    let trust = trusting(&w, &[Role::ReceiverRoot]);
+    let out = run(&opts, &trust).await;
+    let text = harness::diagnose::report_text(&out, &diagnose(&out, &trust));
+    let line = text.lines().find(|l| l.starts_with("Timings:")).unwrap();
+    assert!(!line.contains('-'), "{line}");
+    assert_eq!(line.matches(" ms").count(), 4, "{line}");
 }
