@@ -1214,9 +1214,7 @@ impl Context {
             .as_ref()
             .ok_or_else(|| "the tenant was not created".to_owned())?;
         let trust = tokio::task::block_in_place(|| {
-            let store = tenant.unlocked_keystore().map_err(|e| error_chain(&e))?;
-            TrustSource::from_keystore(&store, &tenant.passwords(), "tenant keystore")
-                .map_err(|e| error_chain(&e))
+            TrustSource::from_tenant(tenant).map_err(|e| error_chain(&e))
         })?;
         // The host a CPI channel names: `localhost` resolves to the loopback receiver, and a
         // DNS name (not an IP) is what Java's hostname rules, CN fallback included, apply to.

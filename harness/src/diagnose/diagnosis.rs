@@ -353,11 +353,20 @@ fn explain(
                     format!("the receiver refused client certificate `{subject}` (alias `{alias}`) as expired"),
                     format!("renew key pair `{alias}` and give the receiver the new certificate"),
                 )
-            } else {
+            } else if infos.last().is_some_and(|i| i.self_issued) {
                 finding(
                     Store::ReceiverTrustStore,
                     format!("the receiver does not trust client certificate `{subject}` (alias `{alias}`, chain up to `{top}`; alert `{alert}`); it names {named} as acceptable issuers"),
                     format!("add the root `{top}` (download `{alias}.p7b` from {store_label}) to the receiver's trust store, or use a key pair issued under one of {named}"),
+                )
+            } else {
+                // The key pair's chain stops below its root: the receiver cannot build a path
+                // unless it trusts the missing issuer itself (DESIGN.md's trust table, client
+                // direction: a leaf sent alone needs its intermediate in the trust store).
+                finding(
+                    Store::ReceiverTrustStore,
+                    format!("the receiver does not trust client certificate `{subject}` (alias `{alias}`; alert `{alert}`): the key pair's chain ends below its root, at a certificate issued by `{top}`, which the chain does not contain; the receiver names {named} as acceptable issuers"),
+                    format!("add `{top}` (and its root) to the receiver's trust store, or update key pair `{alias}` in {store_label} with its complete chain up to the root"),
                 )
             }
         }
