@@ -86,6 +86,17 @@ pub struct World {
     /// The simulated "now", when the file fixes one (`--now` overrides it).
     #[serde(serialize_with = "serialize_now")]
     pub now: Option<OffsetDateTime>,
+    /// The PBEWithMD5AndTripleDES iteration count JCEKS keys are sealed with, in the files
+    /// the scenario builds and in the tenant keystore: Java's `jdk.jceks.iterationCount`
+    /// security property (JDK 17, and so CPI, uses 200,000). `scenarios run
+    /// --jceks-iterations N` overrides it; a low count only makes the run faster.
+    pub jceks_iterations: u32,
+}
+
+impl World {
+    /// JDK 17's JCEKS iteration count, the default of [`World::jceks_iterations`].
+    pub const DEFAULT_JCEKS_ITERATIONS: u32 =
+        harness::keystore::WriteOptions::DEFAULT_JCEKS_ITERATIONS;
 }
 
 fn serialize_now<S: serde::Serializer>(

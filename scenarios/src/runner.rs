@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use harness::keystore::{Entry, EntryKind, Format, KeyMaterial, Keystore, Passwords};
+use harness::keystore::{Entry, EntryKind, Format, KeyMaterial, Keystore, Passwords, WriteOptions};
 use harness::pki::{Role, World, WorldSpec};
 use harness::secret::Password;
 use rustls_pki_types::CertificateDer;
@@ -86,6 +86,8 @@ pub struct RunOptions {
     pub timeout: Duration,
     /// Print a progress line on stderr (only when stderr is a terminal).
     pub progress: bool,
+    /// Overrides every file's `world.jceks_iterations` (Java's `jdk.jceks.iterationCount`).
+    pub jceks_iterations: Option<u32>,
 }
 
 impl Default for RunOptions {
@@ -95,6 +97,7 @@ impl Default for RunOptions {
             now: None,
             jobs: std::thread::available_parallelism().map_or(2, |n| n.get() * 2),
             timeout: DEFAULT_TIMEOUT,
+            jceks_iterations: None,
             progress: false,
         }
     }
@@ -215,6 +218,9 @@ async fn run_one(input: Input, dir: &Path, options: &RunOptions) -> ScenarioRepo
         .now
         .or(scenario.world.now)
         .unwrap_or(harness::time::DEFAULT_NOW);
+    let jceks_iterations = options
+        .jceks_iterations
+        .unwrap_or(scenario.world.jceks_iterations);
     let matrix = matrix_cell(&scenario);
     let matrix_step = matrix.as_ref().map(|(i, _)| *i);
     let mut report = ScenarioReport {
@@ -242,6 +248,7 @@ async fn run_one(input: Input, dir: &Path, options: &RunOptions) -> ScenarioRepo
         tokio::task::block_in_place(|| {
             let world = World::generate(&spec).map_err(|e| error_chain(&e))?;
             let mut ctx = Context::new(dir.to_owned(), world, seed, now, options.timeout);
+            ctx.write_options = WriteOptions::default().jceks_iterations(jceks_iterations);
             ctx.create_tenant(&scenario.tenant)?;
             Ok::<_, String>(ctx)
         })
@@ -615,6 +622,8 @@ struct Context {
     downloads: BTreeMap<String, Vec<CertificateDer<'static>>>,
     tenant: Option<Tenant>,
     timeout: Duration,
+    /// How JCEKS files (built keystores, the tenant keystore) seal keys.
+    write_options: WriteOptions,
 }
 
 impl Context {
@@ -622,6 +631,7 @@ impl Context {
         Self {
             tenant: None,
             timeout,
+            write_options: WriteOptions::default(),
             dir,
             world,
             seed,
@@ -995,7 +1005,12 @@ impl Context {
         };
         let path = self.dir.join(format!("{name}.{ext}"));
         store
-            .write_file(&path, format, &Passwords::new(Password::new(password)))
+            .write_file_with(
+                &path,
+                format,
+                &Passwords::new(Password::new(password)),
+                &self.write_options,
+            )
             .map_err(|e| error_chain(&e))?;
         self.keystores.insert(
             name.to_owned(),
@@ -1014,7 +1029,11 @@ impl Context {
     fn create_tenant(&mut self, spec: &model::Tenant) -> Result<(), String> {
         let dir = self.dir.join("tenant");
         let admin = Actor::admin(self.now);
-        let mut tenant = Tenant::create(&dir, &TenantSpec::new(self.seed), &admin, false)
+        let tenant_spec = TenantSpec {
+            jceks_iterations: self.write_options.jceks_iteration_count(),
+            ..TenantSpec::new(self.seed)
+        };
+        let mut tenant = Tenant::create(&dir, &tenant_spec, &admin, false)
             .map_err(|e| format!("cannot create the tenant: {}", error_chain(&e)))?;
         for role in &spec.preinstalled {
             // harness::tenant has no API to provision extra SAP-owned entries, so the
