@@ -113,8 +113,9 @@ fn serialize_now<S: serde::Serializer>(
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Tenant {
     /// World certificates in the tenant before any step (a receiver whose root the tenant
-    /// already trusts, like SuccessFactors: reader comment 3). Added as trusted certificate
-    /// entries `preinstalled_<role>`: `harness::tenant` provisions only its own SAP-owned roots.
+    /// already trusts, like SuccessFactors: reader comment 3). Provisioned as SAP-owned
+    /// trusted certificate entries `sap_<role>` (`harness::tenant::TenantSpec::sap_trusted`),
+    /// as CPI pre-delivers them: a Tenant Administrator cannot change or delete them.
     pub preinstalled: Vec<Role>,
 }
 

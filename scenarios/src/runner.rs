@@ -319,6 +319,12 @@ async fn run_one(input: Input, dir: &Path, options: &RunOptions) -> ScenarioRepo
     report
 }
 
+/// The alias of a pre-installed world certificate: `sap_<role>` (`sap_receiver_root`), in
+/// the style of the tenant's own SAP-owned entries.
+pub(crate) fn preinstalled_alias(role: Role) -> String {
+    format!("sap_{}", role.name().replace('-', "_"))
+}
+
 fn skipped_steps(steps: &[Step], from: usize) -> Vec<StepReport> {
     steps
         .iter()
@@ -1025,26 +1031,27 @@ impl Context {
         })
     }
 
-    /// A new tenant with its SAP-owned entries, plus the scenario's pre-installed certificates.
+    /// A new tenant with its SAP-owned entries, the scenario's pre-installed certificates
+    /// among them (SAP-owned, as CPI pre-delivers well-known roots).
     fn create_tenant(&mut self, spec: &model::Tenant) -> Result<(), String> {
         let dir = self.dir.join("tenant");
         let admin = Actor::admin(self.now);
         let tenant_spec = TenantSpec {
             jceks_iterations: self.write_options.jceks_iteration_count(),
+            sap_trusted: spec
+                .preinstalled
+                .iter()
+                .map(|role| {
+                    (
+                        preinstalled_alias(*role),
+                        self.world.get(*role).cert().clone(),
+                    )
+                })
+                .collect(),
             ..TenantSpec::new(self.seed)
         };
-        let mut tenant = Tenant::create(&dir, &tenant_spec, &admin, false)
+        let tenant = Tenant::create(&dir, &tenant_spec, &admin, false)
             .map_err(|e| format!("cannot create the tenant: {}", error_chain(&e)))?;
-        for role in &spec.preinstalled {
-            // harness::tenant has no API to provision extra SAP-owned entries, so the
-            // pre-installed root is a Tenant Administrator entry under a customer alias.
-            let alias = Alias::parse(&format!("preinstalled_{}", role.name().replace('-', "_")))
-                .map_err(|e| error_chain(&e))?;
-            let pem = harness::cert::pem_encode("CERTIFICATE", self.world.get(*role).cert());
-            tenant
-                .add_certificate(&admin, &alias, pem.as_bytes())
-                .map_err(|e| format!("cannot pre-install `{role}`: {}", error_chain(&e)))?;
-        }
         self.tenant = Some(tenant);
         Ok(())
     }
