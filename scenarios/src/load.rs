@@ -159,6 +159,8 @@ struct RawReceiver {
     users: Vec<RawUser>,
     #[serde(default)]
     one_user_per_certificate: bool,
+    #[serde(default)]
+    require_mapping: bool,
     unmapped_status: Option<u16>,
     fault: Option<String>,
     tls_versions: Option<Vec<String>>,
@@ -449,6 +451,7 @@ impl Checker<'_> {
             trust,
             users,
             one_user_per_certificate: raw.one_user_per_certificate,
+            require_mapping: raw.require_mapping,
             unmapped_status,
             tls_versions,
         })

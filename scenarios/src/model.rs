@@ -140,6 +140,10 @@ pub struct Receiver {
     pub users: Vec<UserMapping>,
     /// At most one certificate per technical user (C4C-like receivers, reader comment 5).
     pub one_user_per_certificate: bool,
+    /// Enforce the user mapping even while nothing is mapped: a trusted certificate mapped
+    /// to no user gets `unmapped_status` (without it, an empty mapping lets every trusted
+    /// client in; `mock-receiver --require-mapping`).
+    pub require_mapping: bool,
     /// The HTTP status for a trusted but unmapped certificate (401 or 403).
     pub unmapped_status: u16,
     /// What goes wrong on purpose.

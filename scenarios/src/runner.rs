@@ -750,6 +750,9 @@ impl Context {
         if d.one_user_per_certificate {
             users = users.one_user_per_certificate();
         }
+        if d.require_mapping {
+            users = users.require_mapping();
+        }
         for (cert, user) in &state.users {
             users = users
                 .map_certificate(cert, user)
