@@ -39,7 +39,7 @@ struct Serve {
     #[arg(long, default_value = "leaf-intermediate", conflicts_with = "all")]
     profile: String,
     /// Server certificate variant: valid, expired, not-yet-valid, wrong-host, cn-only,
-    /// wrong-eku.
+    /// wrong-eku, under-not-ca, two-intermediates.
     #[arg(long, default_value = "valid")]
     variant: String,
     /// Start every profile on its own port and print a table.

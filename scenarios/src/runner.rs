@@ -23,7 +23,7 @@ use time::OffsetDateTime;
 use crate::load::LoadError;
 use mock_receiver::{
     CaNames, ClientAuth, ClientAuthMode, Fault, Receiver, ReceiverSpec, RunningReceiver,
-    ServerIdentity, ServerVariant, Timeouts, TlsVersions, TrustProfile, UserMap,
+    ServerVariant, Timeouts, TlsVersions, TrustProfile, UserMap,
 };
 
 use harness::connect::{
@@ -687,43 +687,9 @@ impl Context {
     fn receiver_spec(&self, state: &ReceiverState) -> Result<ReceiverSpec, String> {
         let d = &state.declared;
         let profile: TrustProfile = d.profile.id().parse().map_err(|e| error_chain(&e))?;
-        let extra_leaf = match d.certificate {
-            model::ServerCertificate::UnderNotCa => Some(Role::ServerUnderNotCa),
-            model::ServerCertificate::TwoIntermediates => Some(Role::ServerTwoIntermediates),
-            _ => None,
-        };
-        let spec = match extra_leaf {
-            // Variants mock-receiver does not name: the same chain rules, built here.
-            Some(role) => {
-                let leaf = self.world.get(role);
-                let chain = match profile {
-                    TrustProfile::FullChain => leaf.full_chain(),
-                    TrustProfile::LeafIntermediate => leaf.chain(),
-                    TrustProfile::LeafOnly => vec![leaf.cert().clone()],
-                    TrustProfile::ReversedChain => {
-                        let mut chain = leaf.chain();
-                        chain.reverse();
-                        chain
-                    }
-                    TrustProfile::SelfSigned => {
-                        return Err(format!(
-                            "certificate `{}` has an issuer; profile `self-signed` cannot send it",
-                            d.certificate
-                        ));
-                    }
-                };
-                ReceiverSpec::new(ServerIdentity {
-                    label: format!("{}/{}", profile.name(), d.certificate),
-                    chain,
-                    key: leaf.key().private_key().clone(),
-                })
-            }
-            None => {
-                let variant: ServerVariant =
-                    d.certificate.id().parse().map_err(|e| error_chain(&e))?;
-                ReceiverSpec::variant(&self.world, profile, variant).map_err(|e| error_chain(&e))?
-            }
-        };
+        let variant: ServerVariant = d.certificate.id().parse().map_err(|e| error_chain(&e))?;
+        let spec =
+            ReceiverSpec::variant(&self.world, profile, variant).map_err(|e| error_chain(&e))?;
         let mut spec = spec.now(self.now).timeouts(RECEIVER_TIMEOUTS);
         let mode = match d.client_auth {
             model::ClientAuth::None => ClientAuthMode::None,
