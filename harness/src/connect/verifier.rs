@@ -119,6 +119,13 @@ impl ServerVerifier {
         }
         let at = now.as_secs() as i64;
         let mut current = parse(target.as_ref())?;
+        // JSSE's end-entity check for a TLS server reads the extended key usage, not the basic
+        // constraints: serverAuth or anyExtendedKeyUsage when the extension is present.
+        if let Ok(Some(eku)) = current.extended_key_usage()
+            && !(eku.value.server_auth || eku.value.any)
+        {
+            return Err(Error::InvalidCertificate(CertificateError::InvalidPurpose));
+        }
         // A path is at most every certificate sent plus one anchor long.
         for _ in 0..=sent.len() {
             let validity = current.validity();
