@@ -19,11 +19,19 @@ pub enum ReceiverError {
     /// A server variant name that is not one of ours.
     #[error(
         "unknown variant `{name}` (expected one of: valid, expired, not-yet-valid, wrong-host, \
-         cn-only, wrong-eku)"
+         cn-only, wrong-eku, under-not-ca, two-intermediates)"
     )]
     UnknownVariant {
         /// The name given.
         name: String,
+    },
+    /// A variant defined by its issuers asked of the self-signed profile.
+    #[error("variant `{variant}` has an issuer; profile `{profile}` cannot send it")]
+    IncompatibleVariant {
+        /// The profile.
+        profile: &'static str,
+        /// The variant.
+        variant: &'static str,
     },
     /// A fault name that is not one of ours.
     #[error("unknown fault `{name}` ({expected})")]

@@ -140,7 +140,7 @@ fn decide(ctx: &ConnectionContext) -> (StatusCode, Option<String>, Option<String
             return (StatusCode::BAD_REQUEST, None, Some(BAD_CERT.into()));
         }
     }
-    if ctx.users.is_empty() {
+    if !ctx.users.is_enforced() {
         return (StatusCode::OK, None, None);
     }
     let Some(leaf) = ctx.chain.first() else {

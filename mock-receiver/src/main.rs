@@ -39,7 +39,7 @@ struct Serve {
     #[arg(long, default_value = "leaf-intermediate", conflicts_with = "all")]
     profile: String,
     /// Server certificate variant: valid, expired, not-yet-valid, wrong-host, cn-only,
-    /// wrong-eku.
+    /// wrong-eku, under-not-ca, two-intermediates.
     #[arg(long, default_value = "valid")]
     variant: String,
     /// Start every profile on its own port and print a table.
@@ -72,6 +72,11 @@ struct Serve {
     /// Refuse mapping one certificate to more than one user.
     #[arg(long)]
     one_user_per_certificate: bool,
+    /// Enforce the user mapping even when nothing is mapped: a trusted certificate mapped to
+    /// no user gets --unmapped-status (without it, an empty mapping lets every trusted
+    /// client in).
+    #[arg(long)]
+    require_mapping: bool,
     /// A fault: refuse, connect-timeout, stall-before-server-hello,
     /// stall-after-certificate-request, close-mid-handshake, plain-http, alert:NAME|CODE.
     #[arg(long)]
@@ -254,6 +259,9 @@ async fn serve(args: Serve) -> Result<(), CliError> {
     let mut users = UserMap::new().unmapped_status(args.unmapped_status);
     if args.one_user_per_certificate {
         users = users.one_user_per_certificate();
+    }
+    if args.require_mapping {
+        users = users.require_mapping();
     }
     for mapping in &args.map_user {
         let (file, user) = split_mapping(mapping).map_err(flag("--map-user"))?;

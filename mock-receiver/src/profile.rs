@@ -67,8 +67,10 @@ impl TrustProfile {
         }
     }
 
-    /// The chain this profile sends for `leaf`, leaf first unless the profile reverses it.
-    fn chain_for(self, leaf: &Issued) -> Vec<CertificateDer<'static>> {
+    /// The chain this profile sends for `leaf`, leaf first unless the profile reverses it
+    /// (`SelfSigned` sends the leaf and its issuers as `LeafIntermediate` does: use it with a
+    /// self-signed leaf). Public so callers with their own leaves build the same chains.
+    pub fn chain_for(self, leaf: &Issued) -> Vec<CertificateDer<'static>> {
         let full = leaf.full_chain();
         match self {
             TrustProfile::FullChain => full,
@@ -118,17 +120,24 @@ pub enum ServerVariant {
     CnOnly,
     /// extendedKeyUsage emailProtection instead of serverAuth.
     WrongEku,
+    /// Issued by an intermediate without the CA flag (basicConstraints cA=false): a chain
+    /// no client accepts.
+    UnderNotCa,
+    /// Issued under two intermediates (root -> intermediate -> intermediate 2 -> leaf).
+    TwoIntermediates,
 }
 
 impl ServerVariant {
     /// Every variant.
-    pub const ALL: [ServerVariant; 6] = [
+    pub const ALL: [ServerVariant; 8] = [
         ServerVariant::Valid,
         ServerVariant::Expired,
         ServerVariant::NotYetValid,
         ServerVariant::WrongHost,
         ServerVariant::CnOnly,
         ServerVariant::WrongEku,
+        ServerVariant::UnderNotCa,
+        ServerVariant::TwoIntermediates,
     ];
 
     /// The variant's name on the command line.
@@ -140,7 +149,18 @@ impl ServerVariant {
             ServerVariant::WrongHost => "wrong-host",
             ServerVariant::CnOnly => "cn-only",
             ServerVariant::WrongEku => "wrong-eku",
+            ServerVariant::UnderNotCa => "under-not-ca",
+            ServerVariant::TwoIntermediates => "two-intermediates",
         }
+    }
+
+    /// Whether the self-signed profile can send this variant (re-issued self-signed); the
+    /// variants defined by their issuers cannot.
+    pub fn is_self_signable(self) -> bool {
+        !matches!(
+            self,
+            ServerVariant::UnderNotCa | ServerVariant::TwoIntermediates
+        )
     }
 
     fn role(self) -> Role {
@@ -151,6 +171,8 @@ impl ServerVariant {
             ServerVariant::WrongHost => Role::ServerWrongHost,
             ServerVariant::CnOnly => Role::ServerCnOnly,
             ServerVariant::WrongEku => Role::ServerWrongEku,
+            ServerVariant::UnderNotCa => Role::ServerUnderNotCa,
+            ServerVariant::TwoIntermediates => Role::ServerTwoIntermediates,
         }
     }
 }
@@ -197,6 +219,12 @@ impl ServerIdentity {
             ServerVariant::Valid => profile.name().to_owned(),
             other => format!("{}/{}", profile.name(), other.name()),
         };
+        if profile == TrustProfile::SelfSigned && !variant.is_self_signable() {
+            return Err(ReceiverError::IncompatibleVariant {
+                profile: profile.name(),
+                variant: variant.name(),
+            });
+        }
         if profile == TrustProfile::SelfSigned && variant != ServerVariant::Valid {
             let leaf = self_signed_variant(world, variant)?;
             return Ok(Self {
@@ -359,6 +387,12 @@ fn self_signed_variant(world: &World, variant: ServerVariant) -> Result<Issued, 
         ServerVariant::WrongEku => base
             .names(&spec.server_names)
             .eku(harness::pki::Eku::EmailProtection),
+        ServerVariant::UnderNotCa | ServerVariant::TwoIntermediates => {
+            return Err(ReceiverError::IncompatibleVariant {
+                profile: TrustProfile::SelfSigned.name(),
+                variant: variant.name(),
+            });
+        }
     };
     built.build().map_err(ReceiverError::Pki)
 }

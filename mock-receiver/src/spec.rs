@@ -310,6 +310,7 @@ pub struct UserMap {
     /// The status for a trusted certificate mapped to no user: 401 (default) or 403.
     pub unmapped_status: u16,
     one_user_per_certificate: bool,
+    require_mapping: bool,
 }
 
 impl Default for UserMap {
@@ -318,6 +319,7 @@ impl Default for UserMap {
             mappings: Vec::new(),
             unmapped_status: 401,
             one_user_per_certificate: false,
+            require_mapping: false,
         }
     }
 }
@@ -334,6 +336,20 @@ impl UserMap {
     pub fn one_user_per_certificate(mut self) -> Self {
         self.one_user_per_certificate = true;
         self
+    }
+
+    /// Enforces the mapping even while it is empty: a trusted certificate mapped to no user
+    /// gets [`UserMap::unmapped_status`], as on a receiver where every technical user must be
+    /// mapped before anyone gets in. Without it an empty map lets every trusted client in.
+    pub fn require_mapping(mut self) -> Self {
+        self.require_mapping = true;
+        self
+    }
+
+    /// Whether the mapping is enforced: something is mapped, or
+    /// [`UserMap::require_mapping`] was asked for.
+    pub fn is_enforced(&self) -> bool {
+        self.require_mapping || !self.mappings.is_empty()
     }
 
     /// Answers `status` (401 or 403) for a trusted certificate that maps to no user.
@@ -370,7 +386,8 @@ impl UserMap {
         self.map(CertMatcher::fingerprint_of(cert), user)
     }
 
-    /// Whether any mapping exists (an empty map lets every trusted client in).
+    /// Whether no mapping exists (see [`UserMap::is_enforced`] for whether the map is
+    /// applied).
     pub fn is_empty(&self) -> bool {
         self.mappings.is_empty()
     }

@@ -12,6 +12,7 @@ use std::ops::Range;
 use std::path::Path;
 use std::str::FromStr;
 
+use harness::keystore::WriteOptions;
 use harness::pki::{KeyType, Role};
 use serde::Deserialize;
 use toml::Spanned;
@@ -133,6 +134,7 @@ struct RawWorld {
     seed: Option<u64>,
     key_type: Option<String>,
     now: Option<String>,
+    jceks_iterations: Option<u32>,
 }
 
 #[derive(Deserialize, Default)]
@@ -157,6 +159,8 @@ struct RawReceiver {
     users: Vec<RawUser>,
     #[serde(default)]
     one_user_per_certificate: bool,
+    #[serde(default)]
+    require_mapping: bool,
     unmapped_status: Option<u16>,
     fault: Option<String>,
     tls_versions: Option<Vec<String>>,
@@ -366,10 +370,23 @@ impl Checker<'_> {
                     .map_err(|e| self.err(&[Seg::Key("world"), Seg::Key("now")], e.to_string()))?,
             ),
         };
+        let jceks_iterations = raw
+            .jceks_iterations
+            .unwrap_or(World::DEFAULT_JCEKS_ITERATIONS);
+        if jceks_iterations == 0 || jceks_iterations > WriteOptions::MAX_JCEKS_ITERATIONS {
+            return Err(self.err(
+                &[Seg::Key("world"), Seg::Key("jceks_iterations")],
+                format!(
+                    "{jceks_iterations} is outside 1 to {} (Java's `jdk.jceks.iterationCount`)",
+                    WriteOptions::MAX_JCEKS_ITERATIONS
+                ),
+            ));
+        }
         Ok(World {
             seed: raw.seed,
             key_type,
             now,
+            jceks_iterations,
         })
     }
 
@@ -434,6 +451,7 @@ impl Checker<'_> {
             trust,
             users,
             one_user_per_certificate: raw.one_user_per_certificate,
+            require_mapping: raw.require_mapping,
             unmapped_status,
             tls_versions,
         })
@@ -1039,11 +1057,29 @@ expect = { outcome = "success" }
     }
 
     #[test]
+    fn jceks_iterations_default_to_java_and_stay_in_javas_range() {
+        let s = load_str("x", "x.toml", GOOD).unwrap();
+        assert_eq!(s.world.jceks_iterations, 200_000);
+        let low = GOOD.replace("seed = 3", "seed = 3\njceks_iterations = 1000");
+        let s = load_str("x", "x.toml", &low).unwrap();
+        assert_eq!(s.world.jceks_iterations, 1000);
+        for bad in ["0", "5000001"] {
+            let text = GOOD.replace("seed = 3", &format!("seed = 3\njceks_iterations = {bad}"));
+            let e = error(&text);
+            assert!(
+                e.contains("field `world.jceks_iterations`")
+                    && e.contains("jdk.jceks.iterationCount"),
+                "{e}"
+            );
+        }
+    }
+
+    #[test]
     fn unknown_field_names_line_and_field() {
         let text = GOOD.replace("seed = 3", "seed = 3\nsede = 4");
         assert_eq!(
             error(&text),
-            "x.toml:7:1: field `world.sede`: unknown field `sede`, expected one of `seed`, `key_type`, `now`"
+            "x.toml:7:1: field `world.sede`: unknown field `sede`, expected one of `seed`, `key_type`, `now`, `jceks_iterations`"
         );
     }
 

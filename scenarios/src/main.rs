@@ -75,6 +75,11 @@ struct RunArgs {
     /// Scenarios run at once (default: twice the CPUs).
     #[arg(long, value_name = "N")]
     jobs: Option<usize>,
+    /// JCEKS key-sealing iteration count, overriding every file's `world.jceks_iterations`
+    /// (Java's `jdk.jceks.iterationCount`; JDK 17 and CPI: 200,000). A low count, e.g.
+    /// 1000, makes the suite fast and changes no outcome.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=5_000_000))]
+    jceks_iterations: Option<u32>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -127,6 +132,7 @@ fn run_command(args: RunArgs) -> anyhow::Result<u8> {
         jobs: args.jobs.unwrap_or_else(|| RunOptions::default().jobs),
         timeout: std::time::Duration::from_millis(args.timeout_ms),
         progress: true,
+        jceks_iterations: args.jceks_iterations,
     };
     let mut report = runner::run(inputs, &options).context("cannot run the scenarios")?;
     let code = report.exit_code() as u8;

@@ -86,6 +86,17 @@ pub struct World {
     /// The simulated "now", when the file fixes one (`--now` overrides it).
     #[serde(serialize_with = "serialize_now")]
     pub now: Option<OffsetDateTime>,
+    /// The PBEWithMD5AndTripleDES iteration count JCEKS keys are sealed with, in the files
+    /// the scenario builds and in the tenant keystore: Java's `jdk.jceks.iterationCount`
+    /// security property (JDK 17, and so CPI, uses 200,000). `scenarios run
+    /// --jceks-iterations N` overrides it; a low count only makes the run faster.
+    pub jceks_iterations: u32,
+}
+
+impl World {
+    /// JDK 17's JCEKS iteration count, the default of [`World::jceks_iterations`].
+    pub const DEFAULT_JCEKS_ITERATIONS: u32 =
+        harness::keystore::WriteOptions::DEFAULT_JCEKS_ITERATIONS;
 }
 
 fn serialize_now<S: serde::Serializer>(
@@ -102,8 +113,9 @@ fn serialize_now<S: serde::Serializer>(
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Tenant {
     /// World certificates in the tenant before any step (a receiver whose root the tenant
-    /// already trusts, like SuccessFactors: reader comment 3). Added as trusted certificate
-    /// entries `preinstalled_<role>`: `harness::tenant` provisions only its own SAP-owned roots.
+    /// already trusts, like SuccessFactors: reader comment 3). Provisioned as SAP-owned
+    /// trusted certificate entries `sap_<role>` (`harness::tenant::TenantSpec::sap_trusted`),
+    /// as CPI pre-delivers them: a Tenant Administrator cannot change or delete them.
     pub preinstalled: Vec<Role>,
 }
 
@@ -128,6 +140,10 @@ pub struct Receiver {
     pub users: Vec<UserMapping>,
     /// At most one certificate per technical user (C4C-like receivers, reader comment 5).
     pub one_user_per_certificate: bool,
+    /// Enforce the user mapping even while nothing is mapped: a trusted certificate mapped
+    /// to no user gets `unmapped_status` (without it, an empty mapping lets every trusted
+    /// client in; `mock-receiver --require-mapping`).
+    pub require_mapping: bool,
     /// The HTTP status for a trusted but unmapped certificate (401 or 403).
     pub unmapped_status: u16,
     /// What goes wrong on purpose.

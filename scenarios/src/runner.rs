@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use harness::keystore::{Entry, EntryKind, Format, KeyMaterial, Keystore, Passwords};
+use harness::keystore::{Entry, EntryKind, Format, KeyMaterial, Keystore, Passwords, WriteOptions};
 use harness::pki::{Role, World, WorldSpec};
 use harness::secret::Password;
 use rustls_pki_types::CertificateDer;
@@ -23,7 +23,7 @@ use time::OffsetDateTime;
 use crate::load::LoadError;
 use mock_receiver::{
     CaNames, ClientAuth, ClientAuthMode, Fault, Receiver, ReceiverSpec, RunningReceiver,
-    ServerIdentity, ServerVariant, Timeouts, TlsVersions, TrustProfile, UserMap,
+    ServerVariant, Timeouts, TlsVersions, TrustProfile, UserMap,
 };
 
 use harness::connect::{
@@ -86,6 +86,8 @@ pub struct RunOptions {
     pub timeout: Duration,
     /// Print a progress line on stderr (only when stderr is a terminal).
     pub progress: bool,
+    /// Overrides every file's `world.jceks_iterations` (Java's `jdk.jceks.iterationCount`).
+    pub jceks_iterations: Option<u32>,
 }
 
 impl Default for RunOptions {
@@ -95,6 +97,7 @@ impl Default for RunOptions {
             now: None,
             jobs: std::thread::available_parallelism().map_or(2, |n| n.get() * 2),
             timeout: DEFAULT_TIMEOUT,
+            jceks_iterations: None,
             progress: false,
         }
     }
@@ -215,6 +218,9 @@ async fn run_one(input: Input, dir: &Path, options: &RunOptions) -> ScenarioRepo
         .now
         .or(scenario.world.now)
         .unwrap_or(harness::time::DEFAULT_NOW);
+    let jceks_iterations = options
+        .jceks_iterations
+        .unwrap_or(scenario.world.jceks_iterations);
     let matrix = matrix_cell(&scenario);
     let matrix_step = matrix.as_ref().map(|(i, _)| *i);
     let mut report = ScenarioReport {
@@ -242,6 +248,7 @@ async fn run_one(input: Input, dir: &Path, options: &RunOptions) -> ScenarioRepo
         tokio::task::block_in_place(|| {
             let world = World::generate(&spec).map_err(|e| error_chain(&e))?;
             let mut ctx = Context::new(dir.to_owned(), world, seed, now, options.timeout);
+            ctx.write_options = WriteOptions::default().jceks_iterations(jceks_iterations);
             ctx.create_tenant(&scenario.tenant)?;
             Ok::<_, String>(ctx)
         })
@@ -310,6 +317,12 @@ async fn run_one(input: Input, dir: &Path, options: &RunOptions) -> ScenarioRepo
     }
     report.duration_ms = Some(started.elapsed().as_millis() as u64);
     report
+}
+
+/// The alias of a pre-installed world certificate: `sap_<role>` (`sap_receiver_root`), in
+/// the style of the tenant's own SAP-owned entries.
+pub(crate) fn preinstalled_alias(role: Role) -> String {
+    format!("sap_{}", role.name().replace('-', "_"))
 }
 
 fn skipped_steps(steps: &[Step], from: usize) -> Vec<StepReport> {
@@ -615,6 +628,8 @@ struct Context {
     downloads: BTreeMap<String, Vec<CertificateDer<'static>>>,
     tenant: Option<Tenant>,
     timeout: Duration,
+    /// How JCEKS files (built keystores, the tenant keystore) seal keys.
+    write_options: WriteOptions,
 }
 
 impl Context {
@@ -622,6 +637,7 @@ impl Context {
         Self {
             tenant: None,
             timeout,
+            write_options: WriteOptions::default(),
             dir,
             world,
             seed,
@@ -671,43 +687,9 @@ impl Context {
     fn receiver_spec(&self, state: &ReceiverState) -> Result<ReceiverSpec, String> {
         let d = &state.declared;
         let profile: TrustProfile = d.profile.id().parse().map_err(|e| error_chain(&e))?;
-        let extra_leaf = match d.certificate {
-            model::ServerCertificate::UnderNotCa => Some(Role::ServerUnderNotCa),
-            model::ServerCertificate::TwoIntermediates => Some(Role::ServerTwoIntermediates),
-            _ => None,
-        };
-        let spec = match extra_leaf {
-            // Variants mock-receiver does not name: the same chain rules, built here.
-            Some(role) => {
-                let leaf = self.world.get(role);
-                let chain = match profile {
-                    TrustProfile::FullChain => leaf.full_chain(),
-                    TrustProfile::LeafIntermediate => leaf.chain(),
-                    TrustProfile::LeafOnly => vec![leaf.cert().clone()],
-                    TrustProfile::ReversedChain => {
-                        let mut chain = leaf.chain();
-                        chain.reverse();
-                        chain
-                    }
-                    TrustProfile::SelfSigned => {
-                        return Err(format!(
-                            "certificate `{}` has an issuer; profile `self-signed` cannot send it",
-                            d.certificate
-                        ));
-                    }
-                };
-                ReceiverSpec::new(ServerIdentity {
-                    label: format!("{}/{}", profile.name(), d.certificate),
-                    chain,
-                    key: leaf.key().private_key().clone(),
-                })
-            }
-            None => {
-                let variant: ServerVariant =
-                    d.certificate.id().parse().map_err(|e| error_chain(&e))?;
-                ReceiverSpec::variant(&self.world, profile, variant).map_err(|e| error_chain(&e))?
-            }
-        };
+        let variant: ServerVariant = d.certificate.id().parse().map_err(|e| error_chain(&e))?;
+        let spec =
+            ReceiverSpec::variant(&self.world, profile, variant).map_err(|e| error_chain(&e))?;
         let mut spec = spec.now(self.now).timeouts(RECEIVER_TIMEOUTS);
         let mode = match d.client_auth {
             model::ClientAuth::None => ClientAuthMode::None,
@@ -733,6 +715,9 @@ impl Context {
         let mut users = UserMap::new().unmapped_status(d.unmapped_status);
         if d.one_user_per_certificate {
             users = users.one_user_per_certificate();
+        }
+        if d.require_mapping {
+            users = users.require_mapping();
         }
         for (cert, user) in &state.users {
             users = users
@@ -995,7 +980,12 @@ impl Context {
         };
         let path = self.dir.join(format!("{name}.{ext}"));
         store
-            .write_file(&path, format, &Passwords::new(Password::new(password)))
+            .write_file_with(
+                &path,
+                format,
+                &Passwords::new(Password::new(password)),
+                &self.write_options,
+            )
             .map_err(|e| error_chain(&e))?;
         self.keystores.insert(
             name.to_owned(),
@@ -1010,22 +1000,27 @@ impl Context {
         })
     }
 
-    /// A new tenant with its SAP-owned entries, plus the scenario's pre-installed certificates.
+    /// A new tenant with its SAP-owned entries, the scenario's pre-installed certificates
+    /// among them (SAP-owned, as CPI pre-delivers well-known roots).
     fn create_tenant(&mut self, spec: &model::Tenant) -> Result<(), String> {
         let dir = self.dir.join("tenant");
         let admin = Actor::admin(self.now);
-        let mut tenant = Tenant::create(&dir, &TenantSpec::new(self.seed), &admin, false)
+        let tenant_spec = TenantSpec {
+            jceks_iterations: self.write_options.jceks_iteration_count(),
+            sap_trusted: spec
+                .preinstalled
+                .iter()
+                .map(|role| {
+                    (
+                        preinstalled_alias(*role),
+                        self.world.get(*role).cert().clone(),
+                    )
+                })
+                .collect(),
+            ..TenantSpec::new(self.seed)
+        };
+        let tenant = Tenant::create(&dir, &tenant_spec, &admin, false)
             .map_err(|e| format!("cannot create the tenant: {}", error_chain(&e)))?;
-        for role in &spec.preinstalled {
-            // harness::tenant has no API to provision extra SAP-owned entries, so the
-            // pre-installed root is a Tenant Administrator entry under a customer alias.
-            let alias = Alias::parse(&format!("preinstalled_{}", role.name().replace('-', "_")))
-                .map_err(|e| error_chain(&e))?;
-            let pem = harness::cert::pem_encode("CERTIFICATE", self.world.get(*role).cert());
-            tenant
-                .add_certificate(&admin, &alias, pem.as_bytes())
-                .map_err(|e| format!("cannot pre-install `{role}`: {}", error_chain(&e)))?;
-        }
         self.tenant = Some(tenant);
         Ok(())
     }

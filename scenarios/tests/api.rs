@@ -28,3 +28,35 @@ fn list_json_catalogues_the_embedded_suite() {
     let ids: Vec<&str> = entries.iter().filter_map(|e| e["id"].as_str()).collect();
     assert!(ids.contains(&"article-end-to-end"), "{ids:?}");
 }
+
+#[test]
+fn jceks_iterations_override_runs_the_suite_and_refuses_what_java_refuses() {
+    let run = |count: &str| {
+        Command::new(env!("CARGO_BIN_EXE_scenarios"))
+            .args([
+                "run",
+                "--filter",
+                "article-end-to-end",
+                "--jceks-iterations",
+                count,
+            ])
+            .output()
+            .expect("the scenarios binary runs")
+    };
+    let out = run("1000");
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for bad in ["0", "5000001"] {
+        let out = run(bad);
+        assert_eq!(out.status.code(), Some(2), "--jceks-iterations {bad}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("--jceks-iterations"),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}

@@ -73,6 +73,9 @@ enum Listener {
     CloseAtOnce,
     FullBacklog,
     NoSuchHost,
+    /// Reads the ClientHello, answers with this fatal alert (as `mock-receiver --fault
+    /// alert:NAME` does) and closes.
+    Alert(u8),
 }
 
 struct Case {
@@ -175,6 +178,18 @@ fn matrix(w: &World, extra: &Extra) -> Vec<Case> {
             ),
             &root,
         ),
+        Case {
+            host: "localhost",
+            ..case(
+                "trust-reversed-chain-root",
+                tls(g(Role::ReceiverIntermediate), {
+                    let mut chain = g(Role::Server).chain();
+                    chain.reverse();
+                    chain
+                }),
+                &root,
+            )
+        },
         case(
             "validity-expired",
             tls(g(Role::ServerExpired), g(Role::ServerExpired).chain()),
@@ -270,6 +285,12 @@ fn matrix(w: &World, extra: &Extra) -> Vec<Case> {
             )
         },
     ];
+    // Every alert the mock receiver can send (`--fault alert:NAME`).
+    for code in [40, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 70, 80, 116] {
+        let name = mock_receiver::alert_name(code);
+        let id: &'static str = Box::leak(format!("net-alert-{name}").into_boxed_str());
+        cases.push(case(id, Listener::Alert(code), &root));
+    }
     let client_roots = vec![g(Role::ClientRoot).cert().clone()];
     let auto = ClientCertificate::Automatic(Policy::FirstFitting);
     let with_auth = |auth: Auth, status: u16| {
@@ -503,6 +524,30 @@ async fn start(listener: &Listener, now: UnixTime) -> (u16, Vec<TcpStream>) {
                         );
                         let _ = tls.write_all(reply.as_bytes()).await;
                         let _ = tls.shutdown().await;
+                    });
+                }
+            });
+            (port, Vec::new())
+        }
+        Listener::Alert(code) => {
+            let l = bind().await;
+            let port = l.local_addr().unwrap().port();
+            let code = *code;
+            tokio::spawn(async move {
+                while let Ok((mut tcp, _)) = l.accept().await {
+                    tokio::spawn(async move {
+                        // The whole ClientHello record, then a plaintext fatal alert record.
+                        let mut head = [0u8; 5];
+                        if tokio::time::timeout(WAIT, tcp.read_exact(&mut head))
+                            .await
+                            .is_err()
+                        {
+                            return;
+                        }
+                        let mut body = vec![0u8; u16::from_be_bytes([head[3], head[4]]) as usize];
+                        let _ = tokio::time::timeout(WAIT, tcp.read_exact(&mut body)).await;
+                        let _ = tcp.write_all(&[21, 3, 3, 0, 2, 2, code]).await;
+                        let _ = tcp.shutdown().await;
                     });
                 }
             });

@@ -14,7 +14,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use harness::cert::fingerprint_sha256;
-use harness::keystore::{Entry, EntryKind, ErrorKind, Format, KeyMaterial, Keystore, Passwords};
+use harness::keystore::{
+    Entry, EntryKind, ErrorKind, Format, KeyMaterial, Keystore, Passwords, WriteOptions,
+};
 use harness::pki::{KeyType, Role, World, WorldSpec, write_dir};
 use harness::secret::{Password, PrivateKey};
 use rustls::pki_types::PrivateKeyDer;
@@ -480,7 +482,13 @@ fn stores_we_write_list_identically_in_keytool_and_their_keys_work() {
         .with_key("server-rsa", Password::new("server key"))
         .with_key("client-\u{1f511}", Password::new("client key"))
         .with_key("client2-rsa", Password::new("client2 key"));
-    store.write_file(&path, Format::Jceks, &passwords).unwrap();
+    // Sealed with 1,000 iterations (`jdk.jceks.iterationCount`, as `scenarios run
+    // --jceks-iterations` writes): keytool opens it and recovers the key all the same (the
+    // loop above covers JDK 17's default 200,000).
+    let low = WriteOptions::default().jceks_iterations(1000);
+    store
+        .write_file_with(&path, Format::Jceks, &passwords, &low)
+        .unwrap();
     let p12 = d.join("per-key.p12");
     run_ok(
         keytool(&keytool_path)

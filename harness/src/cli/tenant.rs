@@ -330,8 +330,8 @@ pub(crate) fn run(args: TenantArgs) -> anyhow::Result<Exit> {
     };
     if let TenantCommand::Create(create) = &args.command {
         let spec = TenantSpec {
-            seed: create.seed,
             name: create.name.clone(),
+            ..TenantSpec::new(create.seed)
         };
         let tenant = Tenant::create(dir, &spec, &actor, create.force)
             .with_context(|| format!("cannot create a tenant in `{}`", dir.display()))?;

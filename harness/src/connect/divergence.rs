@@ -21,9 +21,10 @@ pub struct Divergence {
 /// test explains and accepts the race).
 pub const DIVERGENCES: &[Divergence] = &[];
 
-/// Where our verifier departs from rustls-webpki on purpose, to decide as Java does. The API
-/// test `verifier_departs_from_webpki_exactly_where_java_does` runs both verifiers over a
-/// matrix and fails when the set of departures changes.
+/// Where our verifier departs from rustls-webpki on purpose, to decide as Java does (accepting
+/// where webpki refuses, or refusing for another reason). The API test
+/// `verifier_departs_from_webpki_exactly_where_java_does` runs both verifiers over a matrix
+/// and fails when the set of departures changes.
 pub const JAVA_RULES: &[Divergence] = &[
     Divergence {
         case: "trusted-end-entity-expired",
@@ -39,5 +40,15 @@ pub const JAVA_RULES: &[Divergence] = &[
                reads the CN",
         reason: "Java's HostnameChecker falls back to the most specific CN when there is no \
                  DNS SAN (JDK 17, differential case `name-cn-only-dns`)",
+    },
+    Divergence {
+        case: "reversed-chain",
+        what: "a chain sent CA first (intermediate before leaf) is validated with the \
+               intermediate as the target, and then fails the host name check against the \
+               intermediate; webpki refuses it as a CA used as end entity",
+        reason: "Java's PKIXValidator takes chain[0] as the target whatever its basic \
+                 constraints, builds intermediate -> trusted root, and HTTPS endpoint \
+                 identification then checks the intermediate: \"No name matching localhost \
+                 found\" (JDK 17, differential case `trust-reversed-chain-root`)",
     },
 ];

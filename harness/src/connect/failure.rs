@@ -132,6 +132,10 @@ pub enum Failure {
     ProtocolMismatch {
         /// What was refused.
         detail: String,
+        /// The alert the server sent (TLS name), when the server refused with one; `None`
+        /// when our side found nothing in common.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        alert: Option<String>,
     },
     /// Any other fatal alert from the server.
     Alert {
@@ -257,7 +261,7 @@ impl Failure {
                 phase_text(*phase)
             ),
             Failure::NotTls { detail } => format!("the server does not speak TLS: {detail}"),
-            Failure::ProtocolMismatch { detail } => {
+            Failure::ProtocolMismatch { detail, .. } => {
                 format!("no common TLS version or cipher suite: {detail}")
             }
             Failure::Alert { alert, phase } => format!(
@@ -330,11 +334,13 @@ pub(crate) fn classify_tls(err: &Error, cx: &Context<'_>) -> Failure {
         }
         Error::PeerIncompatible(p) => Failure::ProtocolMismatch {
             detail: incompatible_text(p),
+            alert: None,
         },
         Error::PeerMisbehaved(PeerMisbehaved::SelectedUnusableCipherSuiteForVersion)
         | Error::PeerMisbehaved(PeerMisbehaved::SelectedUnofferedCipherSuite) => {
             Failure::ProtocolMismatch {
                 detail: "the server chose a cipher suite we did not offer".into(),
+                alert: None,
             }
         }
         Error::InappropriateMessage { .. } | Error::InappropriateHandshakeMessage { .. }
@@ -385,6 +391,7 @@ fn classify_alert(alert: AlertDescription, cx: &Context<'_>) -> Failure {
         {
             Failure::ProtocolMismatch {
                 detail: format!("the server sent alert `{name}`"),
+                alert: Some(name),
             }
         }
         (true, Some(alias)) if alert == AlertDescription::HandshakeFailure => {
@@ -524,6 +531,55 @@ mod tests {
             alert_name(AlertDescription::ProtocolVersion),
             "protocol_version"
         );
+    }
+
+    /// Every alert `mock-receiver --fault alert:NAME` can send, as JDK 17 names it in
+    /// "Received fatal alert: NAME" (the differential test checks the same list against Java).
+    const RECEIVER_ALERTS: [(u8, &str); 14] = [
+        (40, "handshake_failure"),
+        (42, "bad_certificate"),
+        (43, "unsupported_certificate"),
+        (44, "certificate_revoked"),
+        (45, "certificate_expired"),
+        (46, "certificate_unknown"),
+        (47, "illegal_parameter"),
+        (48, "unknown_ca"),
+        (49, "access_denied"),
+        (50, "decode_error"),
+        (51, "decrypt_error"),
+        (70, "protocol_version"),
+        (80, "internal_error"),
+        (116, "certificate_required"),
+    ];
+
+    #[test]
+    fn java_text_names_the_alert_the_server_sent() {
+        for (requested, sent_alias) in [(false, None), (true, None), (true, Some("cpi"))] {
+            for (code, name) in RECEIVER_ALERTS {
+                let cx = Context {
+                    host: "localhost",
+                    phase: Phase::Handshake,
+                    requested,
+                    sent_alias,
+                    chain: &[],
+                    now: crate::time::DEFAULT_NOW,
+                    trust_anchors: 1,
+                    timeout: Duration::from_secs(1),
+                };
+                let failure = classify_alert(AlertDescription::from(code), &cx);
+                assert_eq!(alert_name(AlertDescription::from(code)), name);
+                let exception = if name == "internal_error" {
+                    "javax.net.ssl.SSLException"
+                } else {
+                    "javax.net.ssl.SSLHandshakeException"
+                };
+                assert_eq!(
+                    failure.java_text(),
+                    format!("{exception}: Received fatal alert: {name}"),
+                    "{failure:?}"
+                );
+            }
+        }
     }
 
     #[test]

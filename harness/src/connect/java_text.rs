@@ -51,7 +51,7 @@ pub(super) fn java_text(failure: &Failure) -> String {
         Failure::ClientCertRequired { alert, .. }
         | Failure::ClientCertRejected { alert, .. }
         | Failure::Alert { alert, .. } => {
-            format!("{HANDSHAKE}: Received fatal alert: {alert}")
+            format!("{}: Received fatal alert: {alert}", alert_exception(alert))
         }
         Failure::HttpUnauthorized { status } => {
             format!("java.io.IOException: Server returned HTTP response code: {status}")
@@ -67,9 +67,30 @@ pub(super) fn java_text(failure: &Failure) -> String {
         Failure::NotTls { .. } => {
             "javax.net.ssl.SSLException: Unsupported or unrecognized SSL message".into()
         }
-        Failure::ProtocolMismatch { .. } => {
-            format!("{HANDSHAKE}: Received fatal alert: protocol_version")
+        // Java names the alert the server sent; when our side found no common version,
+        // the server's refusal is `protocol_version`.
+        Failure::ProtocolMismatch { alert, .. } => {
+            let alert = alert.as_deref().unwrap_or("protocol_version");
+            format!("{}: Received fatal alert: {alert}", alert_exception(alert))
         }
         Failure::UnknownHost { host, .. } => format!("java.net.UnknownHostException: {host}"),
+    }
+}
+
+/// The exception JSSE throws for a received fatal alert: `SSLHandshakeException` for the
+/// alerts its `Alert` enum marks handshake-only, plain `SSLException` for the others
+/// (measured with JDK 17: `internal_error` arrives as `SSLException`).
+fn alert_exception(alert: &str) -> &'static str {
+    match alert {
+        "close_notify"
+        | "unexpected_message"
+        | "bad_record_mac"
+        | "decryption_failed"
+        | "record_overflow"
+        | "decompression_failure"
+        | "internal_error"
+        | "inappropriate_fallback"
+        | "user_canceled" => "javax.net.ssl.SSLException",
+        _ => HANDSHAKE,
     }
 }

@@ -26,6 +26,11 @@ pub struct ServerVerifier {
 pub enum Accepted {
     /// A path from the end-entity certificate to a trust anchor.
     Path,
+    /// The first certificate sent is a CA certificate (a chain sent out of order) and a path
+    /// from it to a trust anchor exists: Java's PKIX validator takes it as the target and
+    /// accepts that path (webpki refuses a CA as end entity). The host name is then checked
+    /// against that CA certificate.
+    CaAsTarget,
     /// The end-entity certificate itself is a trusted certificate entry (Java's rule; the
     /// validity window is not checked, as Java does not).
     TrustedEndEntity,
@@ -70,6 +75,11 @@ impl ServerVerifier {
         {
             // Java's PKIXValidator returns at once when chain[0] is a trusted certificate.
             Accepted::TrustedEndEntity
+        } else if is_ca(end_entity) {
+            // Java's PKIXValidator takes chain[0] as the target whatever its basic
+            // constraints; webpki would refuse it as `CaUsedAsEndEntity` before anything else.
+            self.java_ca_target_path(end_entity, intermediates, now)?;
+            Accepted::CaAsTarget
         } else {
             verify_server_cert_signed_by_trust_anchor(
                 &parsed,
@@ -89,6 +99,83 @@ impl ServerVerifier {
             Err(err) => Err(err),
         }
     }
+}
+
+impl ServerVerifier {
+    /// Java's path for a CA certificate sent first: up the issuers among the trust anchors
+    /// and the other certificates sent, each signature checked, each certificate valid at
+    /// `now` (a trusted certificate ends the path, as in Java, without its own check).
+    fn java_ca_target_path(
+        &self,
+        target: &CertificateDer<'_>,
+        sent: &[CertificateDer<'_>],
+        now: UnixTime,
+    ) -> Result<(), Error> {
+        use rustls::CertificateError;
+        fn parse(der: &[u8]) -> Result<X509Certificate<'_>, Error> {
+            X509Certificate::from_der(der)
+                .map(|(_, c)| c)
+                .map_err(|_| Error::InvalidCertificate(CertificateError::BadEncoding))
+        }
+        let at = now.as_secs() as i64;
+        let mut current = parse(target.as_ref())?;
+        // JSSE's end-entity check for a TLS server reads the extended key usage, not the basic
+        // constraints: serverAuth or anyExtendedKeyUsage when the extension is present.
+        if let Ok(Some(eku)) = current.extended_key_usage()
+            && !(eku.value.server_auth || eku.value.any)
+        {
+            return Err(Error::InvalidCertificate(CertificateError::InvalidPurpose));
+        }
+        // A path is at most every certificate sent plus one anchor long.
+        for _ in 0..=sent.len() {
+            let validity = current.validity();
+            if at > validity.not_after.timestamp() {
+                return Err(Error::InvalidCertificate(CertificateError::Expired));
+            }
+            if at < validity.not_before.timestamp() {
+                return Err(Error::InvalidCertificate(CertificateError::NotValidYet));
+            }
+            let signed_by = |issuer: &X509Certificate<'_>| {
+                issuer.subject().as_raw() == current.issuer().as_raw()
+                    && self.signature_ok(&current, issuer)
+            };
+            for anchor in &self.trusted {
+                if let Ok(anchor) = parse(anchor.as_ref())
+                    && signed_by(&anchor)
+                {
+                    return Ok(());
+                }
+            }
+            let next = sent
+                .iter()
+                .filter_map(|c| parse(c.as_ref()).ok())
+                .find(|c| c.as_raw() != current.as_raw() && signed_by(c));
+            match next {
+                Some(next) => current = next,
+                None => break,
+            }
+        }
+        Err(Error::InvalidCertificate(CertificateError::UnknownIssuer))
+    }
+
+    fn signature_ok(&self, cert: &X509Certificate<'_>, issuer: &X509Certificate<'_>) -> bool {
+        let key = issuer.public_key().subject_public_key.data.as_ref();
+        let message = cert.tbs_certificate.as_ref();
+        let signature = cert.signature_value.data.as_ref();
+        self.provider
+            .signature_verification_algorithms
+            .all
+            .iter()
+            .any(|alg| alg.verify_signature(key, message, signature).is_ok())
+    }
+}
+
+/// Whether a certificate says it is a CA (basicConstraints cA=TRUE).
+fn is_ca(der: &CertificateDer<'_>) -> bool {
+    X509Certificate::from_der(der.as_ref())
+        .ok()
+        .and_then(|(_, c)| c.basic_constraints().ok().flatten().map(|b| b.value.ca))
+        .unwrap_or(false)
 }
 
 /// The crypto provider of every connectivity test: aws-lc-rs with the key exchange groups

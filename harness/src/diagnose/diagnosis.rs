@@ -290,6 +290,13 @@ fn explain(
             format!("certificate `{subject}` of the server chain is valid only from {not_before} (now is {now})"),
             format!("wait until {not_before}, or have the receiver use a certificate valid now; check the clocks"),
         ),
+        // Java checks the host against the first certificate sent: a CA there means the
+        // receiver sends its chain out of order, and no name would help.
+        Failure::NameMismatch { host, .. } if chain.first().is_some_and(|c| c.info.is_ca) && chain.len() > 1 => finding(
+            Store::ReceiverServer,
+            format!("the receiver sends its chain out of order: the first certificate `{leaf}` is a CA, so Java validates it as the server's certificate and checks `{host}` against it"),
+            "the receiver must send its own certificate first, then the intermediates (leaf first, each followed by its issuer)".into(),
+        ),
         Failure::NameMismatch { host, presented } => {
             let cn_only = presented.iter().all(|p| !p.starts_with("DNS:") && !p.starts_with("IP:"));
             let extra = if cn_only && host.parse::<std::net::IpAddr>().is_ok() {
@@ -417,7 +424,7 @@ fn explain(
             format!("the port does not speak TLS ({detail}): plain HTTP or another protocol"),
             "use the receiver's HTTPS port, or plain HTTP without TLS if that is intended".into(),
         ),
-        Failure::ProtocolMismatch { detail } => finding(
+        Failure::ProtocolMismatch { detail, .. } => finding(
             Store::ReceiverServer,
             format!("no common TLS version or cipher suite ({detail})"),
             "enable TLS 1.2 or 1.3 with current cipher suites on the receiver".into(),

@@ -63,7 +63,7 @@ use super::error::ErrorKind;
 use crate::secret::{Password, PrivateKey};
 use container::{OutBody, OutEntry, RawBody};
 
-pub(crate) use protector::JCEKS_ITERATIONS;
+pub(crate) use protector::{JCEKS_ITERATIONS, MAX_ITERATIONS as MAX_JCEKS_ITERATIONS};
 
 /// Reads a JKS or JCEKS store (magic already detected as `format`).
 pub(super) fn read(

@@ -136,6 +136,28 @@ impl Keystore {
         .map_err(wrap)
     }
 
+    /// [`Keystore::to_bytes`] with writer settings beyond the format (the JCEKS key-sealing
+    /// iteration count). `WriteOptions::default()` writes exactly what `to_bytes` writes.
+    pub fn to_bytes_with(
+        &self,
+        format: Format,
+        passwords: &Passwords,
+        options: &WriteOptions,
+    ) -> Result<Vec<u8>, KeystoreError> {
+        let wrap = |kind| KeystoreError::write(format.name(), kind);
+        match format {
+            Format::Jks | Format::Jceks => {
+                options.check().map_err(wrap)?;
+                let jks_options = jks::WriteOptions {
+                    iterations: options.jceks_iterations,
+                    ..jks::WriteOptions::default()
+                };
+                jks::write_with(self.entries(), passwords, format, &jks_options).map_err(wrap)
+            }
+            _ => self.to_bytes(format, passwords),
+        }
+    }
+
     /// Encodes the keystore as PKCS#12 with the algorithms of `profile` (JDK 17's by
     /// default through [`Keystore::to_bytes`]; the legacy 3DES/SHA-1 form on request).
     pub fn to_pkcs12(
@@ -155,9 +177,71 @@ impl Keystore {
         format: Format,
         passwords: &Passwords,
     ) -> Result<(), KeystoreError> {
-        let bytes = self.to_bytes(format, passwords)?;
+        self.write_file_with(path, format, passwords, &WriteOptions::default())
+    }
+
+    /// [`Keystore::write_file`] with writer settings beyond the format (see
+    /// [`Keystore::to_bytes_with`]).
+    pub fn write_file_with(
+        &self,
+        path: &Path,
+        format: Format,
+        passwords: &Passwords,
+        options: &WriteOptions,
+    ) -> Result<(), KeystoreError> {
+        let bytes = self.to_bytes_with(format, passwords, options)?;
         crate::file::write_atomic(path, &bytes)
             .map_err(|e| KeystoreError::write(&path.display().to_string(), ErrorKind::Io(e)))
+    }
+}
+
+/// Writer settings beyond the format. The default is what JDK 17 writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WriteOptions {
+    jceks_iterations: u32,
+}
+
+impl Default for WriteOptions {
+    fn default() -> Self {
+        Self {
+            jceks_iterations: Self::DEFAULT_JCEKS_ITERATIONS,
+        }
+    }
+}
+
+impl WriteOptions {
+    /// JDK 17's PBEWithMD5AndTripleDES iteration count for JCEKS keys.
+    pub const DEFAULT_JCEKS_ITERATIONS: u32 = jks::JCEKS_ITERATIONS;
+    /// The largest count JDK 17 reads (`KeyProtector.MAX_ITERATION_COUNT`), and so the
+    /// largest we write.
+    pub const MAX_JCEKS_ITERATIONS: u32 = jks::MAX_JCEKS_ITERATIONS;
+
+    /// The iteration count used to seal key pairs in JCEKS stores: Java's
+    /// `jdk.jceks.iterationCount` security property (1 to 5,000,000; JDK 17 writes 200,000).
+    /// A low count makes writing fast (tests) and the file weak: never for real keys. JKS
+    /// has no iteration count and ignores it.
+    pub fn jceks_iterations(mut self, count: u32) -> Self {
+        self.jceks_iterations = count;
+        self
+    }
+
+    /// The JCEKS iteration count these options write.
+    pub fn jceks_iteration_count(&self) -> u32 {
+        self.jceks_iterations
+    }
+
+    fn check(&self) -> Result<(), ErrorKind> {
+        match self.jceks_iterations {
+            0 => Err(ErrorKind::Unsupported {
+                what: "JCEKS iteration count 0 (Java reads 1 to 5000000)".into(),
+            }),
+            n if n > Self::MAX_JCEKS_ITERATIONS => Err(ErrorKind::LimitExceeded {
+                what: "JCEKS iteration count".into(),
+                value: u64::from(n),
+                limit: u64::from(Self::MAX_JCEKS_ITERATIONS),
+            }),
+            _ => Ok(()),
+        }
     }
 }
 

@@ -554,7 +554,11 @@ impl Tenant {
                 records.insert(alias, record.clone());
             }
         }
-        let bytes = store.to_bytes(Format::Jceks, &Passwords::new(password.clone()))?;
+        let bytes = store.to_bytes_with(
+            Format::Jceks,
+            &Passwords::new(password.clone()),
+            &self.meta.write_options(),
+        )?;
         let hash = sha256_hex(&bytes);
         let mut draft = self.draft();
         draft.meta.backup = Some(BackupRecord {

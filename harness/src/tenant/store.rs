@@ -25,6 +25,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
+use rustls_pki_types::CertificateDer;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
@@ -32,7 +33,7 @@ use time::OffsetDateTime;
 use super::error::TenantError;
 use super::owner::Owner;
 use super::role::{Permission, Role};
-use crate::keystore::{EntryKind, Format, KeyMaterial, Keystore, Passwords};
+use crate::keystore::{Entry, EntryKind, Format, KeyMaterial, Keystore, Passwords, WriteOptions};
 use crate::secret::{Password, PrivateKey};
 use crate::time::format_rfc3339;
 
@@ -100,16 +101,35 @@ pub struct TenantSpec {
     pub seed: u64,
     /// The tenant's name (used in the SAP key pair's subject).
     pub name: String,
+    /// The PBEWithMD5AndTripleDES iteration count the tenant seals its JCEKS keys with
+    /// whenever it saves (Java's `jdk.jceks.iterationCount`; JDK 17 and so CPI: 200,000).
+    /// Kept in the tenant's metadata, so later saves use it too.
+    pub jceks_iterations: u32,
+    /// Further SAP-owned trusted certificates the tenant comes with, beside the simulated SAP
+    /// roots (e.g. a SuccessFactors root that SAP pre-delivers): `(alias, certificate)`.
+    /// Like every SAP-owned entry, a Tenant Administrator cannot change or delete them.
+    pub sap_trusted: Vec<(String, CertificateDer<'static>)>,
 }
 
 impl TenantSpec {
-    /// A spec named `tenant` for `seed`.
+    /// A spec named `tenant` for `seed`, sealing keys as JDK 17 does, with the standard
+    /// SAP-owned entries only.
     pub fn new(seed: u64) -> Self {
         Self {
             seed,
             name: "tenant".to_owned(),
+            jceks_iterations: WriteOptions::DEFAULT_JCEKS_ITERATIONS,
+            sap_trusted: Vec::new(),
         }
     }
+}
+
+fn default_jceks_iterations() -> u32 {
+    WriteOptions::DEFAULT_JCEKS_ITERATIONS
+}
+
+fn is_default_jceks_iterations(count: &u32) -> bool {
+    *count == WriteOptions::DEFAULT_JCEKS_ITERATIONS
 }
 
 /// Who created or last changed an entry, and when.
@@ -175,6 +195,20 @@ pub(crate) struct Metadata {
     pub(crate) entries: BTreeMap<String, EntryRecord>,
     pub(crate) backup: Option<BackupRecord>,
     pub(crate) history: Vec<HistoryEvent>,
+    /// See [`TenantSpec::jceks_iterations`] (absent from files written before it existed,
+    /// and when it is JDK 17's default).
+    #[serde(
+        default = "default_jceks_iterations",
+        skip_serializing_if = "is_default_jceks_iterations"
+    )]
+    pub(crate) jceks_iterations: u32,
+}
+
+impl Metadata {
+    /// How this tenant's keystore files are written.
+    pub(crate) fn write_options(&self) -> WriteOptions {
+        WriteOptions::default().jceks_iterations(self.jceks_iterations)
+    }
 }
 
 impl fmt::Debug for Metadata {
@@ -233,7 +267,12 @@ impl Tenant {
             source,
         })?;
         let now_text = format_rfc3339(actor.now);
-        let cache_key = (spec.seed, actor.now.unix_timestamp(), spec.name.clone());
+        let cache_key = (
+            spec.seed,
+            actor.now.unix_timestamp(),
+            spec.name.clone(),
+            spec.jceks_iterations,
+        );
         let cached = provisioned_cache()
             .lock()
             .ok()
@@ -262,6 +301,19 @@ impl Tenant {
                 (keystore, plain_keys)
             }
         };
+        let mut keystore = keystore;
+        for (alias, cert) in &spec.sap_trusted {
+            keystore
+                .insert(Entry {
+                    alias: alias.clone(),
+                    created: actor.now,
+                    kind: EntryKind::TrustedCertificate(cert.clone()),
+                })
+                .map_err(|kind| TenantError::Generate {
+                    alias: alias.clone(),
+                    reason: kind.to_string(),
+                })?;
+        }
         let records: BTreeMap<String, EntryRecord> = keystore
             .entries()
             .iter()
@@ -290,6 +342,7 @@ impl Tenant {
             entries: records,
             backup: None,
             history: Vec::new(),
+            jceks_iterations: spec.jceks_iterations,
         };
         let mut tenant = Tenant {
             dir: dir.to_owned(),
@@ -313,10 +366,12 @@ impl Tenant {
             if cache.len() >= PROVISIONED_CACHE_LIMIT {
                 cache.clear();
             }
-            cache.insert(
-                cache_key,
-                (tenant.keystore.clone(), tenant.plain_keys.clone()),
-            );
+            // The standard SAP entries only, sealed as saved: extra ones differ per spec.
+            let mut keystore = tenant.keystore.clone();
+            for (alias, _) in &spec.sap_trusted {
+                keystore.remove(alias);
+            }
+            cache.insert(cache_key, (keystore, tenant.plain_keys.clone()));
         }
         Ok(tenant)
     }
@@ -536,7 +591,10 @@ impl Tenant {
         detail: String,
     ) -> Result<(), TenantError> {
         let passwords = Passwords::new(Password::new(draft.meta.keystore_password.clone()));
-        let bytes = draft.keystore.to_bytes(Format::Jceks, &passwords)?;
+        let bytes =
+            draft
+                .keystore
+                .to_bytes_with(Format::Jceks, &passwords, &draft.meta.write_options())?;
         let size = bytes.len() as u64;
         if size > MAX_STORE_BYTES {
             return Err(TenantError::TooLarge {
@@ -625,7 +683,7 @@ type Provisioned = (Keystore, BTreeMap<String, PrivateKey>);
 
 const PROVISIONED_CACHE_LIMIT: usize = 64;
 
-type ProvisionedCache = Mutex<HashMap<(u64, i64, String), Provisioned>>;
+type ProvisionedCache = Mutex<HashMap<(u64, i64, String, u32), Provisioned>>;
 
 fn provisioned_cache() -> &'static ProvisionedCache {
     static CACHE: OnceLock<ProvisionedCache> = OnceLock::new();

@@ -1224,3 +1224,67 @@ fn a_tampered_tenant_is_refused_on_open() {
     let err = Tenant::open(empty.path()).unwrap_err().to_string();
     assert!(err.contains("not a tenant directory"), "{err}");
 }
+
+#[test]
+fn spec_adds_sap_owned_trusted_entries_and_keeps_its_jceks_iteration_count() {
+    let w = world();
+    let dir = tempfile::tempdir().unwrap();
+    let spec = TenantSpec {
+        jceks_iterations: 1000,
+        sap_trusted: vec![(
+            "sap_successfactors_root".to_owned(),
+            w.get(PkiRole::ReceiverRoot).cert().clone(),
+        )],
+        ..TenantSpec::new(7)
+    };
+    let mut tenant = Tenant::create(dir.path(), &spec, &admin(), false).unwrap();
+    assert_eq!(tenant.owner("sap_successfactors_root"), Some(Owner::Sap));
+    assert_eq!(
+        tenant
+            .keystore()
+            .get("sap_successfactors_root")
+            .unwrap()
+            .kind,
+        EntryKind::TrustedCertificate(w.get(PkiRole::ReceiverRoot).cert().clone())
+    );
+    for alias in SAP_TRUSTED_ALIASES {
+        assert_eq!(tenant.owner(alias), Some(Owner::Sap), "{alias}");
+    }
+    let before = dir_bytes(dir.path());
+    assert!(matches!(
+        tenant.delete(&admin(), "sap_successfactors_root"),
+        Err(TenantError::SapOwned { .. })
+    ));
+    assert_eq!(dir_bytes(dir.path()), before, "a refusal changes nothing");
+
+    // The count is the tenant's: kept in its metadata, used by later saves after `open`.
+    let meta = fs::read_to_string(dir.path().join("tenant.json")).unwrap();
+    assert!(meta.contains("\"jceks_iterations\": 1000"), "{meta}");
+    let mut reopened = Tenant::open(dir.path()).unwrap();
+    reopened
+        .create_key_pair(
+            &admin(),
+            &Alias::parse("later").unwrap(),
+            &KeyPairSpec {
+                key_type: harness::pki::KeyType::P256,
+                subject: Subject {
+                    common_name: "later".into(),
+                    ..Subject::default()
+                },
+                not_before: DEFAULT_NOW,
+                not_after: DEFAULT_NOW + Duration::days(30),
+            },
+        )
+        .unwrap();
+    let meta = fs::read_to_string(dir.path().join("tenant.json")).unwrap();
+    assert!(meta.contains("\"jceks_iterations\": 1000"), "{meta}");
+    assert!(reopened.unlocked_keystore().unwrap().get("later").is_some());
+
+    // The default stays JDK 17's and leaves tenant.json as before the setting existed; a
+    // standard tenant of the same seed does not get the extra entry from the cache.
+    let plain = tempfile::tempdir().unwrap();
+    let standard = new_tenant(plain.path());
+    assert!(standard.keystore().get("sap_successfactors_root").is_none());
+    let meta = fs::read_to_string(plain.path().join("tenant.json")).unwrap();
+    assert!(!meta.contains("jceks_iterations"), "{meta}");
+}

@@ -281,6 +281,15 @@ fn client_auth_and_mapping_flags() {
     strict.retain(|a| a != "--map-subject" && *a != by_subject);
     let reply = run(strict, trusting().with_cert(Role::Client2)).unwrap();
     assert_eq!(reply.status, 403);
+    // Nothing mapped: open without --require-mapping, 401/403 with it.
+    let reply = run(with(&[]), trusting().with_cert(Role::Client)).unwrap();
+    assert_eq!(reply.status, 200);
+    let reply = run(
+        with(&["--require-mapping", "--unmapped-status", "403"]),
+        trusting().with_cert(Role::Client),
+    )
+    .unwrap();
+    assert_eq!(reply.status, 403);
     let outcome = run(with(&[]), trusting().with_cert(Role::UnrelatedClient));
     assert!(
         matches!(outcome, Err(Failure::Exchange(ref t)) if t.contains("UnknownCA")),

@@ -238,6 +238,33 @@ async fn unmapped_status_is_configurable_and_subjects_map_too() {
 }
 
 #[tokio::test]
+async fn required_mapping_refuses_trusted_clients_while_nothing_is_mapped() {
+    // Empty and not required: every trusted client gets in without a user.
+    let receiver = start(
+        ClientAuthMode::Required,
+        Rejection::TlsAlert,
+        UserMap::new(),
+    )
+    .await;
+    let reply = request(receiver.addr(), &Presents::Trusted.client())
+        .await
+        .unwrap();
+    assert_eq!(reply.status, 200);
+    receiver.shutdown().await.unwrap();
+    for status in [401, 403] {
+        let users = UserMap::new().require_mapping().unmapped_status(status);
+        assert!(users.is_empty() && users.is_enforced());
+        let receiver = start(ClientAuthMode::Required, Rejection::TlsAlert, users).await;
+        let reply = request(receiver.addr(), &Presents::Trusted.client())
+            .await
+            .unwrap();
+        assert_eq!(reply.status, status);
+        assert!(reply.json()["user"].is_null());
+        receiver.shutdown().await.unwrap();
+    }
+}
+
+#[tokio::test]
 async fn one_user_per_certificate() {
     let client = cert(Role::Client);
     // Without the rule, one certificate may serve two users (the first mapping answers).

@@ -161,7 +161,10 @@ async fn self_signed_variants_are_reissued_under_the_same_key() {
         ServerVariant::Valid,
     )
     .unwrap();
-    for variant in &ServerVariant::ALL[1..] {
+    for variant in ServerVariant::ALL[1..]
+        .iter()
+        .filter(|v| v.is_self_signable())
+    {
         let identity =
             mock_receiver::ServerIdentity::from_world(w, TrustProfile::SelfSigned, *variant)
                 .unwrap();
@@ -179,6 +182,44 @@ async fn self_signed_variants_are_reissued_under_the_same_key() {
             _ => assert_eq!(state, harness::cert::ValidityState::Valid),
         }
     }
+}
+
+#[test]
+fn issuer_variants_follow_every_profile_and_refuse_self_signed() {
+    let w = world();
+    for (variant, role, length) in [
+        (ServerVariant::UnderNotCa, Role::ServerUnderNotCa, 2),
+        (
+            ServerVariant::TwoIntermediates,
+            Role::ServerTwoIntermediates,
+            3,
+        ),
+    ] {
+        let leaf = w.get(role);
+        assert!(!variant.is_self_signable());
+        for profile in [
+            TrustProfile::FullChain,
+            TrustProfile::LeafIntermediate,
+            TrustProfile::LeafOnly,
+            TrustProfile::ReversedChain,
+        ] {
+            let identity = mock_receiver::ServerIdentity::from_world(w, profile, variant).unwrap();
+            assert_eq!(
+                identity.chain,
+                profile.chain_for(leaf),
+                "{profile}/{variant}"
+            );
+            assert_eq!(&identity.key, leaf.key().private_key());
+        }
+        assert_eq!(TrustProfile::LeafIntermediate.chain_for(leaf).len(), length);
+        let err = mock_receiver::ServerIdentity::from_world(w, TrustProfile::SelfSigned, variant)
+            .unwrap_err();
+        assert!(err.to_string().contains("cannot send it"), "{err}");
+    }
+    assert_eq!(
+        "two-intermediates".parse::<ServerVariant>().unwrap(),
+        ServerVariant::TwoIntermediates
+    );
 }
 
 #[tokio::test]

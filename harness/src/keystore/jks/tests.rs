@@ -369,3 +369,52 @@ fn format_specific_rules_are_typed_errors() {
     .unwrap();
     assert!(matches!(&ok[0].kind, EntryKind::KeyPair { chain, .. } if chain.is_empty()));
 }
+
+#[test]
+fn public_write_options_set_the_jceks_iteration_count() {
+    use crate::keystore::{Keystore, WriteOptions};
+    let created = time::macros::datetime!(2026-01-01 00:00 UTC);
+    let store = Keystore::from_entries(Format::Jceks, vec![key_pair_entry("k", created)]).unwrap();
+    let passwords = changeit();
+    let count_of = |bytes: &[u8]| {
+        let entries = read(bytes, &passwords, Format::Jceks).unwrap();
+        let EntryKind::KeyPair { key, .. } = &entries[0].kind else {
+            panic!("not a key pair");
+        };
+        let (_, blob) = key.sealed_parts().unwrap();
+        let info = der::parse_encrypted_key_info(blob).unwrap();
+        der::parse_pbe_params(info.params.unwrap()).unwrap().1
+    };
+    let low = WriteOptions::default().jceks_iterations(1000);
+    let bytes = store
+        .to_bytes_with(Format::Jceks, &passwords, &low)
+        .unwrap();
+    assert_eq!(count_of(&bytes), 1000);
+    let back = Keystore::from_bytes(&bytes, &passwords, "<low>").unwrap();
+    let EntryKind::KeyPair { key, .. } = &back.entries()[0].kind else {
+        panic!("not a key pair");
+    };
+    key.unlock(&Password::new("changeit"), "k").unwrap();
+    assert_eq!(
+        WriteOptions::default().jceks_iteration_count(),
+        JCEKS_ITERATIONS
+    );
+    // JKS has no count: the option changes nothing.
+    assert_eq!(
+        store
+            .to_bytes_with(Format::Jks, &passwords, &low)
+            .unwrap()
+            .len(),
+        store.to_bytes(Format::Jks, &passwords).unwrap().len()
+    );
+    for bad in [0, WriteOptions::MAX_JCEKS_ITERATIONS + 1] {
+        let err = store
+            .to_bytes_with(
+                Format::Jceks,
+                &passwords,
+                &WriteOptions::default().jceks_iterations(bad),
+            )
+            .unwrap_err();
+        assert!(err.to_string().contains("iteration count"), "{err}");
+    }
+}
