@@ -86,8 +86,9 @@ impl FromStr for KeyType {
     }
 }
 
-/// Seeded keys already generated in this process: (type, seed) -> key with its signer.
-type KeyCache = HashMap<(KeyType, [u8; 32]), KeyPair>;
+/// Seeded keys generated (or being generated) in this process: (type, seed) -> a slot that
+/// holds the key with its signer, or why it could not be made.
+type KeyCache = HashMap<(KeyType, [u8; 32]), Arc<OnceLock<Result<KeyPair, String>>>>;
 
 /// Cache entries before the cache is emptied (a bound for long property-test runs).
 const KEY_CACHE_LIMIT: usize = 4096;
@@ -111,21 +112,25 @@ impl KeyPair {
     pub fn from_seed(key_type: KeyType, seed: [u8; 32]) -> Result<Self, PkiError> {
         static CACHE: OnceLock<Mutex<KeyCache>> = OnceLock::new();
         let cache = CACHE.get_or_init(Default::default);
-        if let Some(key) = cache
-            .lock()
-            .ok()
-            .and_then(|c| c.get(&(key_type, seed)).cloned())
-        {
-            return Ok(key);
-        }
-        let key = Self::generate(key_type, seed)?;
-        if let Ok(mut c) = cache.lock() {
-            if c.len() >= KEY_CACHE_LIMIT {
-                c.clear();
+        // One slot per key: threads asking for the same key at once (concurrent scenarios
+        // building the same world) wait for the first one instead of each generating it.
+        let slot = match cache.lock() {
+            Ok(mut c) => {
+                if c.len() >= KEY_CACHE_LIMIT {
+                    c.clear();
+                }
+                Arc::clone(c.entry((key_type, seed)).or_default())
             }
-            c.insert((key_type, seed), key.clone());
-        }
-        Ok(key)
+            Err(_) => Arc::new(OnceLock::new()),
+        };
+        slot.get_or_init(|| {
+            Self::generate(key_type, seed).map_err(|e| match e {
+                PkiError::Key(reason) => reason,
+                other => other.to_string(),
+            })
+        })
+        .clone()
+        .map_err(PkiError::Key)
     }
 
     fn generate(key_type: KeyType, seed: [u8; 32]) -> Result<Self, PkiError> {
