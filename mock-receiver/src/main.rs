@@ -93,16 +93,14 @@ struct Serve {
     /// Extra chain certificates sent after --cert.
     #[arg(long, value_name = "FILE", requires = "cert")]
     chain: Option<PathBuf>,
-    /// Password of keystore files given to --cert, --key, --chain, --trust (default
-    /// `changeit`). Prefer the environment variable: an argument shows in the process list.
-    #[arg(
-        long,
-        env = "MOCK_RECEIVER_PASSWORD",
-        default_value = "changeit",
-        hide_default_value = true,
-        hide_env_values = true
-    )]
-    password: String,
+    /// Environment variable holding the password of keystore files given to --cert, --key,
+    /// --chain, --trust (default password: `changeit`). Never a plain argument: that would
+    /// show in the process list.
+    #[arg(long, value_name = "VAR", conflicts_with = "password_file")]
+    password_env: Option<String>,
+    /// File whose first line is that password.
+    #[arg(long, value_name = "FILE")]
+    password_file: Option<PathBuf>,
     /// Address to listen on (with --all: the IP; every profile gets a free port).
     #[arg(long, default_value = "127.0.0.1:0")]
     listen: SocketAddr,
@@ -201,8 +199,32 @@ fn text(flag: &'static str) -> impl FnOnce(String) -> CliError {
     move |message| CliError::Text { flag, message }
 }
 
+/// The password of bring-your-own keystore files: from `--password-env`, `--password-file`,
+/// or `changeit` (keytool's habitual default) when neither is given.
+fn keystore_password(args: &Serve) -> Result<Password, (&'static str, String)> {
+    if let Some(var) = &args.password_env {
+        return std::env::var(var).map(Password::new).map_err(|_| {
+            (
+                "--password-env",
+                format!("environment variable `{var}` is not set or not UTF-8"),
+            )
+        });
+    }
+    if let Some(file) = &args.password_file {
+        let text = std::fs::read_to_string(file).map_err(|e| {
+            (
+                "--password-file",
+                format!("cannot read `{}`: {e}", file.display()),
+            )
+        })?;
+        return Ok(Password::new(text.lines().next().unwrap_or_default()));
+    }
+    Ok(Password::new("changeit"))
+}
+
 async fn serve(args: Serve) -> Result<(), CliError> {
-    let password = Password::new(args.password.clone());
+    let password =
+        keystore_password(&args).map_err(|(flag, message)| CliError::Text { flag, message })?;
     let mut world_spec = WorldSpec::new(args.seed);
     if let Some(now) = &args.now {
         let now = harness::time::parse_rfc3339(now).map_err(|e| CliError::Text {

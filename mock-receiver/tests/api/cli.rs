@@ -176,6 +176,23 @@ fn bad_input_exits_2_naming_the_flag_or_file() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = taken.local_addr().unwrap().to_string();
     fails_with_2(&["serve", "--listen", &addr], &["--listen", &addr]);
+    fails_with_2(
+        &[
+            "serve",
+            "--password-env",
+            "MOCK_RECEIVER_TEST_UNSET_VARIABLE",
+        ],
+        &[
+            "--password-env",
+            "`MOCK_RECEIVER_TEST_UNSET_VARIABLE` is not set",
+        ],
+    );
+    fails_with_2(
+        &["serve", "--password-file", "/nonexistent/password"],
+        &["--password-file", "`/nonexistent/password`"],
+    );
+    // A password is never a plain argument: it would show in the process list.
+    fails_with_2(&["serve", "--password", "changeit"], &["--password"]);
 }
 
 #[test]
@@ -216,6 +233,36 @@ fn bring_your_own_certificate() {
             .unwrap();
         assert_eq!(reply.status, 200, "{key}");
     }
+    // A keystore as --cert: its password comes from a file or an environment variable.
+    let client_p12 = pki("client.p12");
+    let password_file = dir.path().join("password");
+    std::fs::write(&password_file, "changeit\n").unwrap();
+    let (_child, line) = first_line(&[
+        "serve",
+        "--cert",
+        &client_p12,
+        "--password-file",
+        password_file.to_str().unwrap(),
+    ]);
+    assert!(
+        line.trim().parse::<std::net::SocketAddr>().is_ok(),
+        "{line}"
+    );
+    let out = Command::new(BIN)
+        .args([
+            "serve",
+            "--cert",
+            &client_p12,
+            "--password-env",
+            "MR_TEST_WRONG",
+        ])
+        .env("MR_TEST_WRONG", "not-the-password")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("wrong store password"), "{stderr}");
+    assert!(!stderr.contains("not-the-password"), "{stderr}");
 }
 
 /// Client auth, trust files, user mapping, rejection, faults and versions through the flags.
