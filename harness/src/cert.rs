@@ -157,6 +157,11 @@ pub fn colon_hex(bytes: &[u8]) -> String {
     out
 }
 
+/// Bytes as lower-case hex without separators (file names, aliases).
+pub fn lower_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// PEM-encodes `der` under `label` with LF line endings.
 pub fn pem_encode(label: &str, der: &[u8]) -> String {
     let config = pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF);

@@ -101,13 +101,10 @@ print(len(cases))
 fn html_renders_in_headless_chromium() {
     // Debian's `chromium` is not installed by .ci/test: this test skips (also in CI) when it
     // is absent. Install it with `apt-get install chromium`.
-    let Some(chromium) = ["chromium", "chromium-browser"].iter().find_map(|name| {
-        std::env::var_os("PATH").and_then(|paths| {
-            std::env::split_paths(&paths)
-                .map(|d| d.join(name))
-                .find(|p| p.is_file())
-        })
-    }) else {
+    let Some(chromium) = ["chromium", "chromium-browser"]
+        .iter()
+        .find_map(|name| tests::on_path(name))
+    else {
         eprintln!("skipped: `chromium` is not on PATH (apt-get install chromium)");
         return;
     };

@@ -14,12 +14,7 @@ pub fn in_ci() -> bool {
 /// The path of an external tool (`java`, `keytool`, `openssl`), or `None` with a printed
 /// reason when it is missing. Under `CI=true` a missing tool fails the test.
 pub fn tool(name: &str) -> Option<PathBuf> {
-    let found = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|dir| dir.join(name))
-            .find(|candidate| candidate.is_file())
-    });
-    match found {
+    match on_path(name) {
         Some(path) => Some(path),
         None if in_ci() => panic!("`{name}` is required under CI=true but is not on PATH"),
         None => {
@@ -27,6 +22,16 @@ pub fn tool(name: &str) -> Option<PathBuf> {
             None
         }
     }
+}
+
+/// The path of `name` on PATH, if any: no skip message, no CI rule (for optional tools such
+/// as Chromium; required ones go through [`tool`]).
+pub fn on_path(name: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join(name))
+            .find(|candidate| candidate.is_file())
+    })
 }
 
 /// The workspace root.

@@ -211,7 +211,7 @@ fn link(archive: Pkcs12Archive) -> Result<Vec<Entry>, ErrorKind> {
         let alias = secret
             .friendly_name
             .clone()
-            .unwrap_or_else(|| hex(secret.key.local_key_id().as_ref()));
+            .unwrap_or_else(|| crate::cert::lower_hex(secret.key.local_key_id().as_ref()));
         entries.push(Entry {
             alias,
             created: OffsetDateTime::UNIX_EPOCH,
@@ -279,10 +279,6 @@ fn local_key_id(alias: &str, leaf: &CertificateDer<'_>) -> Vec<u8> {
     digest.update(alias.to_lowercase().as_bytes());
     digest.update(leaf.as_ref());
     digest.finalize().to_vec()
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn der_error(e: der::Error) -> ErrorKind {

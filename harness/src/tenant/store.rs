@@ -692,10 +692,7 @@ fn provisioned_cache() -> &'static ProvisionedCache {
 
 /// SHA-256 as lower-case hex.
 pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::cert::lower_hex(&Sha256::digest(bytes))
 }
 
 fn is_own_file_name(name: &str, prefix: &str) -> bool {
