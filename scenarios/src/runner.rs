@@ -31,7 +31,7 @@ use harness::connect::{
     TrustSource, Validation,
 };
 use harness::tenant::{
-    Actor, AddMode, Alias, AliasRule, Role as TenantRoleName, Tenant, TenantError, TenantSpec,
+    Actor, AddMode, Alias, AliasRule, AuthGroup as TenantRoleName, Tenant, TenantError, TenantSpec,
 };
 
 use crate::model::{self, CertSource, Expect, KeystoreFormat, Scenario, Step};

@@ -16,7 +16,7 @@ use super::Exit;
 use harness::pki::KeyType;
 use harness::secret::Password;
 use harness::tenant::{
-    Actor, AddMode, Alias, CertEncoding, KeyPairSpec, Permission, Role, Subject, Tenant,
+    Actor, AddMode, Alias, AuthGroup, CertEncoding, KeyPairSpec, Permission, Subject, Tenant,
     TenantSpec, lint,
 };
 
@@ -40,7 +40,7 @@ pub(crate) struct TenantArgs {
     /// The acting role: AuthGroup.Admin, AuthGroup.IntegrationDeveloper or
     /// AuthGroup.BusinessExpert (default: the role the operation needs).
     #[arg(long, global = true, help_heading = TENANT_OPTIONS)]
-    role: Option<Role>,
+    role: Option<AuthGroup>,
     /// The acting user's name (shown as Created By / Modified By).
     #[arg(long, global = true, value_name = "NAME", help_heading = TENANT_OPTIONS)]
     user: Option<String>,
@@ -312,12 +312,12 @@ pub(crate) fn run(args: TenantArgs) -> anyhow::Result<Exit> {
         TenantCommand::Download(_) | TenantCommand::DownloadPublic(_) => Permission::Download,
         _ => Permission::Maintain,
     };
-    let role = args.role.unwrap_or(permission.needed_role());
+    let role = args.role.unwrap_or(permission.needed_group());
     let user = args.user.clone().unwrap_or_else(|| {
         match role {
-            Role::Admin => "admin",
-            Role::IntegrationDeveloper => "developer",
-            Role::BusinessExpert => "expert",
+            AuthGroup::Admin => "admin",
+            AuthGroup::IntegrationDeveloper => "developer",
+            AuthGroup::BusinessExpert => "expert",
         }
         .to_owned()
     });

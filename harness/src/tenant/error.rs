@@ -6,8 +6,8 @@
 use std::path::PathBuf;
 
 use super::alias::AliasError;
+use super::auth_group::AuthGroup;
 use super::password::PasswordPolicyError;
-use super::role::Role;
 use crate::keystore::KeystoreError;
 
 /// A refused or failed tenant operation.
@@ -19,9 +19,9 @@ pub enum TenantError {
         /// The operation.
         operation: &'static str,
         /// The role that would be allowed.
-        needs: Role,
+        needs: AuthGroup,
         /// The acting role.
-        acting: Role,
+        acting: AuthGroup,
     },
     /// A customer alias that breaks the alias rules (reserved, too long, ...).
     #[error(transparent)]

@@ -12,10 +12,11 @@ use time::OffsetDateTime;
 use x509_parser::prelude::{FromDer, X509Certificate};
 
 use super::alias::Alias;
+use super::auth_group::Permission;
 use super::error::TenantError;
 use super::owner::Owner;
 use super::password::check_password_policy;
-use super::role::Permission;
+use super::refusal::Refusal;
 use super::store::{Actor, BackupRecord, Draft, EntryRecord, Tenant, sha256_hex};
 use crate::cert::pem_encode;
 use crate::keystore::{Entry, EntryKind, Format, KeyMaterial, Keystore, Passwords};
@@ -50,8 +51,12 @@ pub enum AddMode {
 pub struct SummaryItem {
     /// The alias (as the upload names it).
     pub alias: String,
-    /// Why this outcome.
+    /// Why this outcome, for people.
     pub reason: String,
+    /// For a refused entry, the typed refusal (reserved alias, SAP-owned, secret key, ...);
+    /// `None` for added / preserved / overwritten / removed items.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refusal: Option<Refusal>,
 }
 
 /// What "Add keystore" did.
@@ -208,24 +213,29 @@ impl Tenant {
             let alias = match Alias::parse(&entry.alias) {
                 Ok(alias) => alias,
                 Err(e) => {
-                    summary
-                        .refused
-                        .push(item(&entry.alias, &e.rule.to_string()));
+                    summary.refused.push(refused(
+                        &entry.alias,
+                        &e.rule.to_string(),
+                        e.rule.refusal(),
+                    ));
                     continue;
                 }
             };
             if let EntryKind::SecretKey { .. } = entry.kind {
-                summary.refused.push(item(
+                summary.refused.push(refused(
                     &entry.alias,
                     "secret-key entries are not supported by the Keystore Monitor",
+                    Refusal::SecretKey,
                 ));
                 continue;
             }
             match draft.meta.entries.get(alias.as_str()).map(|r| r.owner) {
                 Some(Owner::Sap) => {
-                    summary
-                        .refused
-                        .push(item(&entry.alias, "the entry is owned by SAP"));
+                    summary.refused.push(refused(
+                        &entry.alias,
+                        "the entry is owned by SAP",
+                        Refusal::SapOwned,
+                    ));
                 }
                 Some(Owner::TenantAdministrator) if mode == AddMode::Merge => {
                     summary.preserved.push(item(
@@ -897,6 +907,14 @@ fn item(alias: &str, reason: &str) -> SummaryItem {
     SummaryItem {
         alias: alias.to_owned(),
         reason: reason.to_owned(),
+        refusal: None,
+    }
+}
+
+fn refused(alias: &str, reason: &str, refusal: Refusal) -> SummaryItem {
+    SummaryItem {
+        refusal: Some(refusal),
+        ..item(alias, reason)
     }
 }
 

@@ -30,9 +30,9 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
+use super::auth_group::{AuthGroup, Permission};
 use super::error::TenantError;
 use super::owner::Owner;
-use super::role::{Permission, Role};
 use crate::keystore::{Entry, EntryKind, Format, KeyMaterial, Keystore, Passwords, WriteOptions};
 use crate::secret::{Password, PrivateKey};
 use crate::time::format_rfc3339;
@@ -49,8 +49,8 @@ const METADATA_VERSION: u32 = 1;
 /// Who acts, in which role, and when (the simulated "now").
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Actor {
-    /// The acting role.
-    pub role: Role,
+    /// The acting auth group (the field keeps CPI's UI word, role).
+    pub role: AuthGroup,
     /// The user name shown in "Created By" / "Modified By".
     pub user: String,
     /// The simulated "now": modification times and validity flags use it.
@@ -59,7 +59,7 @@ pub struct Actor {
 
 impl Actor {
     /// An actor.
-    pub fn new(role: Role, user: &str, now: OffsetDateTime) -> Self {
+    pub fn new(role: AuthGroup, user: &str, now: OffsetDateTime) -> Self {
         Self {
             role,
             user: user.to_owned(),
@@ -69,12 +69,12 @@ impl Actor {
 
     /// `AuthGroup.Admin` user `admin`.
     pub fn admin(now: OffsetDateTime) -> Self {
-        Self::new(Role::Admin, "admin", now)
+        Self::new(AuthGroup::Admin, "admin", now)
     }
 
     /// `AuthGroup.IntegrationDeveloper` user `developer`.
     pub fn developer(now: OffsetDateTime) -> Self {
-        Self::new(Role::IntegrationDeveloper, "developer", now)
+        Self::new(AuthGroup::IntegrationDeveloper, "developer", now)
     }
 
     pub(crate) fn require(
@@ -87,7 +87,7 @@ impl Actor {
         } else {
             Err(TenantError::Forbidden {
                 operation,
-                needs: permission.needed_role(),
+                needs: permission.needed_group(),
                 acting: self.role,
             })
         }
@@ -156,8 +156,8 @@ pub struct HistoryEvent {
     pub at: String,
     /// Who.
     pub user: String,
-    /// In which role.
-    pub role: Role,
+    /// In which auth group.
+    pub role: AuthGroup,
     /// The operation (`add-keystore`, `rename`, ...).
     pub operation: String,
     /// What changed, in one line.

@@ -10,8 +10,8 @@ use harness::keystore::{Entry, EntryKind, Format, KeyMaterial, Keystore, Passwor
 use harness::pki::{Role as PkiRole, World, WorldSpec};
 use harness::secret::Password;
 use harness::tenant::{
-    Actor, AddMode, Alias, AliasRule, CertEncoding, KeyPairSpec, Owner, Role, SAP_KEY_PAIR_ALIAS,
-    SAP_TRUSTED_ALIASES, Subject, Tenant, TenantError, TenantSpec,
+    Actor, AddMode, Alias, AliasRule, AuthGroup, CertEncoding, KeyPairSpec, Owner, Refusal,
+    SAP_KEY_PAIR_ALIAS, SAP_TRUSTED_ALIASES, Subject, Tenant, TenantError, TenantSpec,
 };
 use harness::time::DEFAULT_NOW;
 use time::Duration;
@@ -150,8 +150,13 @@ fn add_keystore_merges_overwrites_and_replaces_with_reasons() {
         summary
             .refused
             .iter()
-            .all(|r| r.reason.contains("reserved"))
+            .all(|r| r.reason.contains("reserved") && r.refusal == Some(Refusal::ReservedAlias)),
+        "{summary:?}"
     );
+    assert!(summary.added.iter().all(|a| a.refusal.is_none()));
+    let json = serde_json::to_value(&summary).unwrap();
+    assert_eq!(json["refused"][0]["refusal"], "reserved-alias");
+    assert!(json["added"][0].get("refusal").is_none(), "{json}");
     assert_eq!(tenant.owner("client"), Some(Owner::TenantAdministrator));
 
     let second = upload(
@@ -447,7 +452,7 @@ fn every_refusal_has_a_reason_and_changes_nothing() {
         Format::Jks,
         vec![trusted("sap_x", &world, PkiRole::ClientRoot)],
     );
-    let business = Actor::new(Role::BusinessExpert, "viewer", DEFAULT_NOW);
+    let business = Actor::new(AuthGroup::BusinessExpert, "viewer", DEFAULT_NOW);
     type Case<'a> = (
         &'a str,
         &'a str,
