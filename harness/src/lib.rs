@@ -23,6 +23,7 @@
 //! compare against the real JDK.
 
 pub mod cert;
+pub mod chain;
 pub mod connect;
 pub mod diagnose;
 pub mod file;

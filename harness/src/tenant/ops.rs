@@ -447,7 +447,7 @@ impl Tenant {
                 ),
             });
         };
-        let new_chain = order_chain(leaf.clone(), &certs);
+        let new_chain = crate::chain::order_from(leaf, &certs);
         let EntryKind::KeyPair { key, .. } = entry.kind else {
             return Err(TenantError::WrongType {
                 operation: OP,
@@ -1074,33 +1074,4 @@ fn key_type_of(cert: &[u8]) -> Option<KeyType> {
         "EC P-384" => KeyType::P384,
         _ => return None,
     })
-}
-
-/// The chain from `leaf` up, following issuer names through `certs`, leaf first.
-fn order_chain(
-    leaf: CertificateDer<'static>,
-    certs: &[CertificateDer<'static>],
-) -> Vec<CertificateDer<'static>> {
-    let names = |der: &[u8]| -> Option<(Vec<u8>, Vec<u8>)> {
-        let (_, c) = X509Certificate::from_der(der).ok()?;
-        Some((c.subject().as_raw().to_vec(), c.issuer().as_raw().to_vec()))
-    };
-    let mut chain = vec![leaf];
-    while chain.len() <= certs.len() {
-        // Invariant: chain is never empty.
-        let Some((subject, issuer)) = names(&chain[chain.len() - 1]) else {
-            break;
-        };
-        if subject == issuer {
-            break;
-        }
-        let next = certs
-            .iter()
-            .find(|c| !chain.contains(c) && names(c).is_some_and(|(s, _)| s == issuer));
-        match next {
-            Some(cert) => chain.push(cert.clone()),
-            None => break,
-        }
-    }
-    chain
 }
