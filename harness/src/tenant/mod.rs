@@ -80,7 +80,7 @@ pub use alias::{
     Alias, AliasError, AliasRule, MAX_ALIAS_CHARS, RESERVED_PREFIXES, reserved_prefix,
 };
 pub use auth_group::{AuthGroup, Permission};
-pub use error::TenantError;
+pub use error::{Corruption, GenerateError, TenantError, UploadError};
 pub use lint::{Finding, LintReport, Severity, lint};
 pub use ops::{
     AddMode, AddSummary, CertEncoding, Download, KeyPairSpec, MAX_CERTIFICATE_BYTES,

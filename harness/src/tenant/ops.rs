@@ -9,11 +9,12 @@ use rustls_pki_types::CertificateDer;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
+use x509_parser::error::X509Error;
 use x509_parser::prelude::{FromDer, X509Certificate};
 
 use super::alias::Alias;
 use super::auth_group::Permission;
-use super::error::TenantError;
+use super::error::{Corruption, GenerateError, TenantError, UploadError};
 use super::owner::Owner;
 use super::password::check_password_policy;
 use super::refusal::Refusal;
@@ -325,22 +326,22 @@ impl Tenant {
         actor.require(Permission::Maintain, OP)?;
         let mut draft = self.draft();
         draft.require_new(alias)?;
-        let generate = |reason: String| TenantError::Generate {
+        let generate = |source: GenerateError| TenantError::Generate {
             alias: alias.to_string(),
-            reason,
+            source,
         };
         if spec.subject.common_name.trim().is_empty() {
-            return Err(generate("the subject needs a common name (CN)".into()));
+            return Err(generate(GenerateError::NoCommonName));
         }
         if let Some(country) = &spec.subject.country
             && !(country.len() == 2 && country.bytes().all(|b| b.is_ascii_alphabetic()))
         {
-            return Err(generate(format!(
-                "country `{country}` is not a two-letter code"
-            )));
+            return Err(generate(GenerateError::BadCountry {
+                country: country.clone(),
+            }));
         }
         if spec.not_before >= spec.not_after {
-            return Err(generate("the validity ends before it starts".into()));
+            return Err(generate(GenerateError::ValidityReversed));
         }
         let mut seed = Sha256::new();
         seed.update(b"harness-tenant/v1\0key\0");
@@ -348,8 +349,8 @@ impl Tenant {
         seed.update(self.meta.generation.to_be_bytes());
         seed.update(alias.as_str().as_bytes());
         let seed: [u8; 32] = seed.finalize().into();
-        let key = KeyPair::from_seed(spec.key_type, seed).map_err(|e| generate(e.to_string()))?;
-        let signer = key.signer().map_err(|e| generate(e.to_string()))?;
+        let key = KeyPair::from_seed(spec.key_type, seed).map_err(|e| generate(e.into()))?;
+        let signer = key.signer().map_err(|e| generate(e.into()))?;
         let mut params = CertificateParams::default();
         let mut serial = seed[16..32].to_vec();
         serial[0] = (serial[0] & 0x7f) | 0x10;
@@ -368,7 +369,7 @@ impl Tenant {
         };
         let cert = params
             .self_signed(signer)
-            .map_err(|e| generate(e.to_string()))?;
+            .map_err(|e| generate(GenerateError::Sign(e)))?;
         let kind = EntryKind::KeyPair {
             key: KeyMaterial::plain(key.private_key().clone()),
             chain: vec![cert.der().clone()],
@@ -390,21 +391,20 @@ impl Tenant {
         actor.require(Permission::Maintain, OP)?;
         let (entry, chain) = self.customer_key_pair(OP, alias)?;
         let key = self.plain_key(&entry.alias)?;
-        let key_type = key_type_of(&chain[0]).ok_or_else(|| TenantError::Generate {
+        let generate = |source: GenerateError| TenantError::Generate {
             alias: entry.alias.clone(),
-            reason: "unsupported key type".into(),
-        })?;
-        let pair = KeyPair::from_parts(key_type, key.secret_pkcs8_der().to_vec());
-        let generate = |reason: String| TenantError::Generate {
-            alias: entry.alias.clone(),
-            reason,
+            source,
         };
-        let signer = pair.signer().map_err(|e| generate(e.to_string()))?;
+        let key_type =
+            key_type_of(&chain[0]).ok_or_else(|| generate(GenerateError::UnsupportedKeyType))?;
+        let pair = KeyPair::from_parts(key_type, key.secret_pkcs8_der().to_vec());
+        let signer = pair.signer().map_err(|e| generate(e.into()))?;
         let mut params = CertificateParams::default();
-        params.distinguished_name = subject_of(&chain[0]).map_err(generate)?;
+        params.distinguished_name =
+            subject_of(&chain[0]).map_err(|e| generate(GenerateError::Subject(e)))?;
         let csr = params
             .serialize_request(signer)
-            .map_err(|e| generate(e.to_string()))?;
+            .map_err(|e| generate(GenerateError::Sign(e)))?;
         Ok(Download {
             file_name: format!("{}.csr", file_stem(&entry.alias)),
             bytes: pem_encode("CERTIFICATE REQUEST", csr.der()).into_bytes(),
@@ -441,10 +441,9 @@ impl Tenant {
         else {
             return Err(TenantError::BadUpload {
                 operation: OP,
-                reason: format!(
-                    "no certificate in the response matches the public key of `{}`",
-                    entry.alias
-                ),
+                source: UploadError::NoMatchingKey {
+                    alias: entry.alias.clone(),
+                },
             });
         };
         let new_chain = crate::chain::order_from(leaf, &certs);
@@ -602,7 +601,7 @@ impl Tenant {
         if sha256_hex(&bytes) != backup.sha256 {
             return Err(TenantError::Corrupt {
                 path,
-                reason: "the backup's SHA-256 differs from `tenant.json`".into(),
+                source: Corruption::BackupHash,
             });
         }
         let passwords = Passwords::new(password.clone());
@@ -939,17 +938,19 @@ fn read_upload(
     operation: &'static str,
     bytes: &[u8],
     password: &Password,
-    allowed: &[Format],
+    allowed: &'static [Format],
 ) -> Result<Keystore, TenantError> {
     let passwords = Passwords::new(password.clone());
     // The format first: a keystore offered as a certificate must say so, not "wrong password".
     let format = crate::keystore::detect_format(bytes)
         .map_err(|kind| crate::keystore::KeystoreError::read("<upload>", kind))?;
     if !allowed.contains(&format) {
-        let names: Vec<&str> = allowed.iter().map(|f| f.name()).collect();
         return Err(TenantError::BadUpload {
             operation,
-            reason: format!("the file is {format}, expected {}", names.join(", ")),
+            source: UploadError::WrongFormat {
+                found: format,
+                expected: allowed,
+            },
         });
     }
     let mut store = Keystore::from_bytes(bytes, &passwords, "<upload>")?;
@@ -978,10 +979,9 @@ fn read_one_certificate(
         ] => Ok(cert.clone()),
         entries => Err(TenantError::BadUpload {
             operation,
-            reason: format!(
-                "the file holds {} entries, expected exactly one certificate without a key",
-                entries.len()
-            ),
+            source: UploadError::NotOneCertificate {
+                entries: entries.len(),
+            },
         }),
     }
 }
@@ -1001,10 +1001,7 @@ fn read_one_key_pair(
         [entry] => Ok(entry.kind.clone()),
         _ => Err(TenantError::BadUpload {
             operation,
-            reason: format!(
-                "the file holds {} key pairs, expected exactly one",
-                pairs.len()
-            ),
+            source: UploadError::NotOneKeyPair { pairs: pairs.len() },
         }),
     }
 }
@@ -1035,13 +1032,16 @@ fn distinguished_name(subject: &Subject) -> DistinguishedName {
 }
 
 /// The certificate's subject as rcgen's name (for the signing request).
-fn subject_of(cert: &[u8]) -> Result<DistinguishedName, String> {
-    let (_, parsed) = X509Certificate::from_der(cert).map_err(|e| e.to_string())?;
+fn subject_of(cert: &[u8]) -> Result<DistinguishedName, X509Error> {
+    let (_, parsed) = X509Certificate::from_der(cert).map_err(|e| match e {
+        x509_parser::nom::Err::Error(e) | x509_parser::nom::Err::Failure(e) => e,
+        x509_parser::nom::Err::Incomplete(_) => X509Error::InvalidCertificate,
+    })?;
     let mut dn = DistinguishedName::new();
     for rdn in parsed.subject().iter_rdn() {
         for atv in rdn.iter() {
             let oid = atv.attr_type().to_id_string();
-            let value = atv.as_str().map_err(|e| e.to_string())?.to_owned();
+            let value = atv.as_str()?.to_owned();
             let kind = match oid.as_str() {
                 "2.5.4.3" => DnType::CommonName,
                 "2.5.4.6" => DnType::CountryName,

@@ -297,7 +297,7 @@ mod tests {
             (
                 TenantError::BadUpload {
                     operation: "add-certificate",
-                    reason: "two entries".into(),
+                    source: super::super::error::UploadError::NotOneCertificate { entries: 2 },
                 },
                 Some(Refusal::BadUpload),
             ),
@@ -305,7 +305,7 @@ mod tests {
             (
                 TenantError::Generate {
                     alias: "a".into(),
-                    reason: "no".into(),
+                    source: super::super::error::GenerateError::NoCommonName,
                 },
                 None,
             ),
@@ -314,7 +314,7 @@ mod tests {
             (
                 TenantError::Corrupt {
                     path: "/t/tenant.json".into(),
-                    reason: "bad".into(),
+                    source: super::super::error::Corruption::Aliases,
                 },
                 None,
             ),
