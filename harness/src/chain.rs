@@ -220,19 +220,48 @@ mod tests {
 
     #[test]
     fn a_name_clash_is_decided_by_the_authority_key_identifier() {
-        // Two PKIs with the same names: the intermediate's AKI picks its own root.
-        let a = world();
-        let b = World::generate(&WorldSpec::new(2)).unwrap();
-        let chain_a = a.get(Role::Server).full_chain();
-        let root_b = b.get(Role::ReceiverRoot).cert().clone();
-        assert_ne!(root_b, chain_a[2]);
+        // Two roots with the same name and different keys (a re-keyed CA): the
+        // intermediate's AKI picks the root that signed it, wherever it sits in the set.
+        use crate::pki::{KeyType, Pki};
+        let pki = Pki::new(1, crate::time::DEFAULT_NOW, KeyType::P256);
+        let root = |label: &str| {
+            pki.root(label)
+                .common_name("Clash Root CA")
+                .build()
+                .unwrap()
+        };
+        let (old_root, new_root) = (root("old-root"), root("new-root"));
+        let ca = pki
+            .intermediate("ca", &new_root)
+            .common_name("Clash CA")
+            .build()
+            .unwrap();
+        let leaf = pki.leaf("leaf", &ca).common_name("leaf").build().unwrap();
         let subject = |c: &CertificateDer<'_>| crate::cert::subject_der(c).unwrap();
-        assert_eq!(subject(&root_b), subject(&chain_a[2]), "the names clash");
+        assert_eq!(
+            subject(old_root.cert()),
+            subject(new_root.cert()),
+            "the names clash"
+        );
+        assert_ne!(old_root.cert(), new_root.cert());
+        let want = vec![
+            leaf.cert().clone(),
+            ca.cert().clone(),
+            new_root.cert().clone(),
+        ];
         for set in [
-            vec![root_b.clone(), chain_a[2].clone(), chain_a[1].clone()],
-            vec![chain_a[2].clone(), root_b.clone(), chain_a[1].clone()],
+            vec![
+                old_root.cert().clone(),
+                new_root.cert().clone(),
+                ca.cert().clone(),
+            ],
+            vec![
+                new_root.cert().clone(),
+                old_root.cert().clone(),
+                ca.cert().clone(),
+            ],
         ] {
-            assert_eq!(order_from(&chain_a[0], &set), chain_a);
+            assert_eq!(order_from(leaf.cert(), &set), want);
         }
     }
 }
