@@ -136,7 +136,9 @@ pub fn lint(bytes: &[u8], file: &str, password: &Password, now: OffsetDateTime) 
                 ErrorKind::WrongPassword { .. } => "wrong-password",
                 _ => "unreadable",
             };
-            push(Severity::Error, code, None, e.to_string());
+            // The report names the file; the finding says what is wrong with it (the kind, not
+            // the error's own line, which is about the file).
+            push(Severity::Error, code, None, e.kind.to_string());
             None
         }
     };
