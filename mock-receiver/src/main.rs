@@ -11,6 +11,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 use harness::pki::{KeyType, World, WorldSpec};
 use harness::secret::Password;
+use harness::time::Clock;
 use mock_receiver::{
     CaNames, CertMatcher, ClientAuth, ClientAuthMode, Fault, Receiver, ReceiverError, ReceiverSpec,
     Rejection, RunningReceiver, ServerIdentity, ServerVariant, TlsVersions, TrustProfile, UserMap,
@@ -107,7 +108,9 @@ struct Serve {
     /// Seed of the test PKI.
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// The simulated "now" (RFC 3339) for certificate validity.
+    /// A simulated "now" (RFC 3339) for client certificate validity and the seeded PKI: a
+    /// start time that runs forward. Default: the wall clock (the seeded PKI is then placed
+    /// around today).
     #[arg(long, value_name = "RFC3339")]
     now: Option<String>,
     /// Key type: p256, p384, rsa2048, rsa3072, rsa4096.
@@ -225,14 +228,19 @@ fn keystore_password(args: &Serve) -> Result<Password, (&'static str, String)> {
 async fn serve(args: Serve) -> Result<(), CliError> {
     let password =
         keystore_password(&args).map_err(|(flag, message)| CliError::Text { flag, message })?;
-    let mut world_spec = WorldSpec::new(args.seed);
-    if let Some(now) = &args.now {
-        let now = harness::time::parse_rfc3339(now).map_err(|e| CliError::Text {
+    // One clock: the wall clock, or --now as a start time that runs forward. The seeded
+    // world is placed around it (the start of today without --now, so a client started
+    // today generates the same PKI).
+    let start = match &args.now {
+        Some(now) => Some(harness::time::parse_rfc3339(now).map_err(|e| CliError::Text {
             flag: "--now",
             message: e.to_string(),
-        })?;
-        world_spec = world_spec.now(now);
-    }
+        })?),
+        None => None,
+    };
+    let clock = Clock::from_flag(start);
+    let anchor = start.unwrap_or_else(|| harness::time::world_anchor(clock.now()));
+    let mut world_spec = WorldSpec::new(args.seed).now(anchor);
     let key_type: KeyType =
         args.key_type
             .parse()
@@ -258,9 +266,24 @@ async fn serve(args: Serve) -> Result<(), CliError> {
     for path in &args.trust {
         trust.extend(read_certificates(path, &password).map_err(flag("--trust"))?);
     }
-    if trust.is_empty() && mode != ClientAuthMode::None {
+    let trust_from = if trust.is_empty() && mode != ClientAuthMode::None {
         trust.push(world.get(harness::pki::Role::ClientRoot).cert().clone());
-    }
+        "the seeded tenant client root (no --trust given)"
+    } else {
+        "--trust"
+    };
+    let banner = Banner {
+        clock,
+        trust_from: (mode != ClientAuthMode::None).then_some(trust_from),
+        trust_subjects: trust
+            .iter()
+            .map(|c| {
+                harness::cert::CertInfo::from_der(c.as_ref())
+                    .map(|i| i.subject)
+                    .unwrap_or_else(|_| "(unreadable certificate)".into())
+            })
+            .collect(),
+    };
     let ca_names = match args.ca_names.as_str() {
         "trust" => CaNames::TrustStore,
         "empty" => CaNames::Empty,
@@ -330,7 +353,7 @@ async fn serve(args: Serve) -> Result<(), CliError> {
             ..Default::default()
         };
         let mut spec = ReceiverSpec::new(identity)
-            .now(world.spec().now)
+            .clock(clock)
             .versions(versions)
             .client_auth(client_auth.clone())
             .users(users.clone())
@@ -375,7 +398,7 @@ async fn serve(args: Serve) -> Result<(), CliError> {
         running.push((label, *profile, receiver));
     }
 
-    print_ready(&args, mode, &running);
+    print_ready(&args, mode, &running, &banner);
 
     wait_for_signal().await?;
     for (_, _, receiver) in running {
@@ -395,11 +418,21 @@ fn split_mapping(text: &str) -> Result<(&str, &str), ReceiverError> {
     }
 }
 
+/// What the ready banner says besides the addresses: the clock and the client trust anchors.
+struct Banner {
+    clock: Clock,
+    /// Where the client-certificate trust anchors come from; `None` without client auth.
+    trust_from: Option<&'static str>,
+    trust_subjects: Vec<String>,
+}
+
 fn print_ready(
     args: &Serve,
     mode: ClientAuthMode,
     running: &[(String, TrustProfile, RunningReceiver)],
+    banner: &Banner,
 ) {
+    let clock_text = banner.clock.describe(banner.clock.now());
     let cert_needed = match mode {
         ClientAuthMode::None => "no",
         ClientAuthMode::Optional => "optional",
@@ -425,6 +458,10 @@ fn print_ready(
             "address": running.first().map(|(_, _, r)| r.addr().to_string()),
             "receivers": receivers,
             "pki_dir": args.pki_dir,
+            "clock": banner.clock.label(),
+            "now": harness::time::format_rfc3339(banner.clock.now()),
+            "client_trust_from": banner.trust_from,
+            "client_trust_anchors": if banner.trust_from.is_some() { banner.trust_subjects.clone() } else { Vec::new() },
         });
         say!("{ready}");
         return;
@@ -440,6 +477,7 @@ fn print_ready(
                     profile.client_must_trust()
                 }
             );
+            print_clock_and_trust(banner, &clock_text);
         }
         return;
     }
@@ -462,6 +500,20 @@ fn print_ready(
             cert_needed,
             profile.client_must_trust()
         );
+    }
+    print_clock_and_trust(banner, &clock_text);
+}
+
+fn print_clock_and_trust(banner: &Banner, clock_text: &str) {
+    say!("clock: {clock_text}; {}", harness::time::CLOCK_RULE);
+    if let Some(from) = banner.trust_from {
+        say!(
+            "client certificates are validated against {} trust anchor(s) from {from}:",
+            banner.trust_subjects.len()
+        );
+        for subject in &banner.trust_subjects {
+            say!("  - {subject}");
+        }
     }
 }
 

@@ -48,7 +48,8 @@ pub(crate) struct ConnectArgs {
     /// Seed of `--pick random`.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pick_seed: u64,
-    /// Simulated "now" (RFC 3339) for certificate validity; default: the wall clock.
+    /// Simulated "now" (RFC 3339) for certificate validity, a start time that runs forward;
+    /// default: the wall clock.
     #[arg(long, value_name = "RFC3339", value_parser = parse_now)]
     now: Option<time::OffsetDateTime>,
     /// Send this SNI name instead of the host (the host is still what the certificate must
@@ -142,7 +143,7 @@ pub(crate) fn run(args: ConnectArgs) -> anyhow::Result<Exit> {
         Some(alias) => ClientCertificate::Alias(alias.to_owned()),
     };
     options.sni = args.sni.clone();
-    options.clock = args.now.map_or(Clock::System, Clock::Fixed);
+    options.clock = Clock::from_flag(args.now);
     options.min_version = args.tls_min;
     options.max_version = args.tls_max;
     if options.min_version > options.max_version {

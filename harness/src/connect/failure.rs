@@ -295,6 +295,9 @@ pub(crate) struct Context<'a> {
     pub(crate) sent_alias: Option<&'a str>,
     pub(crate) chain: &'a [CertInfo],
     pub(crate) now: OffsetDateTime,
+    /// The clock `now` came from: named in failures that depend on it (a frozen scenario
+    /// clock stays unnamed, so the suite's texts do not change).
+    pub(crate) clock: crate::time::Clock,
     pub(crate) trust_anchors: usize,
     pub(crate) timeout: Duration,
 }
@@ -415,7 +418,10 @@ fn classify_certificate(err: &CertificateError, cx: &Context<'_>) -> Failure {
             .map(|c| c.subject.clone())
             .unwrap_or_default()
     };
-    let now = format_rfc3339(cx.now);
+    let now = match cx.clock {
+        crate::time::Clock::Fixed(_) => format_rfc3339(cx.now),
+        clock => clock.describe(cx.now),
+    };
     let find = |state: ValidityState| cx.chain.iter().find(|c| c.validity_at(cx.now) == state);
     match err {
         CertificateError::UnknownIssuer => {
@@ -563,6 +569,7 @@ mod tests {
                     sent_alias,
                     chain: &[],
                     now: crate::time::DEFAULT_NOW,
+                    clock: crate::time::Clock::Fixed(crate::time::DEFAULT_NOW),
                     trust_anchors: 1,
                     timeout: Duration::from_secs(1),
                 };
