@@ -88,9 +88,17 @@ struct Serve {
     /// Serve your own certificate (or chain, or keystore) instead of a seeded profile.
     #[arg(long, value_name = "FILE", conflicts_with = "all")]
     cert: Option<PathBuf>,
-    /// The private key for --cert (PKCS#8 PEM/DER, or a keystore).
+    /// The private key for --cert, as openssl writes it: PEM `PRIVATE KEY`, `RSA PRIVATE
+    /// KEY`, `EC PRIVATE KEY` (with or without `EC PARAMETERS`), `ENCRYPTED PRIVATE KEY`
+    /// (with --key-password-env/-file), DER, or a keystore.
     #[arg(long, value_name = "FILE", requires = "cert")]
     key: Option<PathBuf>,
+    /// Environment variable holding the password of an encrypted --key.
+    #[arg(long, value_name = "VAR", requires = "key", conflicts_with = "key_password_file")]
+    key_password_env: Option<String>,
+    /// File whose first line is the password of an encrypted --key.
+    #[arg(long, value_name = "FILE", requires = "key")]
+    key_password_file: Option<PathBuf>,
     /// Extra chain certificates sent after --cert.
     #[arg(long, value_name = "FILE", requires = "cert")]
     chain: Option<PathBuf>,
@@ -334,16 +342,30 @@ async fn serve(args: Serve) -> Result<(), CliError> {
     } else {
         vec![args.profile.parse().map_err(flag("--profile"))?]
     };
+    let server_key = match &args.key {
+        Some(path) => Some((path.as_path(), read_key(path, &args, &password)?)),
+        None => None,
+    };
     let mut running: Vec<(String, TrustProfile, RunningReceiver)> = Vec::new();
     for profile in &profiles {
         let identity = match &args.cert {
-            Some(cert) => ServerIdentity::from_files(
+            Some(cert) => ServerIdentity::from_files_with_key(
                 cert,
-                args.key.as_deref(),
+                server_key.clone(),
                 args.chain.as_deref(),
                 &password,
             )
-            .map_err(flag("--cert"))?,
+            .map_err(|e| {
+                // A key that does not match the certificate is either flag's fault: name both.
+                let name = match (&e, &args.key) {
+                    (ReceiverError::KeyMismatch { .. }, Some(_)) => "--cert/--key",
+                    _ => "--cert",
+                };
+                CliError::Flag {
+                    flag: name,
+                    source: e,
+                }
+            })?,
             None => {
                 ServerIdentity::from_world(&world, *profile, variant).map_err(flag("--profile"))?
             }
@@ -406,6 +428,56 @@ async fn serve(args: Serve) -> Result<(), CliError> {
         let _ = receiver.shutdown().await;
     }
     Ok(())
+}
+
+/// Reads `--key` as openssl writes it; keystores through the keystore password. Errors
+/// name `--key` (or the key password flag) and the real reason.
+fn read_key(
+    path: &Path,
+    args: &Serve,
+    store_password: &Password,
+) -> Result<harness::secret::PrivateKey, CliError> {
+    let key_password = match (&args.key_password_env, &args.key_password_file) {
+        (Some(var), _) => Some(std::env::var(var).map(Password::new).map_err(|_| {
+            CliError::Text {
+                flag: "--key-password-env",
+                message: format!("environment variable `{var}` is not set or not UTF-8"),
+            }
+        })?),
+        (None, Some(file)) => {
+            let text = std::fs::read_to_string(file).map_err(|e| CliError::Text {
+                flag: "--key-password-file",
+                message: format!("cannot read `{}`: {e}", file.display()),
+            })?;
+            Some(Password::new(text.lines().next().unwrap_or_default()))
+        }
+        (None, None) => None,
+    };
+    let bytes = std::fs::read(path).map_err(|e| CliError::Text {
+        flag: "--key",
+        message: format!("cannot read `{}`: {e}", path.display()),
+    })?;
+    use harness::keystore::Format;
+    let keystore = matches!(
+        harness::keystore::detect_format(&bytes),
+        Ok(Format::Jks | Format::Jceks | Format::Pkcs12)
+    );
+    if keystore {
+        let identity = ServerIdentity::from_files(path, None, None, store_password)
+            .map_err(flag("--key"))?;
+        return Ok(identity.key);
+    }
+    harness::keystore::read_private_key(&bytes, key_password.as_ref()).map_err(|kind| {
+        let wrong = kind.to_string().contains("wrong key password");
+        CliError::Text {
+            flag: match (&args.key_password_env, &args.key_password_file, wrong) {
+                (Some(_), _, true) => "--key-password-env",
+                (_, Some(_), true) => "--key-password-file",
+                _ => "--key",
+            },
+            message: format!("`{}`: {kind}", path.display()),
+        }
+    })
 }
 
 fn split_mapping(text: &str) -> Result<(&str, &str), ReceiverError> {

@@ -110,9 +110,17 @@ pub(crate) struct ImportKeypairArgs {
     #[arg(long)]
     alias: String,
     /// Where the key pair comes from: a PKCS#12 file or any keystore, or a PEM file with the
-    /// private key (PKCS#8, PKCS#1 or SEC1) and its chain.
+    /// private key as openssl writes it (PKCS#8, PKCS#1, SEC1 with or without `EC
+    /// PARAMETERS`, encrypted PKCS#8) and its chain.
     #[arg(long = "from", value_name = "SOURCE")]
     from: PathBuf,
+    /// Read the password of an encrypted PEM key (`ENCRYPTED PRIVATE KEY`) from environment
+    /// variable VAR.
+    #[arg(long, value_name = "VAR", conflicts_with = "key_password_file")]
+    key_password_env: Option<String>,
+    /// Read the password of an encrypted PEM key from the first line of FILE.
+    #[arg(long, value_name = "FILE")]
+    key_password_file: Option<PathBuf>,
     /// With `--from` a PEM key only: the chain as a separate file (PEM, DER or `.p7b`).
     #[arg(long, value_name = "CHAIN_FILE")]
     chain: Option<PathBuf>,
@@ -491,8 +499,29 @@ fn import_keypair(args: ImportKeypairArgs) -> anyhow::Result<Exit> {
     } else {
         passwords.clone()
     };
-    let mut source = if let Some(chain_file) = &args.chain {
-        pem_key_with_chain(&args.from, chain_file, &src_passwords)?
+    let mut source = if !source_format.is_keystore() {
+        let key_password = match (&args.key_password_env, &args.key_password_file) {
+            (None, None) => None,
+            (env, file) => Some(password_from(
+                env.as_deref(),
+                file.as_deref(),
+                "key",
+                &args.from,
+            )?),
+        };
+        pem_key_pair(
+            &args.from,
+            &bytes,
+            args.chain.as_deref(),
+            key_password.as_ref(),
+            &src_passwords,
+        )?
+    } else if args.chain.is_some() {
+        bail!(
+            "--chain is for a PEM or DER key file; `{}` is a keystore, whose key pairs carry \
+             their chains",
+            args.from.display()
+        );
     } else {
         Keystore::read_file(&args.from, &src_passwords)?
     };
@@ -535,27 +564,53 @@ fn import_keypair(args: ImportKeypairArgs) -> anyhow::Result<Exit> {
     Ok(Exit::Success)
 }
 
-/// A PEM key file plus a separate chain file, as one key pair entry.
-fn pem_key_with_chain(
+/// A PEM or DER key file as openssl writes it (its certificates, if any, and `--chain`'s
+/// after them) as one key pair entry. Errors name the flag at fault.
+fn pem_key_pair(
     key_file: &Path,
-    chain_file: &Path,
+    bytes: &[u8],
+    chain_file: Option<&Path>,
+    key_password: Option<&Password>,
     passwords: &Passwords,
 ) -> anyhow::Result<Keystore> {
-    let chain = read_certificates(chain_file, passwords)?;
+    let key = harness::keystore::read_private_key(bytes, key_password).map_err(|kind| {
+        let flag = if key_password.is_some() && kind.to_string().contains("wrong key password") {
+            "--key-password-env/--key-password-file"
+        } else {
+            "--from"
+        };
+        anyhow::anyhow!("{flag} `{}`: {kind}", key_file.display())
+    })?;
+    let mut chain = harness::keystore::pem_certificates(bytes);
+    if let Some(chain_file) = chain_file {
+        let more = read_certificates(chain_file, passwords)
+            .with_context(|| format!("--chain `{}`", chain_file.display()))?;
+        if more.is_empty() {
+            bail!("--chain `{}` holds no certificate", chain_file.display());
+        }
+        for cert in more {
+            if !chain.contains(&cert) {
+                chain.push(cert);
+            }
+        }
+    }
     if chain.is_empty() {
-        bail!("`{}` holds no certificate", chain_file.display());
+        bail!(
+            "--from `{}` holds a private key but no certificate: give its certificate (and \
+             chain) with --chain FILE",
+            key_file.display()
+        );
     }
-    let mut text =
-        std::fs::read(key_file).with_context(|| format!("cannot read `{}`", key_file.display()))?;
-    text.push(b'\n');
-    for cert in &chain {
-        text.extend_from_slice(pem_encode("CERTIFICATE", cert).as_bytes());
-    }
-    Ok(Keystore::from_bytes(
-        &text,
-        passwords,
-        &key_file.display().to_string(),
-    )?)
+    let mut store = Keystore::new(Format::Pem);
+    store.insert(Entry {
+        alias: "mykey".to_owned(),
+        created: now(),
+        kind: EntryKind::KeyPair {
+            key: harness::keystore::KeyMaterial::plain(key),
+            chain,
+        },
+    })?;
+    Ok(store)
 }
 
 fn export(args: ExportArgs) -> anyhow::Result<Exit> {
