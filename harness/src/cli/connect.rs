@@ -173,7 +173,24 @@ pub(crate) fn run(args: ConnectArgs) -> anyhow::Result<Exit> {
         harness::file::write_atomic(path, &bytes)
             .with_context(|| format!("cannot write `{}`", path.display()))?;
     }
+    if args.json {
+        let report = harness::diagnose::report_json(&outcome, &diagnosis);
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", harness::diagnose::report_text(&outcome, &diagnosis));
+    }
+    // The report first, then what --add-root-to did with it.
     if let Some(path) = &args.add_root_to {
+        if outcome.server_chain.is_empty() {
+            let why = outcome
+                .failure
+                .as_ref()
+                .map_or_else(|| "no chain was received".to_owned(), |f| f.message());
+            bail!(
+                "--add-root-to `{}`: nothing to add, the server sent no certificate ({why})",
+                path.display()
+            );
+        }
         let password = store_password(&args)?.unwrap_or_else(|| Password::new(""));
         let passwords = Passwords::new(password);
         let format = match path
@@ -198,7 +215,13 @@ pub(crate) fn run(args: ConnectArgs) -> anyhow::Result<Exit> {
         } else {
             Keystore::new(format)
         };
-        harness::connect::add_sent_root(&mut store, &outcome.server_chain, &args.add_root_alias)?;
+        harness::connect::add_sent_root(
+            &mut store,
+            &outcome.server_chain,
+            &args.add_root_alias,
+            options.clock.now(),
+        )
+        .with_context(|| format!("--add-root-to `{}`", path.display()))?;
         let format = store.format();
         store.write_file(path, format, &passwords)?;
         eprintln!(
@@ -206,12 +229,6 @@ pub(crate) fn run(args: ConnectArgs) -> anyhow::Result<Exit> {
             args.add_root_alias,
             path.display()
         );
-    }
-    if args.json {
-        let report = harness::diagnose::report_json(&outcome, &diagnosis);
-        println!("{}", serde_json::to_string_pretty(&report)?);
-    } else {
-        print!("{}", harness::diagnose::report_text(&outcome, &diagnosis));
     }
     Ok(if outcome.succeeded() {
         Exit::Success

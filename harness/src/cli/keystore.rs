@@ -92,9 +92,16 @@ pub(crate) struct ImportCertArgs {
     /// Alias of the new trusted certificate entry.
     #[arg(long)]
     alias: String,
-    /// The certificate file (DER, PEM, or a `.p7b` holding one certificate).
+    /// The certificate file (DER, PEM, or a `.p7b`); with several certificates, choose one
+    /// with --index or --root.
     #[arg(long = "cert", value_name = "CERT_FILE")]
     cert: PathBuf,
+    /// With several certificates: take the N-th (0 = the first, the leaf of a `.p7b` chain).
+    #[arg(long, value_name = "N", conflicts_with = "root")]
+    index: Option<usize>,
+    /// With several certificates: take the root (the self-issued top of the chain).
+    #[arg(long)]
+    root: bool,
     /// Store type when the keystore is created.
     #[arg(long = "type", value_enum, default_value = "pkcs12")]
     store_type: StoreType,
@@ -455,14 +462,45 @@ fn new(args: NewArgs) -> anyhow::Result<Exit> {
 fn import_cert(args: ImportCertArgs) -> anyhow::Result<Exit> {
     let (mut store, passwords) = open_or_create(&args.file, &args.pass, args.store_type)?;
     let certs = read_certificates(&args.cert, &passwords)?;
-    let cert = match certs.as_slice() {
-        [cert] => cert.clone(),
-        [] => bail!("`{}` holds no certificate", args.cert.display()),
-        more => bail!(
-            "`{}` holds {} certificates; import-cert takes exactly one",
-            args.cert.display(),
-            more.len()
-        ),
+    let file = args.cert.display();
+    let cert = match (certs.as_slice(), args.index, args.root) {
+        ([], _, _) => bail!("`{file}` holds no certificate"),
+        (certs, Some(n), _) => certs.get(n).cloned().with_context(|| {
+            format!(
+                "--index {n}: `{file}` holds {} certificate(s) (0 to {})",
+                certs.len(),
+                certs.len() - 1
+            )
+        })?,
+        (certs, None, true) => certs
+            .iter()
+            .find(|c| CertInfo::from_der(c.as_ref()).is_ok_and(|i| i.self_issued))
+            .cloned()
+            .with_context(|| {
+                format!(
+                    "--root: none of the {} certificate(s) of `{file}` is self-issued (the \
+                     file does not hold its root); choose one with --index N",
+                    certs.len()
+                )
+            })?,
+        ([cert], None, false) => cert.clone(),
+        (more, None, false) => {
+            let mut listing = String::new();
+            for (i, c) in more.iter().enumerate() {
+                let subject = CertInfo::from_der(c.as_ref())
+                    .map(|info| {
+                        let root = if info.self_issued { " (root)" } else { "" };
+                        format!("{}{root}", info.subject)
+                    })
+                    .unwrap_or_else(|_| "(unreadable)".into());
+                listing.push_str(&format!("\n  --index {i}: {subject}"));
+            }
+            bail!(
+                "`{file}` holds {} certificates and a trusted certificate entry holds one: \
+                 choose with --index N or --root:{listing}",
+                more.len()
+            )
+        }
     };
     store
         .insert(Entry {
