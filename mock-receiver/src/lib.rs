@@ -52,7 +52,7 @@ mod tls;
 pub use error::ReceiverError;
 pub use journal::{ChainCertificate, ConnectionRecord, Journal, RequestRecord};
 pub use profile::{ServerIdentity, ServerVariant, TrustProfile, read_certificates};
-pub use receiver::{Receiver, RunningReceiver};
+pub use receiver::{ConnectionLog, Receiver, RunningReceiver};
 pub use spec::{
     CaNames, CertMatcher, ClientAuth, ClientAuthMode, Fault, ReceiverSpec, Rejection, Timeouts,
     TlsVersions, UserMap, alert_name,

@@ -6,6 +6,7 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
@@ -13,7 +14,7 @@ use harness::pki::{KeyType, World, WorldSpec};
 use harness::secret::Password;
 use harness::time::Clock;
 use mock_receiver::{
-    CaNames, CertMatcher, ClientAuth, ClientAuthMode, Fault, Receiver, ReceiverError, ReceiverSpec,
+    CaNames, CertMatcher, ClientAuth, ClientAuthMode, ConnectionLog, Fault, Receiver, ReceiverError, ReceiverSpec,
     Rejection, RunningReceiver, ServerIdentity, ServerVariant, TlsVersions, TrustProfile, UserMap,
     read_certificates,
 };
@@ -137,6 +138,14 @@ struct Serve {
     /// Print a JSON ready line instead of text.
     #[arg(long)]
     json: bool,
+    /// One line per connection on stderr when it closes: peer, SNI, protocol, client chain
+    /// subjects, user and status, or the alert sent. `text`, `json` or `off`.
+    #[arg(long, default_value = "text", value_name = "text|json|off")]
+    log: String,
+    /// Serve the journal (`/__admin/journal`) and the receivers (`/__admin/receivers`) over
+    /// plain HTTP on this loopback address, reachable without a client certificate.
+    #[arg(long, value_name = "ADDR")]
+    admin_listen: Option<SocketAddr>,
 }
 
 /// Prints a line to stdout, ignoring a closed pipe: a reader that took the ready line and
@@ -265,6 +274,18 @@ async fn serve(args: Serve) -> Result<(), CliError> {
     let mode: ClientAuthMode = args.client_auth.parse().map_err(text("--client-auth"))?;
     let rejection: Rejection = args.rejection.parse().map_err(text("--rejection"))?;
     let versions: TlsVersions = args.tls.parse().map_err(text("--tls"))?;
+    let log: ConnectionLog = args.log.parse().map_err(text("--log"))?;
+    if let Some(addr) = args.admin_listen
+        && !addr.ip().is_loopback()
+    {
+        return Err(CliError::Text {
+            flag: "--admin-listen",
+            message: format!(
+                "`{addr}` is not a loopback address: the journal shows every client's chain, \
+                 so it is served on 127.0.0.1 or ::1 only"
+            ),
+        });
+    }
     let fault = match &args.fault {
         Some(name) => Some(name.parse::<Fault>().map_err(flag("--fault"))?),
         None => None,
@@ -380,6 +401,7 @@ async fn serve(args: Serve) -> Result<(), CliError> {
             .client_auth(client_auth.clone())
             .users(users.clone())
             .timeouts(timeouts)
+            .log(log)
             .listen(args.listen);
         if args.all {
             spec = spec.listen(SocketAddr::new(args.listen.ip(), 0));
@@ -420,9 +442,47 @@ async fn serve(args: Serve) -> Result<(), CliError> {
         running.push((label, *profile, receiver));
     }
 
+    let admin = match args.admin_listen {
+        Some(addr) => {
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(|source| CliError::Flag {
+                    flag: "--admin-listen",
+                    source: ReceiverError::Bind { addr, source },
+                })?;
+            let bound = listener.local_addr().ok();
+            let catalogue = Arc::new(admin::Catalogue {
+                receivers: running
+                    .iter()
+                    .map(|(label, profile, receiver)| admin::Entry {
+                        profile: profile.name(),
+                        identity: label.clone(),
+                        address: receiver.addr().to_string(),
+                        journal: receiver.journal().clone(),
+                    })
+                    .collect(),
+                clock: banner.clock,
+                trust_from: banner.trust_from,
+                trust_subjects: banner.trust_subjects.clone(),
+            });
+            Some((bound, tokio::spawn(admin::serve(listener, catalogue))))
+        }
+        None => None,
+    };
+
     print_ready(&args, mode, &running, &banner);
+    if let Some((Some(addr), _)) = &admin {
+        if args.json {
+            say!("{}", serde_json::json!({"version": 1, "event": "admin", "address": addr.to_string(), "journal": format!("http://{addr}/__admin/journal")}));
+        } else {
+            say!("admin (plain HTTP, no client certificate): http://{addr}/__admin/journal");
+        }
+    }
 
     wait_for_signal().await?;
+    if let Some((_, task)) = admin {
+        task.abort();
+    }
     for (_, _, receiver) in running {
         // A receiver that does not stop in time is closed by dropping it; exit anyway.
         let _ = receiver.shutdown().await;
@@ -602,5 +662,130 @@ async fn wait_for_signal() -> Result<(), CliError> {
     #[cfg(not(unix))]
     {
         tokio::signal::ctrl_c().await.map_err(CliError::Signal)
+    }
+}
+
+mod admin {
+    //! The admin listener: plain HTTP on loopback, so the journal of a receiver whose mTLS
+    //! is being debugged is reachable without a client certificate.
+
+    use std::sync::Arc;
+
+    use bytes::Bytes;
+    use http_body_util::Full;
+    use hyper::service::service_fn;
+    use hyper::{Request, Response, StatusCode};
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use mock_receiver::Journal;
+    use tokio::net::TcpListener;
+
+    /// One receiver of this process.
+    pub(super) struct Entry {
+        pub(super) profile: &'static str,
+        pub(super) identity: String,
+        pub(super) address: String,
+        pub(super) journal: Journal,
+    }
+
+    /// What the admin listener serves.
+    pub(super) struct Catalogue {
+        pub(super) receivers: Vec<Entry>,
+        pub(super) clock: harness::time::Clock,
+        pub(super) trust_from: Option<&'static str>,
+        pub(super) trust_subjects: Vec<String>,
+    }
+
+    impl Catalogue {
+        fn journal(&self) -> String {
+            // One receiver: its journal as the TLS path serves it; several: one per profile.
+            if let [only] = self.receivers.as_slice() {
+                return only.journal.to_json();
+            }
+            let receivers: Vec<_> = self
+                .receivers
+                .iter()
+                .map(|r| {
+                    serde_json::json!({
+                        "profile": r.profile,
+                        "address": r.address,
+                        "connections": r.journal.connections(),
+                    })
+                })
+                .collect();
+            serde_json::json!({ "version": 1, "receivers": receivers }).to_string()
+        }
+
+        fn receivers(&self) -> String {
+            let receivers: Vec<_> = self
+                .receivers
+                .iter()
+                .map(|r| {
+                    serde_json::json!({
+                        "profile": r.profile,
+                        "identity": r.identity,
+                        "address": r.address,
+                    })
+                })
+                .collect();
+            serde_json::json!({
+                "version": 1,
+                "receivers": receivers,
+                "clock": self.clock.label(),
+                "now": harness::time::format_rfc3339(self.clock.now()),
+                "client_trust_from": self.trust_from,
+                "client_trust_anchors": self.trust_subjects,
+            })
+            .to_string()
+        }
+    }
+
+    fn answer(status: StatusCode, body: String) -> Response<Full<Bytes>> {
+        let mut response = Response::new(Full::new(Bytes::from(body)));
+        *response.status_mut() = status;
+        response.headers_mut().insert(
+            hyper::header::CONTENT_TYPE,
+            hyper::header::HeaderValue::from_static("application/json"),
+        );
+        response
+    }
+
+    /// Serves until the task is aborted; each connection is bounded by a header timeout.
+    pub(super) async fn serve(listener: TcpListener, catalogue: Arc<Catalogue>) {
+        loop {
+            let Ok((tcp, _)) = listener.accept().await else {
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                continue;
+            };
+            let catalogue = catalogue.clone();
+            tokio::spawn(async move {
+                let service = service_fn(move |request: Request<hyper::body::Incoming>| {
+                    let catalogue = catalogue.clone();
+                    async move {
+                        let response = match (request.method().as_str(), request.uri().path()) {
+                            ("GET", "/__admin/journal") => {
+                                answer(StatusCode::OK, catalogue.journal())
+                            }
+                            ("GET", "/__admin/receivers" | "/__admin" | "/__admin/") => {
+                                answer(StatusCode::OK, catalogue.receivers())
+                            }
+                            _ => answer(
+                                StatusCode::NOT_FOUND,
+                                serde_json::json!({
+                                    "error": "not found",
+                                    "paths": ["/__admin/journal", "/__admin/receivers"],
+                                })
+                                .to_string(),
+                            ),
+                        };
+                        Ok::<_, std::convert::Infallible>(response)
+                    }
+                });
+                let mut builder = hyper::server::conn::http1::Builder::new();
+                builder
+                    .timer(TokioTimer::new())
+                    .header_read_timeout(std::time::Duration::from_secs(10));
+                let _ = builder.serve_connection(TokioIo::new(tcp), service).await;
+            });
+        }
     }
 }

@@ -38,6 +38,8 @@ pub struct ReceiverSpec {
     pub fault: Option<Fault>,
     /// A timeout for every phase.
     pub timeouts: Timeouts,
+    /// One line per connection on stderr when it closes (off by default).
+    pub log: crate::receiver::ConnectionLog,
 }
 
 impl ReceiverSpec {
@@ -53,6 +55,7 @@ impl ReceiverSpec {
             users: UserMap::default(),
             fault: None,
             timeouts: Timeouts::default(),
+            log: crate::receiver::ConnectionLog::Off,
         }
     }
 
@@ -120,6 +123,12 @@ impl ReceiverSpec {
     /// Sets the timeouts.
     pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
         self.timeouts = timeouts;
+        self
+    }
+
+    /// Logs one line per connection on stderr.
+    pub fn log(mut self, log: crate::receiver::ConnectionLog) -> Self {
+        self.log = log;
         self
     }
 }

@@ -312,6 +312,23 @@ pub(crate) fn classify_io(err: &io::Error, cx: &Context<'_>) -> Failure {
             phase: cx.phase,
             timeout_ms: cx.timeout.as_millis() as u64,
         },
+        // A server that rejects our certificate and closes before reading the rest of our
+        // flight resets the connection (TLS 1.3): the alert may be lost, the reset is the
+        // rejection. The evidence says so.
+        io::ErrorKind::ConnectionReset
+        | io::ErrorKind::BrokenPipe
+        | io::ErrorKind::ConnectionAborted
+            if cx.requested && cx.sent_alias.is_some() =>
+        {
+            Failure::ClientCertRejected {
+                alias: cx.sent_alias.unwrap_or_default().to_owned(),
+                alert: format!(
+                    "none received: {} after the client certificate was sent",
+                    io_text(err)
+                ),
+                phase: cx.phase,
+            }
+        }
         _ => Failure::HandshakeClosed {
             phase: cx.phase,
             detail: io_text(err),
