@@ -361,6 +361,61 @@ fn openssl_chain_issued_today_mtls_with_a_keytool_jceks() {
     // The receiver logs the connection when it closes: its client chain and the status.
     let log = receiver.wait_for_log("GET / 200");
     assert!(log.contains("CN=cpi-client"), "{log}");
+    drop(receiver);
+
+    // The same loop through the tenant: upload the JCEKS, download the key pair's `.p7b`,
+    // give it to the receiver as its trust; the tenant's records are dated today.
+    let tenant = dir.join("tenant");
+    let tenant_cmd = |args: &[&str]| {
+        let mut c = Command::new(bin("harness"));
+        c.current_dir(dir)
+            .arg("tenant")
+            .arg("--tenant")
+            .arg(&tenant)
+            .args(args)
+            .env("INTEROP_PW", "changeit")
+            .env_remove("HARNESS_NOW");
+        run_ok(&mut c)
+    };
+    tenant_cmd(&["create", "--seed", "5"]);
+    tenant_cmd(&["add-keystore", "cpi.jceks", "--password-env", "INTEROP_PW"]);
+    let today = time::OffsetDateTime::now_utc().date().to_string();
+    let list = tenant_cmd(&["list"]);
+    assert!(list.contains("(wall clock)"), "{list}");
+    assert!(list.contains("cpi-client") && list.contains(&today), "{list}");
+    assert!(!list.contains("not yet valid"), "{list}");
+    let history = tenant_cmd(&["history"]);
+    assert!(history.contains(&today), "{history}");
+    tenant_cmd(&["download", "cpi-client", "--out", "."]);
+    let mut serve = Command::new(bin("mock-receiver"));
+    serve.current_dir(dir).args([
+        "serve",
+        "--cert",
+        "server.crt",
+        "--key",
+        "server.key",
+        "--chain",
+        "server-ca.crt",
+        "--client-auth",
+        "required",
+        "--trust",
+        "cpi-client.p7b",
+    ]);
+    let receiver = Receiver::start(serve, dir);
+    let out = harness_connect(
+        &[
+            &receiver.addr,
+            "--tenant",
+            tenant.to_str().unwrap(),
+            "--client-cert",
+            "cpi-client",
+        ],
+        &[],
+    );
+    let report = text(&out);
+    assert!(out.status.success(), "{report}");
+    assert!(report.contains("Client Certificate Used: YES"), "{report}");
+    assert!(report.contains("HTTP status of GET /: 200"), "{report}");
 }
 
 /// Keys exactly as openssl writes them, into `mock-receiver --key` and `harness keystore
