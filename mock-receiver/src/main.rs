@@ -14,9 +14,9 @@ use harness::pki::{KeyType, World, WorldSpec};
 use harness::secret::Password;
 use harness::time::Clock;
 use mock_receiver::{
-    CaNames, CertMatcher, ClientAuth, ClientAuthMode, ConnectionLog, Fault, Receiver, ReceiverError, ReceiverSpec,
-    Rejection, RunningReceiver, ServerIdentity, ServerVariant, TlsVersions, TrustProfile, UserMap,
-    read_certificates,
+    CaNames, CertMatcher, ClientAuth, ClientAuthMode, ConnectionLog, Fault, Receiver,
+    ReceiverError, ReceiverSpec, Rejection, RunningReceiver, ServerIdentity, ServerVariant,
+    TlsVersions, TrustProfile, UserMap, read_certificates,
 };
 use rustls_pki_types::CertificateDer;
 
@@ -95,7 +95,12 @@ struct Serve {
     #[arg(long, value_name = "FILE", requires = "cert")]
     key: Option<PathBuf>,
     /// Environment variable holding the password of an encrypted --key.
-    #[arg(long, value_name = "VAR", requires = "key", conflicts_with = "key_password_file")]
+    #[arg(
+        long,
+        value_name = "VAR",
+        requires = "key",
+        conflicts_with = "key_password_file"
+    )]
     key_password_env: Option<String>,
     /// File whose first line is the password of an encrypted --key.
     #[arg(long, value_name = "FILE", requires = "key")]
@@ -249,10 +254,12 @@ async fn serve(args: Serve) -> Result<(), CliError> {
     // world is placed around it (the start of today without --now, so a client started
     // today generates the same PKI).
     let start = match &args.now {
-        Some(now) => Some(harness::time::parse_rfc3339(now).map_err(|e| CliError::Text {
-            flag: "--now",
-            message: e.to_string(),
-        })?),
+        Some(now) => Some(
+            harness::time::parse_rfc3339(now).map_err(|e| CliError::Text {
+                flag: "--now",
+                message: e.to_string(),
+            })?,
+        ),
         None => None,
     };
     let clock = Clock::from_flag(start);
@@ -473,7 +480,10 @@ async fn serve(args: Serve) -> Result<(), CliError> {
     print_ready(&args, mode, &running, &banner);
     if let Some((Some(addr), _)) = &admin {
         if args.json {
-            say!("{}", serde_json::json!({"version": 1, "event": "admin", "address": addr.to_string(), "journal": format!("http://{addr}/__admin/journal")}));
+            say!(
+                "{}",
+                serde_json::json!({"version": 1, "event": "admin", "address": addr.to_string(), "journal": format!("http://{addr}/__admin/journal")})
+            );
         } else {
             say!("admin (plain HTTP, no client certificate): http://{addr}/__admin/journal");
         }
@@ -498,12 +508,16 @@ fn read_key(
     store_password: &Password,
 ) -> Result<harness::secret::PrivateKey, CliError> {
     let key_password = match (&args.key_password_env, &args.key_password_file) {
-        (Some(var), _) => Some(std::env::var(var).map(Password::new).map_err(|_| {
-            CliError::Text {
-                flag: "--key-password-env",
-                message: format!("environment variable `{var}` is not set or not UTF-8"),
-            }
-        })?),
+        (Some(var), _) => {
+            Some(
+                std::env::var(var)
+                    .map(Password::new)
+                    .map_err(|_| CliError::Text {
+                        flag: "--key-password-env",
+                        message: format!("environment variable `{var}` is not set or not UTF-8"),
+                    })?,
+            )
+        }
         (None, Some(file)) => {
             let text = std::fs::read_to_string(file).map_err(|e| CliError::Text {
                 flag: "--key-password-file",
@@ -523,8 +537,8 @@ fn read_key(
         Ok(Format::Jks | Format::Jceks | Format::Pkcs12)
     );
     if keystore {
-        let identity = ServerIdentity::from_files(path, None, None, store_password)
-            .map_err(flag("--key"))?;
+        let identity =
+            ServerIdentity::from_files(path, None, None, store_password).map_err(flag("--key"))?;
         return Ok(identity.key);
     }
     harness::keystore::read_private_key(&bytes, key_password.as_ref()).map_err(|kind| {

@@ -210,7 +210,9 @@ impl std::str::FromStr for ConnectionLog {
             "off" | "none" => Ok(ConnectionLog::Off),
             "text" => Ok(ConnectionLog::Text),
             "json" => Ok(ConnectionLog::Json),
-            other => Err(format!("unknown log format `{other}` (expected text, json or off)")),
+            other => Err(format!(
+                "unknown log format `{other}` (expected text, json or off)"
+            )),
         }
     }
 }

@@ -65,12 +65,11 @@ pub(crate) fn server_config(
     let tls_error = |e: Error| ReceiverError::Tls {
         reason: e.to_string(),
     };
-    let mut config =
-        ServerConfig::builder_with_details(provider, Arc::new(ClockTime(spec.clock)))
-            .with_protocol_versions(versions)
-            .map_err(tls_error)?
-            .with_client_cert_verifier(verifier.clone())
-            .with_cert_resolver(Arc::new(FixedChain::new(spec)?));
+    let mut config = ServerConfig::builder_with_details(provider, Arc::new(ClockTime(spec.clock)))
+        .with_protocol_versions(versions)
+        .map_err(tls_error)?
+        .with_client_cert_verifier(verifier.clone())
+        .with_cert_resolver(Arc::new(FixedChain::new(spec)?));
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok((Arc::new(config), verifier))
 }

@@ -259,7 +259,15 @@ fn openssl_chain_issued_today_mtls_with_a_keytool_jceks() {
             "server.key",
         ],
     );
-    sign_leaf(&o, dir, "server", "server.key", "server-ca", "localhost", true);
+    sign_leaf(
+        &o,
+        dir,
+        "server",
+        "server.key",
+        "server-ca",
+        "localhost",
+        true,
+    );
     make_ca(&o, dir, "client-ca", "Interop Client Root");
     // The client key as `openssl genrsa -traditional` writes it: PKCS#1.
     openssl(
@@ -267,7 +275,15 @@ fn openssl_chain_issued_today_mtls_with_a_keytool_jceks() {
         dir,
         &["genrsa", "-traditional", "-out", "client.key", "2048"],
     );
-    sign_leaf(&o, dir, "client", "client.key", "client-ca", "cpi-client", false);
+    sign_leaf(
+        &o,
+        dir,
+        "client",
+        "client.key",
+        "client-ca",
+        "cpi-client",
+        false,
+    );
     openssl(
         &o,
         dir,
@@ -382,7 +398,10 @@ fn openssl_chain_issued_today_mtls_with_a_keytool_jceks() {
     let today = time::OffsetDateTime::now_utc().date().to_string();
     let list = tenant_cmd(&["list"]);
     assert!(list.contains("(wall clock)"), "{list}");
-    assert!(list.contains("cpi-client") && list.contains(&today), "{list}");
+    assert!(
+        list.contains("cpi-client") && list.contains(&today),
+        "{list}"
+    );
     assert!(!list.contains("not yet valid"), "{list}");
     let history = tenant_cmd(&["history"]);
     assert!(history.contains(&today), "{history}");
@@ -436,7 +455,14 @@ fn keys_as_openssl_writes_them() {
     openssl(
         &o,
         dir,
-        &["ecparam", "-genkey", "-name", "secp384r1", "-out", "sec1.key"],
+        &[
+            "ecparam",
+            "-genkey",
+            "-name",
+            "secp384r1",
+            "-out",
+            "sec1.key",
+        ],
     );
     openssl(
         &o,
@@ -464,7 +490,10 @@ fn keys_as_openssl_writes_them() {
     };
     assert_eq!(head("pkcs1.key"), "-----BEGIN RSA PRIVATE KEY-----");
     assert_eq!(head("sec1.key"), "-----BEGIN EC PARAMETERS-----");
-    assert_eq!(head("encrypted.key"), "-----BEGIN ENCRYPTED PRIVATE KEY-----");
+    assert_eq!(
+        head("encrypted.key"),
+        "-----BEGIN ENCRYPTED PRIVATE KEY-----"
+    );
     sign_leaf(&o, dir, "rsa", "pkcs1.key", "ca", "localhost", true);
     sign_leaf(&o, dir, "ec", "sec1.key", "ca", "localhost", true);
     let env = [("KEY_PW", "key-secret-42"), ("STORE_PW", "changeit")];
@@ -491,7 +520,14 @@ fn keys_as_openssl_writes_them() {
             .current_dir(dir)
             .args(["keystore", "import-keypair", "imported.p12", "--alias"])
             .arg(key.replace('.', "-"))
-            .args(["--from", key, "--chain", cert, "--storepass-env", "STORE_PW"])
+            .args([
+                "--from",
+                key,
+                "--chain",
+                cert,
+                "--storepass-env",
+                "STORE_PW",
+            ])
             .envs(env);
         if password {
             import.args(["--key-password-env", "KEY_PW"]);
@@ -503,7 +539,13 @@ fn keys_as_openssl_writes_them() {
     let list = run_ok(
         Command::new(bin("harness"))
             .current_dir(dir)
-            .args(["keystore", "list", "imported.p12", "--storepass-env", "STORE_PW"])
+            .args([
+                "keystore",
+                "list",
+                "imported.p12",
+                "--storepass-env",
+                "STORE_PW",
+            ])
             .envs(env),
     );
     assert_eq!(list.matches("PrivateKeyEntry").count(), 3, "{list}");
@@ -541,13 +583,9 @@ fn keys_as_openssl_writes_them() {
         "{stderr}"
     );
     assert!(!stderr.contains("not-it"), "{stderr}");
-    let out = run(Command::new(bin("mock-receiver")).current_dir(dir).args([
-        "serve",
-        "--cert",
-        "rsa.crt",
-        "--key",
-        "ca.crt",
-    ]));
+    let out = run(Command::new(bin("mock-receiver"))
+        .current_dir(dir)
+        .args(["serve", "--cert", "rsa.crt", "--key", "ca.crt"]));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.contains("--key") && stderr.contains("no private key: found PEM `CERTIFICATE`"),
@@ -618,7 +656,10 @@ fn the_chain_zip_reads_back_in_unzip_python_and_java() {
             .lines()
             .filter_map(|l| {
                 let (name, size) = l.rsplit_once(' ')?;
-                Some((name.split('-').next()?.to_owned(), size.trim().parse().ok()?))
+                Some((
+                    name.split('-').next()?.to_owned(),
+                    size.trim().parse().ok()?,
+                ))
             })
             .collect();
         assert_eq!(rows, expected, "{tool}: {listing}");

@@ -169,12 +169,19 @@ mod tests {
 
     #[test]
     fn central_records_are_46_bytes_plus_the_name_and_point_at_their_entries() {
-        let files = [("0-a.cer".to_owned(), &b"abc"[..]), ("1-bb.cer".to_owned(), &b"de"[..])];
+        let files = [
+            ("0-a.cer".to_owned(), &b"abc"[..]),
+            ("1-bb.cer".to_owned(), &b"de"[..]),
+        ];
         let zip = stored_zip(&files);
         let end = zip.len() - 22;
         assert_eq!(&zip[end..end + 4], b"PK\x05\x06");
         let (size, offset) = (u32_at(&zip, end + 12), u32_at(&zip, end + 16));
-        assert_eq!(offset + size, end, "the central directory ends at the end record");
+        assert_eq!(
+            offset + size,
+            end,
+            "the central directory ends at the end record"
+        );
         let mut at = offset;
         for (name, data) in &files {
             assert_eq!(&zip[at..at + 4], b"PK\x01\x02");

@@ -148,14 +148,18 @@ fn to_pkcs8(tag: &str, der: &[u8]) -> Result<PrivateKey, ErrorKind> {
 }
 
 /// The PEM tags of private keys [`read_private_key`] reads.
-const KEY_TAGS: &str = "`PRIVATE KEY`, `RSA PRIVATE KEY`, `EC PRIVATE KEY` or `ENCRYPTED PRIVATE KEY`";
+const KEY_TAGS: &str =
+    "`PRIVATE KEY`, `RSA PRIVATE KEY`, `EC PRIVATE KEY` or `ENCRYPTED PRIVATE KEY`";
 
 /// Reads one private key as openssl writes it: PEM `PRIVATE KEY` (PKCS#8), `RSA PRIVATE
 /// KEY` (PKCS#1), `EC PRIVATE KEY` (SEC1, P-256/P-384, with or without the `EC PARAMETERS`
 /// block before it), `ENCRYPTED PRIVATE KEY` (PKCS#8 under PBES2: PBKDF2 or scrypt with
 /// AES, openssl's default) with `password`, or the same structures as DER. Certificates in
 /// the file are ignored (see [`pem_certificates`]). The error says what was found instead.
-pub fn read_private_key(bytes: &[u8], password: Option<&Password>) -> Result<PrivateKey, ErrorKind> {
+pub fn read_private_key(
+    bytes: &[u8],
+    password: Option<&Password>,
+) -> Result<PrivateKey, ErrorKind> {
     let text_like = bytes.iter().take(64).all(|b| b.is_ascii());
     if !text_like || !bytes.windows(11).any(|w| w == b"-----BEGIN ") {
         return der_private_key(bytes, password);
@@ -206,7 +210,12 @@ pub fn pem_certificates(bytes: &[u8]) -> Vec<CertificateDer<'static>> {
         .map(|blocks| {
             blocks
                 .iter()
-                .filter(|b| matches!(b.tag(), "CERTIFICATE" | "TRUSTED CERTIFICATE" | "X509 CERTIFICATE"))
+                .filter(|b| {
+                    matches!(
+                        b.tag(),
+                        "CERTIFICATE" | "TRUSTED CERTIFICATE" | "X509 CERTIFICATE"
+                    )
+                })
                 .filter(|b| CertInfo::from_der(b.contents()).is_ok())
                 .map(|b| CertificateDer::from(b.contents().to_vec()))
                 .collect()
@@ -374,5 +383,49 @@ pub(super) fn alias_for(cert: &CertificateDer<'_>) -> String {
         "cert".to_owned()
     } else {
         slug
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p256_sec1() -> Vec<u8> {
+        let key = p256::SecretKey::from_slice(&[7u8; 32]).unwrap();
+        key.to_sec1_der().unwrap().to_vec()
+    }
+
+    #[test]
+    fn sec1_after_ec_parameters_reads_as_pem_and_der() {
+        let sec1 = p256_sec1();
+        // prime256v1's OID, as `openssl ecparam -genkey` writes it before the key.
+        let params = [0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07];
+        let text = format!(
+            "{}{}",
+            pem_encode("EC PARAMETERS", &params),
+            pem_encode("EC PRIVATE KEY", &sec1)
+        );
+        let from_pem = read_private_key(text.as_bytes(), None).unwrap();
+        let from_der = read_private_key(&sec1, None).unwrap();
+        assert_eq!(from_pem, from_der);
+        assert!(pkcs8_shape(from_pem.secret_pkcs8_der()).is_some());
+        // A bundle with a key and parameters but no certificate is a key pair without its
+        // certificate, not an unsupported block.
+        let err = read_pem(text.as_bytes()).unwrap_err().to_string();
+        assert!(err.contains("without its certificate"), "{err}");
+    }
+
+    #[test]
+    fn a_file_without_a_key_says_what_it_found() {
+        let text = pem_encode("CERTIFICATE REQUEST", b"\x30\x00");
+        let err = read_private_key(text.as_bytes(), None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("found PEM `CERTIFICATE REQUEST`") && err.contains("RSA PRIVATE KEY"),
+            "{err}"
+        );
+        let err = read_private_key(b"\x01\x02", None).unwrap_err().to_string();
+        assert!(err.contains("not a private key"), "{err}");
     }
 }
