@@ -40,6 +40,7 @@ use rustls_pki_types::CertificateDer;
 pub use entry::{Entry, EntryKind, Format, KeyMaterial, Keystore, Passwords};
 pub use error::{ErrorKind, KeystoreError};
 pub(crate) use java_io::{JavaReadError, JavaReader, encode_modified_utf8};
+pub use pem::{pem_certificates, read_private_key};
 pub use pkcs12::{MAX_ITERATIONS as PKCS12_MAX_ITERATIONS, Pkcs12Profile};
 
 /// Which format `bytes` hold, from their content (magic numbers, PEM labels, the first DER
