@@ -208,7 +208,7 @@ enum CliError {
     Flag {
         flag: &'static str,
         #[source]
-        source: ReceiverError,
+        source: Box<ReceiverError>,
     },
     #[error("{flag}: {message}")]
     Text { flag: &'static str, message: String },
@@ -217,7 +217,10 @@ enum CliError {
 }
 
 fn flag(flag: &'static str) -> impl FnOnce(ReceiverError) -> CliError {
-    move |source| CliError::Flag { flag, source }
+    move |source| CliError::Flag {
+        flag,
+        source: Box::new(source),
+    }
 }
 
 fn text(flag: &'static str) -> impl FnOnce(String) -> CliError {
@@ -275,7 +278,7 @@ async fn serve(args: Serve) -> Result<(), CliError> {
     world_spec = world_spec.key_type(key_type);
     let world = World::generate(&world_spec).map_err(|e| CliError::Flag {
         flag: "--seed",
-        source: ReceiverError::Pki(e),
+        source: Box::new(ReceiverError::Pki(e)),
     })?;
     let variant: ServerVariant = args.variant.parse().map_err(flag("--variant"))?;
     let mode: ClientAuthMode = args.client_auth.parse().map_err(text("--client-auth"))?;
@@ -361,7 +364,7 @@ async fn serve(args: Serve) -> Result<(), CliError> {
     if let Some(dir) = &args.pki_dir {
         harness::pki::write_dir(&world, dir, args.force).map_err(|e| CliError::Flag {
             flag: "--pki-dir",
-            source: ReceiverError::Pki(e),
+            source: Box::new(ReceiverError::Pki(e)),
         })?;
     }
 
@@ -391,7 +394,7 @@ async fn serve(args: Serve) -> Result<(), CliError> {
                 };
                 CliError::Flag {
                     flag: name,
-                    source: e,
+                    source: Box::new(e),
                 }
             })?,
             None => {
@@ -428,10 +431,10 @@ async fn serve(args: Serve) -> Result<(), CliError> {
             harness::file::write_atomic(&dir.join(&name), pem.as_bytes()).map_err(|source| {
                 CliError::Flag {
                     flag: "--pki-dir",
-                    source: ReceiverError::Write {
+                    source: Box::new(ReceiverError::Write {
                         path: dir.join(name),
                         source,
-                    },
+                    }),
                 }
             })?;
         }
@@ -443,7 +446,7 @@ async fn serve(args: Serve) -> Result<(), CliError> {
             };
             CliError::Flag {
                 flag: name,
-                source: e,
+                source: Box::new(e),
             }
         })?;
         running.push((label, *profile, receiver));
@@ -455,7 +458,7 @@ async fn serve(args: Serve) -> Result<(), CliError> {
                 .await
                 .map_err(|source| CliError::Flag {
                     flag: "--admin-listen",
-                    source: ReceiverError::Bind { addr, source },
+                    source: Box::new(ReceiverError::Bind { addr, source }),
                 })?;
             let bound = listener.local_addr().ok();
             let catalogue = Arc::new(admin::Catalogue {
