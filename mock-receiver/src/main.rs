@@ -36,18 +36,24 @@ enum Command {
 #[derive(Debug, Args)]
 struct Serve {
     /// Trust profile: full-chain, leaf-intermediate, leaf-only, self-signed, reversed-chain.
-    #[arg(long, default_value = "leaf-intermediate", conflicts_with = "all")]
-    profile: String,
+    #[arg(
+        long,
+        value_enum,
+        default_value = "leaf-intermediate",
+        conflicts_with = "all",
+        hide_possible_values = true
+    )]
+    profile: TrustProfile,
     /// Server certificate variant: valid, expired, not-yet-valid, wrong-host, cn-only,
     /// wrong-eku, under-not-ca, two-intermediates.
-    #[arg(long, default_value = "valid")]
-    variant: String,
+    #[arg(long, value_enum, default_value = "valid", hide_possible_values = true)]
+    variant: ServerVariant,
     /// Start every profile on its own port and print a table.
     #[arg(long)]
     all: bool,
     /// Client authentication: none, optional, required.
-    #[arg(long, default_value = "none")]
-    client_auth: String,
+    #[arg(long, value_enum, default_value = "none", hide_possible_values = true)]
+    client_auth: ClientAuthMode,
     /// The receiver's client-certificate trust store (PEM, DER, .p7b, JKS, JCEKS, PKCS#12);
     /// repeatable. Default with client auth: the seeded tenant client root.
     #[arg(long, value_name = "FILE")]
@@ -58,8 +64,8 @@ struct Serve {
     ca_names: String,
     /// How a missing or untrusted client certificate is rejected: `alert` (TLS) or
     /// `http400` (nginx: handshake completes, HTTP 400).
-    #[arg(long, default_value = "alert")]
-    rejection: String,
+    #[arg(long, value_enum, default_value = "alert", hide_possible_values = true)]
+    rejection: Rejection,
     /// Map the certificate in FILE (by SHA-256 fingerprint) to a technical user; repeatable.
     #[arg(long, value_name = "FILE=USER")]
     map_user: Vec<String>,
@@ -82,8 +88,8 @@ struct Serve {
     #[arg(long)]
     fault: Option<String>,
     /// TLS versions: both, tls12, tls13.
-    #[arg(long, default_value = "both")]
-    tls: String,
+    #[arg(long, value_enum, default_value = "both", hide_possible_values = true)]
+    tls: TlsVersions,
     /// Serve your own certificate (or chain, or keystore) instead of a seeded profile.
     #[arg(long, value_name = "FILE", conflicts_with = "all")]
     cert: Option<PathBuf>,
@@ -195,10 +201,6 @@ fn flag(flag: &'static str) -> impl FnOnce(ReceiverError) -> CliError {
     move |source| CliError::Flag { flag, source }
 }
 
-fn text(flag: &'static str) -> impl FnOnce(String) -> CliError {
-    move |message| CliError::Text { flag, message }
-}
-
 /// The password of bring-your-own keystore files: from `--password-env`, `--password-file`,
 /// or `changeit` (keytool's habitual default) when neither is given.
 fn keystore_password(args: &Serve) -> Result<Password, (&'static str, String)> {
@@ -245,10 +247,8 @@ async fn serve(args: Serve) -> Result<(), CliError> {
         flag: "--seed",
         source: ReceiverError::Pki(e),
     })?;
-    let variant: ServerVariant = args.variant.parse().map_err(flag("--variant"))?;
-    let mode: ClientAuthMode = args.client_auth.parse().map_err(text("--client-auth"))?;
-    let rejection: Rejection = args.rejection.parse().map_err(text("--rejection"))?;
-    let versions: TlsVersions = args.tls.parse().map_err(text("--tls"))?;
+    let (variant, mode, rejection, versions) =
+        (args.variant, args.client_auth, args.rejection, args.tls);
     let fault = match &args.fault {
         Some(name) => Some(name.parse::<Fault>().map_err(flag("--fault"))?),
         None => None,
@@ -309,7 +309,7 @@ async fn serve(args: Serve) -> Result<(), CliError> {
     let profiles: Vec<TrustProfile> = if args.all {
         TrustProfile::ALL.to_vec()
     } else {
-        vec![args.profile.parse().map_err(flag("--profile"))?]
+        vec![args.profile]
     };
     let mut running: Vec<(String, TrustProfile, RunningReceiver)> = Vec::new();
     for profile in &profiles {

@@ -245,7 +245,7 @@ async fn serve_connection(
                 let ca_names = if hello_read { shared.verifier.hint_names() } else { Vec::new() };
                 let alert = rustls_error
                     .and_then(alert_for)
-                    .map(|a| crate::spec::alert_name(u8::from(a)));
+                    .and_then(|a| harness::alert::TlsAlert::from_code(u8::from(a)));
                 let text = match rustls_error {
                     Some(e) => e.to_string(),
                     None => error.to_string(),
