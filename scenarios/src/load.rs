@@ -469,7 +469,7 @@ struct Found<'t> {
 enum Node<'t> {
     Table(&'t DeTable<'t>),
     Array(&'t toml::de::DeArray<'t>),
-    Leaf(&'t DeValue<'t>),
+    Leaf,
 }
 
 impl Locator<'_> {
@@ -500,7 +500,17 @@ impl Locator<'_> {
                 return self.at_path(&at, Some(&render_path(&shown)), message);
             }
             if message.starts_with("unknown field") {
-                at.push(Seg::Key(field.clone()));
+                // serde_path_to_error names the key, except inside a step (read through a
+                // buffer): there the key is searched for in the step's table.
+                if at.last() != Some(&Seg::Key(field.clone())) {
+                    if let Some(Found {
+                        node: Node::Table(table),
+                        ..
+                    }) = self.find(&at)
+                    {
+                        at.extend(find_key(table, field));
+                    }
+                }
                 return self.at_path(&at, None, message);
             }
         }
@@ -514,8 +524,7 @@ impl Locator<'_> {
             let span = error.inner().span();
             let wanted = quoted.as_deref().or_else(|| message.split('"').nth(1));
             let mut found = Vec::new();
-            if let Some(tail) = find_value(table, span.as_ref(), wanted, &mut found) {
-                let _ = tail;
+            if find_value(table, span.as_ref(), wanted, &mut found) {
                 at.extend(found);
             }
         }
@@ -526,7 +535,11 @@ impl Locator<'_> {
     /// line; `shown` overrides the field path printed.
     fn at_path(&self, at: &[Seg], shown: Option<&str>, message: String) -> LoadError {
         let start = self.span_of(at).start;
-        self.invalid(start, shown.map_or_else(|| render_path(at), str::to_owned), message)
+        self.invalid(
+            start,
+            shown.map_or_else(|| render_path(at), str::to_owned),
+            message,
+        )
     }
 
     /// Like [`Locator::at_path`], but a span serde reported inside the node's value is more
@@ -541,12 +554,14 @@ impl Locator<'_> {
         let start = match (found, span) {
             (
                 Some(Found {
-                    node: Node::Leaf(_),
+                    node: Node::Leaf,
                     value_span,
                     ..
                 }),
                 Some(span),
-            ) if value_span.start <= span.start && span.start < value_span.end.max(span.start + 1) => {
+            ) if value_span.start <= span.start
+                && span.start < value_span.end.max(span.start + 1) =>
+            {
                 span.start
             }
             (Some(found), _) => found.key_span.start,
@@ -582,8 +597,7 @@ impl Locator<'_> {
             value_span: self.tree.span(),
         };
         for seg in at {
-            let (key_span, value): (Range<usize>, &Spanned<DeValue<'_>>) = match (seg, found.node)
-            {
+            let (key_span, value): (Range<usize>, &Spanned<DeValue<'_>>) = match (seg, found.node) {
                 (Seg::Key(name), Node::Table(table)) => {
                     let (k, v) = table.iter().find(|(k, _)| k.get_ref() == name)?;
                     (k.span(), v)
@@ -598,7 +612,7 @@ impl Locator<'_> {
                 node: match value.get_ref() {
                     DeValue::Table(t) => Node::Table(t),
                     DeValue::Array(a) => Node::Array(a),
-                    other => Node::Leaf(other),
+                    _ => Node::Leaf,
                 },
                 key_span,
                 value_span: value.span(),
@@ -609,13 +623,13 @@ impl Locator<'_> {
 }
 
 /// Finds, under `table`, the value at `span` or else the string value `wanted`; pushes its
-/// path onto `out`.
+/// path onto `out` and says whether it found one.
 fn find_value(
     table: &DeTable<'_>,
     span: Option<&Range<usize>>,
     wanted: Option<&str>,
     out: &mut Vec<Seg>,
-) -> Option<()> {
+) -> bool {
     fn walk(
         value: &Spanned<DeValue<'_>>,
         test: &dyn Fn(&Spanned<DeValue<'_>>) -> bool,
@@ -655,16 +669,45 @@ fn find_value(
         (DeValue::String(text), Some(w)) => text.as_ref() == w,
         _ => false,
     };
-    for test in [&at_span as &dyn Fn(&Spanned<DeValue<'_>>) -> bool, &is_wanted] {
+    for test in [
+        &at_span as &dyn Fn(&Spanned<DeValue<'_>>) -> bool,
+        &is_wanted,
+    ] {
         for (k, v) in table.iter() {
             out.push(Seg::Key(k.get_ref().to_string()));
             if walk(v, test, out) {
-                return Some(());
+                return true;
             }
             out.pop();
         }
     }
-    None
+    false
+}
+
+/// The path to the first key named `name` in `table` or the tables below it; the key alone
+/// when there is none.
+fn find_key(table: &DeTable<'_>, name: &str) -> Vec<Seg> {
+    fn walk(table: &DeTable<'_>, name: &str, out: &mut Vec<Seg>) -> bool {
+        if table.iter().any(|(k, _)| k.get_ref() == name) {
+            out.push(Seg::Key(name.to_owned()));
+            return true;
+        }
+        for (k, v) in table.iter() {
+            if let DeValue::Table(inner) = v.get_ref() {
+                out.push(Seg::Key(k.get_ref().to_string()));
+                if walk(inner, name, out) {
+                    return true;
+                }
+                out.pop();
+            }
+        }
+        false
+    }
+    let mut out = Vec::new();
+    if !walk(table, name, &mut out) {
+        out = vec![Seg::Key(name.to_owned())];
+    }
+    out
 }
 
 /// `step[3].expect.outcome`: keys joined with `.`, array items counted from 1.

@@ -819,7 +819,7 @@ mod tests {
         for role in Role::ALL {
             let value = toml::Value::String(role.name().to_owned());
             let back: Role = value.try_into().unwrap();
-            assert_eq!(back, *role);
+            assert_eq!(back, role);
         }
     }
 

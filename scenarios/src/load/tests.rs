@@ -37,7 +37,10 @@ fn loads_a_good_file() {
     assert_eq!(s.steps.len(), 3);
     assert_eq!(s.expected_summary(), "success");
     assert_eq!(s.world.seed, Some(3));
-    assert_eq!(s.receivers[0].profile, mock_receiver::TrustProfile::FullChain);
+    assert_eq!(
+        s.receivers[0].profile,
+        mock_receiver::TrustProfile::FullChain
+    );
     assert_eq!(s.receivers[0].fault, None);
     assert!(matches!(
         &s.steps[1],
@@ -87,7 +90,10 @@ fn unknown_field_names_line_and_field() {
 
 #[test]
 fn typo_in_a_step_key_names_line_and_field() {
-    let text = GOOD.replace("receiver = \"backend\"\nexpect", "reciever = \"backend\"\nexpect");
+    let text = GOOD.replace(
+        "receiver = \"backend\"\nexpect",
+        "reciever = \"backend\"\nexpect",
+    );
     let e = error(&text);
     assert!(
         e.starts_with("x.toml:24:1: field `step[3].reciever`: unknown field `reciever`, expected one of `receiver`"),
@@ -123,15 +129,21 @@ fn missing_version_names_version() {
         "{e}"
     );
     let e = error("description = \"x\"\n");
-    assert!(e.contains("field `version`: missing field `version`"), "{e}");
+    assert!(
+        e.contains("field `version`: missing field `version`"),
+        "{e}"
+    );
 }
 
 #[test]
 fn missing_step_field_names_step_and_field() {
-    let text = GOOD.replace("action = \"upload\"\nkeystore = \"customer\"\n", "action = \"upload\"\n");
+    let text = GOOD.replace(
+        "action = \"upload\"\nkeystore = \"customer\"\n",
+        "action = \"upload\"\n",
+    );
     let e = error(&text);
     assert!(
-        e.starts_with("x.toml:19:1: field `step[2].keystore`: missing field `keystore`"),
+        e.starts_with("x.toml:18:1: field `step[2].keystore`: missing field `keystore`"),
         "{e}"
     );
 }
@@ -140,12 +152,13 @@ fn missing_step_field_names_step_and_field() {
 fn bad_enum_values_name_line_and_field() {
     let e = error(&GOOD.replace("full-chain", "full"));
     assert!(
-        e.starts_with("x.toml:11:11: field `receiver[1].profile`: unknown variant `full`, expected one of `full-chain`"),
+        e.starts_with("x.toml:10:11: field `receiver[1].profile`: unknown variant `full`, expected one of `full-chain`"),
         "{e}"
     );
     let e = error(&GOOD.replace("outcome = \"success\"", "outcome = \"expird\""));
     assert!(
-        e.starts_with("x.toml:25:") && e.contains("field `step[3].expect.outcome`: unknown variant `expird`"),
+        e.starts_with("x.toml:25:")
+            && e.contains("field `step[3].expect.outcome`: unknown variant `expird`"),
         "{e}"
     );
     let e = error(&GOOD.replace(
@@ -156,14 +169,19 @@ fn bad_enum_values_name_line_and_field() {
         e.starts_with("x.toml:21:") && e.contains("field `step[2].mode`: unknown variant `merge`, expected one of `add`, `add-overwrite`, `replace`"),
         "{e}"
     );
-    let e = error(&GOOD.replace("profile = \"full-chain\"", "profile = \"full-chain\"\nfault = \"alert-nope\""));
+    let e = error(&GOOD.replace(
+        "profile = \"full-chain\"",
+        "profile = \"full-chain\"\nfault = \"alert-nope\"",
+    ));
     assert!(
-        e.starts_with("x.toml:12:") && e.contains("field `receiver[1].fault`: unknown variant `alert-nope`"),
+        e.starts_with("x.toml:11:9: field `receiver[1].fault`: unknown variant `alert-nope`")
+            && e.contains("field `receiver[1].fault`: unknown variant `alert-nope`"),
         "{e}"
     );
     let e = error(&GOOD.replace("action = \"connect\"", "action = \"conect\""));
     assert!(
-        e.starts_with("x.toml:23:") && e.contains("field `step[3].action`: unknown variant `conect`"),
+        e.starts_with("x.toml:23:")
+            && e.contains("field `step[3].action`: unknown variant `conect`"),
         "{e}"
     );
 }

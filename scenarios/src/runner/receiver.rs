@@ -103,12 +103,15 @@ impl Context {
                 source,
             })?;
             let spec = state.spec(&self.world, users)?;
-            state.running = Some(Receiver::start(spec).await.map_err(|source| {
-                StepError::Start {
-                    name: declared.name.clone(),
-                    source,
-                }
-            })?);
+            state.running =
+                Some(
+                    Receiver::start(spec)
+                        .await
+                        .map_err(|source| StepError::Start {
+                            name: declared.name.clone(),
+                            source,
+                        })?,
+                );
             self.receivers.insert(declared.name.clone(), state);
         }
         Ok(())
@@ -195,12 +198,14 @@ impl Context {
                 source,
             })?;
         }
-        next.running = Some(Receiver::start(spec).await.map_err(|source| {
-            StepError::Start {
-                name: name.to_owned(),
-                source,
-            }
-        })?);
+        next.running = Some(
+            Receiver::start(spec)
+                .await
+                .map_err(|source| StepError::Start {
+                    name: name.to_owned(),
+                    source,
+                })?,
+        );
         self.receivers.insert(name.to_owned(), next);
         Ok(Observed {
             output,

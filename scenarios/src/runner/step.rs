@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use harness::connect::{ClientCertificate, Clock, Options, Policy, Target, TrustSource, Validation};
+use harness::connect::{
+    ClientCertificate, Clock, Options, Policy, Target, TrustSource, Validation,
+};
 use harness::keystore::{Entry, EntryKind, Format, KeyMaterial, Keystore, Passwords, WriteOptions};
 use harness::pki::{Role, World};
 use harness::secret::Password;
@@ -246,15 +248,11 @@ impl Context {
     }
 
     fn tenant(&self) -> Result<&Tenant, StepError> {
-        self.tenant
-            .as_ref()
-            .ok_or(StepError::NoTenant)
+        self.tenant.as_ref().ok_or(StepError::NoTenant)
     }
 
     fn tenant_mut(&mut self) -> Result<&mut Tenant, StepError> {
-        self.tenant
-            .as_mut()
-            .ok_or(StepError::NoTenant)
+        self.tenant.as_mut().ok_or(StepError::NoTenant)
     }
 
     fn actor(&self, role: TenantRole) -> Actor {
