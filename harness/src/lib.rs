@@ -25,6 +25,7 @@
 
 pub mod alert;
 pub mod cert;
+pub mod chain;
 pub mod connect;
 pub mod diagnose;
 pub mod file;

@@ -10,8 +10,9 @@ use harness::keystore::{Entry, EntryKind, Format, KeyMaterial, Keystore, Passwor
 use harness::pki::{Role as PkiRole, World, WorldSpec};
 use harness::secret::Password;
 use harness::tenant::{
-    Actor, AddMode, Alias, AliasRule, CertEncoding, KeyPairSpec, Owner, Role, SAP_KEY_PAIR_ALIAS,
-    SAP_TRUSTED_ALIASES, Subject, Tenant, TenantError, TenantSpec,
+    Actor, AddMode, Alias, AliasRule, AuthGroup, CertEncoding, Corruption, KeyPairSpec, Owner,
+    Refusal, SAP_KEY_PAIR_ALIAS, SAP_TRUSTED_ALIASES, Subject, Tenant, TenantError, TenantSpec,
+    UploadError,
 };
 use harness::time::DEFAULT_NOW;
 use time::Duration;
@@ -126,6 +127,17 @@ fn a_new_tenant_holds_the_sap_entries_and_reopens_identically() {
     );
 }
 
+/// An error and its causes on one line, `: `-joined (each level prints itself only).
+fn chain_text(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text = format!("{text}: {cause}");
+        source = cause.source();
+    }
+    text
+}
+
 #[test]
 fn add_keystore_merges_overwrites_and_replaces_with_reasons() {
     let tmp = tempfile::tempdir().unwrap();
@@ -150,8 +162,13 @@ fn add_keystore_merges_overwrites_and_replaces_with_reasons() {
         summary
             .refused
             .iter()
-            .all(|r| r.reason.contains("reserved"))
+            .all(|r| r.reason.contains("reserved") && r.refusal == Some(Refusal::ReservedAlias)),
+        "{summary:?}"
     );
+    assert!(summary.added.iter().all(|a| a.refusal.is_none()));
+    let json = serde_json::to_value(&summary).unwrap();
+    assert_eq!(json["refused"][0]["refusal"], "reserved-alias");
+    assert!(json["added"][0].get("refusal").is_none(), "{json}");
     assert_eq!(tenant.owner("client"), Some(Owner::TenantAdministrator));
 
     let second = upload(
@@ -267,7 +284,17 @@ fn key_pair_lifecycle_create_csr_sign_update_download_rename_delete() {
     let err = tenant
         .update_with_signing_response(&admin(), "my-client", &pem(&world, PkiRole::Client2))
         .unwrap_err();
-    assert!(err.to_string().contains("public key"), "{err}");
+    assert!(
+        matches!(
+            &err,
+            TenantError::BadUpload {
+                source: UploadError::NoMatchingKey { alias },
+                ..
+            } if alias == "my-client"
+        ),
+        "{err:?}"
+    );
+    assert!(chain_text(&err).contains("public key"), "{err}");
     assert_eq!(dir_bytes(tmp.path()), before);
 
     let p7b = tenant.download_chain(&developer(), "my-client").unwrap();
@@ -447,7 +474,7 @@ fn every_refusal_has_a_reason_and_changes_nothing() {
         Format::Jks,
         vec![trusted("sap_x", &world, PkiRole::ClientRoot)],
     );
-    let business = Actor::new(Role::BusinessExpert, "viewer", DEFAULT_NOW);
+    let business = Actor::new(AuthGroup::BusinessExpert, "viewer", DEFAULT_NOW);
     type Case<'a> = (
         &'a str,
         &'a str,
@@ -644,13 +671,14 @@ fn every_refusal_has_a_reason_and_changes_nothing() {
             tenant.generation(),
         );
         let err = op(&mut tenant).expect_err(name);
+        let text = chain_text(&err);
         assert!(
-            err.to_string().contains(fragment),
-            "{name}: `{err}` lacks `{fragment}`"
+            text.contains(fragment),
+            "{name}: `{text}` lacks `{fragment}`"
         );
         assert!(
-            !err.to_string().contains(UPLOAD_PASSWORD),
-            "{name}: password in `{err}`"
+            !text.contains(UPLOAD_PASSWORD),
+            "{name}: password in `{text}`"
         );
         assert_eq!(dir_bytes(tmp.path()), before, "{name}: files changed");
         assert_eq!(
@@ -1210,16 +1238,31 @@ fn a_tampered_tenant_is_refused_on_open() {
     ];
     for (text, fragment) in cases {
         fs::write(&meta_path, text).unwrap();
-        let err = Tenant::open(tmp.path()).unwrap_err().to_string();
-        assert!(err.contains(fragment), "`{err}` lacks `{fragment}`");
+        let err = Tenant::open(tmp.path()).unwrap_err();
+        let TenantError::Corrupt { source, .. } = &err else {
+            panic!("not corrupt: {err:?}");
+        };
+        // One level per line: the top names the file, the cause says what is wrong.
+        assert!(err.to_string().ends_with("is corrupt"), "{err}");
+        let cause = source.to_string();
+        assert!(cause.contains(fragment), "`{cause}` lacks `{fragment}`");
     }
     fs::write(&meta_path, &original).unwrap();
     let mut bytes = fs::read(tenant.keystore_path()).unwrap();
     let last = bytes.len() - 1;
     bytes[last] ^= 1;
     fs::write(tenant.keystore_path(), bytes).unwrap();
-    let err = Tenant::open(tmp.path()).unwrap_err().to_string();
-    assert!(err.contains("SHA-256 differs"), "{err}");
+    let err = Tenant::open(tmp.path()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            TenantError::Corrupt {
+                source: Corruption::KeystoreHash,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     let empty = tempfile::tempdir().unwrap();
     let err = Tenant::open(empty.path()).unwrap_err().to_string();
     assert!(err.contains("not a tenant directory"), "{err}");

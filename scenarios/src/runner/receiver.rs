@@ -133,12 +133,12 @@ impl Context {
         };
         match source {
             CertSource::Role(role) => Ok(self.world.get(*role).cert().clone()),
-            CertSource::DownloadedLeaf(alias) => {
-                leaf_of(chain(alias)?).ok_or_else(|| missing(alias, "holds no certificate"))
-            }
-            CertSource::DownloadedRoot(alias) => {
-                root_of(chain(alias)?).ok_or_else(|| missing(alias, "holds no self-signed root"))
-            }
+            CertSource::DownloadedLeaf(alias) => harness::chain::leaf_of(chain(alias)?)
+                .cloned()
+                .ok_or_else(|| missing(alias, "holds no certificate")),
+            CertSource::DownloadedRoot(alias) => harness::chain::root_of(chain(alias)?)
+                .cloned()
+                .ok_or_else(|| missing(alias, "holds no self-signed root")),
         }
     }
 
@@ -228,32 +228,4 @@ impl Context {
         }
         first_error.map_or(Ok(()), Err)
     }
-}
-
-/// The leaf of a chain as a `.p7b` holds it (sorted, not leaf first): the certificate that
-/// issued no other certificate of the chain.
-fn leaf_of(chain: &[CertificateDer<'static>]) -> Option<CertificateDer<'static>> {
-    use harness::cert::{issuer_der, subject_der};
-    chain
-        .iter()
-        .find(|c| {
-            let subject = subject_der(c).ok();
-            !chain
-                .iter()
-                .any(|other| other != *c && issuer_der(other).ok() == subject)
-        })
-        .cloned()
-}
-
-/// The root of a chain: the self-signed certificate (subject = issuer).
-fn root_of(chain: &[CertificateDer<'static>]) -> Option<CertificateDer<'static>> {
-    chain
-        .iter()
-        .find(|c| {
-            matches!(
-                (harness::cert::subject_der(c), harness::cert::issuer_der(c)),
-                (Ok(s), Ok(i)) if s == i
-            )
-        })
-        .cloned()
 }
