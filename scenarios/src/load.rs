@@ -14,13 +14,13 @@ use std::path::Path;
 
 use harness::keystore::WriteOptions;
 use harness::pki::{KeyType, Role};
+use harness::tenant::{SAP_KEY_PAIR_ALIAS, reserved_prefix};
 use serde::Deserialize;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use crate::model::{
-    CertSource, FORMAT_VERSION, Receiver, SAP_OWNED_ALIASES, Scenario, Step, Tenant,
-    TenantOperation, World, is_reserved_alias,
+    CertSource, FORMAT_VERSION, Receiver, Scenario, Step, Tenant, TenantOperation, World,
 };
 
 /// Why a scenario file could not be loaded.
@@ -99,7 +99,7 @@ pub fn load_str(id: &str, file: &str, text: &str) -> Result<Scenario, LoadError>
     Checker {
         locator: &locator,
         keystores: BTreeMap::new(),
-        tenant_aliases: SAP_OWNED_ALIASES.iter().map(|a| a.to_string()).collect(),
+        tenant_aliases: [SAP_KEY_PAIR_ALIAS.to_owned()].into(),
         downloaded: BTreeSet::new(),
         receivers: BTreeSet::new(),
     }
@@ -427,7 +427,9 @@ impl Checker<'_> {
     }
 
     fn known_alias(&self, at: &[Seg], alias: &str) -> Result<(), LoadError> {
-        if self.tenant_aliases.contains(&alias.to_ascii_lowercase()) || is_reserved_alias(alias) {
+        if self.tenant_aliases.contains(&alias.to_ascii_lowercase())
+            || reserved_prefix(alias).is_some()
+        {
             Ok(())
         } else {
             Err(self.err(

@@ -15,10 +15,14 @@ use std::fmt;
 
 use harness::connect::{FailureClass, TlsVersion};
 use harness::pki::{KeyType, Role};
-use harness::tenant::Refusal;
+use harness::tenant::{AuthGroup, Refusal};
 use mock_receiver::{CaNameMode, ClientAuthMode, Fault, Rejection, ServerVariant, TrustProfile};
 use serde::{Deserialize, Deserializer};
 use time::OffsetDateTime;
+
+mod words;
+
+pub use words::{AliasPolicy, ChainExtent, KeystoreFormat, TenantOperation, UploadMode};
 
 /// The scenario format version this crate reads.
 pub const FORMAT_VERSION: u32 = 1;
@@ -313,9 +317,9 @@ pub enum Step {
         /// by the loader).
         #[serde(skip)]
         wrong_password: bool,
-        /// The acting user's auth group.
-        #[serde(default)]
-        role: TenantRole,
+        /// The acting user's auth group (an administrator by default).
+        #[serde(default = "admin")]
+        role: AuthGroup,
         /// Add (merge) or replace.
         #[serde(default)]
         mode: UploadMode,
@@ -331,9 +335,9 @@ pub enum Step {
         alias: String,
         /// The new alias (rename) or the certificate to add.
         argument: Option<String>,
-        /// The acting user's auth group.
-        #[serde(default)]
-        role: TenantRole,
+        /// The acting user's auth group (an administrator by default).
+        #[serde(default = "admin")]
+        role: AuthGroup,
         /// What the step expects.
         #[serde(default)]
         expect: Expect,
@@ -343,8 +347,8 @@ pub enum Step {
         /// The key pair's alias.
         alias: String,
         /// The acting user's auth group (an integration developer by default).
-        #[serde(default = "TenantRole::developer")]
-        role: TenantRole,
+        #[serde(default = "developer")]
+        role: AuthGroup,
         /// What the step expects.
         #[serde(default)]
         expect: Expect,
@@ -682,132 +686,14 @@ impl<'de> Deserialize<'de> for Outcome {
     }
 }
 
-/// The words of this crate's own steps: an enum whose values files write as the given ids.
-macro_rules! vocabulary {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $id:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
-        pub enum $name {
-            $($(#[$vmeta])* #[serde(rename = $id)] $variant),+
-        }
-
-        impl $name {
-            /// The id as written in files.
-            pub fn id(self) -> &'static str {
-                match self {
-                    $($name::$variant => $id),+
-                }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.id())
-            }
-        }
-    };
+/// The default acting user of Keystore Monitor maintenance steps.
+fn admin() -> AuthGroup {
+    AuthGroup::Admin
 }
 
-vocabulary! {
-    /// How much of its chain a key pair entry holds.
-    #[derive(Default)]
-    ChainExtent {
-        /// Leaf, intermediate and root (KeyStore Explorer's import of a full chain).
-        #[default]
-        Full = "full",
-        /// Leaf and intermediate.
-        WithoutRoot = "without-root",
-        /// The leaf alone.
-        LeafOnly = "leaf-only",
-    }
-}
-
-vocabulary! {
-    /// The keystore types KeyStore Explorer offers that CPI accepts.
-    #[derive(Default)]
-    KeystoreFormat {
-        /// JCEKS (the article's choice).
-        #[default]
-        Jceks = "jceks",
-        /// JKS.
-        Jks = "jks",
-        /// PKCS#12.
-        Pkcs12 = "pkcs12",
-    }
-}
-
-vocabulary! {
-    /// The acting user's auth group in the Keystore Monitor.
-    #[derive(Default)]
-    TenantRole {
-        /// `AuthGroup.Admin`: may maintain (and download).
-        #[default]
-        Admin = "AuthGroup.Admin",
-        /// `AuthGroup.IntegrationDeveloper`: may download.
-        IntegrationDeveloper = "AuthGroup.IntegrationDeveloper",
-        /// `AuthGroup.BusinessExpert`: may only view the list.
-        BusinessExpert = "AuthGroup.BusinessExpert",
-    }
-}
-
-impl TenantRole {
-    fn developer() -> Self {
-        TenantRole::IntegrationDeveloper
-    }
-}
-
-vocabulary! {
-    /// "Add keystore" modes.
-    #[derive(Default)]
-    UploadMode {
-        /// Merge; existing aliases preserved.
-        #[default]
-        Add = "add",
-        /// Merge; existing Tenant Administrator aliases overwritten.
-        AddOverwrite = "add-overwrite",
-        /// Replace every Tenant Administrator entry.
-        Replace = "replace",
-    }
-}
-
-vocabulary! {
-    /// Keystore Monitor operations on one entry.
-    TenantOperation {
-        /// Delete the entry.
-        Delete = "delete",
-        /// Rename the entry (argument: the new alias).
-        Rename = "rename",
-        /// Add a certificate (argument: a world role) under the alias.
-        AddCertificate = "add-certificate",
-        /// Add an oversized certificate file (more than 10,240 bytes) under the alias.
-        AddOversizedCertificate = "add-oversized-certificate",
-    }
-}
-
-vocabulary! {
-    /// How the connectivity test picks a key pair when the alias is empty.
-    #[derive(Default)]
-    AliasPolicy {
-        /// The first fitting alias (the article).
-        #[default]
-        First = "first",
-        /// A random one among the fitting (current CPI help; seeded here).
-        Random = "random",
-    }
-}
-
-/// Aliases that exist on every new tenant (SAP-owned, pre-delivered). A scenario may refer to
-/// them without creating them.
-pub const SAP_OWNED_ALIASES: &[&str] = &["sap_cloudintegrationcertificate"];
-
-/// The alias prefixes CPI reserves (the article: "you are not allowed to use aliases with
-/// prefix sap_, hcicertificate and hcimsgcertificate").
-pub const RESERVED_PREFIXES: &[&str] = &["sap_", "hcicertificate", "hcimsgcertificate"];
-
-/// Whether CPI reserves this alias (case-insensitive).
-pub fn is_reserved_alias(alias: &str) -> bool {
-    let lower = alias.to_ascii_lowercase();
-    RESERVED_PREFIXES.iter().any(|p| lower.starts_with(p))
+/// The default acting user of download steps.
+fn developer() -> AuthGroup {
+    AuthGroup::IntegrationDeveloper
 }
 
 #[cfg(test)]

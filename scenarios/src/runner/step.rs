@@ -20,7 +20,7 @@ use super::receiver::ReceiverState;
 use super::{StepError, error_chain, preinstalled_alias};
 use crate::model::{
     self, AliasPolicy, ChainExtent, KeystoreFormat, Outcome, Refused, Step, TenantOperation,
-    TenantRole, UploadMode,
+    UploadMode,
 };
 
 /// A keystore built by a build-keystore step.
@@ -255,11 +255,11 @@ impl Context {
         self.tenant.as_mut().ok_or(StepError::NoTenant)
     }
 
-    fn actor(&self, role: TenantRole) -> Actor {
-        let (group, user) = match role {
-            TenantRole::Admin => (AuthGroup::Admin, "admin"),
-            TenantRole::IntegrationDeveloper => (AuthGroup::IntegrationDeveloper, "developer"),
-            TenantRole::BusinessExpert => (AuthGroup::BusinessExpert, "viewer"),
+    fn actor(&self, group: AuthGroup) -> Actor {
+        let user = match group {
+            AuthGroup::Admin => "admin",
+            AuthGroup::IntegrationDeveloper => "developer",
+            AuthGroup::BusinessExpert => "viewer",
         };
         Actor::new(group, user, self.now)
     }
@@ -278,7 +278,7 @@ impl Context {
         &mut self,
         keystore: &str,
         password: Option<&str>,
-        role: TenantRole,
+        role: AuthGroup,
         mode: UploadMode,
     ) -> Result<Observed, StepError> {
         let built = self
@@ -329,7 +329,7 @@ impl Context {
         operation: TenantOperation,
         alias: &str,
         argument: Option<&str>,
-        role: TenantRole,
+        role: AuthGroup,
     ) -> Result<Observed, StepError> {
         let actor = self.actor(role);
         let mut observed = Observed::default();
@@ -378,7 +378,7 @@ impl Context {
     }
 
     /// Keystore Monitor, "Download" of a key pair: `<alias>.p7b`.
-    fn download(&mut self, alias: &str, role: TenantRole) -> Result<Observed, StepError> {
+    fn download(&mut self, alias: &str, role: AuthGroup) -> Result<Observed, StepError> {
         let actor = self.actor(role);
         let mut observed = Observed::default();
         match self.tenant()?.download_chain(&actor, alias) {
