@@ -504,14 +504,13 @@ impl Locator<'_> {
             if message.starts_with("unknown field") {
                 // serde_path_to_error names the key, except inside a step (read through a
                 // buffer): there the key is searched for in the step's table.
-                if at.last() != Some(&Seg::Key(field.clone())) {
-                    if let Some(Found {
+                if at.last() != Some(&Seg::Key(field.clone()))
+                    && let Some(Found {
                         node: Node::Table(table),
                         ..
                     }) = self.find(&at)
-                    {
-                        at.extend(find_key(table, field));
-                    }
+                {
+                    at.extend(find_key(table, field));
                 }
                 return self.at_path(&at, None, message);
             }

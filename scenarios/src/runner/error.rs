@@ -1,5 +1,6 @@
 //! Why a step could not run. A refusal (the Keystore Monitor's, a receiver's) is no error:
-//! it is observed and checked like any outcome. These are the harness failing.
+//! it is observed and checked like any outcome. These are the harness failing. (A
+//! [`ReceiverError`] is boxed: it is large, and a step's `Result` is returned often.)
 
 use harness::connect::ConnectError;
 use harness::keystore::{ErrorKind, KeystoreError};
@@ -83,7 +84,7 @@ pub enum StepError {
         name: String,
         /// Why.
         #[source]
-        source: ReceiverError,
+        source: Box<ReceiverError>,
     },
     /// A receiver could not be started.
     #[error("cannot start receiver `{name}`")]
@@ -92,7 +93,7 @@ pub enum StepError {
         name: String,
         /// Why.
         #[source]
-        source: ReceiverError,
+        source: Box<ReceiverError>,
     },
     /// A receiver could not be stopped.
     #[error("cannot stop receiver `{name}`")]
@@ -101,7 +102,7 @@ pub enum StepError {
         name: String,
         /// Why.
         #[source]
-        source: ReceiverError,
+        source: Box<ReceiverError>,
     },
     /// A certificate source names a download that did not happen or holds no fitting
     /// certificate.

@@ -58,7 +58,7 @@ impl ReceiverState {
         let d = &self.declared;
         let spec_error = |source| StepError::Spec {
             name: d.name.clone(),
-            source,
+            source: Box::new(source),
         };
         let spec = ReceiverSpec::variant(world, d.profile, d.certificate).map_err(spec_error)?;
         let mut spec = spec
@@ -100,7 +100,7 @@ impl Context {
             };
             let users = state.user_map().map_err(|source| StepError::Spec {
                 name: declared.name.clone(),
-                source,
+                source: Box::new(source),
             })?;
             let spec = state.spec(&self.world, users)?;
             state.running =
@@ -109,7 +109,7 @@ impl Context {
                         .await
                         .map_err(|source| StepError::Start {
                             name: declared.name.clone(),
-                            source,
+                            source: Box::new(source),
                         })?,
                 );
             self.receivers.insert(declared.name.clone(), state);
@@ -195,7 +195,7 @@ impl Context {
         {
             old.shutdown().await.map_err(|source| StepError::Stop {
                 name: name.to_owned(),
-                source,
+                source: Box::new(source),
             })?;
         }
         next.running = Some(
@@ -203,7 +203,7 @@ impl Context {
                 .await
                 .map_err(|source| StepError::Start {
                     name: name.to_owned(),
-                    source,
+                    source: Box::new(source),
                 })?,
         );
         self.receivers.insert(name.to_owned(), next);
@@ -222,7 +222,7 @@ impl Context {
             {
                 first_error.get_or_insert(StepError::Stop {
                     name: name.clone(),
-                    source,
+                    source: Box::new(source),
                 });
             }
         }
