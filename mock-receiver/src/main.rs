@@ -151,7 +151,13 @@ struct Serve {
     json: bool,
     /// One line per connection on stderr when it closes: peer, SNI, protocol, client chain
     /// subjects, user and status, or the alert sent. `text`, `json` or `off`.
-    #[arg(long, value_enum, default_value_t = ConnectionLog::Text)]
+    #[arg(
+        long,
+        value_enum,
+        default_value_t = ConnectionLog::Text,
+        value_name = "text|json|off",
+        hide_possible_values = true
+    )]
     log: ConnectionLog,
     /// Serve the journal (`/__admin/journal`) and the receivers (`/__admin/receivers`) over
     /// plain HTTP on this loopback address, reachable without a client certificate.
