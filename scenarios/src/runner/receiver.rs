@@ -180,12 +180,18 @@ impl Context {
         next.users.extend(added_users);
         let user_map = match next.user_map() {
             Ok(users) => users,
-            Err(refusal) => {
+            Err(refusal @ ReceiverError::CertificateAlreadyMapped { .. }) => {
                 output.push(super::error_chain(&refusal));
                 return Ok(Observed {
                     refused_with: Some(Refused::CertificateAlreadyMapped),
                     output,
                     ..Observed::default()
+                });
+            }
+            Err(source) => {
+                return Err(StepError::Spec {
+                    name: name.to_owned(),
+                    source: Box::new(source),
                 });
             }
         };
