@@ -691,6 +691,10 @@ struct Signals {
 }
 
 impl Signals {
+    #[expect(
+        clippy::result_large_err,
+        reason = "returned once, on start-up; ReceiverError's size is helper `errors`' to change"
+    )]
     fn install() -> Result<Self, CliError> {
         #[cfg(unix)]
         {
