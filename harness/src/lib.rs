@@ -6,6 +6,7 @@
 //! | module | what it is |
 //! |---|---|
 //! | [`pki`] | the seeded test PKI: roots, intermediates, leaves, self-signed, fault variants |
+//! | [`alert`] | the TLS alert registry: one name <-> code table for the client and the receiver |
 //! | [`cert`] | certificates as people read them (subject, issuer, serial, fingerprints) |
 //! | [`connect`] | CPI's Connectivity Test (TLS): rustls client, chain capture, client-certificate choice, failure classes, Java's texts |
 //! | [`diagnose`] | why a connectivity test failed, in the trust table's terms, and the smallest fix |
@@ -22,6 +23,7 @@
 //! rustls-webpki's would differ; [`connect`] documents each rule, and the interop tests
 //! compare against the real JDK.
 
+pub mod alert;
 pub mod cert;
 pub mod chain;
 pub mod connect;

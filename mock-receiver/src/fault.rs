@@ -12,7 +12,7 @@ use tokio::sync::watch;
 
 use crate::error::ReceiverError;
 use crate::journal::Journal;
-use crate::spec::{Fault, Timeouts, alert_name};
+use crate::spec::{Fault, Timeouts};
 
 /// An address where nothing listens: a port bound and closed again. Another process could
 /// take the port in between; on loopback with ephemeral ports that is rare, and the test of
@@ -108,11 +108,11 @@ pub(crate) async fn run(
     journal.update(id, |r| r.sni = sni);
     match fault {
         Fault::StallBeforeServerHello => hold(&mut tcp, stall, &mut shutdown).await,
-        Fault::Alert(code) => {
+        Fault::Alert(alert) => {
             // A plaintext alert record: content type 21, TLS 1.2 record version, level fatal.
-            let record = [21, 3, 3, 0, 2, 2, code];
+            let record = [21, 3, 3, 0, 2, 2, alert.code()];
             let _ = tokio::time::timeout(handshake_timeout, tcp.write_all(&record)).await;
-            journal.update(id, |r| r.alert_sent = Some(alert_name(code)));
+            journal.update(id, |r| r.alert_sent = Some(alert));
             let _ = tcp.shutdown().await;
         }
         Fault::CloseMidHandshake | Fault::StallAfterCertificateRequest => {

@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+use harness::alert::TlsAlert;
 use harness::cert::{CertInfo, fingerprint_sha256};
 use rustls_pki_types::CertificateDer;
 use serde::Serialize;
@@ -52,8 +53,8 @@ pub struct ConnectionRecord {
     pub fault: Option<String>,
     /// Why the handshake failed, if it did.
     pub handshake_error: Option<String>,
-    /// The TLS alert the receiver sent, if it sent one.
-    pub alert_sent: Option<String>,
+    /// The TLS alert the receiver sent, if it sent one (its registry name in JSON).
+    pub alert_sent: Option<TlsAlert>,
     /// The HTTP requests answered on this connection.
     pub requests: Vec<RequestRecord>,
     /// Whether the connection is closed.

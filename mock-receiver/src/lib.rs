@@ -54,6 +54,10 @@ pub use journal::{ChainCertificate, ConnectionRecord, Journal, RequestRecord};
 pub use profile::{ServerIdentity, ServerVariant, TrustProfile, read_certificates};
 pub use receiver::{ConnectionLog, Receiver, RunningReceiver};
 pub use spec::{
-    CaNames, CertMatcher, ClientAuth, ClientAuthMode, Fault, ReceiverSpec, Rejection, Timeouts,
-    TlsVersions, UserMap, alert_name,
+    CaNameMode, CaNames, CertMatcher, ClientAuth, ClientAuthMode, Fault, ReceiverSpec, Rejection,
+    Timeouts, TlsVersions, UserMap,
 };
+
+/// The TLS alert registry lives in harness ([`harness::alert`]); re-exported for callers
+/// that only know the receiver.
+pub use harness::alert::{TlsAlert, alert_name};

@@ -38,18 +38,24 @@ enum Command {
 #[derive(Debug, Args)]
 struct Serve {
     /// Trust profile: full-chain, leaf-intermediate, leaf-only, self-signed, reversed-chain.
-    #[arg(long, default_value = "leaf-intermediate", conflicts_with = "all")]
-    profile: String,
+    #[arg(
+        long,
+        value_enum,
+        default_value = "leaf-intermediate",
+        conflicts_with = "all",
+        hide_possible_values = true
+    )]
+    profile: TrustProfile,
     /// Server certificate variant: valid, expired, not-yet-valid, wrong-host, cn-only,
     /// wrong-eku, under-not-ca, two-intermediates.
-    #[arg(long, default_value = "valid")]
-    variant: String,
+    #[arg(long, value_enum, default_value = "valid", hide_possible_values = true)]
+    variant: ServerVariant,
     /// Start every profile on its own port and print a table.
     #[arg(long)]
     all: bool,
     /// Client authentication: none, optional, required.
-    #[arg(long, default_value = "none")]
-    client_auth: String,
+    #[arg(long, value_enum, default_value = "none", hide_possible_values = true)]
+    client_auth: ClientAuthMode,
     /// The receiver's client-certificate trust store (PEM, DER, .p7b, JKS, JCEKS, PKCS#12);
     /// repeatable. Default with client auth: the seeded tenant client root.
     #[arg(long, value_name = "FILE")]
@@ -60,8 +66,8 @@ struct Serve {
     ca_names: String,
     /// How a missing or untrusted client certificate is rejected: `alert` (TLS) or
     /// `http400` (nginx: handshake completes, HTTP 400).
-    #[arg(long, default_value = "alert")]
-    rejection: String,
+    #[arg(long, value_enum, default_value = "alert", hide_possible_values = true)]
+    rejection: Rejection,
     /// Map the certificate in FILE (by SHA-256 fingerprint) to a technical user; repeatable.
     #[arg(long, value_name = "FILE=USER")]
     map_user: Vec<String>,
@@ -84,8 +90,8 @@ struct Serve {
     #[arg(long)]
     fault: Option<String>,
     /// TLS versions: both, tls12, tls13.
-    #[arg(long, default_value = "both")]
-    tls: String,
+    #[arg(long, value_enum, default_value = "both", hide_possible_values = true)]
+    tls: TlsVersions,
     /// Serve your own certificate (or chain, or keystore) instead of a seeded profile.
     #[arg(long, value_name = "FILE", conflicts_with = "all")]
     cert: Option<PathBuf>,
@@ -145,8 +151,14 @@ struct Serve {
     json: bool,
     /// One line per connection on stderr when it closes: peer, SNI, protocol, client chain
     /// subjects, user and status, or the alert sent. `text`, `json` or `off`.
-    #[arg(long, default_value = "text", value_name = "text|json|off")]
-    log: String,
+    #[arg(
+        long,
+        value_enum,
+        default_value_t = ConnectionLog::Text,
+        value_name = "text|json|off",
+        hide_possible_values = true
+    )]
+    log: ConnectionLog,
     /// Serve the journal (`/__admin/journal`) and the receivers (`/__admin/receivers`) over
     /// plain HTTP on this loopback address, reachable without a client certificate.
     #[arg(long, value_name = "ADDR")]
@@ -223,10 +235,6 @@ fn flag(flag: &'static str) -> impl FnOnce(ReceiverError) -> CliError {
     }
 }
 
-fn text(flag: &'static str) -> impl FnOnce(String) -> CliError {
-    move |message| CliError::Text { flag, message }
-}
-
 /// The password of bring-your-own keystore files: from `--password-env`, `--password-file`,
 /// or `changeit` (keytool's habitual default) when neither is given.
 fn keystore_password(args: &Serve) -> Result<Password, (&'static str, String)> {
@@ -280,11 +288,9 @@ async fn serve(args: Serve) -> Result<(), CliError> {
         flag: "--seed",
         source: Box::new(ReceiverError::Pki(e)),
     })?;
-    let variant: ServerVariant = args.variant.parse().map_err(flag("--variant"))?;
-    let mode: ClientAuthMode = args.client_auth.parse().map_err(text("--client-auth"))?;
-    let rejection: Rejection = args.rejection.parse().map_err(text("--rejection"))?;
-    let versions: TlsVersions = args.tls.parse().map_err(text("--tls"))?;
-    let log: ConnectionLog = args.log.parse().map_err(text("--log"))?;
+    let (variant, mode, rejection, versions) =
+        (args.variant, args.client_auth, args.rejection, args.tls);
+    let log = args.log;
     if let Some(addr) = args.admin_listen
         && !addr.ip().is_loopback()
     {
@@ -371,7 +377,7 @@ async fn serve(args: Serve) -> Result<(), CliError> {
     let profiles: Vec<TrustProfile> = if args.all {
         TrustProfile::ALL.to_vec()
     } else {
-        vec![args.profile.parse().map_err(flag("--profile"))?]
+        vec![args.profile]
     };
     let server_key = match &args.key {
         Some(path) => Some((path.as_path(), read_key(path, &args, &password)?)),
@@ -506,6 +512,10 @@ async fn serve(args: Serve) -> Result<(), CliError> {
 
 /// Reads `--key` as openssl writes it; keystores through the keystore password. Errors
 /// name `--key` (or the key password flag) and the real reason.
+#[expect(
+    clippy::result_large_err,
+    reason = "a bad-input error on start-up, returned once; ReceiverError's size is helper `errors`' to change"
+)]
 fn read_key(
     path: &Path,
     args: &Serve,
@@ -684,6 +694,10 @@ struct Signals {
 }
 
 impl Signals {
+    #[expect(
+        clippy::result_large_err,
+        reason = "returned once, on start-up; ReceiverError's size is helper `errors`' to change"
+    )]
     fn install() -> Result<Self, CliError> {
         #[cfg(unix)]
         {

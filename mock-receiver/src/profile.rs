@@ -15,8 +15,23 @@ use rustls_pki_types::CertificateDer;
 
 use crate::error::ReceiverError;
 
-/// Which chain the receiver sends in its Certificate message.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// Which chain the receiver sends in its Certificate message. Scenario files and the
+/// command line spell it as [`TrustProfile::name`] does (`leaf-only`).
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+    clap::ValueEnum,
+)]
+#[serde(rename_all = "kebab-case")]
+#[value(rename_all = "kebab-case")]
 pub enum TrustProfile {
     /// Leaf + intermediate + root: a client needs the root.
     FullChain,
@@ -105,7 +120,24 @@ impl FromStr for TrustProfile {
 }
 
 /// The PKI's validity and name variants of the server certificate, applicable to any profile.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+/// Scenario files (`certificate`) and the command line (`--variant`) spell it as
+/// [`ServerVariant::name`] does.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+    clap::ValueEnum,
+)]
+#[serde(rename_all = "kebab-case")]
+#[value(rename_all = "kebab-case")]
 pub enum ServerVariant {
     /// A correct certificate.
     #[default]

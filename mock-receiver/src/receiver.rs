@@ -191,10 +191,11 @@ async fn accept_loop(
 /// Whether and how a receiver logs its connections on stderr: one line per connection,
 /// when it closes (peer, SNI, protocol, client chain subjects, requests with user and
 /// status, or the alert sent).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum ConnectionLog {
     /// No log (the library default: tests and scenarios stay quiet).
     #[default]
+    #[value(alias = "none")]
     Off,
     /// A line of text.
     Text,
@@ -357,7 +358,7 @@ async fn serve_journaled(
                 let ca_names = if hello_read { shared.verifier.hint_names() } else { Vec::new() };
                 let alert = rustls_error
                     .and_then(alert_for)
-                    .map(|a| crate::spec::alert_name(u8::from(a)));
+                    .and_then(|a| harness::alert::TlsAlert::from_code(u8::from(a)));
                 let text = match rustls_error {
                     Some(e) => e.to_string(),
                     None => error.to_string(),

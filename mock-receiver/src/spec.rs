@@ -5,6 +5,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::str::FromStr;
 use std::time::Duration;
 
+use harness::alert::TlsAlert;
 use harness::cert::{CertInfo, fingerprint_sha256};
 use harness::pki::World;
 use rustls_pki_types::CertificateDer;
@@ -133,15 +134,17 @@ impl ReceiverSpec {
     }
 }
 
-/// The TLS versions a receiver offers.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// The TLS versions a receiver offers (`--tls`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum TlsVersions {
     /// TLS 1.2 and 1.3.
     #[default]
     Both,
     /// TLS 1.2 only (a client that insists on 1.3 gets `protocol_version`).
+    #[value(name = "tls12", alias = "1.2")]
     Tls12Only,
     /// TLS 1.3 only.
+    #[value(name = "tls13", alias = "1.3")]
     Tls13Only,
 }
 
@@ -154,25 +157,37 @@ impl TlsVersions {
             TlsVersions::Tls13Only => "tls13",
         }
     }
-}
 
-impl FromStr for TlsVersions {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        match text {
-            "both" => Ok(TlsVersions::Both),
-            "tls12" | "1.2" => Ok(TlsVersions::Tls12Only),
-            "tls13" | "1.3" => Ok(TlsVersions::Tls13Only),
-            other => Err(format!(
-                "unknown TLS versions `{other}` (expected both, tls12 or tls13)"
-            )),
+    /// The versions a receiver accepting exactly `versions` offers: one version alone, or
+    /// both (also for an empty list).
+    pub fn of(versions: &[harness::connect::TlsVersion]) -> Self {
+        use harness::connect::TlsVersion;
+        let only = |v: TlsVersion| !versions.is_empty() && versions.iter().all(|x| *x == v);
+        if only(TlsVersion::Tls12) {
+            TlsVersions::Tls12Only
+        } else if only(TlsVersion::Tls13) {
+            TlsVersions::Tls13Only
+        } else {
+            TlsVersions::Both
         }
     }
 }
 
-/// Whether the receiver asks for a client certificate, and whether it insists.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// Whether the receiver asks for a client certificate, and whether it insists. Scenario files
+/// (`client_auth`) and `--client-auth` spell it `none`, `optional`, `required`.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+    clap::ValueEnum,
+)]
+#[serde(rename_all = "kebab-case")]
 pub enum ClientAuthMode {
     /// No CertificateRequest: "the server did not request a client certificate".
     #[default]
@@ -194,21 +209,6 @@ impl ClientAuthMode {
     }
 }
 
-impl FromStr for ClientAuthMode {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        match text {
-            "none" => Ok(ClientAuthMode::None),
-            "optional" => Ok(ClientAuthMode::Optional),
-            "required" => Ok(ClientAuthMode::Required),
-            other => Err(format!(
-                "unknown client-auth mode `{other}` (expected none, optional or required)"
-            )),
-        }
-    }
-}
-
 /// The certificate_authorities list sent in the CertificateRequest.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum CaNames {
@@ -222,29 +222,60 @@ pub enum CaNames {
     Subjects(Vec<CertificateDer<'static>>),
 }
 
-/// How a missing or untrusted client certificate is rejected.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// Which CA names a receiver sends, as a scenario file (`ca_names`) or `--ca-names` names
+/// them before certificates are at hand: [`CaNameMode::resolve`] makes the [`CaNames`].
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum CaNameMode {
+    /// The subjects of the client trust store (the default).
+    #[default]
+    TrustStore,
+    /// An empty list (any key pair fits).
+    Empty,
+    /// A foreign CA only, the world's unrelated root (no key pair fits).
+    Foreign,
+}
+
+impl CaNameMode {
+    /// The CA names of this mode in `world`.
+    pub fn resolve(self, world: &World) -> CaNames {
+        match self {
+            CaNameMode::TrustStore => CaNames::TrustStore,
+            CaNameMode::Empty => CaNames::Empty,
+            CaNameMode::Foreign => CaNames::Subjects(vec![
+                world.get(harness::pki::Role::UnrelatedRoot).cert().clone(),
+            ]),
+        }
+    }
+}
+
+/// How a missing or untrusted client certificate is rejected. Scenario files spell it
+/// `alert` or `http-400`; `--rejection` takes `alert` or `http400`.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+    clap::ValueEnum,
+)]
 pub enum Rejection {
     /// A TLS alert during the handshake (rustls, Java, most servers).
     #[default]
+    #[serde(rename = "alert", alias = "tls-alert")]
+    #[value(name = "alert", alias = "tls-alert")]
     TlsAlert,
     /// nginx style: the handshake completes, and HTTP answers 400 "No required SSL
     /// certificate was sent" (or "The SSL certificate error" for an untrusted one).
+    #[serde(rename = "http-400", alias = "http400")]
+    #[value(name = "http400", aliases = ["http-400", "nginx"])]
     Http400,
-}
-
-impl FromStr for Rejection {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        match text {
-            "alert" | "tls-alert" => Ok(Rejection::TlsAlert),
-            "http400" | "http-400" | "nginx" => Ok(Rejection::Http400),
-            other => Err(format!(
-                "unknown rejection `{other}` (expected alert or http400)"
-            )),
-        }
-    }
 }
 
 /// Client authentication: mode, trust store, CA names, rejection layer.
@@ -450,7 +481,11 @@ fn normalize_fingerprint(text: &str) -> String {
 }
 
 /// A network or protocol fault to reproduce (DESIGN.md's failure classes).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+///
+/// Spelled as [`Fault::name`] prints it on the command line (`--fault alert:unknown_ca`) and
+/// in the journal; scenario files write an alert fault `alert-NAME` with dashes
+/// (`alert-handshake-failure`), which [`FromStr`] and serde read too.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Fault {
     /// Nothing listens: a port that was bound and closed ("connection refused").
     Refuse,
@@ -465,8 +500,8 @@ pub enum Fault {
     CloseMidHandshake,
     /// Answer plain HTTP on the TLS port ("non-TLS answer on a TLS port").
     PlainHttp,
-    /// Read the ClientHello and answer with this fatal TLS alert (RFC 8446 §6 code).
-    Alert(u8),
+    /// Read the ClientHello and answer with this fatal TLS alert.
+    Alert(TlsAlert),
 }
 
 impl Fault {
@@ -482,8 +517,24 @@ impl Fault {
             Fault::StallAfterCertificateRequest => "stall-after-certificate-request".into(),
             Fault::CloseMidHandshake => "close-mid-handshake".into(),
             Fault::PlainHttp => "plain-http".into(),
-            Fault::Alert(code) => format!("alert:{}", alert_name(code)),
+            Fault::Alert(alert) => format!("alert:{alert}"),
         }
+    }
+
+    /// Whether the fault makes a client wait out a timeout or a stall.
+    pub fn waits(self) -> bool {
+        matches!(
+            self,
+            Fault::ConnectTimeout
+                | Fault::StallBeforeServerHello
+                | Fault::StallAfterCertificateRequest
+        )
+    }
+}
+
+impl fmt::Display for Fault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name())
     }
 }
 
@@ -503,46 +554,40 @@ impl FromStr for Fault {
             "close-mid-handshake" => Fault::CloseMidHandshake,
             "plain-http" => Fault::PlainHttp,
             other => {
-                let alert = other.strip_prefix("alert:").ok_or_else(unknown)?;
-                let code = match alert.parse::<u8>() {
-                    Ok(code) => code,
-                    Err(_) => ALERTS
-                        .iter()
-                        .find(|(_, name)| *name == alert.replace('-', "_"))
-                        .map(|(code, _)| *code)
-                        .ok_or_else(unknown)?,
-                };
-                Fault::Alert(code)
+                let alert = other
+                    .strip_prefix("alert:")
+                    .or_else(|| other.strip_prefix("alert-"))
+                    .ok_or_else(unknown)?;
+                Fault::Alert(alert.parse::<TlsAlert>().map_err(|_| unknown())?)
             }
         })
     }
 }
 
-const ALERTS: [(u8, &str); 14] = [
-    (40, "handshake_failure"),
-    (42, "bad_certificate"),
-    (43, "unsupported_certificate"),
-    (44, "certificate_revoked"),
-    (45, "certificate_expired"),
-    (46, "certificate_unknown"),
-    (47, "illegal_parameter"),
-    (48, "unknown_ca"),
-    (49, "access_denied"),
-    (50, "decode_error"),
-    (51, "decrypt_error"),
-    (70, "protocol_version"),
-    (80, "internal_error"),
-    (116, "certificate_required"),
-];
+impl serde::Serialize for Fault {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.name())
+    }
+}
 
-/// A TLS alert's RFC 8446 name (`unknown_ca`, as Java prints it), or its number when unnamed
-/// here.
-pub fn alert_name(code: u8) -> String {
-    ALERTS
-        .iter()
-        .find(|(c, _)| *c == code)
-        .map(|(_, name)| (*name).to_owned())
-        .unwrap_or_else(|| code.to_string())
+impl<'de> serde::Deserialize<'de> for Fault {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        text.parse().map_err(|_| {
+            serde::de::Error::unknown_variant(
+                &text,
+                &[
+                    "refuse",
+                    "connect-timeout",
+                    "stall-before-server-hello",
+                    "stall-after-certificate-request",
+                    "close-mid-handshake",
+                    "plain-http",
+                    "alert-NAME",
+                ],
+            )
+        })
+    }
 }
 
 /// A timeout for every phase of a connection.

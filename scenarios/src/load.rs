@@ -1,28 +1,26 @@
 //! Scenario files -> [`Scenario`]: TOML, `version = 1`, unknown fields refused, every reference
 //! resolved, and every error naming the file, the line and the field.
 //!
-//! Loading is two passes over the same text: serde into the raw structs below (type errors
-//! and unknown fields, with the `toml` crate's spans), then a check of each step against what
-//! its action allows and of every reference against what earlier steps created. The second
-//! pass finds its lines in the span tree of `toml::de::DeTable`, so both kinds of error read
-//! the same: ``suite/x.toml:12:1: field `step[2].alias`: ...``.
+//! Loading is serde straight into the model ([`Step`] is an enum tagged by `action`, every
+//! struct denies unknown fields), with `serde_path_to_error` for the field's path, then a
+//! check of every reference against what earlier steps created (receiver names, keystores,
+//! aliases, downloads). Both kinds of error find their line in the span tree of
+//! `toml::de::DeTable`, so they read the same: ``suite/x.toml:12:1: field `step[3].alias`:
+//! ...``. Array items are counted from 1, as a reader counts `[[step]]` tables.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 use std::path::Path;
-use std::str::FromStr;
 
 use harness::keystore::WriteOptions;
 use harness::pki::{KeyType, Role};
+use harness::tenant::{SAP_KEY_PAIR_ALIAS, reserved_prefix};
 use serde::Deserialize;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use crate::model::{
-    AliasPolicy, AliasedCert, CaNames, CertSource, ChainExtent, ClientAuth, Expect, FORMAT_VERSION,
-    Fault, KeystoreFormat, Outcome, Receiver, Refusal, Rejection, SAP_OWNED_ALIASES, Scenario,
-    ServerCertificate, Step, TenantOperation, TenantRole, TlsVersion, UploadMode, UserMapping,
-    World, is_reserved_alias,
+    CertSource, FORMAT_VERSION, Receiver, Scenario, Step, Tenant, TenantOperation, World,
 };
 
 /// Why a scenario file could not be loaded.
@@ -46,7 +44,8 @@ pub enum LoadError {
         line: usize,
         /// 1-based column.
         column: usize,
-        /// The field's path (`step[2].expect.outcome`), or `-` for a syntax error.
+        /// The field's path (`step[3].expect.outcome`, array items counted from 1), or `-`
+        /// for a syntax error.
         field: String,
         /// What is wrong.
         message: String,
@@ -78,224 +77,92 @@ pub fn load_file(path: &Path) -> Result<Scenario, LoadError> {
 
 /// Loads a scenario from text. `id` is its id, `file` names it in errors.
 pub fn load_str(id: &str, file: &str, text: &str) -> Result<Scenario, LoadError> {
-    let tree = match DeTable::parse(text) {
-        Ok(tree) => tree,
-        Err(e) => {
-            let span = e.span().unwrap_or(0..0);
-            let (line, column) = line_column(text, span.start);
-            return Err(LoadError::Invalid {
-                file: file.to_owned(),
-                line,
-                column,
-                field: "-".to_owned(),
-                message: first_line(e.message()),
-            });
+    let syntax = |e: toml::de::Error| {
+        let (line, column) = line_column(text, e.span().unwrap_or(0..0).start);
+        LoadError::Invalid {
+            file: file.to_owned(),
+            line,
+            column,
+            field: "-".to_owned(),
+            message: first_line(e.message()),
         }
     };
+    let tree = DeTable::parse(text).map_err(syntax)?;
     let locator = Locator {
         file,
         text,
         tree: &tree,
     };
-    let raw: RawFile = toml::from_str(text).map_err(|e| {
-        let span = e.span().unwrap_or(0..0);
-        locator.at_span(span, first_line(e.message()))
-    })?;
+    let deserializer = toml::de::Deserializer::parse(text).map_err(syntax)?;
+    let raw: File =
+        serde_path_to_error::deserialize(deserializer).map_err(|e| locator.serde_error(&e))?;
     Checker {
         locator: &locator,
         keystores: BTreeMap::new(),
-        tenant_aliases: SAP_OWNED_ALIASES.iter().map(|a| a.to_string()).collect(),
+        tenant_aliases: [SAP_KEY_PAIR_ALIAS.to_owned()].into(),
         downloaded: BTreeSet::new(),
         receivers: BTreeSet::new(),
     }
     .scenario(id, file, raw)
 }
 
-// ---- raw serde structs ----------------------------------------------------------------------
+// ---- the file -------------------------------------------------------------------------------
 
+/// A scenario file as written: the model's types, plus the world's texts.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawFile {
+struct File {
     version: u32,
     description: String,
     #[serde(default)]
-    world: RawWorld,
+    world: FileWorld,
     #[serde(default)]
-    tenant: RawTenant,
+    tenant: Tenant,
     #[serde(default)]
-    receiver: Vec<RawReceiver>,
+    receiver: Vec<Receiver>,
     #[serde(default)]
-    step: Vec<RawStep>,
+    step: Vec<Step>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
-struct RawWorld {
+struct FileWorld {
     seed: Option<u64>,
     key_type: Option<String>,
     now: Option<String>,
     jceks_iterations: Option<u32>,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct RawTenant {
-    #[serde(default)]
-    preinstalled: Vec<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawReceiver {
-    name: String,
-    profile: String,
-    certificate: Option<String>,
-    client_auth: Option<String>,
-    #[serde(default)]
-    trust: Vec<String>,
-    ca_names: Option<String>,
-    rejection: Option<String>,
-    #[serde(default)]
-    users: Vec<RawUser>,
-    #[serde(default)]
-    one_user_per_certificate: bool,
-    #[serde(default)]
-    require_mapping: bool,
-    unmapped_status: Option<u16>,
-    fault: Option<String>,
-    tls_versions: Option<Vec<String>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawUser {
-    certificate: String,
-    user: String,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawAliased {
-    alias: String,
-    certificate: String,
-    chain: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawStep {
-    action: String,
-    keystore: Option<String>,
-    format: Option<String>,
-    password: Option<String>,
-    trusted: Option<Vec<RawAliased>>,
-    key_pairs: Option<Vec<RawAliased>>,
-    role: Option<String>,
-    mode: Option<String>,
-    operation: Option<String>,
-    alias: Option<String>,
-    argument: Option<String>,
-    receiver: Option<String>,
-    trust: Option<Vec<String>>,
-    users: Option<Vec<RawUser>>,
-    validate: Option<bool>,
-    client_certificate: Option<String>,
-    policy: Option<String>,
-    method: Option<String>,
-    path: Option<String>,
-    host: Option<String>,
-    tls_versions: Option<Vec<String>>,
-    #[serde(default)]
-    expect: RawExpect,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct RawExpect {
-    outcome: Option<String>,
-    client_certificate_used: Option<bool>,
-    chosen_alias: Option<String>,
-    user: Option<String>,
-    http_status: Option<u16>,
-    certificates: Option<usize>,
-    #[serde(default)]
-    entries: Vec<String>,
-    #[serde(default)]
-    absent: Vec<String>,
-    #[serde(default)]
-    added: Vec<String>,
-    #[serde(default)]
-    preserved: Vec<String>,
-    #[serde(default)]
-    overwritten: Vec<String>,
-    #[serde(default)]
-    refused: Vec<RawRefusal>,
-    refused_with: Option<String>,
-    #[serde(default)]
-    text_contains: Vec<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawRefusal {
-    alias: String,
-    reason: String,
-}
-
-/// The fields each action allows (besides `action` and `expect`).
-fn allowed_fields(action: &str) -> Option<&'static [&'static str]> {
-    Some(match action {
-        "build-keystore" => &["keystore", "format", "password", "trusted", "key_pairs"],
-        "upload" => &["keystore", "password", "role", "mode"],
-        "tenant" => &["operation", "alias", "argument", "role"],
-        "download" => &["alias", "role"],
-        "configure-receiver" => &["receiver", "trust", "users"],
-        "connect" => &[
-            "receiver",
-            "validate",
-            "client_certificate",
-            "policy",
-            "host",
-            "tls_versions",
-        ],
-        "request" => &["receiver", "client_certificate", "method", "path"],
-        _ => return None,
-    })
-}
-
-const ACTIONS: &str =
-    "build-keystore, upload, tenant, download, configure-receiver, connect, request";
-
-// ---- second pass: per-action fields and references -----------------------------------------
+// ---- the reference check --------------------------------------------------------------------
 
 struct Checker<'a> {
     locator: &'a Locator<'a>,
-    /// Keystore name -> (password, aliases).
+    /// Keystore name -> (password, lower-cased aliases).
     keystores: BTreeMap<String, (String, Vec<String>)>,
     /// Aliases that exist in the tenant (lower-cased, as CPI compares them).
     tenant_aliases: BTreeSet<String>,
-    /// Aliases whose `.p7b` has been downloaded.
+    /// Aliases whose `.p7b` has been downloaded (lower-cased).
     downloaded: BTreeSet<String>,
     receivers: BTreeSet<String>,
 }
 
-type Path2 = Vec<Seg>;
-
-#[derive(Clone)]
+/// One segment of a field path.
+#[derive(Clone, Debug, PartialEq, Eq)]
 enum Seg {
-    Key(&'static str),
+    Key(String),
+    /// 0-based (rendered from 1).
     Index(usize),
 }
 
-fn path(segs: &[Seg]) -> Path2 {
-    segs.to_vec()
+fn key(name: &str) -> Seg {
+    Seg::Key(name.to_owned())
 }
 
 impl Checker<'_> {
-    fn scenario(mut self, id: &str, file: &str, raw: RawFile) -> Result<Scenario, LoadError> {
+    fn scenario(mut self, id: &str, file: &str, raw: File) -> Result<Scenario, LoadError> {
         if raw.version != FORMAT_VERSION {
             return Err(self.err(
-                &[Seg::Key("version")],
+                &[key("version")],
                 format!(
                     "unsupported version {} (this build reads version {FORMAT_VERSION})",
                     raw.version
@@ -304,70 +171,46 @@ impl Checker<'_> {
         }
         if raw.description.trim().is_empty() {
             return Err(self.err(
-                &[Seg::Key("description")],
+                &[key("description")],
                 "must draw the chain and say why the expectation follows".into(),
             ));
         }
         let world = self.world(raw.world)?;
-        let mut preinstalled = Vec::new();
-        for (j, name) in raw.tenant.preinstalled.iter().enumerate() {
-            preinstalled.push(self.role(
-                &[Seg::Key("tenant"), Seg::Key("preinstalled"), Seg::Index(j)],
-                name,
-            )?);
+        for (i, receiver) in raw.receiver.iter().enumerate() {
+            self.receiver(i, receiver)?;
         }
-        let mut receivers = Vec::new();
-        for (i, r) in raw.receiver.into_iter().enumerate() {
-            receivers.push(self.receiver(i, r)?);
-        }
-        let mut steps = Vec::new();
-        for (i, s) in raw.step.into_iter().enumerate() {
-            steps.push(self.step(i, s)?);
+        let mut steps = raw.step;
+        for (i, step) in steps.iter_mut().enumerate() {
+            self.step(i, step)?;
         }
         Ok(Scenario {
             id: id.to_owned(),
             source: file.to_owned(),
             description: raw.description.trim_end().to_owned(),
             world,
-            tenant: crate::model::Tenant { preinstalled },
-            receivers,
+            tenant: raw.tenant,
+            receivers: raw.receiver,
             steps,
         })
     }
 
     fn err(&self, at: &[Seg], message: String) -> LoadError {
-        self.locator.at_path(at, message)
+        self.locator.at_path(at, None, message)
     }
 
-    fn parse<T: FromStr<Err = String>>(&self, at: &[Seg], text: &str) -> Result<T, LoadError> {
-        text.parse::<T>().map_err(|m| self.err(at, m))
-    }
-
-    fn role(&self, at: &[Seg], text: &str) -> Result<Role, LoadError> {
-        text.parse::<Role>().map_err(|_| {
-            let roles: Vec<&str> = Role::ALL.iter().map(|r| r.name()).collect();
-            self.err(
-                at,
-                format!(
-                    "unknown certificate `{text}` (expected a world role: {})",
-                    roles.join(", ")
-                ),
-            )
-        })
-    }
-
-    fn world(&self, raw: RawWorld) -> Result<World, LoadError> {
+    fn world(&self, raw: FileWorld) -> Result<World, LoadError> {
+        let at = |name| [key("world"), key(name)];
         let key_type = match raw.key_type {
             None => KeyType::P256,
             Some(name) => name
                 .parse::<KeyType>()
-                .map_err(|e| self.err(&[Seg::Key("world"), Seg::Key("key_type")], e.to_string()))?,
+                .map_err(|e| self.err(&at("key_type"), e.to_string()))?,
         };
         let now = match raw.now {
             None => None,
             Some(text) => Some(
                 harness::time::parse_rfc3339(&text)
-                    .map_err(|e| self.err(&[Seg::Key("world"), Seg::Key("now")], e.to_string()))?,
+                    .map_err(|e| self.err(&at("now"), e.to_string()))?,
             ),
         };
         let jceks_iterations = raw
@@ -375,7 +218,7 @@ impl Checker<'_> {
             .unwrap_or(World::DEFAULT_JCEKS_ITERATIONS);
         if jceks_iterations == 0 || jceks_iterations > WriteOptions::MAX_JCEKS_ITERATIONS {
             return Err(self.err(
-                &[Seg::Key("world"), Seg::Key("jceks_iterations")],
+                &at("jceks_iterations"),
                 format!(
                     "{jceks_iterations} is outside 1 to {} (Java's `jdk.jceks.iterationCount`)",
                     WriteOptions::MAX_JCEKS_ITERATIONS
@@ -390,128 +233,51 @@ impl Checker<'_> {
         })
     }
 
-    fn receiver(&mut self, i: usize, raw: RawReceiver) -> Result<Receiver, LoadError> {
-        let at = |key| path(&[Seg::Key("receiver"), Seg::Index(i), Seg::Key(key)]);
-        if !self.receivers.insert(raw.name.clone()) {
+    fn receiver(&mut self, i: usize, receiver: &Receiver) -> Result<(), LoadError> {
+        let at = |name: &str| vec![key("receiver"), Seg::Index(i), key(name)];
+        if !self.receivers.insert(receiver.name.clone()) {
             return Err(self.err(
                 &at("name"),
-                format!("receiver `{}` is declared twice", raw.name),
+                format!("receiver `{}` is declared twice", receiver.name),
             ));
         }
-        let mut trust = Vec::new();
-        for (j, t) in raw.trust.iter().enumerate() {
-            let mut p = at("trust");
-            p.push(Seg::Index(j));
-            trust.push(self.role(&p, t)?);
-        }
-        let mut users = Vec::new();
-        for (j, u) in raw.users.iter().enumerate() {
-            let mut p = at("users");
-            p.extend([Seg::Index(j), Seg::Key("certificate")]);
-            users.push(UserMapping {
-                certificate: CertSource::Role(self.role(&p, &u.certificate)?),
-                user: u.user.clone(),
-            });
-        }
-        let unmapped_status = raw.unmapped_status.unwrap_or(401);
-        if unmapped_status != 401 && unmapped_status != 403 {
-            return Err(self.err(
-                &at("unmapped_status"),
-                format!("must be 401 or 403, not {unmapped_status}"),
-            ));
-        }
-        let tls_versions = match &raw.tls_versions {
-            None => TlsVersion::ALL.to_vec(),
-            Some(list) if list.is_empty() => {
-                return Err(self.err(&at("tls_versions"), "must name at least one version".into()));
-            }
-            Some(list) => {
-                let mut out = Vec::new();
-                for (j, v) in list.iter().enumerate() {
-                    let mut p = at("tls_versions");
-                    p.push(Seg::Index(j));
-                    out.push(self.parse::<TlsVersion>(&p, v)?);
-                }
-                out
-            }
-        };
-        Ok(Receiver {
-            profile: self.parse(&at("profile"), &raw.profile)?,
-            certificate: opt(
-                self,
-                &at("certificate"),
-                raw.certificate,
-                ServerCertificate::Valid,
-            )?,
-            client_auth: opt(self, &at("client_auth"), raw.client_auth, ClientAuth::None)?,
-            ca_names: opt(self, &at("ca_names"), raw.ca_names, CaNames::TrustStore)?,
-            rejection: opt(self, &at("rejection"), raw.rejection, Rejection::Alert)?,
-            fault: opt(self, &at("fault"), raw.fault, Fault::None)?,
-            name: raw.name,
-            trust,
-            users,
-            one_user_per_certificate: raw.one_user_per_certificate,
-            require_mapping: raw.require_mapping,
-            unmapped_status,
-            tls_versions,
-        })
-    }
-
-    fn step(&mut self, i: usize, raw: RawStep) -> Result<Step, LoadError> {
-        let base = [Seg::Key("step"), Seg::Index(i)];
-        let at = |key: &'static str| {
-            let mut p = base.to_vec();
-            p.push(Seg::Key(key));
-            p
-        };
-        let Some(allowed) = allowed_fields(&raw.action) else {
-            return Err(self.err(
-                &at("action"),
-                format!(
-                    "unknown action `{}` (expected one of: {ACTIONS})",
-                    raw.action
-                ),
-            ));
-        };
-        for key in self.locator.keys(&base) {
-            if key != "action" && key != "expect" && !allowed.contains(&key.as_str()) {
-                let field: &'static str = FIELD_NAMES
-                    .iter()
-                    .copied()
-                    .find(|f| *f == key)
-                    .unwrap_or("action");
+        for (j, mapping) in receiver.users.iter().enumerate() {
+            if !matches!(mapping.certificate, CertSource::Role(_)) {
+                let mut p = at("users");
+                p.extend([Seg::Index(j), key("certificate")]);
                 return Err(self.err(
-                    &at(field),
+                    &p,
                     format!(
-                        "field `{key}` does not apply to action `{}` (it takes: {})",
-                        raw.action,
-                        allowed.join(", ")
+                        "a receiver starts with world certificates only (`{}` is a download: map it in a configure-receiver step)",
+                        mapping.certificate
                     ),
                 ));
             }
         }
-        let need = |value: Option<String>, key: &'static str| {
-            value.ok_or_else(|| {
-                self.err(
-                    &base,
-                    format!("action `{}` needs field `{key}`", raw.action),
-                )
-            })
-        };
-        let role = |this: &Self, value: Option<String>| -> Result<TenantRole, LoadError> {
-            opt(this, &at("role"), value, TenantRole::Admin)
-        };
-        let expect = self.expect(&base, raw.expect)?;
-        let step = match raw.action.as_str() {
-            "build-keystore" => {
-                let keystore = need(raw.keystore, "keystore")?;
-                let password = need(raw.password, "password")?;
-                let format = opt(self, &at("format"), raw.format, KeystoreFormat::Jceks)?;
-                let trusted = self.aliased(&at("trusted"), raw.trusted.unwrap_or_default())?;
-                let key_pairs =
-                    self.aliased(&at("key_pairs"), raw.key_pairs.unwrap_or_default())?;
+        if receiver.unmapped_status != 401 && receiver.unmapped_status != 403 {
+            return Err(self.err(
+                &at("unmapped_status"),
+                format!("must be 401 or 403, not {}", receiver.unmapped_status),
+            ));
+        }
+        if receiver.tls_versions.is_empty() {
+            return Err(self.err(&at("tls_versions"), "must name at least one version".into()));
+        }
+        Ok(())
+    }
+
+    fn step(&mut self, i: usize, step: &mut Step) -> Result<(), LoadError> {
+        let at = |name: &str| vec![key("step"), Seg::Index(i), key(name)];
+        match step {
+            Step::BuildKeystore {
+                keystore,
+                password,
+                trusted,
+                key_pairs,
+                ..
+            } => {
                 let mut aliases = Vec::new();
-                for (j, entry) in trusted.iter().chain(&key_pairs).enumerate() {
+                for (j, entry) in trusted.iter().chain(key_pairs.iter()).enumerate() {
                     let lower = entry.alias.to_ascii_lowercase();
                     if aliases.contains(&lower) {
                         let field = if j < trusted.len() {
@@ -529,7 +295,7 @@ impl Checker<'_> {
                     }
                     aliases.push(lower);
                 }
-                if self.keystores.contains_key(&keystore) {
+                if self.keystores.contains_key(keystore.as_str()) {
                     return Err(self.err(
                         &at("keystore"),
                         format!("keystore `{keystore}` is built twice"),
@@ -537,209 +303,133 @@ impl Checker<'_> {
                 }
                 self.keystores
                     .insert(keystore.clone(), (password.clone(), aliases));
-                Step::BuildKeystore {
-                    keystore,
-                    format,
-                    password,
-                    trusted,
-                    key_pairs,
-                    expect,
-                }
             }
-            "upload" => {
-                let keystore = need(raw.keystore, "keystore")?;
-                let Some((saved, aliases)) = self.keystores.get(&keystore) else {
+            Step::Upload {
+                keystore,
+                password,
+                wrong_password,
+                ..
+            } => {
+                let Some((saved, aliases)) = self.keystores.get(keystore.as_str()) else {
                     return Err(self.err(
                         &at("keystore"),
                         format!("keystore `{keystore}` is never built (add a build-keystore step before)"),
                     ));
                 };
-                let password = raw.password.unwrap_or_else(|| saved.clone());
-                let wrong_password = &password != saved;
+                *wrong_password = password.as_ref().is_some_and(|typed| typed != saved);
                 self.tenant_aliases.extend(aliases.iter().cloned());
-                Step::Upload {
-                    keystore,
-                    password,
-                    wrong_password,
-                    role: role(self, raw.role)?,
-                    mode: opt(self, &at("mode"), raw.mode, UploadMode::Add)?,
-                    expect,
-                }
             }
-            "tenant" => {
-                let operation: TenantOperation =
-                    self.parse(&at("operation"), &need(raw.operation, "operation")?)?;
-                let alias = need(raw.alias, "alias")?;
-                let argument = raw.argument;
+            Step::Tenant {
+                operation,
+                alias,
+                argument,
+                ..
+            } => {
                 match operation {
                     TenantOperation::Delete | TenantOperation::Rename => {
-                        self.known_alias(&at("alias"), &alias)?;
+                        self.known_alias(&at("alias"), alias)?;
                     }
                     TenantOperation::AddCertificate => {
-                        let arg = argument.as_deref().ok_or_else(|| {
-                            self.err(
-                                &base,
+                        let Some(arg) = argument.as_deref() else {
+                            return Err(self.err(
+                                &at("operation"),
                                 "operation `add-certificate` needs field `argument` (a world role)"
                                     .into(),
-                            )
-                        })?;
-                        self.role(&at("argument"), arg)?;
+                            ));
+                        };
+                        if arg.parse::<Role>().is_err() {
+                            let roles: Vec<&str> = Role::ALL.iter().map(|r| r.name()).collect();
+                            return Err(self.err(
+                                &at("argument"),
+                                format!(
+                                    "unknown certificate `{arg}` (expected a world role: {})",
+                                    roles.join(", ")
+                                ),
+                            ));
+                        }
                     }
                     TenantOperation::AddOversizedCertificate => {}
                 }
-                if operation == TenantOperation::Rename && argument.is_none() {
-                    return Err(self.err(
-                        &base,
-                        "operation `rename` needs field `argument` (the new alias)".into(),
-                    ));
-                }
                 match operation {
                     TenantOperation::Rename => {
-                        if let Some(new) = &argument {
-                            self.tenant_aliases.insert(new.to_ascii_lowercase());
-                        }
+                        let Some(new) = argument else {
+                            return Err(self.err(
+                                &at("operation"),
+                                "operation `rename` needs field `argument` (the new alias)".into(),
+                            ));
+                        };
+                        self.tenant_aliases.insert(new.to_ascii_lowercase());
                     }
                     TenantOperation::AddCertificate | TenantOperation::AddOversizedCertificate => {
                         self.tenant_aliases.insert(alias.to_ascii_lowercase());
                     }
                     TenantOperation::Delete => {}
                 }
-                Step::Tenant {
-                    operation,
-                    alias,
-                    argument,
-                    role: role(self, raw.role)?,
-                    expect,
-                }
             }
-            "download" => {
-                let alias = need(raw.alias, "alias")?;
-                self.known_alias(&at("alias"), &alias)?;
+            Step::Download { alias, .. } => {
+                self.known_alias(&at("alias"), alias)?;
                 self.downloaded.insert(alias.to_ascii_lowercase());
-                Step::Download {
-                    alias,
-                    role: opt(
-                        self,
-                        &at("role"),
-                        raw.role,
-                        TenantRole::IntegrationDeveloper,
-                    )?,
-                    expect,
-                }
             }
-            "configure-receiver" => {
-                let receiver = need(raw.receiver, "receiver")?;
-                self.known_receiver(&at("receiver"), &receiver)?;
-                let mut trust = Vec::new();
-                for (j, t) in raw.trust.unwrap_or_default().iter().enumerate() {
+            Step::ConfigureReceiver {
+                receiver,
+                trust,
+                users,
+                ..
+            } => {
+                self.known_receiver(&at("receiver"), receiver)?;
+                for (j, source) in trust.iter().enumerate() {
                     let mut p = at("trust");
                     p.push(Seg::Index(j));
-                    trust.push(self.cert_source(&p, t)?);
+                    self.downloaded_source(&p, source)?;
                 }
-                let mut users = Vec::new();
-                for (j, u) in raw.users.unwrap_or_default().into_iter().enumerate() {
+                for (j, mapping) in users.iter().enumerate() {
                     let mut p = at("users");
-                    p.extend([Seg::Index(j), Seg::Key("certificate")]);
-                    users.push(UserMapping {
-                        certificate: self.cert_source(&p, &u.certificate)?,
-                        user: u.user,
-                    });
-                }
-                Step::ConfigureReceiver {
-                    receiver,
-                    trust,
-                    users,
-                    expect,
+                    p.extend([Seg::Index(j), key("certificate")]);
+                    self.downloaded_source(&p, &mapping.certificate)?;
                 }
             }
-            "connect" | "request" => {
-                let receiver = need(raw.receiver, "receiver")?;
-                self.known_receiver(&at("receiver"), &receiver)?;
-                if let Some(alias) = raw.client_certificate.as_deref()
+            Step::Connect {
+                receiver,
+                client_certificate,
+                ..
+            }
+            | Step::Request {
+                receiver,
+                client_certificate,
+                ..
+            } => {
+                self.known_receiver(&at("receiver"), receiver)?;
+                if let Some(alias) = client_certificate.as_deref()
                     && !alias.is_empty()
                 {
                     self.known_alias(&at("client_certificate"), alias)?;
                 }
-                if raw.action == "connect" {
-                    let tls_versions = match raw.tls_versions {
-                        None => TlsVersion::ALL.to_vec(),
-                        Some(list) => {
-                            let mut out = Vec::new();
-                            for (j, v) in list.iter().enumerate() {
-                                let mut p = at("tls_versions");
-                                p.push(Seg::Index(j));
-                                out.push(self.parse::<TlsVersion>(&p, v)?);
-                            }
-                            out
-                        }
-                    };
-                    Step::Connect {
-                        host: raw.host,
-                        tls_versions,
-                        receiver,
-                        validate: raw.validate.unwrap_or(true),
-                        client_certificate: raw.client_certificate,
-                        policy: opt(self, &at("policy"), raw.policy, AliasPolicy::First)?,
-                        expect,
-                    }
+            }
+        }
+        Ok(())
+    }
+
+    /// A `leaf-of:` / `root-of:` source needs a download step before.
+    fn downloaded_source(&self, at: &[Seg], source: &CertSource) -> Result<(), LoadError> {
+        match source {
+            CertSource::Role(_) => Ok(()),
+            CertSource::DownloadedLeaf(alias) | CertSource::DownloadedRoot(alias) => {
+                if self.downloaded.contains(&alias.to_ascii_lowercase()) {
+                    Ok(())
                 } else {
-                    Step::Request {
-                        receiver,
-                        client_certificate: raw.client_certificate,
-                        method: raw.method.unwrap_or_else(|| "GET".to_owned()),
-                        path: raw.path.unwrap_or_else(|| "/".to_owned()),
-                        expect,
-                    }
+                    Err(self.err(
+                        at,
+                        format!("`{alias}.p7b` is never downloaded (add a download step for alias `{alias}` before)"),
+                    ))
                 }
             }
-            _ => unreachable!("allowed_fields returned Some for a known action"),
-        };
-        Ok(step)
-    }
-
-    fn aliased(&self, at: &[Seg], raw: Vec<RawAliased>) -> Result<Vec<AliasedCert>, LoadError> {
-        let mut out = Vec::new();
-        for (j, e) in raw.into_iter().enumerate() {
-            let mut p = at.to_vec();
-            p.extend([Seg::Index(j), Seg::Key("certificate")]);
-            let mut c = at.to_vec();
-            c.extend([Seg::Index(j), Seg::Key("chain")]);
-            out.push(AliasedCert {
-                certificate: self.role(&p, &e.certificate)?,
-                chain: opt(self, &c, e.chain, ChainExtent::Full)?,
-                alias: e.alias,
-            });
         }
-        Ok(out)
-    }
-
-    fn cert_source(&self, at: &[Seg], text: &str) -> Result<CertSource, LoadError> {
-        let downloaded = |alias: &str| -> Result<String, LoadError> {
-            if self.downloaded.contains(&alias.to_ascii_lowercase()) {
-                Ok(alias.to_owned())
-            } else {
-                Err(self.err(
-                    at,
-                    format!("`{alias}.p7b` is never downloaded (add a download step for alias `{alias}` before)"),
-                ))
-            }
-        };
-        if let Some(alias) = text.strip_prefix("leaf-of:") {
-            return Ok(CertSource::DownloadedLeaf(downloaded(alias)?));
-        }
-        if let Some(alias) = text.strip_prefix("root-of:") {
-            return Ok(CertSource::DownloadedRoot(downloaded(alias)?));
-        }
-        self.role(at, text).map(CertSource::Role).map_err(|_| {
-            self.err(
-                at,
-                format!("unknown certificate `{text}` (expected a world role, `leaf-of:ALIAS` or `root-of:ALIAS`)"),
-            )
-        })
     }
 
     fn known_alias(&self, at: &[Seg], alias: &str) -> Result<(), LoadError> {
-        if self.tenant_aliases.contains(&alias.to_ascii_lowercase()) || is_reserved_alias(alias) {
+        if self.tenant_aliases.contains(&alias.to_ascii_lowercase())
+            || reserved_prefix(alias).is_some()
+        {
             Ok(())
         } else {
             Err(self.err(
@@ -759,77 +449,6 @@ impl Checker<'_> {
             ))
         }
     }
-
-    fn expect(&self, base: &[Seg], raw: RawExpect) -> Result<Expect, LoadError> {
-        let at = |key: &'static str| {
-            let mut p = base.to_vec();
-            p.extend([Seg::Key("expect"), Seg::Key(key)]);
-            p
-        };
-        let outcome = match raw.outcome {
-            None => None,
-            Some(text) => Some(self.parse::<Outcome>(&at("outcome"), &text)?),
-        };
-        Ok(Expect {
-            outcome,
-            client_certificate_used: raw.client_certificate_used,
-            chosen_alias: raw.chosen_alias,
-            user: raw.user,
-            http_status: raw.http_status,
-            certificates: raw.certificates,
-            entries: raw.entries,
-            absent: raw.absent,
-            added: raw.added,
-            preserved: raw.preserved,
-            overwritten: raw.overwritten,
-            refused: raw
-                .refused
-                .into_iter()
-                .map(|r| Refusal {
-                    alias: r.alias,
-                    reason: r.reason,
-                })
-                .collect(),
-            refused_with: raw.refused_with,
-            text_contains: raw.text_contains,
-        })
-    }
-}
-
-/// Field names as `'static` strings, so error paths can name a field found in the text.
-const FIELD_NAMES: &[&str] = &[
-    "keystore",
-    "format",
-    "password",
-    "trusted",
-    "key_pairs",
-    "role",
-    "mode",
-    "operation",
-    "alias",
-    "argument",
-    "receiver",
-    "trust",
-    "users",
-    "validate",
-    "client_certificate",
-    "policy",
-    "method",
-    "path",
-    "host",
-    "tls_versions",
-];
-
-fn opt<T: FromStr<Err = String>>(
-    checker: &Checker<'_>,
-    at: &[Seg],
-    value: Option<String>,
-    default: T,
-) -> Result<T, LoadError> {
-    match value {
-        None => Ok(default),
-        Some(text) => checker.parse(at, &text),
-    }
 }
 
 // ---- spans ----------------------------------------------------------------------------------
@@ -840,91 +459,12 @@ struct Locator<'a> {
     tree: &'a Spanned<DeTable<'a>>,
 }
 
-impl Locator<'_> {
-    /// An error at a path: the deepest node of the path that exists in the file gives the line.
-    fn at_path(&self, at: &[Seg], message: String) -> LoadError {
-        let span = self.span_of(at);
-        let (line, column) = line_column(self.text, span.start);
-        LoadError::Invalid {
-            file: self.file.to_owned(),
-            line,
-            column,
-            field: render_path(at),
-            message,
-        }
-    }
-
-    /// An error at a span from serde: the path is the deepest node containing it.
-    fn at_span(&self, span: Range<usize>, message: String) -> LoadError {
-        let mut segs = Vec::new();
-        find_path(self.tree.get_ref(), &span, &mut segs);
-        let field = if segs.is_empty() {
-            // A missing top-level field: serde names it in the message.
-            message
-                .split('`')
-                .nth(1)
-                .map(str::to_owned)
-                .unwrap_or_else(|| "-".to_owned())
-        } else {
-            segs.join("")
-        };
-        let (line, column) = line_column(self.text, span.start);
-        LoadError::Invalid {
-            file: self.file.to_owned(),
-            line,
-            column,
-            field: field.trim_start_matches('.').to_owned(),
-            message,
-        }
-    }
-
-    /// The keys of the table at `at` (e.g. one step's fields).
-    fn keys(&self, at: &[Seg]) -> Vec<String> {
-        match self.node(at) {
-            Some((Node::Table(table), _)) => {
-                table.iter().map(|(k, _)| k.get_ref().to_string()).collect()
-            }
-            _ => Vec::new(),
-        }
-    }
-
-    fn span_of(&self, at: &[Seg]) -> Range<usize> {
-        let mut best = self.tree.span();
-        for depth in (1..=at.len()).rev() {
-            if let Some((_, span)) = self.node(&at[..depth]) {
-                best = span;
-                break;
-            }
-        }
-        best
-    }
-
-    /// The node at a path, with the span of its key (or of the value for array items).
-    fn node(&self, at: &[Seg]) -> Option<(Node<'_>, Range<usize>)> {
-        let mut node = Node::Table(self.tree.get_ref());
-        let mut span = self.tree.span();
-        for seg in at {
-            let value: &Spanned<DeValue<'_>> = match (seg, node) {
-                (Seg::Key(key), Node::Table(table)) => {
-                    let (k, v) = table.iter().find(|(k, _)| k.get_ref() == key)?;
-                    span = k.span();
-                    v
-                }
-                (Seg::Index(index), Node::Array(array)) => {
-                    let v = array.get(*index)?;
-                    span = v.span();
-                    v
-                }
-                _ => return None,
-            };
-            node = match value.get_ref() {
-                DeValue::Table(t) => Node::Table(t),
-                DeValue::Array(a) => Node::Array(a),
-                _ => Node::Leaf,
-            };
-        }
-        Some((node, span))
-    }
+/// A node of the span tree: what it is, the span of its key (or of the item, in an array)
+/// and the span of its value.
+struct Found<'t> {
+    node: Node<'t>,
+    key_span: Range<usize>,
+    value_span: Range<usize>,
 }
 
 #[derive(Clone, Copy)]
@@ -934,68 +474,255 @@ enum Node<'t> {
     Leaf,
 }
 
-fn find_path(table: &DeTable<'_>, span: &Range<usize>, out: &mut Vec<String>) {
-    for (key, value) in table.iter() {
-        let contains =
-            |r: Range<usize>| r.start <= span.start && span.start < r.end.max(r.start + 1);
-        if contains(key.span()) {
-            out.push(format!(".{}", key.get_ref()));
-            return;
-        }
-        if contains(value.span()) || value_contains(value, span) {
-            out.push(format!(".{}", key.get_ref()));
-            find_value(value, span, out);
-            return;
-        }
-    }
-}
-
-fn value_contains(value: &Spanned<DeValue<'_>>, span: &Range<usize>) -> bool {
-    match value.get_ref() {
-        DeValue::Table(t) => {
-            t.iter().any(|(k, v)| {
-                let r = k.span();
-                (r.start <= span.start && span.start < r.end) || value_contains(v, span)
-            }) || {
-                let r = value.span();
-                r.start <= span.start && span.start < r.end
+impl Locator<'_> {
+    /// An error of serde: the path serde_path_to_error tracked, completed from the message
+    /// where serde stopped tracking (inside a step, which serde reads through a buffer to
+    /// find its `action`).
+    fn serde_error(&self, error: &serde_path_to_error::Error<toml::de::Error>) -> LoadError {
+        let mut at: Vec<Seg> = Vec::new();
+        for segment in error.path().iter() {
+            match segment {
+                serde_path_to_error::Segment::Seq { index } => at.push(Seg::Index(*index)),
+                serde_path_to_error::Segment::Map { key } => at.push(Seg::Key(key.clone())),
+                serde_path_to_error::Segment::Enum { .. }
+                | serde_path_to_error::Segment::Unknown => {}
             }
         }
-        DeValue::Array(a) => a.iter().any(|v| value_contains(v, span)),
-        _ => {
-            let r = value.span();
-            r.start <= span.start && span.start < r.end.max(r.start + 1)
+        let message = first_line(error.inner().message());
+        let quoted = message.split('`').nth(1).map(str::to_owned);
+        // The deepest node that exists: the path may name a field the file lacks.
+        while !at.is_empty() && self.find(&at).is_none() {
+            at.pop();
         }
-    }
-}
-
-fn find_value(value: &Spanned<DeValue<'_>>, span: &Range<usize>, out: &mut Vec<String>) {
-    match value.get_ref() {
-        DeValue::Table(t) => find_path(t, span, out),
-        DeValue::Array(a) => {
-            for (i, item) in a.iter().enumerate() {
-                if value_contains(item, span) {
-                    out.push(format!("[{i}]"));
-                    find_value(item, span, out);
-                    return;
+        if let Some(field) = &quoted {
+            if message.starts_with("missing field") {
+                // The table that lacks it gives the line; the field names it.
+                let mut shown = at.clone();
+                shown.push(Seg::Key(field.clone()));
+                return self.at_path(&at, Some(&render_path(&shown)), message);
+            }
+            if message.starts_with("unknown field") {
+                // serde_path_to_error names the key, except inside a step (read through a
+                // buffer): there the key is searched for in the step's table.
+                if at.last() != Some(&Seg::Key(field.clone()))
+                    && let Some(Found {
+                        node: Node::Table(table),
+                        ..
+                    }) = self.find(&at)
+                {
+                    at.extend(find_key(table, field));
                 }
+                return self.at_path(&at, None, message);
             }
         }
-        _ => {}
+        // A bad value inside a table serde read as a whole (a step): find the value that
+        // holds the span or the quoted text.
+        if let Some(Found {
+            node: Node::Table(table),
+            ..
+        }) = self.find(&at)
+        {
+            let span = error.inner().span();
+            let wanted = quoted.as_deref().or_else(|| message.split('"').nth(1));
+            let mut found = Vec::new();
+            if find_value(table, span.as_ref(), wanted, &mut found) {
+                at.extend(found);
+            }
+        }
+        self.at_path_with_span(&at, error.inner().span(), message)
+    }
+
+    /// An error at a path: the deepest node of the path that exists in the file gives the
+    /// line; `shown` overrides the field path printed.
+    fn at_path(&self, at: &[Seg], shown: Option<&str>, message: String) -> LoadError {
+        let start = self.span_of(at).start;
+        self.invalid(
+            start,
+            shown.map_or_else(|| render_path(at), str::to_owned),
+            message,
+        )
+    }
+
+    /// Like [`Locator::at_path`], but a span serde reported inside the node's value is more
+    /// precise (the value itself).
+    fn at_path_with_span(
+        &self,
+        at: &[Seg],
+        span: Option<Range<usize>>,
+        message: String,
+    ) -> LoadError {
+        let found = self.find(at);
+        let start = match (found, span) {
+            (
+                Some(Found {
+                    node: Node::Leaf,
+                    value_span,
+                    ..
+                }),
+                Some(span),
+            ) if value_span.start <= span.start
+                && span.start < value_span.end.max(span.start + 1) =>
+            {
+                span.start
+            }
+            (Some(found), _) => found.key_span.start,
+            (None, Some(span)) => span.start,
+            (None, None) => 0,
+        };
+        self.invalid(start, render_path(at), message)
+    }
+
+    fn invalid(&self, offset: usize, field: String, message: String) -> LoadError {
+        let (line, column) = line_column(self.text, offset);
+        LoadError::Invalid {
+            file: self.file.to_owned(),
+            line,
+            column,
+            field: if field.is_empty() { "-".into() } else { field },
+            message,
+        }
+    }
+
+    fn span_of(&self, at: &[Seg]) -> Range<usize> {
+        (1..=at.len())
+            .rev()
+            .find_map(|depth| self.find(&at[..depth]))
+            .map_or_else(|| self.tree.span(), |found| found.key_span)
+    }
+
+    /// The node at a path.
+    fn find(&self, at: &[Seg]) -> Option<Found<'_>> {
+        let mut found = Found {
+            node: Node::Table(self.tree.get_ref()),
+            key_span: self.tree.span(),
+            value_span: self.tree.span(),
+        };
+        for seg in at {
+            let (key_span, value): (Range<usize>, &Spanned<DeValue<'_>>) = match (seg, found.node) {
+                (Seg::Key(name), Node::Table(table)) => {
+                    let (k, v) = table.iter().find(|(k, _)| k.get_ref() == name)?;
+                    (k.span(), v)
+                }
+                (Seg::Index(index), Node::Array(array)) => {
+                    let v = array.get(*index)?;
+                    (v.span(), v)
+                }
+                _ => return None,
+            };
+            found = Found {
+                node: match value.get_ref() {
+                    DeValue::Table(t) => Node::Table(t),
+                    DeValue::Array(a) => Node::Array(a),
+                    _ => Node::Leaf,
+                },
+                key_span,
+                value_span: value.span(),
+            };
+        }
+        Some(found)
     }
 }
 
+/// Finds, under `table`, the value at `span` or else the string value `wanted`; pushes its
+/// path onto `out` and says whether it found one.
+fn find_value(
+    table: &DeTable<'_>,
+    span: Option<&Range<usize>>,
+    wanted: Option<&str>,
+    out: &mut Vec<Seg>,
+) -> bool {
+    fn walk(
+        value: &Spanned<DeValue<'_>>,
+        test: &dyn Fn(&Spanned<DeValue<'_>>) -> bool,
+        out: &mut Vec<Seg>,
+    ) -> bool {
+        match value.get_ref() {
+            DeValue::Table(t) => {
+                for (k, v) in t.iter() {
+                    out.push(Seg::Key(k.get_ref().to_string()));
+                    if walk(v, test, out) {
+                        return true;
+                    }
+                    out.pop();
+                }
+                false
+            }
+            DeValue::Array(a) => {
+                for (i, v) in a.iter().enumerate() {
+                    out.push(Seg::Index(i));
+                    if walk(v, test, out) {
+                        return true;
+                    }
+                    out.pop();
+                }
+                false
+            }
+            _ => test(value),
+        }
+    }
+    let at_span = |v: &Spanned<DeValue<'_>>| {
+        span.is_some_and(|s| {
+            let r = v.span();
+            r.start <= s.start && s.start < r.end && !(s.start == 0 && s.end == 0)
+        })
+    };
+    let is_wanted = |v: &Spanned<DeValue<'_>>| match (v.get_ref(), wanted) {
+        (DeValue::String(text), Some(w)) => text.as_ref() == w,
+        _ => false,
+    };
+    for test in [
+        &at_span as &dyn Fn(&Spanned<DeValue<'_>>) -> bool,
+        &is_wanted,
+    ] {
+        for (k, v) in table.iter() {
+            out.push(Seg::Key(k.get_ref().to_string()));
+            if walk(v, test, out) {
+                return true;
+            }
+            out.pop();
+        }
+    }
+    false
+}
+
+/// The path to the first key named `name` in `table` or the tables below it; the key alone
+/// when there is none.
+fn find_key(table: &DeTable<'_>, name: &str) -> Vec<Seg> {
+    fn walk(table: &DeTable<'_>, name: &str, out: &mut Vec<Seg>) -> bool {
+        if table.iter().any(|(k, _)| k.get_ref() == name) {
+            out.push(Seg::Key(name.to_owned()));
+            return true;
+        }
+        for (k, v) in table.iter() {
+            if let DeValue::Table(inner) = v.get_ref() {
+                out.push(Seg::Key(k.get_ref().to_string()));
+                if walk(inner, name, out) {
+                    return true;
+                }
+                out.pop();
+            }
+        }
+        false
+    }
+    let mut out = Vec::new();
+    if !walk(table, name, &mut out) {
+        out = vec![Seg::Key(name.to_owned())];
+    }
+    out
+}
+
+/// `step[3].expect.outcome`: keys joined with `.`, array items counted from 1.
 fn render_path(at: &[Seg]) -> String {
     let mut out = String::new();
     for seg in at {
         match seg {
-            Seg::Key(key) => {
+            Seg::Key(name) => {
                 if !out.is_empty() {
                     out.push('.');
                 }
-                out.push_str(key);
+                out.push_str(name);
             }
-            Seg::Index(i) => out.push_str(&format!("[{i}]")),
+            Seg::Index(i) => out.push_str(&format!("[{}]", i + 1)),
         }
     }
     out
@@ -1014,137 +741,4 @@ fn first_line(message: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const GOOD: &str = r#"
-version = 1
-description = "root -> intermediate -> leaf; the tenant trusts the root"
-
-[world]
-seed = 3
-
-[[receiver]]
-name = "backend"
-profile = "full-chain"
-
-[[step]]
-action = "build-keystore"
-keystore = "customer"
-password = "Passw0rd!"
-trusted = [{ alias = "backend_root", certificate = "receiver-root" }]
-
-[[step]]
-action = "upload"
-keystore = "customer"
-
-[[step]]
-action = "connect"
-receiver = "backend"
-expect = { outcome = "success" }
-"#;
-
-    fn error(text: &str) -> String {
-        load_str("x", "x.toml", text).unwrap_err().to_string()
-    }
-
-    #[test]
-    fn loads_a_good_file() {
-        let s = load_str("x", "x.toml", GOOD).unwrap();
-        assert_eq!(s.steps.len(), 3);
-        assert_eq!(s.expected_summary(), "success");
-        assert_eq!(s.world.seed, Some(3));
-    }
-
-    #[test]
-    fn jceks_iterations_default_to_java_and_stay_in_javas_range() {
-        let s = load_str("x", "x.toml", GOOD).unwrap();
-        assert_eq!(s.world.jceks_iterations, 200_000);
-        let low = GOOD.replace("seed = 3", "seed = 3\njceks_iterations = 1000");
-        let s = load_str("x", "x.toml", &low).unwrap();
-        assert_eq!(s.world.jceks_iterations, 1000);
-        for bad in ["0", "5000001"] {
-            let text = GOOD.replace("seed = 3", &format!("seed = 3\njceks_iterations = {bad}"));
-            let e = error(&text);
-            assert!(
-                e.contains("field `world.jceks_iterations`")
-                    && e.contains("jdk.jceks.iterationCount"),
-                "{e}"
-            );
-        }
-    }
-
-    #[test]
-    fn unknown_field_names_line_and_field() {
-        let text = GOOD.replace("seed = 3", "seed = 3\nsede = 4");
-        assert_eq!(
-            error(&text),
-            "x.toml:7:1: field `world.sede`: unknown field `sede`, expected one of `seed`, `key_type`, `now`, `jceks_iterations`"
-        );
-    }
-
-    #[test]
-    fn wrong_type_names_line_and_field() {
-        let text = GOOD.replace("seed = 3", "seed = \"three\"");
-        let e = error(&text);
-        assert!(
-            e.starts_with("x.toml:6:8: field `world.seed`: invalid type"),
-            "{e}"
-        );
-    }
-
-    #[test]
-    fn unknown_alias_is_a_load_error() {
-        let text = GOOD.replace(
-            "receiver = \"backend\"\nexpect",
-            "receiver = \"backend\"\nclient_certificate = \"nope\"\nexpect",
-        );
-        assert_eq!(
-            error(&text),
-            "x.toml:25:1: field `step[2].client_certificate`: alias `nope` is never created (no earlier step puts it in the tenant keystore)"
-        );
-    }
-
-    #[test]
-    fn unknown_receiver_is_a_load_error() {
-        let text = GOOD.replace("receiver = \"backend\"", "receiver = \"backnd\"");
-        assert_eq!(
-            error(&text),
-            "x.toml:24:1: field `step[2].receiver`: receiver `backnd` is never declared (add a [[receiver]] with this name)"
-        );
-    }
-
-    #[test]
-    fn field_of_another_action_is_refused() {
-        let text = GOOD.replace(
-            "keystore = \"customer\"\n\n",
-            "keystore = \"customer\"\nvalidate = false\n\n",
-        );
-        let e = error(&text);
-        assert!(
-            e.starts_with("x.toml:21:1: field `step[1].validate`: field `validate` does not apply to action `upload`"),
-            "{e}"
-        );
-    }
-
-    #[test]
-    fn bad_vocabulary_and_version() {
-        let e = error(&GOOD.replace("full-chain", "full"));
-        assert!(
-            e.starts_with("x.toml:10:1: field `receiver[0].profile`: unknown value `full`"),
-            "{e}"
-        );
-        let e = error(&GOOD.replace("version = 1", "version = 2"));
-        assert!(
-            e.starts_with("x.toml:2:1: field `version`: unsupported version 2"),
-            "{e}"
-        );
-        let e = error("version = 1\n[world\n");
-        assert!(e.starts_with("x.toml:2:"), "{e}");
-        let e = error("description = \"x\"\n");
-        assert!(
-            e.contains("field `version`") || e.contains("missing field"),
-            "{e}"
-        );
-    }
-}
+mod tests;

@@ -2,21 +2,33 @@
 //!
 //! A scenario is the article's loop written down: the world (seed, key type, "now"), the
 //! receivers, and steps in the article's order, each with the expectations that say what the
-//! real behaviour is. [`crate::load`] turns a TOML file into a [`Scenario`]; every reference in
-//! a loaded scenario (receiver names, keystore names, aliases, certificate roles) resolves.
+//! real behaviour is. [`crate::load`] deserializes a TOML file straight into these types and
+//! checks it; every reference in a loaded scenario (receiver names, keystore names, aliases,
+//! certificate roles) resolves.
+//!
+//! The receiver's vocabulary (trust profile, certificate variant, client-auth mode, CA names,
+//! rejection layer, fault) is `mock_receiver`'s own types, the TLS versions are
+//! `harness::connect`'s, failure classes are [`harness::connect::FailureClass`] and refusal
+//! reasons [`harness::tenant::Refusal`]: this crate declares only the words of its own steps.
 
 use std::fmt;
-use std::str::FromStr;
 
+use harness::connect::{FailureClass, TlsVersion};
 use harness::pki::{KeyType, Role};
-use serde::Serialize;
+use harness::tenant::{AuthGroup, Refusal};
+use mock_receiver::{CaNameMode, ClientAuthMode, Fault, Rejection, ServerVariant, TrustProfile};
+use serde::{Deserialize, Deserializer};
 use time::OffsetDateTime;
+
+mod words;
+
+pub use words::{AliasPolicy, ChainExtent, KeystoreFormat, TenantOperation, UploadMode};
 
 /// The scenario format version this crate reads.
 pub const FORMAT_VERSION: u32 = 1;
 
 /// One scenario: a world, receivers and steps.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct Scenario {
     /// The id: the file stem (`trust-leaf-only`).
     pub id: String,
@@ -77,14 +89,13 @@ impl Scenario {
 }
 
 /// The world: everything the seeded PKI is generated from.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct World {
     /// The seed, when the file fixes one (`--seed` overrides it).
     pub seed: Option<u64>,
     /// The key type of every certificate.
     pub key_type: KeyType,
     /// The simulated "now", when the file fixes one (`--now` overrides it).
-    #[serde(serialize_with = "serialize_now")]
     pub now: Option<OffsetDateTime>,
     /// The PBEWithMD5AndTripleDES iteration count JCEKS keys are sealed with, in the files
     /// the scenario builds and in the tenant keystore: Java's `jdk.jceks.iterationCount`
@@ -99,61 +110,119 @@ impl World {
         harness::keystore::WriteOptions::DEFAULT_JCEKS_ITERATIONS;
 }
 
-fn serialize_now<S: serde::Serializer>(
-    now: &Option<OffsetDateTime>,
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
-    match now {
-        Some(at) => serializer.serialize_some(&harness::time::format_rfc3339(*at)),
-        None => serializer.serialize_none(),
-    }
-}
-
 /// The tenant as provisioned, before any step.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Tenant {
     /// World certificates in the tenant before any step (a receiver whose root the tenant
     /// already trusts, like SuccessFactors: reader comment 3). Provisioned as SAP-owned
     /// trusted certificate entries `sap_<role>` (`harness::tenant::TenantSpec::sap_trusted`),
     /// as CPI pre-delivers them: a Tenant Administrator cannot change or delete them.
+    #[serde(default)]
     pub preinstalled: Vec<Role>,
 }
 
 /// A receiver system: a mock HTTPS server on loopback.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Receiver {
     /// Its name in the scenario (`backend`).
     pub name: String,
     /// Which chain it sends.
-    pub profile: Profile,
+    pub profile: TrustProfile,
     /// Which server certificate it uses.
-    pub certificate: ServerCertificate,
+    #[serde(default)]
+    pub certificate: ServerVariant,
     /// Whether it asks for a client certificate.
-    pub client_auth: ClientAuth,
+    #[serde(default)]
+    pub client_auth: ClientAuthMode,
     /// Its client-certificate trust store at start (world roles).
+    #[serde(default)]
     pub trust: Vec<Role>,
     /// The CA names its CertificateRequest sends.
-    pub ca_names: CaNames,
+    #[serde(default)]
+    pub ca_names: CaNameMode,
     /// How it refuses a missing or untrusted client certificate.
+    #[serde(default)]
     pub rejection: Rejection,
     /// Its user mapping at start: certificate role -> technical user.
+    #[serde(default)]
     pub users: Vec<UserMapping>,
     /// At most one certificate per technical user (C4C-like receivers, reader comment 5).
+    #[serde(default)]
     pub one_user_per_certificate: bool,
     /// Enforce the user mapping even while nothing is mapped: a trusted certificate mapped
     /// to no user gets `unmapped_status` (without it, an empty mapping lets every trusted
     /// client in; `mock-receiver --require-mapping`).
+    #[serde(default)]
     pub require_mapping: bool,
     /// The HTTP status for a trusted but unmapped certificate (401 or 403).
+    #[serde(default = "default_unmapped_status")]
     pub unmapped_status: u16,
-    /// What goes wrong on purpose.
-    pub fault: Fault,
-    /// The TLS versions it accepts.
+    /// What goes wrong on purpose; `None` (written `none`, the default) for nothing.
+    #[serde(default, deserialize_with = "fault_or_none")]
+    pub fault: Option<Fault>,
+    /// The TLS versions it accepts (written `["1.2", "1.3"]`, the default).
+    #[serde(default = "all_versions", deserialize_with = "tls_versions")]
     pub tls_versions: Vec<TlsVersion>,
 }
 
+fn default_unmapped_status() -> u16 {
+    401
+}
+
+/// Both TLS versions, the default of receivers and connectivity tests.
+pub fn all_versions() -> Vec<TlsVersion> {
+    vec![TlsVersion::Tls12, TlsVersion::Tls13]
+}
+
+/// A fault, or `none`.
+fn fault_or_none<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Fault>, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    if text == "none" {
+        return Ok(None);
+    }
+    text.parse().map(Some).map_err(|_| {
+        serde::de::Error::unknown_variant(
+            &text,
+            &[
+                "none",
+                "refuse",
+                "connect-timeout",
+                "stall-before-server-hello",
+                "stall-after-certificate-request",
+                "close-mid-handshake",
+                "plain-http",
+                "alert-NAME (alert-handshake-failure, alert-internal-error, ...)",
+            ],
+        )
+    })
+}
+
+/// TLS versions as scenario files write them: `"1.2"`, `"1.3"`.
+fn tls_versions<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<TlsVersion>, D::Error> {
+    let texts = Vec::<String>::deserialize(deserializer)?;
+    texts
+        .iter()
+        .map(|text| match text.as_str() {
+            "1.2" => Ok(TlsVersion::Tls12),
+            "1.3" => Ok(TlsVersion::Tls13),
+            other => Err(serde::de::Error::unknown_variant(other, &["1.2", "1.3"])),
+        })
+        .collect()
+}
+
+/// The file's spelling of a TLS version.
+pub fn version_id(version: TlsVersion) -> &'static str {
+    match version {
+        TlsVersion::Tls12 => "1.2",
+        TlsVersion::Tls13 => "1.3",
+    }
+}
+
 /// A certificate mapped to a technical user.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct UserMapping {
     /// The certificate (a world role, or the leaf of a downloaded `.p7b` by alias).
     pub certificate: CertSource,
@@ -161,9 +230,9 @@ pub struct UserMapping {
     pub user: String,
 }
 
-/// Where a certificate comes from.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
+/// Where a certificate comes from: a world role (`client`), `leaf-of:ALIAS` or
+/// `root-of:ALIAS`.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CertSource {
     /// A certificate of the world.
     Role(Role),
@@ -171,6 +240,23 @@ pub enum CertSource {
     DownloadedLeaf(String),
     /// The root of the chain downloaded for this alias (`<alias>.p7b`).
     DownloadedRoot(String),
+}
+
+impl<'de> Deserialize<'de> for CertSource {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        if let Some(alias) = text.strip_prefix("leaf-of:") {
+            return Ok(CertSource::DownloadedLeaf(alias.to_owned()));
+        }
+        if let Some(alias) = text.strip_prefix("root-of:") {
+            return Ok(CertSource::DownloadedRoot(alias.to_owned()));
+        }
+        text.parse::<Role>().map(CertSource::Role).map_err(|_| {
+            serde::de::Error::custom(format!(
+                "unknown certificate `{text}` (expected a world role, `leaf-of:ALIAS` or `root-of:ALIAS`)"
+            ))
+        })
+    }
 }
 
 impl fmt::Display for CertSource {
@@ -183,9 +269,22 @@ impl fmt::Display for CertSource {
     }
 }
 
-/// One step of the loop, in the article's order.
-#[derive(Clone, Debug, Serialize)]
-#[serde(tag = "action", rename_all = "kebab-case")]
+fn yes() -> bool {
+    true
+}
+
+fn get() -> String {
+    "GET".to_owned()
+}
+
+fn slash() -> String {
+    "/".to_owned()
+}
+
+/// One step of the loop, in the article's order. The file's `action` picks the variant; a
+/// field another action takes is refused.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(tag = "action", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum Step {
     /// KeyStore Explorer: a new keystore, trusted certificates and key pairs imported under
     /// aliases, saved with a password.
@@ -193,31 +292,39 @@ pub enum Step {
         /// The keystore's name in the scenario (also its file name stem).
         keystore: String,
         /// JCEKS, JKS or PKCS#12.
+        #[serde(default)]
         format: KeystoreFormat,
-        /// The store password (never reported).
-        #[serde(skip)]
+        /// The store password.
         password: String,
         /// Trusted certificate entries.
+        #[serde(default)]
         trusted: Vec<AliasedCert>,
         /// Key pair entries (the certificate's key and its chain up to the root).
+        #[serde(default)]
         key_pairs: Vec<AliasedCert>,
         /// What the step expects.
+        #[serde(default)]
         expect: Expect,
     },
     /// Keystore Monitor, "Add keystore".
     Upload {
         /// The keystore built earlier.
         keystore: String,
-        /// The password typed in the upload dialog (never reported).
+        /// The password typed in the upload dialog; `None`: the one the keystore was saved
+        /// with.
+        password: Option<String>,
+        /// Whether the typed password differs from the one the keystore was saved with (set
+        /// by the loader).
         #[serde(skip)]
-        password: String,
-        /// Whether the typed password differs from the one the keystore was saved with.
         wrong_password: bool,
-        /// The acting user's role.
-        role: TenantRole,
+        /// The acting user's auth group (an administrator by default).
+        #[serde(default = "admin")]
+        role: AuthGroup,
         /// Add (merge) or replace.
+        #[serde(default)]
         mode: UploadMode,
         /// What the step expects.
+        #[serde(default)]
         expect: Expect,
     },
     /// Another Keystore Monitor operation on one entry.
@@ -228,18 +335,22 @@ pub enum Step {
         alias: String,
         /// The new alias (rename) or the certificate to add.
         argument: Option<String>,
-        /// The acting user's role.
-        role: TenantRole,
+        /// The acting user's auth group (an administrator by default).
+        #[serde(default = "admin")]
+        role: AuthGroup,
         /// What the step expects.
+        #[serde(default)]
         expect: Expect,
     },
     /// Keystore Monitor, "Download" of a key pair: `<alias>.p7b`.
     Download {
         /// The key pair's alias.
         alias: String,
-        /// The acting user's role.
-        role: TenantRole,
+        /// The acting user's auth group (an integration developer by default).
+        #[serde(default = "developer")]
+        role: AuthGroup,
         /// What the step expects.
+        #[serde(default)]
         expect: Expect,
     },
     /// The receiver administrator imports a certificate into the trust store and maps one to
@@ -248,10 +359,13 @@ pub enum Step {
         /// The receiver.
         receiver: String,
         /// Certificates added to its client trust store.
+        #[serde(default)]
         trust: Vec<CertSource>,
         /// Certificates mapped to users.
+        #[serde(default)]
         users: Vec<UserMapping>,
         /// What the step expects.
+        #[serde(default)]
         expect: Expect,
     },
     /// CPI's Connectivity Test (TLS).
@@ -259,17 +373,21 @@ pub enum Step {
         /// The receiver tested.
         receiver: String,
         /// "Validate Server Certificate Required".
+        #[serde(default = "yes")]
         validate: bool,
         /// "Authenticate with Client Certificate": `None` = off; `Some("")` = on, alias empty.
         client_certificate: Option<String>,
         /// How a key pair is chosen when the alias is empty.
+        #[serde(default)]
         policy: AliasPolicy,
         /// The host typed, when not the receiver's loopback address (e.g. a name that does
         /// not resolve).
         host: Option<String>,
         /// The TLS versions the client offers (default: 1.2 and 1.3).
+        #[serde(default = "all_versions", deserialize_with = "tls_versions")]
         tls_versions: Vec<TlsVersion>,
         /// What the step expects.
+        #[serde(default)]
         expect: Expect,
     },
     /// An HTTP request through the channel (GET / with the chosen client certificate).
@@ -280,10 +398,13 @@ pub enum Step {
         /// client certificate.
         client_certificate: Option<String>,
         /// The method.
+        #[serde(default = "get")]
         method: String,
         /// The path.
+        #[serde(default = "slash")]
         path: String,
         /// What the step expects.
+        #[serde(default)]
         expect: Expect,
     },
 }
@@ -412,19 +533,22 @@ impl Step {
 }
 
 /// A certificate imported under an alias.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct AliasedCert {
     /// The alias typed in KeyStore Explorer.
     pub alias: String,
     /// The world role.
     pub certificate: Role,
     /// For key pairs: how much of the chain the entry holds.
+    #[serde(default)]
     pub chain: ChainExtent,
 }
 
 /// What a step expects. Every field is optional; an empty expectation only requires that the
 /// step ran.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Expect {
     /// `success`, or a failure class id.
     pub outcome: Option<Outcome>,
@@ -439,35 +563,85 @@ pub struct Expect {
     /// The number of certificates the server sent (connect), or in the download (download).
     pub certificates: Option<usize>,
     /// Aliases present in the tenant keystore after the step.
+    #[serde(default)]
     pub entries: Vec<String>,
     /// Aliases absent from the tenant keystore after the step.
+    #[serde(default)]
     pub absent: Vec<String>,
     /// Aliases the upload added.
+    #[serde(default)]
     pub added: Vec<String>,
     /// Aliases the upload left as they were (merge without overwrite).
+    #[serde(default)]
     pub preserved: Vec<String>,
     /// Aliases the upload overwrote.
+    #[serde(default)]
     pub overwritten: Vec<String>,
-    /// Entries refused, each with its reason id.
-    pub refused: Vec<Refusal>,
-    /// The operation as a whole refused, with this reason id.
-    pub refused_with: Option<String>,
+    /// Entries refused, each with its reason.
+    #[serde(default)]
+    pub refused: Vec<RefusedEntry>,
+    /// The operation as a whole refused, for this reason.
+    pub refused_with: Option<Refused>,
     /// Texts the step's output contains (the CPI/Java text, the diagnosis).
+    #[serde(default)]
     pub text_contains: Vec<String>,
 }
 
 /// An entry refused with a reason.
-#[derive(Clone, Debug, Serialize)]
-pub struct Refusal {
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RefusedEntry {
     /// The alias.
     pub alias: String,
-    /// The reason id (`reserved-alias`, `sap-owned`, ...).
-    pub reason: String,
+    /// The reason (`reserved-alias`, `sap-owned`, ...).
+    pub reason: Refusal,
+}
+
+/// Why an operation was refused: by the Keystore Monitor, or by the receiver's
+/// administration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refused {
+    /// The Keystore Monitor refused (`role`, `sap-owned`, ...).
+    Tenant(Refusal),
+    /// The receiver maps one user per certificate and the certificate is mapped already.
+    CertificateAlreadyMapped,
+}
+
+impl Refused {
+    const ALREADY_MAPPED: &'static str = "certificate-already-mapped";
+}
+
+impl fmt::Display for Refused {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Refused::Tenant(refusal) => write!(f, "{refusal}"),
+            Refused::CertificateAlreadyMapped => f.write_str(Self::ALREADY_MAPPED),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Refused {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        if text == Self::ALREADY_MAPPED {
+            return Ok(Refused::CertificateAlreadyMapped);
+        }
+        text.parse().map(Refused::Tenant).map_err(|_| {
+            let mut ids: Vec<&str> = Refusal::ALL.iter().map(|r| r.id()).collect();
+            ids.push(Self::ALREADY_MAPPED);
+            serde::de::Error::custom(format!(
+                "unknown variant `{text}`, expected one of {}",
+                ids.iter()
+                    .map(|id| format!("`{id}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        })
+    }
 }
 
 /// `success` or a failure class.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(into = "String")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Outcome {
     /// The test succeeded.
     Success,
@@ -475,9 +649,12 @@ pub enum Outcome {
     Failure(FailureClass),
 }
 
-impl From<Outcome> for String {
-    fn from(outcome: Outcome) -> String {
-        outcome.to_string()
+impl Outcome {
+    /// The outcome of a connectivity test.
+    pub fn of(outcome: &harness::connect::Outcome) -> Self {
+        outcome
+            .failure_class()
+            .map_or(Outcome::Success, Outcome::Failure)
     }
 }
 
@@ -490,299 +667,57 @@ impl fmt::Display for Outcome {
     }
 }
 
-impl FromStr for Outcome {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
+impl<'de> Deserialize<'de> for Outcome {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
         if text == "success" {
             return Ok(Outcome::Success);
         }
-        FailureClass::from_str(text).map(Outcome::Failure)
-    }
-}
-
-macro_rules! vocabulary {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $id:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-        #[serde(into = "&'static str")]
-        pub enum $name {
-            $($(#[$vmeta])* $variant),+
-        }
-
-        impl $name {
-            /// Every value, in declaration order.
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            /// The id as written in files.
-            pub fn id(self) -> &'static str {
-                match self {
-                    $($name::$variant => $id),+
-                }
-            }
-
-            /// The ids, comma-separated, for error messages.
-            pub(crate) fn expected() -> String {
-                Self::ALL.iter().map(|v| v.id()).collect::<Vec<_>>().join(", ")
-            }
-        }
-
-        impl From<$name> for &'static str {
-            fn from(value: $name) -> &'static str {
-                value.id()
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.id())
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = String;
-
-            fn from_str(text: &str) -> Result<Self, Self::Err> {
-                Self::ALL
+        text.parse().map(Outcome::Failure).map_err(|_| {
+            serde::de::Error::custom(format!(
+                "unknown variant `{text}`, expected `success` or one of {}",
+                FailureClass::IDS
                     .iter()
-                    .copied()
-                    .find(|v| v.id() == text)
-                    .ok_or_else(|| format!("unknown value `{text}` (expected one of: {})", Self::expected()))
-            }
+                    .map(|id| format!("`{id}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        })
+    }
+}
+
+/// The default acting user of Keystore Monitor maintenance steps.
+fn admin() -> AuthGroup {
+    AuthGroup::Admin
+}
+
+/// The default acting user of download steps.
+fn developer() -> AuthGroup {
+    AuthGroup::IntegrationDeveloper
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn world_roles_read_as_their_names() {
+        for role in Role::ALL {
+            let value = toml::Value::String(role.name().to_owned());
+            let back: Role = value.try_into().unwrap();
+            assert_eq!(back, role);
         }
-    };
-}
-
-vocabulary! {
-    /// The failure classes of DESIGN.md, with the connectivity test's stable ids.
-    FailureClass {
-        /// The chain reaches no trust anchor (missing root or intermediate, self-signed not
-        /// imported).
-        UnknownIssuer = "unknown-issuer",
-        /// A certificate is past its notAfter.
-        Expired = "expired",
-        /// A certificate is before its notBefore.
-        NotYetValid = "not-yet-valid",
-        /// The host name is not in the certificate.
-        NameMismatch = "name-mismatch",
-        /// Wrong key usage or extended key usage.
-        BadKeyUsage = "bad-key-usage",
-        /// A certificate that is malformed or breaks a structural rule (e.g. a CA certificate
-        /// as the server's end entity).
-        BadCertificate = "bad-certificate",
-        /// The server required a client certificate and none was sent.
-        ClientCertRequired = "client-cert-required",
-        /// The server refused the client certificate sent.
-        ClientCertRejected = "client-cert-rejected",
-        /// Handshake fine, HTTP 401/403 (trusted but not mapped to a user).
-        HttpUnauthorized = "http-unauthorized",
-        /// Nothing listens on the port.
-        ConnectionRefused = "connection-refused",
-        /// The TCP connect timed out.
-        ConnectTimeout = "connect-timeout",
-        /// The server stopped answering.
-        ReadTimeout = "read-timeout",
-        /// The server closed the connection during the handshake.
-        HandshakeClosed = "handshake-closed",
-        /// The answer is not TLS.
-        NotTls = "not-tls",
-        /// No common protocol version or cipher suite.
-        ProtocolMismatch = "protocol-mismatch",
-        /// Any other TLS alert.
-        Alert = "alert",
-        /// The host name does not resolve.
-        UnknownHost = "unknown-host",
     }
-}
 
-vocabulary! {
-    /// Which chain a receiver sends (DESIGN.md's trust table, plus the reversed order).
-    Profile {
-        /// Leaf + intermediate + root.
-        FullChain = "full-chain",
-        /// Leaf + intermediate.
-        LeafIntermediate = "leaf-intermediate",
-        /// Leaf only.
-        LeafOnly = "leaf-only",
-        /// A self-signed leaf.
-        SelfSigned = "self-signed",
-        /// Intermediate before leaf.
-        ReversedChain = "reversed-chain",
+    #[test]
+    fn outcomes_read_success_and_every_class() {
+        let read = |text: &str| Outcome::deserialize(toml::Value::String(text.to_owned()));
+        assert_eq!(read("success").unwrap(), Outcome::Success);
+        for class in FailureClass::ALL {
+            assert_eq!(read(class.id()).unwrap(), Outcome::Failure(*class));
+            assert_eq!(Outcome::Failure(*class).to_string(), class.id());
+        }
+        let e = read("expird").unwrap_err().to_string();
+        assert!(e.contains("unknown variant `expird`"), "{e}");
     }
-}
-
-vocabulary! {
-    /// Which server certificate a receiver uses: the valid one or a fault variant.
-    ServerCertificate {
-        /// The valid server certificate.
-        Valid = "valid",
-        /// Expired at "now".
-        Expired = "expired",
-        /// Not yet valid at "now".
-        NotYetValid = "not-yet-valid",
-        /// Issued for another host.
-        WrongHost = "wrong-host",
-        /// Host name in the CN only, no SAN.
-        CnOnly = "cn-only",
-        /// extendedKeyUsage emailProtection instead of serverAuth.
-        WrongEku = "wrong-eku",
-        /// Issued by an intermediate without basicConstraints cA=true.
-        UnderNotCa = "under-not-ca",
-        /// Issued under two intermediates (root -> intermediate -> intermediate 2 -> leaf).
-        TwoIntermediates = "two-intermediates",
-    }
-}
-
-vocabulary! {
-    /// Whether a receiver asks for a client certificate.
-    ClientAuth {
-        /// No CertificateRequest.
-        None = "none",
-        /// Asks, accepts none.
-        Optional = "optional",
-        /// Asks, refuses none.
-        Required = "required",
-    }
-}
-
-vocabulary! {
-    /// The CA names a receiver's CertificateRequest sends.
-    CaNames {
-        /// The subjects of its client trust store (the default).
-        TrustStore = "trust-store",
-        /// An empty list (any key pair fits).
-        Empty = "empty",
-        /// A foreign CA only (no key pair fits).
-        Foreign = "foreign",
-    }
-}
-
-vocabulary! {
-    /// How a receiver refuses a missing or untrusted client certificate.
-    Rejection {
-        /// A TLS alert during the handshake.
-        Alert = "alert",
-        /// nginx-style: handshake completes, HTTP 400.
-        Http400 = "http-400",
-    }
-}
-
-vocabulary! {
-    /// What goes wrong on purpose at a receiver.
-    Fault {
-        /// Nothing.
-        None = "none",
-        /// Nothing listens: connection refused.
-        Refuse = "refuse",
-        /// SYNs go unanswered: connect timed out (reader comment 2).
-        ConnectTimeout = "connect-timeout",
-        /// The server never sends its ServerHello.
-        StallBeforeServerHello = "stall-before-server-hello",
-        /// The server stalls after its CertificateRequest.
-        StallAfterCertificateRequest = "stall-after-certificate-request",
-        /// The server closes in the middle of the handshake.
-        CloseMidHandshake = "close-mid-handshake",
-        /// Plain HTTP on the TLS port.
-        PlainHttp = "plain-http",
-        /// A handshake_failure alert (what servers send when no cipher suite is common).
-        AlertHandshakeFailure = "alert-handshake-failure",
-        /// An internal_error alert.
-        AlertInternalError = "alert-internal-error",
-    }
-}
-
-vocabulary! {
-    /// A TLS protocol version.
-    TlsVersion {
-        /// TLS 1.2.
-        Tls12 = "1.2",
-        /// TLS 1.3.
-        Tls13 = "1.3",
-    }
-}
-
-vocabulary! {
-    /// How much of its chain a key pair entry holds.
-    ChainExtent {
-        /// Leaf, intermediate and root (KeyStore Explorer's import of a full chain).
-        Full = "full",
-        /// Leaf and intermediate.
-        WithoutRoot = "without-root",
-        /// The leaf alone.
-        LeafOnly = "leaf-only",
-    }
-}
-
-vocabulary! {
-    /// The keystore types KeyStore Explorer offers that CPI accepts.
-    KeystoreFormat {
-        /// JCEKS (the article's choice).
-        Jceks = "jceks",
-        /// JKS.
-        Jks = "jks",
-        /// PKCS#12.
-        Pkcs12 = "pkcs12",
-    }
-}
-
-vocabulary! {
-    /// The acting user's role in the Keystore Monitor.
-    TenantRole {
-        /// `AuthGroup.Admin`: may maintain (and download).
-        Admin = "AuthGroup.Admin",
-        /// `AuthGroup.IntegrationDeveloper`: may download.
-        IntegrationDeveloper = "AuthGroup.IntegrationDeveloper",
-        /// `AuthGroup.BusinessExpert`: may only view the list.
-        BusinessExpert = "AuthGroup.BusinessExpert",
-    }
-}
-
-vocabulary! {
-    /// "Add keystore" modes.
-    UploadMode {
-        /// Merge; existing aliases preserved.
-        Add = "add",
-        /// Merge; existing Tenant Administrator aliases overwritten.
-        AddOverwrite = "add-overwrite",
-        /// Replace every Tenant Administrator entry.
-        Replace = "replace",
-    }
-}
-
-vocabulary! {
-    /// Keystore Monitor operations on one entry.
-    TenantOperation {
-        /// Delete the entry.
-        Delete = "delete",
-        /// Rename the entry (argument: the new alias).
-        Rename = "rename",
-        /// Add a certificate (argument: a world role) under the alias.
-        AddCertificate = "add-certificate",
-        /// Add an oversized certificate file (more than 10,240 bytes) under the alias.
-        AddOversizedCertificate = "add-oversized-certificate",
-    }
-}
-
-vocabulary! {
-    /// How the connectivity test picks a key pair when the alias is empty.
-    AliasPolicy {
-        /// The first fitting alias (the article).
-        First = "first",
-        /// A random one among the fitting (current CPI help; seeded here).
-        Random = "random",
-    }
-}
-
-/// Aliases that exist on every new tenant (SAP-owned, pre-delivered). A scenario may refer to
-/// them without creating them.
-pub const SAP_OWNED_ALIASES: &[&str] = &["sap_cloudintegrationcertificate"];
-
-/// The alias prefixes CPI reserves (the article: "you are not allowed to use aliases with
-/// prefix sap_, hcicertificate and hcimsgcertificate").
-pub const RESERVED_PREFIXES: &[&str] = &["sap_", "hcicertificate", "hcimsgcertificate"];
-
-/// Whether CPI reserves this alias (case-insensitive).
-pub fn is_reserved_alias(alias: &str) -> bool {
-    let lower = alias.to_ascii_lowercase();
-    RESERVED_PREFIXES.iter().any(|p| lower.starts_with(p))
 }

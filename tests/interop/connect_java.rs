@@ -825,7 +825,11 @@ fn connectivity_test_agrees_with_jdk17_except_documented_divergences() {
         }
         if let (Some(f), false) = (&our.failure, jr.success) {
             let racy = c.max == TlsVersion::Tls12
-                && matches!(f.class(), "client-cert-required" | "client-cert-rejected")
+                && matches!(
+                    f.class(),
+                    harness::connect::FailureClass::ClientCertRequired
+                        | harness::connect::FailureClass::ClientCertRejected
+                )
                 && SOCKET_TEXTS.contains(&jr.text.as_str());
             if f.java_text() != jr.text && !racy {
                 problems.push(format!(

@@ -1,6 +1,8 @@
 //! Failure classes: what went wrong, with evidence, under stable kebab-case ids.
 
+use std::fmt;
 use std::io;
+use std::str::FromStr;
 use std::time::Duration;
 
 use rustls::{AlertDescription, CertificateError, Error, PeerIncompatible, PeerMisbehaved};
@@ -153,48 +155,137 @@ pub enum Failure {
     },
 }
 
-impl Failure {
-    /// Every class id, in the order of the variants.
-    pub const CLASSES: [&'static str; 17] = [
-        "unknown-issuer",
-        "expired",
-        "not-yet-valid",
-        "name-mismatch",
-        "bad-key-usage",
-        "bad-certificate",
-        "client-cert-required",
-        "client-cert-rejected",
-        "http-unauthorized",
-        "connection-refused",
-        "connect-timeout",
-        "read-timeout",
-        "handshake-closed",
-        "not-tls",
-        "protocol-mismatch",
-        "alert",
-        "unknown-host",
-    ];
+macro_rules! failure_classes {
+    ($($(#[$meta:meta])* $variant:ident = $id:literal, $description:literal;)+) => {
+        /// The class of a [`Failure`]: DESIGN.md's failure classes under their stable
+        /// kebab-case ids (the ids scenario files expect and JSON reports print).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum FailureClass {
+            $($(#[$meta])* $variant),+
+        }
 
-    /// The stable kebab-case id of the class.
-    pub fn class(&self) -> &'static str {
+        impl FailureClass {
+            /// Every class, in the order of [`Failure`]'s variants.
+            pub const ALL: &'static [FailureClass] = &[$(FailureClass::$variant),+];
+
+            /// Every id, in the same order.
+            pub const IDS: &'static [&'static str] = &[$($id),+];
+
+            /// The stable kebab-case id (`unknown-issuer`).
+            pub fn id(self) -> &'static str {
+                match self {
+                    $(FailureClass::$variant => $id),+
+                }
+            }
+
+            /// What the class means, in one phrase.
+            pub fn description(self) -> &'static str {
+                match self {
+                    $(FailureClass::$variant => $description),+
+                }
+            }
+        }
+    };
+}
+
+failure_classes! {
+    /// The chain reaches no trust anchor.
+    UnknownIssuer = "unknown-issuer",
+        "the server chain reaches no trusted certificate (missing root or intermediate, self-signed not imported)";
+    /// A certificate is past its notAfter.
+    Expired = "expired", "a certificate of the chain is past its notAfter";
+    /// A certificate is before its notBefore.
+    NotYetValid = "not-yet-valid", "a certificate of the chain is before its notBefore";
+    /// The host name is not in the certificate.
+    NameMismatch = "name-mismatch", "the server certificate does not name the host";
+    /// Wrong key usage or extended key usage.
+    BadKeyUsage = "bad-key-usage", "the server certificate's (extended) key usage forbids TLS server authentication";
+    /// A malformed certificate or one that breaks a structural rule.
+    BadCertificate = "bad-certificate",
+        "a certificate is malformed or breaks a structural rule (e.g. a CA certificate as the server's end entity)";
+    /// The server required a client certificate and none was sent.
+    ClientCertRequired = "client-cert-required", "the server required a client certificate and none was sent";
+    /// The server refused the client certificate sent.
+    ClientCertRejected = "client-cert-rejected", "the server refused the client certificate sent";
+    /// Handshake fine, HTTP 401/403.
+    HttpUnauthorized = "http-unauthorized",
+        "the handshake succeeded, HTTP answered 401 or 403 (certificate trusted but not mapped to a user)";
+    /// Nothing listens on the port.
+    ConnectionRefused = "connection-refused", "nothing listens on the port";
+    /// The TCP connect timed out.
+    ConnectTimeout = "connect-timeout", "the TCP connect timed out";
+    /// The server stopped answering.
+    ReadTimeout = "read-timeout", "the server accepted the connection and stopped answering";
+    /// The server closed the connection during the handshake.
+    HandshakeClosed = "handshake-closed", "the server closed the connection without an alert";
+    /// The answer is not TLS.
+    NotTls = "not-tls", "the server's answer is not TLS";
+    /// No common protocol version or cipher suite.
+    ProtocolMismatch = "protocol-mismatch", "no common TLS version or cipher suite";
+    /// Any other TLS alert.
+    Alert = "alert", "the server sent another fatal TLS alert";
+    /// The host name does not resolve.
+    UnknownHost = "unknown-host", "the host name does not resolve";
+}
+
+impl fmt::Display for FailureClass {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+/// A text that is no failure class id.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown failure class `{0}`")]
+pub struct UnknownFailureClass(pub String);
+
+impl FromStr for FailureClass {
+    type Err = UnknownFailureClass;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        FailureClass::ALL
+            .iter()
+            .copied()
+            .find(|c| c.id() == text)
+            .ok_or_else(|| UnknownFailureClass(text.to_owned()))
+    }
+}
+
+impl Serialize for FailureClass {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.id())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for FailureClass {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        text.parse()
+            .map_err(|_| serde::de::Error::unknown_variant(&text, FailureClass::IDS))
+    }
+}
+
+impl Failure {
+    /// The failure's class.
+    pub fn class(&self) -> FailureClass {
         match self {
-            Failure::UnknownIssuer { .. } => "unknown-issuer",
-            Failure::Expired { .. } => "expired",
-            Failure::NotYetValid { .. } => "not-yet-valid",
-            Failure::NameMismatch { .. } => "name-mismatch",
-            Failure::BadKeyUsage { .. } => "bad-key-usage",
-            Failure::BadCertificate { .. } => "bad-certificate",
-            Failure::ClientCertRequired { .. } => "client-cert-required",
-            Failure::ClientCertRejected { .. } => "client-cert-rejected",
-            Failure::HttpUnauthorized { .. } => "http-unauthorized",
-            Failure::ConnectionRefused { .. } => "connection-refused",
-            Failure::ConnectTimeout { .. } => "connect-timeout",
-            Failure::ReadTimeout { .. } => "read-timeout",
-            Failure::HandshakeClosed { .. } => "handshake-closed",
-            Failure::NotTls { .. } => "not-tls",
-            Failure::ProtocolMismatch { .. } => "protocol-mismatch",
-            Failure::Alert { .. } => "alert",
-            Failure::UnknownHost { .. } => "unknown-host",
+            Failure::UnknownIssuer { .. } => FailureClass::UnknownIssuer,
+            Failure::Expired { .. } => FailureClass::Expired,
+            Failure::NotYetValid { .. } => FailureClass::NotYetValid,
+            Failure::NameMismatch { .. } => FailureClass::NameMismatch,
+            Failure::BadKeyUsage { .. } => FailureClass::BadKeyUsage,
+            Failure::BadCertificate { .. } => FailureClass::BadCertificate,
+            Failure::ClientCertRequired { .. } => FailureClass::ClientCertRequired,
+            Failure::ClientCertRejected { .. } => FailureClass::ClientCertRejected,
+            Failure::HttpUnauthorized { .. } => FailureClass::HttpUnauthorized,
+            Failure::ConnectionRefused { .. } => FailureClass::ConnectionRefused,
+            Failure::ConnectTimeout { .. } => FailureClass::ConnectTimeout,
+            Failure::ReadTimeout { .. } => FailureClass::ReadTimeout,
+            Failure::HandshakeClosed { .. } => FailureClass::HandshakeClosed,
+            Failure::NotTls { .. } => FailureClass::NotTls,
+            Failure::ProtocolMismatch { .. } => FailureClass::ProtocolMismatch,
+            Failure::Alert { .. } => FailureClass::Alert,
+            Failure::UnknownHost { .. } => FailureClass::UnknownHost,
         }
     }
 
@@ -501,24 +592,10 @@ fn incompatible_text(p: &PeerIncompatible) -> String {
     }
 }
 
-/// An alert's name as the TLS registry and Java spell it (`unknown_ca`).
+/// An alert's name as the TLS registry and Java spell it (`unknown_ca`), from the one
+/// table in [`crate::alert`].
 pub(crate) fn alert_name(alert: AlertDescription) -> String {
-    match alert {
-        AlertDescription::UnknownCA => "unknown_ca".into(),
-        AlertDescription::UnknownPSKIdentity => "unknown_psk_identity".into(),
-        AlertDescription::BadRecordMac => "bad_record_mac".into(),
-        other => {
-            let debug = format!("{other:?}");
-            let mut out = String::new();
-            for (i, ch) in debug.chars().enumerate() {
-                if ch.is_ascii_uppercase() && i > 0 {
-                    out.push('_');
-                }
-                out.push(ch.to_ascii_lowercase());
-            }
-            out
-        }
-    }
+    crate::alert::alert_name(u8::from(alert))
 }
 
 /// An I/O error without the OS error number (`connection reset by peer`).
@@ -607,12 +684,54 @@ mod tests {
     }
 
     #[test]
+    fn failure_class_ids_are_stable_and_round_trip() {
+        assert_eq!(FailureClass::ALL.len(), FailureClass::IDS.len());
+        assert_eq!(
+            FailureClass::IDS,
+            [
+                "unknown-issuer",
+                "expired",
+                "not-yet-valid",
+                "name-mismatch",
+                "bad-key-usage",
+                "bad-certificate",
+                "client-cert-required",
+                "client-cert-rejected",
+                "http-unauthorized",
+                "connection-refused",
+                "connect-timeout",
+                "read-timeout",
+                "handshake-closed",
+                "not-tls",
+                "protocol-mismatch",
+                "alert",
+                "unknown-host",
+            ]
+        );
+        for (class, id) in FailureClass::ALL.iter().zip(FailureClass::IDS) {
+            assert_eq!(class.id(), *id);
+            assert_eq!(class.to_string(), *id);
+            assert_eq!(id.parse::<FailureClass>(), Ok(*class));
+            assert_eq!(serde_json::to_value(class).unwrap(), *id);
+            let back: FailureClass = serde_json::from_value(serde_json::json!(id)).unwrap();
+            assert_eq!(back, *class);
+            assert!(!class.description().is_empty());
+        }
+        assert!("success".parse::<FailureClass>().is_err());
+        let err = serde_json::from_str::<FailureClass>("\"expird\"").unwrap_err();
+        assert!(
+            err.to_string().contains("unknown variant `expird`"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn class_ids_are_listed() {
         let failure = Failure::Alert {
             alert: "x".into(),
             phase: Phase::Handshake,
         };
-        assert!(Failure::CLASSES.contains(&failure.class()));
+        assert_eq!(failure.class(), FailureClass::Alert);
         let json = serde_json::to_value(&failure).unwrap();
         assert_eq!(json["class"], "alert");
     }

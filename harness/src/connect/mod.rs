@@ -51,7 +51,7 @@ mod verifier;
 pub use client_cert::{ChoiceReason, ClientCertReport, choose_alias};
 pub use divergence::{DIVERGENCES, Divergence, JAVA_RULES};
 pub use download::{add_sent_root, chain_pem, chain_zip, sent_root};
-pub use failure::{Failure, Phase};
+pub use failure::{Failure, FailureClass, Phase, UnknownFailureClass};
 pub use options::{ClientCertificate, Clock, Options, Policy, Target, TlsVersion, Validation};
 pub use outcome::{ChainCert, Outcome, REPORT_VERSION, Timings};
 pub use run::run;

@@ -4,7 +4,7 @@ use rustls_pki_types::CertificateDer;
 use serde::Serialize;
 
 use super::client_cert::ClientCertReport;
-use super::failure::Failure;
+use super::failure::{Failure, FailureClass};
 use super::options::{Target, Validation};
 use crate::cert::CertInfo;
 
@@ -60,7 +60,12 @@ impl Outcome {
 
     /// The failure class id, or `"success"`.
     pub fn class(&self) -> &'static str {
-        self.failure.as_ref().map_or("success", Failure::class)
+        self.failure_class().map_or("success", FailureClass::id)
+    }
+
+    /// The failure's class; `None` when the test succeeded.
+    pub fn failure_class(&self) -> Option<FailureClass> {
+        self.failure.as_ref().map(Failure::class)
     }
 }
 

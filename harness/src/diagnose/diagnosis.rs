@@ -205,7 +205,7 @@ fn explain(
     trust: &TrustSource,
     row: Option<TrustRow>,
 ) -> Finding {
-    let id = failure.class().to_owned();
+    let id = failure.class().id().to_owned();
     let chain = &outcome.server_chain;
     let leaf = chain
         .first()

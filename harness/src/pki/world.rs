@@ -11,8 +11,11 @@ use super::PkiError;
 use super::builder::{Eku, Issued, Pki, Validity};
 use super::key::KeyType;
 
-/// Every certificate a world holds, by the part it plays.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+/// Every certificate a world holds, by the part it plays. Serialized (and read from scenario
+/// files) as [`Role::name`] spells it.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Role {
     /// The receiver's root CA.

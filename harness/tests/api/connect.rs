@@ -447,7 +447,7 @@ async fn validation_off_accepts_and_records_what_validation_would_say() {
     assert_eq!(out.server_chain.len(), 1);
     assert_eq!(
         out.ignored_validation_failure.as_ref().map(Failure::class),
-        Some("unknown-issuer")
+        Some(harness::connect::FailureClass::UnknownIssuer)
     );
     let d = diagnose(&out, &trust);
     assert_eq!(d.findings[0].id, "validation-off");

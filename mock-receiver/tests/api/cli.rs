@@ -133,7 +133,7 @@ fn bad_input_exits_2_naming_the_flag_or_file() {
     };
     fails_with_2(
         &["serve", "--profile", "nope"],
-        &["--profile", "unknown profile `nope`"],
+        &["--profile", "invalid value 'nope'"],
     );
     fails_with_2(
         &["serve", "--cert", "/nonexistent/cert.pem"],

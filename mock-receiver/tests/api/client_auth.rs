@@ -195,7 +195,10 @@ async fn journal_records_the_alert_and_the_chain() {
         })
         .await;
     assert!(done, "{records:#?}");
-    assert_eq!(records[0].alert_sent.as_deref(), Some("unknown_ca"));
+    assert_eq!(
+        records[0].alert_sent,
+        Some(mock_receiver::TlsAlert::UnknownCa)
+    );
     // The rejected chain is journalled too.
     assert_eq!(records[0].client_chain.len(), 1);
     assert_eq!(
@@ -426,10 +429,13 @@ async fn tls12_rejects_during_the_handshake() {
         })
         .await;
     assert!(done, "{records:#?}");
-    assert_eq!(records[0].alert_sent.as_deref(), Some("unknown_ca"));
     assert_eq!(
-        records[1].alert_sent.as_deref(),
-        Some("certificate_required")
+        records[0].alert_sent,
+        Some(mock_receiver::TlsAlert::UnknownCa)
+    );
+    assert_eq!(
+        records[1].alert_sent,
+        Some(mock_receiver::TlsAlert::CertificateRequired)
     );
     receiver.shutdown().await.unwrap();
 }

@@ -168,7 +168,8 @@ async fn chosen_alert() {
             other => panic!("{name}: expected the alert, got {other:?}"),
         }
         let records = receiver.journal().connections();
-        let sent = records[0].alert_sent.as_deref().unwrap();
+        let sent = records[0].alert_sent.unwrap();
+        assert_eq!(Fault::Alert(sent), fault, "{name}");
         assert_eq!(format!("alert:{sent}"), fault.name(), "{name}");
         receiver.shutdown().await.unwrap();
     }

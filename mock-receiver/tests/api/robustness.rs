@@ -277,7 +277,7 @@ async fn garbage_against_every_fault() {
         Fault::StallAfterCertificateRequest,
         Fault::CloseMidHandshake,
         Fault::PlainHttp,
-        Fault::Alert(40),
+        Fault::Alert(mock_receiver::TlsAlert::HandshakeFailure),
     ];
     let hello = client_hello();
     for fault in faults {

@@ -7,6 +7,7 @@ mod html;
 mod human;
 mod json;
 mod junit;
+mod matrix;
 mod model;
 pub mod redact;
 
@@ -14,6 +15,7 @@ pub use html::html;
 pub use human::{HumanOptions, human};
 pub use json::json;
 pub use junit::junit;
+pub(crate) use matrix::matrix_cell;
 pub use model::{
     Check, MatrixCell, REPORT_VERSION, RunReport, ScenarioReport, Status, StepReport, Totals,
 };
