@@ -512,10 +512,6 @@ async fn serve(args: Serve) -> Result<(), CliError> {
 
 /// Reads `--key` as openssl writes it; keystores through the keystore password. Errors
 /// name `--key` (or the key password flag) and the real reason.
-#[expect(
-    clippy::result_large_err,
-    reason = "a bad-input error on start-up, returned once; ReceiverError's size is helper `errors`' to change"
-)]
 fn read_key(
     path: &Path,
     args: &Serve,
@@ -694,10 +690,6 @@ struct Signals {
 }
 
 impl Signals {
-    #[expect(
-        clippy::result_large_err,
-        reason = "returned once, on start-up; ReceiverError's size is helper `errors`' to change"
-    )]
     fn install() -> Result<Self, CliError> {
         #[cfg(unix)]
         {
