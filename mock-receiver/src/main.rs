@@ -1,11 +1,10 @@
 //! `mock-receiver`: the receiver system on loopback, one command.
 //!
-//! Exit codes: 0 after a clean shutdown (Ctrl-C, SIGTERM), 2 on bad input (unknown profile,
-//! unreadable or mismatched certificate and key, port in use).
+//! Exit codes ([`harness::exit::ExitCode`]): 0 after a clean shutdown (Ctrl-C, SIGTERM), 2 on
+//! bad input (unknown profile, unreadable or mismatched certificate and key, port in use).
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
@@ -139,7 +138,7 @@ macro_rules! say {
     }};
 }
 
-fn main() -> ExitCode {
+fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -147,8 +146,8 @@ fn main() -> ExitCode {
     {
         Ok(runtime) => runtime,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return ExitCode::from(2);
+            let error = CliError::Runtime(e);
+            return harness::exit::report_error(&error).into();
         }
     };
     let result = runtime.block_on(async {
@@ -157,22 +156,8 @@ fn main() -> ExitCode {
         }
     });
     match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            // Some harness errors already print their cause: show each text once.
-            let mut message = format!("error: {error}");
-            let mut source = std::error::Error::source(&error);
-            while let Some(cause) = source {
-                let text = cause.to_string();
-                if !message.contains(&text) {
-                    message.push_str(": ");
-                    message.push_str(&text);
-                }
-                source = cause.source();
-            }
-            eprintln!("{message}");
-            ExitCode::from(2)
-        }
+        Ok(()) => harness::exit::ExitCode::Success.into(),
+        Err(error) => harness::exit::report_error(&error).into(),
     }
 }
 
@@ -189,6 +174,8 @@ enum CliError {
     Text { flag: &'static str, message: String },
     #[error("cannot install the signal handler")]
     Signal(#[source] std::io::Error),
+    #[error("cannot start the async runtime")]
+    Runtime(#[source] std::io::Error),
 }
 
 fn flag(flag: &'static str) -> impl FnOnce(ReceiverError) -> CliError {
@@ -390,7 +377,7 @@ fn split_mapping(text: &str) -> Result<(&str, &str), ReceiverError> {
         Some((left, user)) if !left.is_empty() && !user.is_empty() => Ok((left, user)),
         _ => Err(ReceiverError::BadMapping {
             text: text.to_owned(),
-            reason: "expected `FILE=USER` (or `DN=USER`)".into(),
+            reason: "expected `FILE=USER` (or `DN=USER`)",
         }),
     }
 }

@@ -263,9 +263,9 @@ impl ServerIdentity {
                     if found_key.is_none() {
                         let plain = key
                             .unlock(passwords.key_for(&entry.alias), &entry.alias)
-                            .map_err(|kind| ReceiverError::BadFile {
+                            .map_err(|source| ReceiverError::Key {
                                 path: cert.to_owned(),
-                                reason: kind.to_string(),
+                                source,
                             })?;
                         found_key = Some(plain);
                         certs.extend(chain.iter().cloned());
@@ -278,7 +278,7 @@ impl ServerIdentity {
         if certs.is_empty() {
             return Err(ReceiverError::BadFile {
                 path: cert.to_owned(),
-                reason: "holds no certificate".into(),
+                reason: "holds no certificate",
             });
         }
         if let Some(key_path) = key {
@@ -324,7 +324,7 @@ pub fn read_certificates(
     if certs.is_empty() {
         return Err(ReceiverError::BadFile {
             path: path.to_owned(),
-            reason: "holds no certificate".into(),
+            reason: "holds no certificate",
         });
     }
     Ok(certs)
@@ -351,13 +351,13 @@ fn read_private_key(path: &Path, passwords: &Passwords) -> Result<PrivateKey, Re
         .next()
         .ok_or_else(|| ReceiverError::BadFile {
             path: path.to_owned(),
-            reason: "holds no PKCS#8 private key".into(),
+            reason: "holds no PKCS#8 private key",
         })?;
     material
         .unlock(passwords.key_for(alias), alias)
-        .map_err(|kind| ReceiverError::BadFile {
+        .map_err(|source| ReceiverError::Key {
             path: path.to_owned(),
-            reason: kind.to_string(),
+            source,
         })
 }
 

@@ -6,10 +6,10 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 
-use super::Exit;
 use harness::connect::{
     ClientCertificate, Clock, Options, Policy, Target, TlsVersion, TrustSource, Validation,
 };
+use harness::exit::ExitCode;
 use harness::keystore::{Format, Keystore, Passwords};
 use harness::secret::Password;
 use harness::tenant::Tenant;
@@ -103,7 +103,7 @@ fn parse_seconds(text: &str) -> Result<f64, String> {
     }
 }
 
-pub(crate) fn run(args: ConnectArgs) -> anyhow::Result<Exit> {
+pub(crate) fn run(args: ConnectArgs) -> anyhow::Result<ExitCode> {
     let target: Target = args.target.parse()?;
     let trust = match (&args.keystore, &args.tenant) {
         (_, Some(dir)) => {
@@ -213,9 +213,9 @@ pub(crate) fn run(args: ConnectArgs) -> anyhow::Result<Exit> {
         print!("{}", harness::diagnose::report_text(&outcome, &diagnosis));
     }
     Ok(if outcome.succeeded() {
-        Exit::Success
+        ExitCode::Success
     } else {
-        Exit::Failed
+        ExitCode::Failed
     })
 }
 

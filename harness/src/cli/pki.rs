@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Args, Subcommand};
 
-use super::Exit;
+use harness::exit::ExitCode;
 use harness::pki::{KeyType, World, WorldSpec, write_dir_with};
 use harness::secret::Password;
 
@@ -56,13 +56,13 @@ fn parse_now(text: &str) -> Result<time::OffsetDateTime, String> {
 }
 
 /// Runs a `harness pki` subcommand.
-pub(crate) fn run(command: PkiCommand) -> anyhow::Result<Exit> {
+pub(crate) fn run(command: PkiCommand) -> anyhow::Result<ExitCode> {
     match command {
         PkiCommand::Generate(args) => generate(args),
     }
 }
 
-fn generate(args: GenerateArgs) -> anyhow::Result<Exit> {
+fn generate(args: GenerateArgs) -> anyhow::Result<ExitCode> {
     let mut spec = WorldSpec::new(args.seed).key_type(args.key_type);
     if let Some(now) = args.now {
         spec = spec.now(now);
@@ -89,5 +89,5 @@ fn generate(args: GenerateArgs) -> anyhow::Result<Exit> {
         );
         print!("{}", index.to_text());
     }
-    Ok(Exit::Success)
+    Ok(ExitCode::Success)
 }

@@ -12,7 +12,7 @@ use anyhow::{Context as _, bail};
 use clap::{Args, Subcommand, ValueEnum};
 use time::{Duration, OffsetDateTime};
 
-use super::Exit;
+use harness::exit::ExitCode;
 use harness::pki::KeyType;
 use harness::secret::Password;
 use harness::tenant::{
@@ -303,7 +303,7 @@ fn parse_key_type(text: &str) -> Result<KeyType, String> {
 }
 
 /// Runs a `harness tenant` subcommand.
-pub(crate) fn run(args: TenantArgs) -> anyhow::Result<Exit> {
+pub(crate) fn run(args: TenantArgs) -> anyhow::Result<ExitCode> {
     let now = args.now.unwrap_or(harness::time::DEFAULT_NOW);
     let permission = match &args.command {
         TenantCommand::List(_) | TenantCommand::Show(_) | TenantCommand::History(_) => {
@@ -341,7 +341,7 @@ pub(crate) fn run(args: TenantArgs) -> anyhow::Result<Exit> {
             dir.display(),
             tenant.keystore().len()
         );
-        return Ok(Exit::Success);
+        return Ok(ExitCode::Success);
     }
     let mut tenant =
         Tenant::open(dir).with_context(|| format!("cannot open tenant `{}`", dir.display()))?;
@@ -481,10 +481,10 @@ pub(crate) fn run(args: TenantArgs) -> anyhow::Result<Exit> {
             write(&download, &a.out)?;
         }
     }
-    Ok(Exit::Success)
+    Ok(ExitCode::Success)
 }
 
-fn run_lint(args: &LintArgs, now: OffsetDateTime) -> anyhow::Result<Exit> {
+fn run_lint(args: &LintArgs, now: OffsetDateTime) -> anyhow::Result<ExitCode> {
     let bytes = read(&args.file)?;
     // PEM and DER files need no password; a keystore without one reports `wrong-password`.
     let password = if args.password.password_env.is_some() || args.password.password_file.is_some()
@@ -500,9 +500,9 @@ fn run_lint(args: &LintArgs, now: OffsetDateTime) -> anyhow::Result<Exit> {
         print!("{}", report.to_text());
     }
     Ok(if report.has_errors() {
-        Exit::Failed
+        ExitCode::Failed
     } else {
-        Exit::Success
+        ExitCode::Success
     })
 }
 
