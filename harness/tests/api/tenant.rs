@@ -6,6 +6,7 @@ use std::fs;
 use std::path::Path;
 use std::process::{Command, Output};
 
+use harness::exit::ErrorChain;
 use harness::keystore::{Entry, EntryKind, Format, KeyMaterial, Keystore, Passwords};
 use harness::pki::{Role as PkiRole, World, WorldSpec};
 use harness::secret::Password;
@@ -370,10 +371,8 @@ fn certificates_key_pairs_backup_restore_and_public_keystore() {
     let wrong = tenant
         .restore(&admin(), &Password::new("Wrong-Pass1"))
         .unwrap_err();
-    assert!(
-        wrong.to_string().contains("wrong store password"),
-        "{wrong}"
-    );
+    let text = ErrorChain(&wrong).to_string();
+    assert!(text.contains("wrong store password"), "{text}");
     tenant.restore(&admin(), &backup_password).unwrap();
     let mut aliases: Vec<String> = tenant
         .records()
@@ -644,13 +643,14 @@ fn every_refusal_has_a_reason_and_changes_nothing() {
             tenant.generation(),
         );
         let err = op(&mut tenant).expect_err(name);
+        let text = ErrorChain(&err).to_string();
         assert!(
-            err.to_string().contains(fragment),
-            "{name}: `{err}` lacks `{fragment}`"
+            text.contains(fragment),
+            "{name}: `{text}` lacks `{fragment}`"
         );
         assert!(
-            !err.to_string().contains(UPLOAD_PASSWORD),
-            "{name}: password in `{err}`"
+            !text.contains(UPLOAD_PASSWORD),
+            "{name}: password in `{text}`"
         );
         assert_eq!(dir_bytes(tmp.path()), before, "{name}: files changed");
         assert_eq!(
@@ -1117,7 +1117,8 @@ fn lint_finds_each_rule_and_add_keystore_refuses_duplicates() {
     let err = tenant
         .add_keystore(&admin(), &dup, &password, AddMode::Merge)
         .unwrap_err();
-    assert!(err.to_string().contains("duplicate alias `dup-a`"), "{err}");
+    let text = ErrorChain(&err).to_string();
+    assert!(text.contains("duplicate alias `dup-a`"), "{text}");
     assert_eq!(dir_bytes(tmp.path()), before);
 }
 
