@@ -25,6 +25,7 @@
 //! compare against the real JDK.
 
 pub mod cert;
+pub mod chain;
 pub mod connect;
 pub mod decode;
 pub mod diagnose;

@@ -71,6 +71,15 @@ pub enum ReceiverError {
         #[source]
         source: harness::keystore::KeystoreError,
     },
+    /// A private key file (PKCS#8, PKCS#1, SEC1, DER) the harness cannot read.
+    #[error("cannot use `{path}`")]
+    KeyFile {
+        /// The file.
+        path: PathBuf,
+        /// What the key reader said (malformed, encrypted without a password).
+        #[source]
+        source: harness::keystore::ErrorKind,
+    },
     /// A file that was read but does not hold what it should.
     #[error("cannot use `{path}`: {reason}")]
     BadFile {

@@ -172,6 +172,13 @@ impl Journal {
         id
     }
 
+    /// One connection's record, while the journal still holds it.
+    pub(crate) fn get(&self, id: u64) -> Option<ConnectionRecord> {
+        let records = self.lock();
+        let index = usize::try_from(id.checked_sub(records.first_id)?).ok()?;
+        records.list.get(index).cloned()
+    }
+
     pub(crate) fn update(&self, id: u64, change: impl FnOnce(&mut ConnectionRecord)) {
         let mut records = self.lock();
         let index = id.checked_sub(records.first_id);

@@ -28,8 +28,9 @@
 //!
 //! # Questions
 //!
-//! - *Which clock validates client certificates?* The spec's simulated `now`, through a fixed
-//!   rustls `TimeProvider`; never the wall clock.
+//! - *Which clock validates client certificates?* The spec's [`ReceiverSpec::clock`]: fixed at
+//!   its `now` by default (scenarios and tests stay deterministic); the `mock-receiver`
+//!   command uses the wall clock, or `--now` as a start time that runs forward.
 //! - *Why does a TLS 1.3 client "connect" and then fail?* Under TLS 1.3 the server judges the
 //!   client certificate after the client's handshake has completed, so the client sees the
 //!   alert on its first read (crates.md §5, pitfall 5).
@@ -51,7 +52,7 @@ mod tls;
 pub use error::ReceiverError;
 pub use journal::{ChainCertificate, ConnectionRecord, Journal, RequestRecord};
 pub use profile::{ServerIdentity, ServerVariant, TrustProfile, read_certificates};
-pub use receiver::{Receiver, RunningReceiver};
+pub use receiver::{ConnectionLog, Receiver, RunningReceiver};
 pub use spec::{
     CaNames, CertMatcher, ClientAuth, ClientAuthMode, Fault, ReceiverSpec, Rejection, Timeouts,
     TlsVersions, UserMap, alert_name,

@@ -5,15 +5,17 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use harness::pki::{KeyType, World, WorldSpec};
 use harness::secret::Password;
+use harness::time::Clock;
 use mock_receiver::{
-    CaNames, CertMatcher, ClientAuth, ClientAuthMode, Fault, Receiver, ReceiverError, ReceiverSpec,
-    Rejection, RunningReceiver, ServerIdentity, ServerVariant, TlsVersions, TrustProfile, UserMap,
-    read_certificates,
+    CaNames, CertMatcher, ClientAuth, ClientAuthMode, ConnectionLog, Fault, Receiver,
+    ReceiverError, ReceiverSpec, Rejection, RunningReceiver, ServerIdentity, ServerVariant,
+    TlsVersions, TrustProfile, UserMap, read_certificates,
 };
 use rustls_pki_types::CertificateDer;
 
@@ -86,9 +88,22 @@ struct Serve {
     /// Serve your own certificate (or chain, or keystore) instead of a seeded profile.
     #[arg(long, value_name = "FILE", conflicts_with = "all")]
     cert: Option<PathBuf>,
-    /// The private key for --cert (PKCS#8 PEM/DER, or a keystore).
+    /// The private key for --cert, as openssl writes it: PEM `PRIVATE KEY`, `RSA PRIVATE
+    /// KEY`, `EC PRIVATE KEY` (with or without `EC PARAMETERS`), `ENCRYPTED PRIVATE KEY`
+    /// (with --key-password-env/-file), DER, or a keystore.
     #[arg(long, value_name = "FILE", requires = "cert")]
     key: Option<PathBuf>,
+    /// Environment variable holding the password of an encrypted --key.
+    #[arg(
+        long,
+        value_name = "VAR",
+        requires = "key",
+        conflicts_with = "key_password_file"
+    )]
+    key_password_env: Option<String>,
+    /// File whose first line is the password of an encrypted --key.
+    #[arg(long, value_name = "FILE", requires = "key")]
+    key_password_file: Option<PathBuf>,
     /// Extra chain certificates sent after --cert.
     #[arg(long, value_name = "FILE", requires = "cert")]
     chain: Option<PathBuf>,
@@ -106,7 +121,9 @@ struct Serve {
     /// Seed of the test PKI.
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// The simulated "now" (RFC 3339) for certificate validity.
+    /// A simulated "now" (RFC 3339) for client certificate validity and the seeded PKI: a
+    /// start time that runs forward. Default: the wall clock (the seeded PKI is then placed
+    /// around today).
     #[arg(long, value_name = "RFC3339")]
     now: Option<String>,
     /// Key type: p256, p384, rsa2048, rsa3072, rsa4096.
@@ -125,6 +142,14 @@ struct Serve {
     /// Print a JSON ready line instead of text.
     #[arg(long)]
     json: bool,
+    /// One line per connection on stderr when it closes: peer, SNI, protocol, client chain
+    /// subjects, user and status, or the alert sent. `text`, `json` or `off`.
+    #[arg(long, default_value = "text", value_name = "text|json|off")]
+    log: String,
+    /// Serve the journal (`/__admin/journal`) and the receivers (`/__admin/receivers`) over
+    /// plain HTTP on this loopback address, reachable without a client certificate.
+    #[arg(long, value_name = "ADDR")]
+    admin_listen: Option<SocketAddr>,
 }
 
 /// Prints a line to stdout, ignoring a closed pipe: a reader that took the ready line and
@@ -212,14 +237,21 @@ fn keystore_password(args: &Serve) -> Result<Password, (&'static str, String)> {
 async fn serve(args: Serve) -> Result<(), CliError> {
     let password =
         keystore_password(&args).map_err(|(flag, message)| CliError::Text { flag, message })?;
-    let mut world_spec = WorldSpec::new(args.seed);
-    if let Some(now) = &args.now {
-        let now = harness::time::parse_rfc3339(now).map_err(|e| CliError::Text {
-            flag: "--now",
-            message: e.to_string(),
-        })?;
-        world_spec = world_spec.now(now);
-    }
+    // One clock: the wall clock, or --now as a start time that runs forward. The seeded
+    // world is placed around it (the start of today without --now, so a client started
+    // today generates the same PKI).
+    let start = match &args.now {
+        Some(now) => Some(
+            harness::time::parse_rfc3339(now).map_err(|e| CliError::Text {
+                flag: "--now",
+                message: e.to_string(),
+            })?,
+        ),
+        None => None,
+    };
+    let clock = Clock::from_flag(start);
+    let anchor = start.unwrap_or_else(|| harness::time::world_anchor(clock.now()));
+    let mut world_spec = WorldSpec::new(args.seed).now(anchor);
     let key_type: KeyType =
         args.key_type
             .parse()
@@ -236,6 +268,18 @@ async fn serve(args: Serve) -> Result<(), CliError> {
     let mode: ClientAuthMode = args.client_auth.parse().map_err(text("--client-auth"))?;
     let rejection: Rejection = args.rejection.parse().map_err(text("--rejection"))?;
     let versions: TlsVersions = args.tls.parse().map_err(text("--tls"))?;
+    let log: ConnectionLog = args.log.parse().map_err(text("--log"))?;
+    if let Some(addr) = args.admin_listen
+        && !addr.ip().is_loopback()
+    {
+        return Err(CliError::Text {
+            flag: "--admin-listen",
+            message: format!(
+                "`{addr}` is not a loopback address: the journal shows every client's chain, \
+                 so it is served on 127.0.0.1 or ::1 only"
+            ),
+        });
+    }
     let fault = match &args.fault {
         Some(name) => Some(name.parse::<Fault>().map_err(flag("--fault"))?),
         None => None,
@@ -245,9 +289,24 @@ async fn serve(args: Serve) -> Result<(), CliError> {
     for path in &args.trust {
         trust.extend(read_certificates(path, &password).map_err(flag("--trust"))?);
     }
-    if trust.is_empty() && mode != ClientAuthMode::None {
+    let trust_from = if trust.is_empty() && mode != ClientAuthMode::None {
         trust.push(world.get(harness::pki::Role::ClientRoot).cert().clone());
-    }
+        "the seeded tenant client root (no --trust given)"
+    } else {
+        "--trust"
+    };
+    let banner = Banner {
+        clock,
+        trust_from: (mode != ClientAuthMode::None).then_some(trust_from),
+        trust_subjects: trust
+            .iter()
+            .map(|c| {
+                harness::cert::CertInfo::from_der(c.as_ref())
+                    .map(|i| i.subject)
+                    .unwrap_or_else(|_| "(unreadable certificate)".into())
+            })
+            .collect(),
+    };
     let ca_names = match args.ca_names.as_str() {
         "trust" => CaNames::TrustStore,
         "empty" => CaNames::Empty,
@@ -298,16 +357,30 @@ async fn serve(args: Serve) -> Result<(), CliError> {
     } else {
         vec![args.profile.parse().map_err(flag("--profile"))?]
     };
+    let server_key = match &args.key {
+        Some(path) => Some((path.as_path(), read_key(path, &args, &password)?)),
+        None => None,
+    };
     let mut running: Vec<(String, TrustProfile, RunningReceiver)> = Vec::new();
     for profile in &profiles {
         let identity = match &args.cert {
-            Some(cert) => ServerIdentity::from_files(
+            Some(cert) => ServerIdentity::from_files_with_key(
                 cert,
-                args.key.as_deref(),
+                server_key.clone(),
                 args.chain.as_deref(),
                 &password,
             )
-            .map_err(flag("--cert"))?,
+            .map_err(|e| {
+                // A key that does not match the certificate is either flag's fault: name both.
+                let name = match (&e, &args.key) {
+                    (ReceiverError::KeyMismatch { .. }, Some(_)) => "--cert/--key",
+                    _ => "--cert",
+                };
+                CliError::Flag {
+                    flag: name,
+                    source: e,
+                }
+            })?,
             None => {
                 ServerIdentity::from_world(&world, *profile, variant).map_err(flag("--profile"))?
             }
@@ -317,11 +390,12 @@ async fn serve(args: Serve) -> Result<(), CliError> {
             ..Default::default()
         };
         let mut spec = ReceiverSpec::new(identity)
-            .now(world.spec().now)
+            .clock(clock)
             .versions(versions)
             .client_auth(client_auth.clone())
             .users(users.clone())
             .timeouts(timeouts)
+            .log(log)
             .listen(args.listen);
         if args.all {
             spec = spec.listen(SocketAddr::new(args.listen.ip(), 0));
@@ -362,14 +436,109 @@ async fn serve(args: Serve) -> Result<(), CliError> {
         running.push((label, *profile, receiver));
     }
 
-    print_ready(&args, mode, &running);
+    let admin = match args.admin_listen {
+        Some(addr) => {
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(|source| CliError::Flag {
+                    flag: "--admin-listen",
+                    source: ReceiverError::Bind { addr, source },
+                })?;
+            let bound = listener.local_addr().ok();
+            let catalogue = Arc::new(admin::Catalogue {
+                receivers: running
+                    .iter()
+                    .map(|(label, profile, receiver)| admin::Entry {
+                        profile: profile.name(),
+                        identity: label.clone(),
+                        address: receiver.addr().to_string(),
+                        journal: receiver.journal().clone(),
+                    })
+                    .collect(),
+                clock: banner.clock,
+                trust_from: banner.trust_from,
+                trust_subjects: banner.trust_subjects.clone(),
+            });
+            Some((bound, tokio::spawn(admin::serve(listener, catalogue))))
+        }
+        None => None,
+    };
+
+    print_ready(&args, mode, &running, &banner);
+    if let Some((Some(addr), _)) = &admin {
+        if args.json {
+            say!(
+                "{}",
+                serde_json::json!({"version": 1, "event": "admin", "address": addr.to_string(), "journal": format!("http://{addr}/__admin/journal")})
+            );
+        } else {
+            say!("admin (plain HTTP, no client certificate): http://{addr}/__admin/journal");
+        }
+    }
 
     wait_for_signal().await?;
+    if let Some((_, task)) = admin {
+        task.abort();
+    }
     for (_, _, receiver) in running {
         // A receiver that does not stop in time is closed by dropping it; exit anyway.
         let _ = receiver.shutdown().await;
     }
     Ok(())
+}
+
+/// Reads `--key` as openssl writes it; keystores through the keystore password. Errors
+/// name `--key` (or the key password flag) and the real reason.
+fn read_key(
+    path: &Path,
+    args: &Serve,
+    store_password: &Password,
+) -> Result<harness::secret::PrivateKey, CliError> {
+    let key_password = match (&args.key_password_env, &args.key_password_file) {
+        (Some(var), _) => {
+            Some(
+                std::env::var(var)
+                    .map(Password::new)
+                    .map_err(|_| CliError::Text {
+                        flag: "--key-password-env",
+                        message: format!("environment variable `{var}` is not set or not UTF-8"),
+                    })?,
+            )
+        }
+        (None, Some(file)) => {
+            let text = std::fs::read_to_string(file).map_err(|e| CliError::Text {
+                flag: "--key-password-file",
+                message: format!("cannot read `{}`: {e}", file.display()),
+            })?;
+            Some(Password::new(text.lines().next().unwrap_or_default()))
+        }
+        (None, None) => None,
+    };
+    let bytes = std::fs::read(path).map_err(|e| CliError::Text {
+        flag: "--key",
+        message: format!("cannot read `{}`: {e}", path.display()),
+    })?;
+    use harness::keystore::Format;
+    let keystore = matches!(
+        harness::keystore::detect_format(&bytes),
+        Ok(Format::Jks | Format::Jceks | Format::Pkcs12)
+    );
+    if keystore {
+        let identity =
+            ServerIdentity::from_files(path, None, None, store_password).map_err(flag("--key"))?;
+        return Ok(identity.key);
+    }
+    harness::keystore::read_private_key(&bytes, key_password.as_ref()).map_err(|kind| {
+        let wrong = kind.to_string().contains("wrong key password");
+        CliError::Text {
+            flag: match (&args.key_password_env, &args.key_password_file, wrong) {
+                (Some(_), _, true) => "--key-password-env",
+                (_, Some(_), true) => "--key-password-file",
+                _ => "--key",
+            },
+            message: format!("`{}`: {kind}", path.display()),
+        }
+    })
 }
 
 fn split_mapping(text: &str) -> Result<(&str, &str), ReceiverError> {
@@ -382,11 +551,21 @@ fn split_mapping(text: &str) -> Result<(&str, &str), ReceiverError> {
     }
 }
 
+/// What the ready banner says besides the addresses: the clock and the client trust anchors.
+struct Banner {
+    clock: Clock,
+    /// Where the client-certificate trust anchors come from; `None` without client auth.
+    trust_from: Option<&'static str>,
+    trust_subjects: Vec<String>,
+}
+
 fn print_ready(
     args: &Serve,
     mode: ClientAuthMode,
     running: &[(String, TrustProfile, RunningReceiver)],
+    banner: &Banner,
 ) {
+    let clock_text = banner.clock.describe(banner.clock.now());
     let cert_needed = match mode {
         ClientAuthMode::None => "no",
         ClientAuthMode::Optional => "optional",
@@ -412,6 +591,10 @@ fn print_ready(
             "address": running.first().map(|(_, _, r)| r.addr().to_string()),
             "receivers": receivers,
             "pki_dir": args.pki_dir,
+            "clock": banner.clock.label(),
+            "now": harness::time::format_rfc3339(banner.clock.now()),
+            "client_trust_from": banner.trust_from,
+            "client_trust_anchors": if banner.trust_from.is_some() { banner.trust_subjects.clone() } else { Vec::new() },
         });
         say!("{ready}");
         return;
@@ -427,6 +610,7 @@ fn print_ready(
                     profile.client_must_trust()
                 }
             );
+            print_clock_and_trust(banner, &clock_text);
         }
         return;
     }
@@ -450,6 +634,20 @@ fn print_ready(
             profile.client_must_trust()
         );
     }
+    print_clock_and_trust(banner, &clock_text);
+}
+
+fn print_clock_and_trust(banner: &Banner, clock_text: &str) {
+    say!("clock: {clock_text}; {}", harness::time::CLOCK_RULE);
+    if let Some(from) = banner.trust_from {
+        say!(
+            "client certificates are validated against {} trust anchor(s) from {from}:",
+            banner.trust_subjects.len()
+        );
+        for subject in &banner.trust_subjects {
+            say!("  - {subject}");
+        }
+    }
 }
 
 async fn wait_for_signal() -> Result<(), CliError> {
@@ -465,5 +663,130 @@ async fn wait_for_signal() -> Result<(), CliError> {
     #[cfg(not(unix))]
     {
         tokio::signal::ctrl_c().await.map_err(CliError::Signal)
+    }
+}
+
+mod admin {
+    //! The admin listener: plain HTTP on loopback, so the journal of a receiver whose mTLS
+    //! is being debugged is reachable without a client certificate.
+
+    use std::sync::Arc;
+
+    use bytes::Bytes;
+    use http_body_util::Full;
+    use hyper::service::service_fn;
+    use hyper::{Request, Response, StatusCode};
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use mock_receiver::Journal;
+    use tokio::net::TcpListener;
+
+    /// One receiver of this process.
+    pub(super) struct Entry {
+        pub(super) profile: &'static str,
+        pub(super) identity: String,
+        pub(super) address: String,
+        pub(super) journal: Journal,
+    }
+
+    /// What the admin listener serves.
+    pub(super) struct Catalogue {
+        pub(super) receivers: Vec<Entry>,
+        pub(super) clock: harness::time::Clock,
+        pub(super) trust_from: Option<&'static str>,
+        pub(super) trust_subjects: Vec<String>,
+    }
+
+    impl Catalogue {
+        fn journal(&self) -> String {
+            // One receiver: its journal as the TLS path serves it; several: one per profile.
+            if let [only] = self.receivers.as_slice() {
+                return only.journal.to_json();
+            }
+            let receivers: Vec<_> = self
+                .receivers
+                .iter()
+                .map(|r| {
+                    serde_json::json!({
+                        "profile": r.profile,
+                        "address": r.address,
+                        "connections": r.journal.connections(),
+                    })
+                })
+                .collect();
+            serde_json::json!({ "version": 1, "receivers": receivers }).to_string()
+        }
+
+        fn receivers(&self) -> String {
+            let receivers: Vec<_> = self
+                .receivers
+                .iter()
+                .map(|r| {
+                    serde_json::json!({
+                        "profile": r.profile,
+                        "identity": r.identity,
+                        "address": r.address,
+                    })
+                })
+                .collect();
+            serde_json::json!({
+                "version": 1,
+                "receivers": receivers,
+                "clock": self.clock.label(),
+                "now": harness::time::format_rfc3339(self.clock.now()),
+                "client_trust_from": self.trust_from,
+                "client_trust_anchors": self.trust_subjects,
+            })
+            .to_string()
+        }
+    }
+
+    fn answer(status: StatusCode, body: String) -> Response<Full<Bytes>> {
+        let mut response = Response::new(Full::new(Bytes::from(body)));
+        *response.status_mut() = status;
+        response.headers_mut().insert(
+            hyper::header::CONTENT_TYPE,
+            hyper::header::HeaderValue::from_static("application/json"),
+        );
+        response
+    }
+
+    /// Serves until the task is aborted; each connection is bounded by a header timeout.
+    pub(super) async fn serve(listener: TcpListener, catalogue: Arc<Catalogue>) {
+        loop {
+            let Ok((tcp, _)) = listener.accept().await else {
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                continue;
+            };
+            let catalogue = catalogue.clone();
+            tokio::spawn(async move {
+                let service = service_fn(move |request: Request<hyper::body::Incoming>| {
+                    let catalogue = catalogue.clone();
+                    async move {
+                        let response = match (request.method().as_str(), request.uri().path()) {
+                            ("GET", "/__admin/journal") => {
+                                answer(StatusCode::OK, catalogue.journal())
+                            }
+                            ("GET", "/__admin/receivers" | "/__admin" | "/__admin/") => {
+                                answer(StatusCode::OK, catalogue.receivers())
+                            }
+                            _ => answer(
+                                StatusCode::NOT_FOUND,
+                                serde_json::json!({
+                                    "error": "not found",
+                                    "paths": ["/__admin/journal", "/__admin/receivers"],
+                                })
+                                .to_string(),
+                            ),
+                        };
+                        Ok::<_, std::convert::Infallible>(response)
+                    }
+                });
+                let mut builder = hyper::server::conn::http1::Builder::new();
+                builder
+                    .timer(TokioTimer::new())
+                    .header_read_timeout(std::time::Duration::from_secs(10));
+                let _ = builder.serve_connection(TokioIo::new(tcp), service).await;
+            });
+        }
     }
 }

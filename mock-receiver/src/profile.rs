@@ -253,6 +253,25 @@ impl ServerIdentity {
         chain: Option<&Path>,
         password: &Password,
     ) -> Result<Self, ReceiverError> {
+        let key = match key {
+            Some(path) => Some((
+                path,
+                read_private_key(path, &Passwords::new(password.clone()))?,
+            )),
+            None => None,
+        };
+        Self::from_files_with_key(cert, key, chain, password)
+    }
+
+    /// [`ServerIdentity::from_files`] with the key already read (the command line reads
+    /// `--key` itself, as openssl writes keys, encrypted ones with their own password):
+    /// `key` is the key file and its key.
+    pub fn from_files_with_key(
+        cert: &Path,
+        key: Option<(&Path, PrivateKey)>,
+        chain: Option<&Path>,
+        password: &Password,
+    ) -> Result<Self, ReceiverError> {
         let passwords = Passwords::new(password.clone());
         let cert_store = read_store(cert, &passwords)?;
         let mut certs: Vec<CertificateDer<'static>> = Vec::new();
@@ -281,8 +300,9 @@ impl ServerIdentity {
                 reason: "holds no certificate",
             });
         }
-        if let Some(key_path) = key {
-            found_key = Some(read_private_key(key_path, &passwords)?);
+        let key_file = key.as_ref().map_or(cert, |(path, _)| *path);
+        if let Some((_, key)) = key {
+            found_key = Some(key);
         }
         if let Some(chain_path) = chain {
             let store = read_store(chain_path, &passwords)?;
@@ -293,7 +313,6 @@ impl ServerIdentity {
                     .filter_map(|e| e.kind.certificate().cloned()),
             );
         }
-        let key_file = key.unwrap_or(cert);
         let key = found_key.ok_or_else(|| ReceiverError::MissingKey {
             path: cert.to_owned(),
         })?;
@@ -344,6 +363,22 @@ fn read_private_key(path: &Path, passwords: &Passwords) -> Result<PrivateKey, Re
     }
     if bytes.first() == Some(&0x30) && crate::tls::loads_as_key(&bytes) {
         return Ok(PrivateKey::from_pkcs8_der(bytes));
+    }
+    // Keys as openssl writes them (PKCS#1, SEC1 after `EC PARAMETERS`, DER); keystores
+    // below. An encrypted key needs its own password: the command line's --key-password-*.
+    let keystore = matches!(
+        harness::keystore::detect_format(&bytes),
+        Ok(harness::keystore::Format::Jks
+            | harness::keystore::Format::Jceks
+            | harness::keystore::Format::Pkcs12)
+    );
+    if !keystore {
+        return harness::keystore::read_private_key(&bytes, None).map_err(|source| {
+            ReceiverError::KeyFile {
+                path: path.to_owned(),
+                source,
+            }
+        });
     }
     let store = read_store(path, passwords)?;
     let (alias, material, _) = store

@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use rustls::ServerConfig;
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
@@ -14,7 +15,7 @@ use tokio_rustls::LazyConfigAcceptor;
 
 use crate::error::ReceiverError;
 use crate::http::{ConnectionContext, handle};
-use crate::journal::{ChainCertificate, Journal};
+use crate::journal::{ChainCertificate, ConnectionRecord, Journal};
 use crate::spec::{Fault, ReceiverSpec};
 use crate::tls::{ReceiverVerifier, alert_for, server_config};
 
@@ -187,14 +188,124 @@ async fn accept_loop(
     }
 }
 
+/// Whether and how a receiver logs its connections on stderr: one line per connection,
+/// when it closes (peer, SNI, protocol, client chain subjects, requests with user and
+/// status, or the alert sent).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ConnectionLog {
+    /// No log (the library default: tests and scenarios stay quiet).
+    #[default]
+    Off,
+    /// A line of text.
+    Text,
+    /// The connection's journal record as one JSON line.
+    Json,
+}
+
+impl std::str::FromStr for ConnectionLog {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "off" | "none" => Ok(ConnectionLog::Off),
+            "text" => Ok(ConnectionLog::Text),
+            "json" => Ok(ConnectionLog::Json),
+            other => Err(format!(
+                "unknown log format `{other}` (expected text, json or off)"
+            )),
+        }
+    }
+}
+
+/// The text log line of one connection.
+fn log_text(r: &ConnectionRecord) -> String {
+    let mut line = format!("connection {} from {}", r.id, r.peer);
+    line.push_str(&format!(" sni={}", r.sni.as_deref().unwrap_or("-")));
+    if let Some(protocol) = &r.protocol {
+        line.push_str(&format!(" {protocol}"));
+    }
+    if let Some(fault) = &r.fault {
+        line.push_str(&format!(" fault={fault}"));
+    }
+    if r.client_chain.is_empty() {
+        line.push_str(" client-chain=none");
+    } else {
+        let subjects: Vec<&str> = r.client_chain.iter().map(|c| c.subject.as_str()).collect();
+        line.push_str(&format!(" client-chain=[{}]", subjects.join(" | ")));
+    }
+    for request in &r.requests {
+        line.push_str(&format!(
+            " -> {} {} {} user={}",
+            request.method,
+            request.path,
+            request.status,
+            request.user.as_deref().unwrap_or("-")
+        ));
+    }
+    if let Some(alert) = &r.alert_sent {
+        line.push_str(&format!(" -> alert {alert}"));
+    }
+    if let Some(error) = &r.handshake_error {
+        line.push_str(&format!(" ({error})"));
+    }
+    line
+}
+
+fn log_connection(shared: &Shared, id: u64) {
+    use std::io::Write as _;
+    let Some(record) = shared.journal.get(id) else {
+        return;
+    };
+    let line = match shared.spec.log {
+        ConnectionLog::Off => return,
+        ConnectionLog::Text => log_text(&record),
+        ConnectionLog::Json => serde_json::to_string(&record).unwrap_or_default(),
+    };
+    // A closed stderr must not take the receiver down.
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
+}
+
+/// After a failed handshake: the alert is written; half-close, then read what the client
+/// already sent (under TLS 1.3 its certificate, CertificateVerify, Finished and maybe its
+/// request) for a short, bounded time. Closing with unread data would send a reset, and a
+/// Java client would report "Broken pipe" or "Connection reset" instead of the alert.
+async fn linger(mut tcp: TcpStream) {
+    const LINGER: std::time::Duration = std::time::Duration::from_millis(500);
+    const MAX_BYTES: usize = 256 * 1024;
+    let _ = tcp.shutdown().await;
+    let drain = async {
+        let mut buf = [0u8; 8192];
+        let mut total = 0;
+        while let Ok(n @ 1..) = tcp.read(&mut buf).await {
+            total += n;
+            if total > MAX_BYTES {
+                break;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(LINGER, drain).await;
+}
+
 async fn serve_connection(
     tcp: TcpStream,
     peer: SocketAddr,
     shared: &Shared,
+    stopped: watch::Receiver<bool>,
+) {
+    let id = shared.journal.open(peer);
+    serve_journaled(tcp, id, shared, stopped).await;
+    if shared.spec.log != ConnectionLog::Off {
+        log_connection(shared, id);
+    }
+}
+
+async fn serve_journaled(
+    tcp: TcpStream,
+    id: u64,
+    shared: &Shared,
     mut stopped: watch::Receiver<bool>,
 ) {
     let journal = &shared.journal;
-    let id = journal.open(peer);
     let timeouts = shared.spec.timeouts;
     let _ = tcp.set_nodelay(true);
     if let Some(fault) = shared.spec.fault {
@@ -215,14 +326,15 @@ async fn serve_connection(
     let handshake = async {
         let start = LazyConfigAcceptor::new(rustls::server::Acceptor::default(), tcp)
             .await
-            .map_err(|e| (e, false))?;
+            .map_err(|e| (e, None, false))?;
         let hello = start.client_hello();
         let sni = hello.server_name().map(str::to_owned);
         journal.update(id, |r| r.sni = sni);
         start
             .into_stream(shared.config.clone())
+            .into_fallible()
             .await
-            .map_err(|e| (e, true))
+            .map_err(|(e, tcp)| (e, Some(tcp), true))
     };
     // Journal the chain the client presented even when the handshake then rejects it.
     let handshake = crate::tls::PRESENTED.scope(Default::default(), async {
@@ -238,7 +350,7 @@ async fn serve_connection(
     let tls = tokio::select! {
         result = tokio::time::timeout(timeouts.handshake, handshake) => match result {
             Ok(Ok(tls)) => tls,
-            Ok(Err((error, hello_read))) => {
+            Ok(Err((error, tcp, hello_read))) => {
                 let rustls_error = error
                     .get_ref()
                     .and_then(|inner| inner.downcast_ref::<rustls::Error>());
@@ -250,12 +362,16 @@ async fn serve_connection(
                     Some(e) => e.to_string(),
                     None => error.to_string(),
                 };
+                let sent_alert = alert.is_some();
                 journal.update(id, |r| {
                     r.handshake_error = Some(text);
                     r.alert_sent = alert;
                     r.ca_names_sent = ca_names;
-                    r.closed = true;
                 });
+                if let Some(tcp) = tcp.filter(|_| sent_alert) {
+                    linger(tcp).await;
+                }
+                journal.update(id, |r| r.closed = true);
                 return;
             }
             Err(_) => {

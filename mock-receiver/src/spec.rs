@@ -21,8 +21,13 @@ pub struct ReceiverSpec {
     pub listen: SocketAddr,
     /// The chain and key served.
     pub identity: ServerIdentity,
-    /// The simulated "now" for validating client certificates (never the wall clock).
+    /// The "now" client certificates are validated at, when [`ReceiverSpec::clock`] is fixed
+    /// (the start of a running clock otherwise).
     pub now: OffsetDateTime,
+    /// The clock that validates client certificates: fixed at [`ReceiverSpec::now`] by
+    /// default (scenarios, tests); the command line uses the wall clock, or `--now` running
+    /// forward.
+    pub clock: harness::time::Clock,
     /// The TLS versions offered.
     pub versions: TlsVersions,
     /// Client authentication.
@@ -33,6 +38,8 @@ pub struct ReceiverSpec {
     pub fault: Option<Fault>,
     /// A timeout for every phase.
     pub timeouts: Timeouts,
+    /// One line per connection on stderr when it closes (off by default).
+    pub log: crate::receiver::ConnectionLog,
 }
 
 impl ReceiverSpec {
@@ -42,11 +49,13 @@ impl ReceiverSpec {
             listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             identity,
             now: harness::time::DEFAULT_NOW,
+            clock: harness::time::Clock::Fixed(harness::time::DEFAULT_NOW),
             versions: TlsVersions::Both,
             client_auth: ClientAuth::none(),
             users: UserMap::default(),
             fault: None,
             timeouts: Timeouts::default(),
+            log: crate::receiver::ConnectionLog::Off,
         }
     }
 
@@ -72,9 +81,18 @@ impl ReceiverSpec {
         self
     }
 
-    /// Sets the simulated "now".
+    /// Sets a fixed simulated "now".
     pub fn now(mut self, now: OffsetDateTime) -> Self {
         self.now = now;
+        self.clock = harness::time::Clock::Fixed(now);
+        self
+    }
+
+    /// Sets the clock client certificates are validated at (the wall clock, or a simulated
+    /// start that runs forward).
+    pub fn clock(mut self, clock: harness::time::Clock) -> Self {
+        self.now = clock.now();
+        self.clock = clock;
         self
     }
 
@@ -105,6 +123,12 @@ impl ReceiverSpec {
     /// Sets the timeouts.
     pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
         self.timeouts = timeouts;
+        self
+    }
+
+    /// Logs one line per connection on stderr.
+    pub fn log(mut self, log: crate::receiver::ConnectionLog) -> Self {
+        self.log = log;
         self
     }
 }

@@ -16,7 +16,6 @@ use rustls::{
     RootCertStore, SignatureScheme,
 };
 use rustls_pki_types::{CertificateDer, UnixTime};
-use time::OffsetDateTime;
 
 use crate::error::ReceiverError;
 use crate::spec::{CaNames, ClientAuthMode, ReceiverSpec, Rejection, TlsVersions};
@@ -33,21 +32,21 @@ pub(crate) fn provider() -> Arc<CryptoProvider> {
     Arc::new(rustls::crypto::aws_lc_rs::default_provider())
 }
 
-/// A clock stuck at the spec's simulated "now": client certificate validity never depends on
-/// the wall clock, so an expired client certificate is reproducible.
+/// The receiver's clock for rustls: fixed (scenarios, tests: an expired client certificate is
+/// reproducible), a simulated start running forward, or the wall clock.
 #[derive(Debug)]
-pub(crate) struct FixedTime(UnixTime);
+pub(crate) struct ClockTime(harness::time::Clock);
 
-impl FixedTime {
-    pub(crate) fn new(now: OffsetDateTime) -> Self {
-        let secs = u64::try_from(now.unix_timestamp()).unwrap_or(0);
-        Self(UnixTime::since_unix_epoch(Duration::from_secs(secs)))
+impl ClockTime {
+    pub(crate) fn unix(&self) -> UnixTime {
+        let secs = u64::try_from(self.0.now().unix_timestamp()).unwrap_or(0);
+        UnixTime::since_unix_epoch(Duration::from_secs(secs))
     }
 }
 
-impl TimeProvider for FixedTime {
+impl TimeProvider for ClockTime {
     fn current_time(&self) -> Option<UnixTime> {
-        Some(self.0)
+        Some(self.unix())
     }
 }
 
@@ -67,12 +66,11 @@ pub(crate) fn server_config(
         what: "the server configuration".into(),
         source: Some(Box::new(e)),
     };
-    let mut config =
-        ServerConfig::builder_with_details(provider, Arc::new(FixedTime::new(spec.now)))
-            .with_protocol_versions(versions)
-            .map_err(tls_error)?
-            .with_client_cert_verifier(verifier.clone())
-            .with_cert_resolver(Arc::new(FixedChain::new(spec)?));
+    let mut config = ServerConfig::builder_with_details(provider, Arc::new(ClockTime(spec.clock)))
+        .with_protocol_versions(versions)
+        .map_err(tls_error)?
+        .with_client_cert_verifier(verifier.clone())
+        .with_cert_resolver(Arc::new(FixedChain::new(spec)?));
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok((Arc::new(config), verifier))
 }
@@ -123,7 +121,7 @@ pub(crate) struct ReceiverVerifier {
     inner: Option<Arc<dyn ClientCertVerifier>>,
     hints: Vec<DistinguishedName>,
     provider: Arc<CryptoProvider>,
-    now: UnixTime,
+    clock: ClockTime,
 }
 
 impl ReceiverVerifier {
@@ -171,7 +169,7 @@ impl ReceiverVerifier {
             inner,
             hints,
             provider,
-            now: FixedTime::new(spec.now).0,
+            clock: ClockTime(spec.clock),
         })
     }
 
@@ -195,7 +193,7 @@ impl ReceiverVerifier {
         match &self.inner {
             None => Err("the receiver trusts no client certificate (empty trust store)".into()),
             Some(inner) => inner
-                .verify_client_cert(leaf, intermediates, self.now)
+                .verify_client_cert(leaf, intermediates, self.clock.unix())
                 .map(|_| ())
                 .map_err(|e| e.to_string()),
         }

@@ -31,7 +31,7 @@ use harness::connect::{
     TrustSource, Validation,
 };
 use harness::tenant::{
-    Actor, AddMode, Alias, AliasRule, Role as TenantRoleName, Tenant, TenantError, TenantSpec,
+    Actor, AddMode, Alias, AliasRule, AuthGroup as TenantRoleName, Tenant, TenantError, TenantSpec,
 };
 
 use crate::model::{self, CertSource, Expect, KeystoreFormat, Scenario, Step};
@@ -610,20 +610,9 @@ fn yes_no(value: bool) -> &'static str {
     if value { "YES" } else { "NO" }
 }
 
-/// Renders an error with its causes: `what: cause: cause`.
+/// Renders an error with its causes: `what: cause: cause` ([`harness::exit::ErrorChain`]).
 pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        // Some errors print their source in their own message; say it once.
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
+    format!("{:#}", harness::exit::ErrorChain(error))
 }
 
 // ---- the per-scenario context and the steps -----------------------------------------------

@@ -10,5 +10,6 @@ mod keystore_jks;
 mod keystore_p12;
 mod limbo;
 mod pki;
+mod real_certs;
 mod receiver;
 mod tenant;

@@ -14,7 +14,8 @@ use harness::keystore::{Entry, EntryKind, Format, KeyMaterial, Keystore, Passwor
 use harness::pki::{Pki, Role as PkiRole, Validity, World, WorldSpec};
 use harness::secret::Password;
 use harness::tenant::{
-    Actor, AddMode, Alias, Owner, Role, SAP_KEY_PAIR_ALIAS, Tenant, TenantSpec, reserved_prefix,
+    Actor, AddMode, Alias, AuthGroup, Owner, SAP_KEY_PAIR_ALIAS, Tenant, TenantSpec,
+    reserved_prefix,
 };
 use harness::time::DEFAULT_NOW;
 use proptest::prelude::*;
@@ -107,11 +108,11 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
-fn role() -> impl Strategy<Value = Role> {
+fn role() -> impl Strategy<Value = AuthGroup> {
     prop_oneof![
-        6 => Just(Role::Admin),
-        1 => Just(Role::IntegrationDeveloper),
-        1 => Just(Role::BusinessExpert),
+        6 => Just(AuthGroup::Admin),
+        1 => Just(AuthGroup::IntegrationDeveloper),
+        1 => Just(AuthGroup::BusinessExpert),
     ]
 }
 
@@ -236,7 +237,7 @@ proptest! {
                     prop_assert!(after == memory, "refused `{}` changed memory", reason);
                 }
             }
-            if *role != Role::Admin {
+            if *role != AuthGroup::Admin {
                 prop_assert_eq!(&dir_bytes(tmp.path()), &before, "{:?} changed the tenant", role);
             }
             for (entry, record) in &sap_entries {

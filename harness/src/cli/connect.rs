@@ -48,7 +48,8 @@ pub(crate) struct ConnectArgs {
     /// Seed of `--pick random`.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pick_seed: u64,
-    /// Simulated "now" (RFC 3339) for certificate validity; default: the wall clock.
+    /// Simulated "now" (RFC 3339) for certificate validity, a start time that runs forward;
+    /// default: the wall clock.
     #[arg(long, value_name = "RFC3339", value_parser = parse_now)]
     now: Option<time::OffsetDateTime>,
     /// Send this SNI name instead of the host (the host is still what the certificate must
@@ -142,7 +143,7 @@ pub(crate) fn run(args: ConnectArgs) -> anyhow::Result<ExitCode> {
         Some(alias) => ClientCertificate::Alias(alias.to_owned()),
     };
     options.sni = args.sni.clone();
-    options.clock = args.now.map_or(Clock::System, Clock::Fixed);
+    options.clock = Clock::from_flag(args.now);
     options.min_version = args.tls_min;
     options.max_version = args.tls_max;
     if options.min_version > options.max_version {
@@ -172,7 +173,24 @@ pub(crate) fn run(args: ConnectArgs) -> anyhow::Result<ExitCode> {
         harness::file::write_atomic(path, &bytes)
             .with_context(|| format!("cannot write `{}`", path.display()))?;
     }
+    if args.json {
+        let report = harness::diagnose::report_json(&outcome, &diagnosis);
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", harness::diagnose::report_text(&outcome, &diagnosis));
+    }
+    // The report first, then what --add-root-to did with it.
     if let Some(path) = &args.add_root_to {
+        if outcome.server_chain.is_empty() {
+            let why = outcome
+                .failure
+                .as_ref()
+                .map_or_else(|| "no chain was received".to_owned(), |f| f.message());
+            bail!(
+                "--add-root-to `{}`: nothing to add, the server sent no certificate ({why})",
+                path.display()
+            );
+        }
         let password = store_password(&args)?.unwrap_or_else(|| Password::new(""));
         let passwords = Passwords::new(password);
         let format = match path
@@ -197,7 +215,13 @@ pub(crate) fn run(args: ConnectArgs) -> anyhow::Result<ExitCode> {
         } else {
             Keystore::new(format)
         };
-        harness::connect::add_sent_root(&mut store, &outcome.server_chain, &args.add_root_alias)?;
+        harness::connect::add_sent_root(
+            &mut store,
+            &outcome.server_chain,
+            &args.add_root_alias,
+            options.clock.now(),
+        )
+        .with_context(|| format!("--add-root-to `{}`", path.display()))?;
         let format = store.format();
         store.write_file(path, format, &passwords)?;
         eprintln!(
@@ -205,12 +229,6 @@ pub(crate) fn run(args: ConnectArgs) -> anyhow::Result<ExitCode> {
             args.add_root_alias,
             path.display()
         );
-    }
-    if args.json {
-        let report = harness::diagnose::report_json(&outcome, &diagnosis);
-        println!("{}", serde_json::to_string_pretty(&report)?);
-    } else {
-        print!("{}", harness::diagnose::report_text(&outcome, &diagnosis));
     }
     Ok(if outcome.succeeded() {
         ExitCode::Success

@@ -92,9 +92,16 @@ pub(crate) struct ImportCertArgs {
     /// Alias of the new trusted certificate entry.
     #[arg(long)]
     alias: String,
-    /// The certificate file (DER, PEM, or a `.p7b` holding one certificate).
+    /// The certificate file (DER, PEM, or a `.p7b`); with several certificates, choose one
+    /// with --index or --root.
     #[arg(long = "cert", value_name = "CERT_FILE")]
     cert: PathBuf,
+    /// With several certificates: take the N-th (0 = the first, the leaf of a `.p7b` chain).
+    #[arg(long, value_name = "N", conflicts_with = "root")]
+    index: Option<usize>,
+    /// With several certificates: take the root (the self-issued top of the chain).
+    #[arg(long)]
+    root: bool,
     /// Store type when the keystore is created.
     #[arg(long = "type", value_enum, default_value = "pkcs12")]
     store_type: StoreType,
@@ -110,9 +117,17 @@ pub(crate) struct ImportKeypairArgs {
     #[arg(long)]
     alias: String,
     /// Where the key pair comes from: a PKCS#12 file or any keystore, or a PEM file with the
-    /// private key (PKCS#8, PKCS#1 or SEC1) and its chain.
+    /// private key as openssl writes it (PKCS#8, PKCS#1, SEC1 with or without `EC
+    /// PARAMETERS`, encrypted PKCS#8) and its chain.
     #[arg(long = "from", value_name = "SOURCE")]
     from: PathBuf,
+    /// Read the password of an encrypted PEM key (`ENCRYPTED PRIVATE KEY`) from environment
+    /// variable VAR.
+    #[arg(long, value_name = "VAR", conflicts_with = "key_password_file")]
+    key_password_env: Option<String>,
+    /// Read the password of an encrypted PEM key from the first line of FILE.
+    #[arg(long, value_name = "FILE")]
+    key_password_file: Option<PathBuf>,
     /// With `--from` a PEM key only: the chain as a separate file (PEM, DER or `.p7b`).
     #[arg(long, value_name = "CHAIN_FILE")]
     chain: Option<PathBuf>,
@@ -447,14 +462,45 @@ fn new(args: NewArgs) -> anyhow::Result<ExitCode> {
 fn import_cert(args: ImportCertArgs) -> anyhow::Result<ExitCode> {
     let (mut store, passwords) = open_or_create(&args.file, &args.pass, args.store_type)?;
     let certs = read_certificates(&args.cert, &passwords)?;
-    let cert = match certs.as_slice() {
-        [cert] => cert.clone(),
-        [] => bail!("`{}` holds no certificate", args.cert.display()),
-        more => bail!(
-            "`{}` holds {} certificates; import-cert takes exactly one",
-            args.cert.display(),
-            more.len()
-        ),
+    let file = args.cert.display();
+    let cert = match (certs.as_slice(), args.index, args.root) {
+        ([], _, _) => bail!("`{file}` holds no certificate"),
+        (certs, Some(n), _) => certs.get(n).cloned().with_context(|| {
+            format!(
+                "--index {n}: `{file}` holds {} certificate(s) (0 to {})",
+                certs.len(),
+                certs.len() - 1
+            )
+        })?,
+        (certs, None, true) => certs
+            .iter()
+            .find(|c| CertInfo::from_der(c.as_ref()).is_ok_and(|i| i.self_issued))
+            .cloned()
+            .with_context(|| {
+                format!(
+                    "--root: none of the {} certificate(s) of `{file}` is self-issued (the \
+                     file does not hold its root); choose one with --index N",
+                    certs.len()
+                )
+            })?,
+        ([cert], None, false) => cert.clone(),
+        (more, None, false) => {
+            let mut listing = String::new();
+            for (i, c) in more.iter().enumerate() {
+                let subject = CertInfo::from_der(c.as_ref())
+                    .map(|info| {
+                        let root = if info.self_issued { " (root)" } else { "" };
+                        format!("{}{root}", info.subject)
+                    })
+                    .unwrap_or_else(|_| "(unreadable)".into());
+                listing.push_str(&format!("\n  --index {i}: {subject}"));
+            }
+            bail!(
+                "`{file}` holds {} certificates and a trusted certificate entry holds one: \
+                 choose with --index N or --root:{listing}",
+                more.len()
+            )
+        }
     };
     store
         .insert(Entry {
@@ -491,8 +537,29 @@ fn import_keypair(args: ImportKeypairArgs) -> anyhow::Result<ExitCode> {
     } else {
         passwords.clone()
     };
-    let mut source = if let Some(chain_file) = &args.chain {
-        pem_key_with_chain(&args.from, chain_file, &src_passwords)?
+    let mut source = if !source_format.is_keystore() {
+        let key_password = match (&args.key_password_env, &args.key_password_file) {
+            (None, None) => None,
+            (env, file) => Some(password_from(
+                env.as_deref(),
+                file.as_deref(),
+                "key",
+                &args.from,
+            )?),
+        };
+        pem_key_pair(
+            &args.from,
+            &bytes,
+            args.chain.as_deref(),
+            key_password.as_ref(),
+            &src_passwords,
+        )?
+    } else if args.chain.is_some() {
+        bail!(
+            "--chain is for a PEM or DER key file; `{}` is a keystore, whose key pairs carry \
+             their chains",
+            args.from.display()
+        );
     } else {
         Keystore::read_file(&args.from, &src_passwords)?
     };
@@ -535,27 +602,53 @@ fn import_keypair(args: ImportKeypairArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::Success)
 }
 
-/// A PEM key file plus a separate chain file, as one key pair entry.
-fn pem_key_with_chain(
+/// A PEM or DER key file as openssl writes it (its certificates, if any, and `--chain`'s
+/// after them) as one key pair entry. Errors name the flag at fault.
+fn pem_key_pair(
     key_file: &Path,
-    chain_file: &Path,
+    bytes: &[u8],
+    chain_file: Option<&Path>,
+    key_password: Option<&Password>,
     passwords: &Passwords,
 ) -> anyhow::Result<Keystore> {
-    let chain = read_certificates(chain_file, passwords)?;
+    let key = harness::keystore::read_private_key(bytes, key_password).map_err(|kind| {
+        let flag = if key_password.is_some() && kind.to_string().contains("wrong key password") {
+            "--key-password-env/--key-password-file"
+        } else {
+            "--from"
+        };
+        anyhow::anyhow!("{flag} `{}`: {kind}", key_file.display())
+    })?;
+    let mut chain = harness::keystore::pem_certificates(bytes);
+    if let Some(chain_file) = chain_file {
+        let more = read_certificates(chain_file, passwords)
+            .with_context(|| format!("--chain `{}`", chain_file.display()))?;
+        if more.is_empty() {
+            bail!("--chain `{}` holds no certificate", chain_file.display());
+        }
+        for cert in more {
+            if !chain.contains(&cert) {
+                chain.push(cert);
+            }
+        }
+    }
     if chain.is_empty() {
-        bail!("`{}` holds no certificate", chain_file.display());
+        bail!(
+            "--from `{}` holds a private key but no certificate: give its certificate (and \
+             chain) with --chain FILE",
+            key_file.display()
+        );
     }
-    let mut text =
-        std::fs::read(key_file).with_context(|| format!("cannot read `{}`", key_file.display()))?;
-    text.push(b'\n');
-    for cert in &chain {
-        text.extend_from_slice(pem_encode("CERTIFICATE", cert).as_bytes());
-    }
-    Ok(Keystore::from_bytes(
-        &text,
-        passwords,
-        &key_file.display().to_string(),
-    )?)
+    let mut store = Keystore::new(Format::Pem);
+    store.insert(Entry {
+        alias: "mykey".to_owned(),
+        created: now(),
+        kind: EntryKind::KeyPair {
+            key: harness::keystore::KeyMaterial::plain(key),
+            chain,
+        },
+    })?;
+    Ok(store)
 }
 
 fn export(args: ExportArgs) -> anyhow::Result<ExitCode> {

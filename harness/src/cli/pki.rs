@@ -27,7 +27,8 @@ pub(crate) struct GenerateArgs {
     /// Key type: p256, p384, rsa2048, rsa3072 or rsa4096.
     #[arg(long, value_name = "TYPE", default_value = "p256", value_parser = parse_key_type)]
     key_type: KeyType,
-    /// Simulated "now" (RFC 3339) that validity windows are placed around.
+    /// Simulated "now" (RFC 3339) that validity windows are placed around; default: the
+    /// start of today (UTC), so the PKI is valid today.
     #[arg(long, value_name = "RFC3339", value_parser = parse_now)]
     now: Option<time::OffsetDateTime>,
     /// Host name or IP address for the server certificate (repeatable; default localhost,
@@ -63,10 +64,12 @@ pub(crate) fn run(command: PkiCommand) -> anyhow::Result<ExitCode> {
 }
 
 fn generate(args: GenerateArgs) -> anyhow::Result<ExitCode> {
-    let mut spec = WorldSpec::new(args.seed).key_type(args.key_type);
-    if let Some(now) = args.now {
-        spec = spec.now(now);
-    }
+    // The seeded PKI is placed around the clock in force: --now, or the start of today
+    // (UTC), so a receiver and a client started today without --now agree on every byte.
+    let now = args
+        .now
+        .unwrap_or_else(|| harness::time::world_anchor(time::OffsetDateTime::now_utc()));
+    let mut spec = WorldSpec::new(args.seed).key_type(args.key_type).now(now);
     if !args.server_names.is_empty() {
         spec.server_names = args.server_names;
     }

@@ -2,8 +2,8 @@
 //!
 //! Every command except `lint` works on a tenant directory (`--tenant DIR`, or
 //! `HARNESS_TENANT`). Each takes the acting role (`--role`; default: the role the operation
-//! needs, so refusals are reproduced by naming another role) and the simulated "now"
-//! (`--now`, or `HARNESS_NOW`; default 2026-06-01T00:00:00Z). Passwords come from
+//! needs, so refusals are reproduced by naming another role) and "now": the wall clock, or
+//! `--now` (or `HARNESS_NOW`) to simulate another time. Passwords come from
 //! `--password-env VAR` or `--password-file FILE`, never from a plain argument.
 
 use std::path::{Path, PathBuf};
@@ -16,7 +16,7 @@ use harness::exit::ExitCode;
 use harness::pki::KeyType;
 use harness::secret::Password;
 use harness::tenant::{
-    Actor, AddMode, Alias, CertEncoding, KeyPairSpec, Permission, Role, Subject, Tenant,
+    Actor, AddMode, Alias, AuthGroup, CertEncoding, KeyPairSpec, Permission, Subject, Tenant,
     TenantSpec, lint,
 };
 
@@ -40,12 +40,12 @@ pub(crate) struct TenantArgs {
     /// The acting role: AuthGroup.Admin, AuthGroup.IntegrationDeveloper or
     /// AuthGroup.BusinessExpert (default: the role the operation needs).
     #[arg(long, global = true, help_heading = TENANT_OPTIONS)]
-    role: Option<Role>,
+    role: Option<AuthGroup>,
     /// The acting user's name (shown as Created By / Modified By).
     #[arg(long, global = true, value_name = "NAME", help_heading = TENANT_OPTIONS)]
     user: Option<String>,
-    /// The simulated "now" (RFC 3339): modification times and expiry flags use it
-    /// (default 2026-06-01T00:00:00Z).
+    /// A simulated "now" (RFC 3339) for modification times, history and validity marks;
+    /// default: the wall clock.
     #[arg(
         long,
         global = true,
@@ -304,7 +304,9 @@ fn parse_key_type(text: &str) -> Result<KeyType, String> {
 
 /// Runs a `harness tenant` subcommand.
 pub(crate) fn run(args: TenantArgs) -> anyhow::Result<ExitCode> {
-    let now = args.now.unwrap_or(harness::time::DEFAULT_NOW);
+    // The tenant's records are real certificates: the wall clock unless --now says otherwise.
+    let clock = harness::time::Clock::from_flag(args.now);
+    let now = clock.now();
     let permission = match &args.command {
         TenantCommand::List(_) | TenantCommand::Show(_) | TenantCommand::History(_) => {
             Permission::View
@@ -312,18 +314,18 @@ pub(crate) fn run(args: TenantArgs) -> anyhow::Result<ExitCode> {
         TenantCommand::Download(_) | TenantCommand::DownloadPublic(_) => Permission::Download,
         _ => Permission::Maintain,
     };
-    let role = args.role.unwrap_or(permission.needed_role());
+    let role = args.role.unwrap_or(permission.needed_group());
     let user = args.user.clone().unwrap_or_else(|| {
         match role {
-            Role::Admin => "admin",
-            Role::IntegrationDeveloper => "developer",
-            Role::BusinessExpert => "expert",
+            AuthGroup::Admin => "admin",
+            AuthGroup::IntegrationDeveloper => "developer",
+            AuthGroup::BusinessExpert => "expert",
         }
         .to_owned()
     });
     let actor = Actor::new(role, &user, now);
     if let TenantCommand::Lint(lint_args) = &args.command {
-        return run_lint(lint_args, now);
+        return run_lint(lint_args, clock, now);
     }
     let Some(dir) = args.tenant.as_deref() else {
         bail!("no tenant directory: pass --tenant DIR or set HARNESS_TENANT");
@@ -352,6 +354,7 @@ pub(crate) fn run(args: TenantArgs) -> anyhow::Result<ExitCode> {
             if a.json {
                 println!("{}", serde_json::to_string_pretty(&listing)?);
             } else {
+                println!("clock: {}", clock.describe(now));
                 print!("{}", listing.to_text());
             }
         }
@@ -484,7 +487,11 @@ pub(crate) fn run(args: TenantArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::Success)
 }
 
-fn run_lint(args: &LintArgs, now: OffsetDateTime) -> anyhow::Result<ExitCode> {
+fn run_lint(
+    args: &LintArgs,
+    clock: harness::time::Clock,
+    now: OffsetDateTime,
+) -> anyhow::Result<ExitCode> {
     let bytes = read(&args.file)?;
     // PEM and DER files need no password; a keystore without one reports `wrong-password`.
     let password = if args.password.password_env.is_some() || args.password.password_file.is_some()
@@ -497,6 +504,7 @@ fn run_lint(args: &LintArgs, now: OffsetDateTime) -> anyhow::Result<ExitCode> {
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
+        println!("validity judged at {}", clock.describe(now));
         print!("{}", report.to_text());
     }
     Ok(if report.has_errors() {

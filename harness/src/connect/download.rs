@@ -1,9 +1,9 @@
 //! Downloading the server chain: a `.zip` of `.cer` files (as CPI offers it) or a PEM bundle.
 //!
 //! No zip crate is in the dependency tree, and a chain is a handful of small files, so the
-//! zip is written here: stored (no compression), one local header and one central directory
-//! record per file, CRC-32 computed locally. `unzip`, Java's `ZipInputStream` and Windows
-//! open it.
+//! zip is written here (APPNOTE 4.3): stored (no compression), one 30-byte local header and
+//! one 46-byte central directory record per file, CRC-32 computed locally. `unzip`, Python's
+//! `zipfile` and Java's `ZipFile` read it back (tests/interop/real_certs.rs).
 
 use super::ConnectError;
 use super::outcome::ChainCert;
@@ -54,12 +54,14 @@ pub fn sent_root(chain: &[ChainCert]) -> Option<&ChainCert> {
 }
 
 /// Adds the root the server sent to `store` as a trusted certificate entry under `alias`
-/// (the Keystore Explorer step of the article, from the connectivity test's chain). Fails
-/// when the server did not send its root or the alias is taken; the store is then unchanged.
+/// (the Keystore Explorer step of the article, from the connectivity test's chain), created
+/// at `created` (the clock in force). Fails when the server did not send its root or the
+/// alias is taken; the store is then unchanged.
 pub fn add_sent_root(
     store: &mut Keystore,
     chain: &[ChainCert],
     alias: &str,
+    created: time::OffsetDateTime,
 ) -> Result<(), ConnectError> {
     let root = sent_root(chain).ok_or_else(|| ConnectError::NoRootSent {
         top: chain
@@ -69,7 +71,10 @@ pub fn add_sent_root(
     store
         .insert(Entry {
             alias: alias.to_owned(),
-            created: time::OffsetDateTime::UNIX_EPOCH,
+            // JKS/JCEKS store milliseconds.
+            created: created
+                .replace_nanosecond(created.millisecond() as u32 * 1_000_000)
+                .unwrap_or(created),
             kind: EntryKind::TrustedCertificate(root.der.clone()),
         })
         .map_err(|source| ConnectError::AddRoot {
@@ -114,7 +119,7 @@ fn stored_zip(files: &[(String, &[u8])]) -> Vec<u8> {
         central.extend_from_slice(&size.to_le_bytes());
         central.extend_from_slice(&size.to_le_bytes());
         central.extend_from_slice(&(name.len() as u16).to_le_bytes());
-        central.extend_from_slice(&[0; 12]); // extra, comment, disk, internal attributes
+        central.extend_from_slice(&[0; 8]); // extra, comment, disk, internal attributes
         central.extend_from_slice(&0u32.to_le_bytes()); // external attributes
         central.extend_from_slice(&offset.to_le_bytes());
         central.extend_from_slice(name);
@@ -152,6 +157,45 @@ mod tests {
     #[test]
     fn crc32_matches_the_check_value() {
         assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
+    }
+
+    fn u16_at(b: &[u8], at: usize) -> usize {
+        usize::from(u16::from_le_bytes([b[at], b[at + 1]]))
+    }
+
+    fn u32_at(b: &[u8], at: usize) -> usize {
+        u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]]) as usize
+    }
+
+    #[test]
+    fn central_records_are_46_bytes_plus_the_name_and_point_at_their_entries() {
+        let files = [
+            ("0-a.cer".to_owned(), &b"abc"[..]),
+            ("1-bb.cer".to_owned(), &b"de"[..]),
+        ];
+        let zip = stored_zip(&files);
+        let end = zip.len() - 22;
+        assert_eq!(&zip[end..end + 4], b"PK\x05\x06");
+        let (size, offset) = (u32_at(&zip, end + 12), u32_at(&zip, end + 16));
+        assert_eq!(
+            offset + size,
+            end,
+            "the central directory ends at the end record"
+        );
+        let mut at = offset;
+        for (name, data) in &files {
+            assert_eq!(&zip[at..at + 4], b"PK\x01\x02");
+            let name_len = u16_at(&zip, at + 28);
+            let extra = u16_at(&zip, at + 30);
+            let comment = u16_at(&zip, at + 32);
+            assert_eq!(&zip[at + 46..at + 46 + name_len], name.as_bytes());
+            let local = u32_at(&zip, at + 42);
+            assert_eq!(&zip[local..local + 4], b"PK\x03\x04");
+            let data_at = local + 30 + u16_at(&zip, local + 26) + u16_at(&zip, local + 28);
+            assert_eq!(&zip[data_at..data_at + data.len()], *data);
+            at += 46 + name_len + extra + comment;
+        }
+        assert_eq!(at, end);
     }
 
     #[test]

@@ -295,6 +295,9 @@ pub(crate) struct Context<'a> {
     pub(crate) sent_alias: Option<&'a str>,
     pub(crate) chain: &'a [CertInfo],
     pub(crate) now: OffsetDateTime,
+    /// The clock `now` came from: named in failures that depend on it (a frozen scenario
+    /// clock stays unnamed, so the suite's texts do not change).
+    pub(crate) clock: crate::time::Clock,
     pub(crate) trust_anchors: usize,
     pub(crate) timeout: Duration,
 }
@@ -309,6 +312,23 @@ pub(crate) fn classify_io(err: &io::Error, cx: &Context<'_>) -> Failure {
             phase: cx.phase,
             timeout_ms: cx.timeout.as_millis() as u64,
         },
+        // A server that rejects our certificate and closes before reading the rest of our
+        // flight resets the connection (TLS 1.3): the alert may be lost, the reset is the
+        // rejection. The evidence says so.
+        io::ErrorKind::ConnectionReset
+        | io::ErrorKind::BrokenPipe
+        | io::ErrorKind::ConnectionAborted
+            if cx.requested && cx.sent_alias.is_some() =>
+        {
+            Failure::ClientCertRejected {
+                alias: cx.sent_alias.unwrap_or_default().to_owned(),
+                alert: format!(
+                    "none received: {} after the client certificate was sent",
+                    io_text(err)
+                ),
+                phase: cx.phase,
+            }
+        }
         _ => Failure::HandshakeClosed {
             phase: cx.phase,
             detail: io_text(err),
@@ -415,7 +435,10 @@ fn classify_certificate(err: &CertificateError, cx: &Context<'_>) -> Failure {
             .map(|c| c.subject.clone())
             .unwrap_or_default()
     };
-    let now = format_rfc3339(cx.now);
+    let now = match cx.clock {
+        crate::time::Clock::Fixed(_) => format_rfc3339(cx.now),
+        clock => clock.describe(cx.now),
+    };
     let find = |state: ValidityState| cx.chain.iter().find(|c| c.validity_at(cx.now) == state);
     match err {
         CertificateError::UnknownIssuer => {
@@ -563,6 +586,7 @@ mod tests {
                     sent_alias,
                     chain: &[],
                     now: crate::time::DEFAULT_NOW,
+                    clock: crate::time::Clock::Fixed(crate::time::DEFAULT_NOW),
                     trust_anchors: 1,
                     timeout: Duration::from_secs(1),
                 };

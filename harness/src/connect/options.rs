@@ -6,7 +6,6 @@ use std::time::Duration;
 
 use rustls_pki_types::ServerName;
 use serde::Serialize;
-use time::OffsetDateTime;
 
 use super::ConnectError;
 
@@ -196,24 +195,8 @@ impl FromStr for TlsVersion {
     }
 }
 
-/// Where "now" comes from for validity checks.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Clock {
-    /// A simulated time (tests, scenarios, `--now`).
-    Fixed(OffsetDateTime),
-    /// The wall clock (a real receiver, as CPI would see it today).
-    System,
-}
-
-impl Clock {
-    /// The time this clock says it is.
-    pub fn now(self) -> OffsetDateTime {
-        match self {
-            Clock::Fixed(at) => at,
-            Clock::System => OffsetDateTime::now_utc(),
-        }
-    }
-}
+/// Where "now" comes from for validity checks (see [`crate::time::Clock`]).
+pub use crate::time::Clock;
 
 /// Everything one connectivity test needs besides the trust source.
 #[derive(Clone, Debug)]

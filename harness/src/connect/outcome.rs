@@ -22,6 +22,9 @@ pub struct Outcome {
     pub sni: Option<String>,
     /// The "now" validity was judged at (RFC 3339).
     pub now: String,
+    /// Which clock `now` came from: `wall clock`, `simulated --now, running` or `fixed
+    /// simulated now` ([`crate::time::Clock::label`]).
+    pub clock: String,
     /// Whether server certificate validation was on.
     pub validation: Validation,
     /// Whether a TCP connection was made.

@@ -37,6 +37,8 @@ struct Prepared {
     sni: ServerName<'static>,
     sni_text: Option<String>,
     trust_anchors: usize,
+    /// The time certificates are judged at: read once, so the report names the same instant.
+    now: time::OffsetDateTime,
 }
 
 fn prepare(options: &Options, trust: &TrustSource) -> Result<Prepared, ConnectError> {
@@ -115,6 +117,7 @@ fn prepare(options: &Options, trust: &TrustSource) -> Result<Prepared, ConnectEr
         sni,
         sni_text,
         trust_anchors,
+        now,
     })
 }
 
@@ -181,7 +184,7 @@ async fn execute(options: &Options, prepared: Prepared) -> Outcome {
     // checked).
     let chain_passed = verify.error.is_none() || options.validation == Validation::DangerousOff;
     let used = resolved.used && chain_passed;
-    let now = options.clock.now();
+    let now = prepared.now;
     let cx = |phase| Context {
         host: &options.target.host,
         phase,
@@ -192,6 +195,7 @@ async fn execute(options: &Options, prepared: Prepared) -> Outcome {
             .flatten(),
         chain: &infos,
         now,
+        clock: options.clock,
         trust_anchors: prepared.trust_anchors,
         timeout: match phase {
             Phase::Connect => options.connect_timeout,
@@ -241,6 +245,7 @@ async fn execute(options: &Options, prepared: Prepared) -> Outcome {
         address: wire.address.map(|a| a.to_string()),
         sni: prepared.sni_text,
         now: format_rfc3339(now),
+        clock: options.clock.label().to_owned(),
         validation: options.validation,
         reached: wire.reached,
         protocol: wire.protocol,

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::cert::CertInfo;
+use crate::cert::{CertInfo, ValidityState};
 use crate::connect::{
     ChainCert, ChoiceReason, ClientCertificate, Failure, Origin, Outcome, TrustSource,
 };
@@ -355,10 +355,28 @@ fn explain(
             let top = infos.last().map(|i| i.issuer.clone()).unwrap_or_default();
             let named = list(&outcome.client_certificate.ca_names);
             if alert == "certificate_expired" {
+                // rustls, Java and OpenSSL send this one alert for "expired" and "not yet
+                // valid": place the certificate's window beside the clocks.
+                let window = infos
+                    .first()
+                    .map(|i| format!("valid from {} to {}", i.not_before, i.not_after))
+                    .unwrap_or_else(|| "validity unknown".into());
+                let ours = crate::time::parse_rfc3339(&outcome.now).ok();
+                let state = ours.zip(infos.first()).map(|(now, i)| i.validity_at(now));
+                let verdict = match state {
+                    Some(ValidityState::Expired) => "it is expired at this test's clock too",
+                    Some(ValidityState::NotYetValid) => "it is not yet valid at this test's clock either",
+                    _ => "it is valid at this test's clock, so the receiver's clock differs (a simulated or wrong clock)",
+                };
+                let fix = match state {
+                    Some(ValidityState::Expired) => format!("renew key pair `{alias}` and give the receiver the new certificate"),
+                    Some(ValidityState::NotYetValid) => format!("wait until the certificate of `{alias}` is valid, or re-issue it with an earlier notBefore"),
+                    _ => "check the receiver's clock (mock-receiver prints it in its banner; without --now it is the wall clock)".to_owned(),
+                };
                 finding(
                     Store::ClientKeyPairs,
-                    format!("the receiver refused client certificate `{subject}` (alias `{alias}`) as expired"),
-                    format!("renew key pair `{alias}` and give the receiver the new certificate"),
+                    format!("the receiver refused client certificate `{subject}` (alias `{alias}`) with alert `certificate_expired`, which also means \"not yet valid\": the certificate is {window}; the receiver judged it at its own clock; this test's clock reads {} ({}): {verdict}", outcome.now, outcome.clock),
+                    fix,
                 )
             } else if infos.last().is_some_and(|i| i.self_issued) {
                 finding(

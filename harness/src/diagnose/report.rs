@@ -29,6 +29,7 @@ pub fn report_json(outcome: &Outcome, diagnosis: &Diagnosis) -> Value {
         "address": outcome.address,
         "sni": outcome.sni,
         "now": outcome.now,
+        "clock": outcome.clock,
         "validation": outcome.validation,
         "success": outcome.succeeded(),
         "reached": outcome.reached,
@@ -64,6 +65,11 @@ pub fn report_text(outcome: &Outcome, diagnosis: &Diagnosis) -> String {
             f.java_text()
         ),
     };
+    let _ = writeln!(
+        out,
+        "Certificates judged at: {} ({})",
+        outcome.now, outcome.clock
+    );
     if let (Some(protocol), Some(cipher)) = (&outcome.protocol, &outcome.cipher) {
         let _ = writeln!(out, "Protocol: {protocol}, cipher suite: {cipher}");
     }

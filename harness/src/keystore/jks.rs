@@ -16,6 +16,10 @@
 //!   `PBES1Core`: JCEKS's PBEWithMD5AndTripleDES, 200,000 iterations as JDK 17 writes them,
 //!   including the equal-salt-halves rule ([`protector`]).
 //!
+//! `container` and `sealed` both read through [`super::JavaReader`] (`java.io.DataInputStream`:
+//! big-endian integers, `readUTF`'s modified UTF-8), a leaf of the keystore module, so neither
+//! imports the other's internals.
+//!
 //! # Why hand-written
 //!
 //! No crate reads JCEKS, and the one JKS crate (`jks` 0.3.3) aborts the process on a crafted

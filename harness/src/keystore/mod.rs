@@ -13,6 +13,9 @@
 //! | PEM, DER | `pem` | `rustls-pki-types` + `pem` |
 //! | PKCS#7 certs-only | `pkcs7` | the `cms` crate |
 //!
+//! `java_io` is the leaf the JKS/JCEKS modules read with: Java's big-endian integers and
+//! modified UTF-8 strings, as `java.io.DataInputStream` reads them, bounded.
+//!
 //! Certificate files read as keystores: a PEM bundle, a DER certificate and a `.p7b` give one
 //! trusted certificate entry per certificate (a PEM key with its chain gives one key pair
 //! entry). [`read_certificates`] gives the certificates themselves, chains leaf first, for
@@ -24,6 +27,7 @@
 mod detect;
 mod entry;
 mod error;
+mod java_io;
 mod jks;
 mod pem;
 mod pkcs12;
@@ -35,6 +39,8 @@ use rustls_pki_types::CertificateDer;
 
 pub use entry::{Entry, EntryKind, Format, KeyMaterial, Keystore, Passwords};
 pub use error::{ErrorKind, KeystoreError};
+pub(crate) use java_io::{JavaReadError, JavaReader, encode_modified_utf8};
+pub use pem::{pem_certificates, read_private_key};
 pub use pkcs12::{MAX_ITERATIONS as PKCS12_MAX_ITERATIONS, Pkcs12Profile};
 
 /// Which format `bytes` hold, from their content (magic numbers, PEM labels, the first DER

@@ -3,7 +3,9 @@
 //! A PEM file may hold certificates (a bundle becomes trusted certificate entries) or a
 //! private key with its chain (one key pair entry, alias `mykey` as keytool's default). Keys
 //! may be PKCS#8 (`PRIVATE KEY`) or traditional OpenSSL keys: PKCS#1 `RSA PRIVATE KEY` and
-//! SEC1 `EC PRIVATE KEY` (P-256, P-384), which are converted to PKCS#8 as Java holds them.
+//! SEC1 `EC PRIVATE KEY` (P-256, P-384; after the `EC PARAMETERS` block `openssl ecparam
+//! -genkey` writes first), which are converted to PKCS#8 as Java holds them. An encrypted
+//! PKCS#8 key (`ENCRYPTED PRIVATE KEY`) is read by [`read_private_key`] with its password.
 //! A `.p7b` in PEM form (`PKCS7`) inside a bundle contributes its certificates.
 
 use rustls_pki_types::CertificateDer;
@@ -13,7 +15,7 @@ use super::entry::{Entry, EntryKind, KeyMaterial};
 use super::error::ErrorKind;
 use crate::cert::{CertInfo, pem_encode};
 use crate::decode::DecodeError;
-use crate::secret::PrivateKey;
+use crate::secret::{Password, PrivateKey};
 
 /// keytool's default alias, used for the key pair of a PEM file.
 pub(super) const KEY_PAIR_ALIAS: &str = "mykey";
@@ -46,10 +48,14 @@ pub(super) fn read_pem(bytes: &[u8]) -> Result<Vec<Entry>, ErrorKind> {
             "PKCS7" => {
                 certs.extend(super::pkcs7::read_chain(block.contents())?);
             }
+            // `openssl ecparam -genkey` writes the curve before the key; the SEC1 key names
+            // its curve again, so the block carries nothing we need.
+            "EC PARAMETERS" => {}
             "ENCRYPTED PRIVATE KEY" => {
                 return Err(ErrorKind::Unsupported {
-                    what: "PEM block `ENCRYPTED PRIVATE KEY` (decrypt it first: \
-                           `openssl pkcs8 -in KEY -out PLAIN`)"
+                    what: "PEM block `ENCRYPTED PRIVATE KEY` here: give the key as its own file \
+                           with its password (--key-password-env or --key-password-file), or \
+                           decrypt it first: `openssl pkcs8 -in KEY -out PLAIN`"
                         .into(),
                 });
             }
@@ -142,6 +148,142 @@ fn to_pkcs8(tag: &str, der: &[u8]) -> Result<PrivateKey, ErrorKind> {
         }
     };
     Ok(PrivateKey::from_pkcs8_der(pkcs8))
+}
+
+/// The PEM tags of private keys [`read_private_key`] reads.
+const KEY_TAGS: &str =
+    "`PRIVATE KEY`, `RSA PRIVATE KEY`, `EC PRIVATE KEY` or `ENCRYPTED PRIVATE KEY`";
+
+/// Reads one private key as openssl writes it: PEM `PRIVATE KEY` (PKCS#8), `RSA PRIVATE
+/// KEY` (PKCS#1), `EC PRIVATE KEY` (SEC1, P-256/P-384, with or without the `EC PARAMETERS`
+/// block before it), `ENCRYPTED PRIVATE KEY` (PKCS#8 under PBES2: PBKDF2 or scrypt with
+/// AES, openssl's default) with `password`, or the same structures as DER. Certificates in
+/// the file are ignored (see [`pem_certificates`]). The error says what was found instead.
+pub fn read_private_key(
+    bytes: &[u8],
+    password: Option<&Password>,
+) -> Result<PrivateKey, ErrorKind> {
+    let text_like = bytes.iter().take(64).all(|b| b.is_ascii());
+    if !text_like || !bytes.windows(11).any(|w| w == b"-----BEGIN ") {
+        return der_private_key(bytes, password);
+    }
+    let blocks = pem::parse_many(bytes).map_err(|e| ErrorKind::Malformed {
+        reason: format!("PEM: {e}"),
+    })?;
+    let mut found = None;
+    let mut others = Vec::new();
+    for block in &blocks {
+        let key = match block.tag() {
+            "PRIVATE KEY" | "RSA PRIVATE KEY" | "EC PRIVATE KEY" => {
+                to_pkcs8(block.tag(), block.contents())?
+            }
+            "ENCRYPTED PRIVATE KEY" => decrypt_pkcs8(block.contents(), password)?,
+            other => {
+                others.push(other.to_owned());
+                continue;
+            }
+        };
+        if found.is_some() {
+            return Err(ErrorKind::Malformed {
+                reason: "more than one private key in one file".into(),
+            });
+        }
+        found = Some(key);
+    }
+    found.ok_or_else(|| ErrorKind::Malformed {
+        reason: if others.is_empty() {
+            format!("no PEM block found (expected {KEY_TAGS})")
+        } else {
+            format!(
+                "no private key: found PEM {} (expected {KEY_TAGS})",
+                others
+                    .iter()
+                    .map(|t| format!("`{t}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        },
+    })
+}
+
+/// The certificates of a PEM file (`CERTIFICATE` blocks), ignoring every other block: the
+/// chain beside a private key in one file.
+pub fn pem_certificates(bytes: &[u8]) -> Vec<CertificateDer<'static>> {
+    pem::parse_many(bytes)
+        .map(|blocks| {
+            blocks
+                .iter()
+                .filter(|b| {
+                    matches!(
+                        b.tag(),
+                        "CERTIFICATE" | "TRUSTED CERTIFICATE" | "X509 CERTIFICATE"
+                    )
+                })
+                .filter(|b| CertInfo::from_der(b.contents()).is_ok())
+                .map(|b| CertificateDer::from(b.contents().to_vec()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn der_private_key(der: &[u8], password: Option<&Password>) -> Result<PrivateKey, ErrorKind> {
+    if pkcs8_shape(der).is_some() {
+        return Ok(PrivateKey::from_pkcs8_der(der.to_vec()));
+    }
+    if encrypted_pkcs8(der).is_some() {
+        return decrypt_pkcs8(der, password);
+    }
+    for tag in ["RSA PRIVATE KEY", "EC PRIVATE KEY"] {
+        if let Ok(key) = to_pkcs8(tag, der) {
+            return Ok(key);
+        }
+    }
+    Err(ErrorKind::Malformed {
+        reason: format!(
+            "not a private key: neither PEM ({KEY_TAGS}) nor DER PKCS#8, PKCS#1 or SEC1"
+        ),
+    })
+}
+
+/// EncryptedPrivateKeyInfo (RFC 5958): the scheme and the encrypted PKCS#8.
+#[derive(der::Sequence)]
+struct EncryptedPrivateKeyInfo {
+    scheme: pkcs5::EncryptionScheme,
+    data: der::asn1::OctetString,
+}
+
+fn wrong_key_password() -> ErrorKind {
+    ErrorKind::Malformed {
+        reason: "cannot decrypt the encrypted private key: wrong key password (or a corrupt file)"
+            .into(),
+    }
+}
+
+fn encrypted_pkcs8(der: &[u8]) -> Option<EncryptedPrivateKeyInfo> {
+    use der::Decode as _;
+    EncryptedPrivateKeyInfo::from_der(der).ok()
+}
+
+fn decrypt_pkcs8(der: &[u8], password: Option<&Password>) -> Result<PrivateKey, ErrorKind> {
+    let info = encrypted_pkcs8(der).ok_or_else(|| ErrorKind::Unsupported {
+        what: "this encrypted private key's scheme (PBES2 with PBKDF2 or scrypt and AES, \
+               openssl's default, is read; re-encrypt with `openssl pkcs8 -topk8 -v2 aes-256-cbc`)"
+            .into(),
+    })?;
+    let Some(password) = password else {
+        return Err(ErrorKind::Malformed {
+            reason: "an encrypted private key (`ENCRYPTED PRIVATE KEY`) and no key password: \
+                     give --key-password-env VAR or --key-password-file FILE"
+                .into(),
+        });
+    };
+    let plain = info
+        .scheme
+        .decrypt(password.secret_str().as_bytes(), info.data.as_bytes())
+        .map_err(|_| wrong_key_password())?;
+    // A wrong password that happens to unpad cleanly still fails here.
+    pkcs8_shape(&plain).ok_or_else(wrong_key_password)?;
+    Ok(PrivateKey::from_pkcs8_der(plain))
 }
 
 /// Whether `der` is shaped as a PKCS#8 PrivateKeyInfo (SEQUENCE, INTEGER version, ...).
@@ -248,5 +390,49 @@ pub(super) fn alias_for(cert: &CertificateDer<'_>) -> String {
         "cert".to_owned()
     } else {
         slug
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p256_sec1() -> Vec<u8> {
+        let key = p256::SecretKey::from_slice(&[7u8; 32]).unwrap();
+        key.to_sec1_der().unwrap().to_vec()
+    }
+
+    #[test]
+    fn sec1_after_ec_parameters_reads_as_pem_and_der() {
+        let sec1 = p256_sec1();
+        // prime256v1's OID, as `openssl ecparam -genkey` writes it before the key.
+        let params = [0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07];
+        let text = format!(
+            "{}{}",
+            pem_encode("EC PARAMETERS", &params),
+            pem_encode("EC PRIVATE KEY", &sec1)
+        );
+        let from_pem = read_private_key(text.as_bytes(), None).unwrap();
+        let from_der = read_private_key(&sec1, None).unwrap();
+        assert_eq!(from_pem, from_der);
+        assert!(pkcs8_shape(from_pem.secret_pkcs8_der()).is_some());
+        // A bundle with a key and parameters but no certificate is a key pair without its
+        // certificate, not an unsupported block.
+        let err = read_pem(text.as_bytes()).unwrap_err().to_string();
+        assert!(err.contains("without its certificate"), "{err}");
+    }
+
+    #[test]
+    fn a_file_without_a_key_says_what_it_found() {
+        let text = pem_encode("CERTIFICATE REQUEST", b"\x30\x00");
+        let err = read_private_key(text.as_bytes(), None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("found PEM `CERTIFICATE REQUEST`") && err.contains("RSA PRIVATE KEY"),
+            "{err}"
+        );
+        let err = read_private_key(b"\x01\x02", None).unwrap_err().to_string();
+        assert!(err.contains("not a private key"), "{err}");
     }
 }

@@ -34,7 +34,6 @@ use time::OffsetDateTime;
 
 use super::entry::{Entry, EntryKind, KeyMaterial, Passwords};
 use super::error::ErrorKind;
-use super::pkcs7::order_chain;
 use crate::decode::DecodeError;
 use crate::secret::PrivateKey;
 
@@ -241,7 +240,7 @@ fn chain_from(
         .filter(|(i, _)| *i == leaf || !archive.certs[*i].trusted)
         .map(|(_, c)| c.clone())
         .collect();
-    let chain = order_chain(&certs[leaf], &candidates);
+    let chain = crate::chain::order_from(&certs[leaf], &candidates);
     for cert in &chain {
         if let Some(i) = certs.iter().position(|c| c == cert) {
             used[i] = true;

@@ -4,7 +4,8 @@
 //! §3.4): version 1, no digest algorithms, content type id-data without content, the
 //! certificates, no signer infos. The certificates are a DER SET OF, which sorts them: the
 //! file order is not the chain order (for our chains it comes out root first). Readers
-//! therefore restore the chain order, leaf first, by following issuer names ([`order_chain`]).
+//! therefore restore the chain order, leaf first, by following issuer names
+//! ([`crate::chain::order`]).
 //!
 //! Read as a keystore, a `.p7b` gives one trusted certificate entry per certificate, leaf
 //! first; [`super::read_certificates`] gives the ordered chain itself.
@@ -19,7 +20,7 @@ use rustls_pki_types::CertificateDer;
 
 use super::entry::{Entry, EntryKind};
 use super::error::ErrorKind;
-use crate::cert::{CertInfo, issuer_der, subject_der};
+use crate::cert::CertInfo;
 use crate::decode::DecodeError;
 
 /// PEM label of a `.p7b` in text form (OpenSSL's `-outform PEM`, keytool `-printcert`).
@@ -56,8 +57,7 @@ pub(super) fn read_chain(bytes: &[u8]) -> Result<Vec<CertificateDer<'static>>, E
     if certs.is_empty() {
         return Ok(certs);
     }
-    let leaf = leaf_of(&certs);
-    Ok(order_chain(&leaf, &certs))
+    Ok(crate::chain::order(&certs))
 }
 
 pub(super) fn write(entries: &[Entry]) -> Result<Vec<u8>, ErrorKind> {
@@ -123,104 +123,6 @@ pub(super) fn encode(certs: &[CertificateDer<'_>]) -> Result<Vec<u8>, ErrorKind>
 /// The `.p7b` as PEM (`-----BEGIN PKCS7-----`).
 pub(super) fn to_pem(der: &[u8]) -> String {
     crate::cert::pem_encode(PEM_LABEL, der)
-}
-
-/// `leaf`, then its issuers found among `certs` by name (subject = issuer), leaf first; stops
-/// at a self-issued certificate or when no issuer is found. Certificates of `certs` off the
-/// chain are left out.
-pub(crate) fn order_chain(
-    leaf: &CertificateDer<'static>,
-    certs: &[CertificateDer<'static>],
-) -> Vec<CertificateDer<'static>> {
-    let names: Vec<(Vec<u8>, Vec<u8>)> = certs
-        .iter()
-        .map(|c| {
-            (
-                subject_der(c).unwrap_or_default(),
-                issuer_der(c).unwrap_or_default(),
-            )
-        })
-        .collect();
-    let mut chain = vec![leaf.clone()];
-    let mut current = leaf.clone();
-    // Bounded by the number of certificates: a cycle cannot loop.
-    for _ in 0..certs.len() {
-        let (Ok(subject), Ok(issuer)) = (subject_der(&current), issuer_der(&current)) else {
-            break;
-        };
-        if subject == issuer {
-            break;
-        }
-        let candidates: Vec<&CertificateDer<'static>> = certs
-            .iter()
-            .zip(&names)
-            .filter(|(c, (s, _))| *s == issuer && !chain.contains(c))
-            .map(|(c, _)| c)
-            .collect();
-        // Several certificates with the issuer's name (e.g. two PKIs with the same names):
-        // the authority key identifier decides, as in Java's `PKCS12KeyStore`.
-        let next = match candidates.as_slice() {
-            [one] => Some(*one),
-            [] => None,
-            many => {
-                let wanted = key_ids(&current).1;
-                many.iter()
-                    .find(|c| wanted.is_some() && key_ids(c).0 == wanted)
-                    .or(many.first())
-                    .copied()
-            }
-        };
-        match next {
-            Some(cert) => {
-                chain.push(cert.clone());
-                current = cert.clone();
-            }
-            None => break,
-        }
-    }
-    chain
-}
-
-/// A certificate's (subject key identifier, authority key identifier).
-fn key_ids(cert: &CertificateDer<'_>) -> (Option<Vec<u8>>, Option<Vec<u8>>) {
-    use x509_parser::prelude::{FromDer, ParsedExtension, X509Certificate};
-    let Ok((_, cert)) = X509Certificate::from_der(cert) else {
-        return (None, None);
-    };
-    let mut ids = (None, None);
-    for ext in cert.extensions() {
-        match ext.parsed_extension() {
-            ParsedExtension::SubjectKeyIdentifier(id) => ids.0 = Some(id.0.to_vec()),
-            ParsedExtension::AuthorityKeyIdentifier(aki) => {
-                ids.1 = aki.key_identifier.as_ref().map(|id| id.0.to_vec());
-            }
-            _ => {}
-        }
-    }
-    ids
-}
-
-/// The first certificate (in file order) that issues none of the others: the leaf.
-fn leaf_of(certs: &[CertificateDer<'static>]) -> CertificateDer<'static> {
-    let names: Vec<(Vec<u8>, Vec<u8>)> = certs
-        .iter()
-        .map(|c| {
-            (
-                subject_der(c).unwrap_or_default(),
-                issuer_der(c).unwrap_or_default(),
-            )
-        })
-        .collect();
-    let issues_another = |i: usize| {
-        names
-            .iter()
-            .enumerate()
-            .any(|(j, (s, iss))| j != i && *iss == names[i].0 && *s != names[i].0)
-    };
-    (0..certs.len())
-        .find(|&i| !issues_another(i))
-        .map(|i| certs[i].clone())
-        .unwrap_or_else(|| certs[0].clone())
 }
 
 fn decode(der: &[u8]) -> Result<Vec<CertificateDer<'static>>, ErrorKind> {

@@ -78,11 +78,12 @@ pub fn reserved_prefix(alias: &str) -> Option<&'static str> {
 
 /// An alias that breaks one of the rules.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("alias `{alias}` is refused: {rule}")]
+#[error("alias `{alias}` is refused")]
 pub struct AliasError {
     /// The alias as given.
     pub alias: String,
-    /// The rule it breaks.
+    /// The rule it breaks (the error's source).
+    #[source]
     pub rule: AliasRule,
 }
 
@@ -127,7 +128,9 @@ mod tests {
         ] {
             let err = Alias::parse(text).unwrap_err();
             assert!(matches!(err.rule, AliasRule::Reserved { .. }), "{text}");
-            assert!(err.to_string().contains("reserved"), "{err}");
+            assert_eq!(err.to_string(), format!("alias `{text}` is refused"));
+            let cause = std::error::Error::source(&err).map(ToString::to_string);
+            assert!(cause.is_some_and(|c| c.contains("reserved")), "{err:?}");
         }
         assert_eq!(Alias::parse("Sap-Root").unwrap().as_str(), "sap-root");
         assert_eq!(Alias::parse("my_sap_root").unwrap().as_str(), "my_sap_root");

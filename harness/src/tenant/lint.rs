@@ -136,7 +136,9 @@ pub fn lint(bytes: &[u8], file: &str, password: &Password, now: OffsetDateTime) 
                 ErrorKind::WrongPassword { .. } => "wrong-password",
                 _ => "unreadable",
             };
-            push(Severity::Error, code, None, e.to_string());
+            // The report names the file; the finding says what is wrong with it (the kind, not
+            // the error's own line, which is about the file).
+            push(Severity::Error, code, None, e.kind.to_string());
             None
         }
     };
@@ -220,30 +222,28 @@ pub fn lint(bytes: &[u8], file: &str, password: &Password, now: OffsetDateTime) 
 }
 
 /// Why a key pair's chain is incomplete: a broken issuer link, or no self-signed root.
+/// Certificates that do not parse are left out (the reader reports those).
 fn chain_gap(chain: &[rustls_pki_types::CertificateDer<'static>]) -> Option<String> {
-    let names: Vec<(Vec<u8>, Vec<u8>, String)> = chain
+    let parsed: Vec<&[u8]> = chain
         .iter()
-        .filter_map(|c| {
-            let (_, cert) = X509Certificate::from_der(c).ok()?;
-            Some((
-                cert.subject().as_raw().to_vec(),
-                cert.issuer().as_raw().to_vec(),
-                cert.issuer().to_string(),
-            ))
-        })
+        .map(|c| c.as_ref())
+        .filter(|c| X509Certificate::from_der(c).is_ok())
         .collect();
-    for (i, pair) in names.windows(2).enumerate() {
-        if pair[0].1 != pair[1].0 {
+    for (i, pair) in parsed.windows(2).enumerate() {
+        if !crate::chain::issued_by(pair[0], pair[1]) {
             return Some(format!(
                 "certificate {i} of the chain is not issued by certificate {}",
                 i + 1
             ));
         }
     }
-    match names.last() {
-        Some((subject, issuer, issuer_text)) if subject != issuer => Some(format!(
-            "the chain ends below its root: `{issuer_text}` is missing"
-        )),
-        _ => None,
+    let top = parsed.last()?;
+    if crate::chain::is_self_issued(top) {
+        return None;
     }
+    let (_, cert) = X509Certificate::from_der(top).ok()?;
+    Some(format!(
+        "the chain ends below its root: `{}` is missing",
+        cert.issuer()
+    ))
 }

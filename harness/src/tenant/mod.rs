@@ -19,7 +19,8 @@
 //! | module | what it is |
 //! |---|---|
 //! | `alias` | [`Alias`]: customer aliases; reserved prefixes cannot be parsed |
-//! | `owner`, `role` | [`Owner`] (SAP, Tenant Administrator), [`Role`] and [`Permission`] |
+//! | `owner`, `auth_group` | [`Owner`] (SAP, Tenant Administrator), [`AuthGroup`] and [`Permission`] |
+//! | `refusal` | [`Refusal`]: the stable id of every refusal ([`TenantError::refusal`]) |
 //! | `store` | [`Tenant`] on disk: create, open, atomic commit, [`Actor`] |
 //! | `ops` | every operation: add keystore/certificate/key pair, create key pair, signing request and response, update, rename, delete, backup, restore, downloads |
 //! | `view` | the entry list ([`Listing`]) and details ([`EntryDetails`]) |
@@ -64,12 +65,13 @@
 //! ```
 
 mod alias;
+mod auth_group;
 mod error;
 mod lint;
 mod ops;
 mod owner;
 mod password;
-mod role;
+mod refusal;
 mod sap;
 mod store;
 mod view;
@@ -77,7 +79,8 @@ mod view;
 pub use alias::{
     Alias, AliasError, AliasRule, MAX_ALIAS_CHARS, RESERVED_PREFIXES, reserved_prefix,
 };
-pub use error::TenantError;
+pub use auth_group::{AuthGroup, Permission};
+pub use error::{Corruption, GenerateError, TenantError, UploadError};
 pub use lint::{Finding, LintReport, Severity, lint};
 pub use ops::{
     AddMode, AddSummary, CertEncoding, Download, KeyPairSpec, MAX_CERTIFICATE_BYTES,
@@ -85,7 +88,7 @@ pub use ops::{
 };
 pub use owner::Owner;
 pub use password::{MIN_PASSWORD_CHARS, PasswordPolicyError, check_password_policy};
-pub use role::{Permission, Role};
+pub use refusal::{Refusal, UnknownRefusal};
 pub use sap::{SAP_KEY_PAIR_ALIAS, SAP_TRUSTED_ALIASES};
 pub use store::{
     Actor, BackupRecord, EntryRecord, HistoryEvent, MAX_HISTORY, MAX_STORE_BYTES, METADATA_FILE,

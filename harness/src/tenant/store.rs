@@ -30,9 +30,9 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
-use super::error::TenantError;
+use super::auth_group::{AuthGroup, Permission};
+use super::error::{Corruption, GenerateError, TenantError};
 use super::owner::Owner;
-use super::role::{Permission, Role};
 use crate::keystore::{Entry, EntryKind, Format, KeyMaterial, Keystore, Passwords, WriteOptions};
 use crate::secret::{Password, PrivateKey};
 use crate::time::format_rfc3339;
@@ -49,8 +49,8 @@ const METADATA_VERSION: u32 = 1;
 /// Who acts, in which role, and when (the simulated "now").
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Actor {
-    /// The acting role.
-    pub role: Role,
+    /// The acting auth group (the field keeps CPI's UI word, role).
+    pub role: AuthGroup,
     /// The user name shown in "Created By" / "Modified By".
     pub user: String,
     /// The simulated "now": modification times and validity flags use it.
@@ -59,7 +59,7 @@ pub struct Actor {
 
 impl Actor {
     /// An actor.
-    pub fn new(role: Role, user: &str, now: OffsetDateTime) -> Self {
+    pub fn new(role: AuthGroup, user: &str, now: OffsetDateTime) -> Self {
         Self {
             role,
             user: user.to_owned(),
@@ -69,12 +69,12 @@ impl Actor {
 
     /// `AuthGroup.Admin` user `admin`.
     pub fn admin(now: OffsetDateTime) -> Self {
-        Self::new(Role::Admin, "admin", now)
+        Self::new(AuthGroup::Admin, "admin", now)
     }
 
     /// `AuthGroup.IntegrationDeveloper` user `developer`.
     pub fn developer(now: OffsetDateTime) -> Self {
-        Self::new(Role::IntegrationDeveloper, "developer", now)
+        Self::new(AuthGroup::IntegrationDeveloper, "developer", now)
     }
 
     pub(crate) fn require(
@@ -87,7 +87,7 @@ impl Actor {
         } else {
             Err(TenantError::Forbidden {
                 operation,
-                needs: permission.needed_role(),
+                needs: permission.needed_group(),
                 acting: self.role,
             })
         }
@@ -156,8 +156,8 @@ pub struct HistoryEvent {
     pub at: String,
     /// Who.
     pub user: String,
-    /// In which role.
-    pub role: Role,
+    /// In which auth group.
+    pub role: AuthGroup,
     /// The operation (`add-keystore`, `rename`, ...).
     pub operation: String,
     /// What changed, in one line.
@@ -277,15 +277,15 @@ impl Tenant {
             .lock()
             .ok()
             .and_then(|c| c.get(&cache_key).cloned());
-        let generate = |reason: String| TenantError::Generate {
+        let generate = |source: GenerateError| TenantError::Generate {
             alias: super::sap::SAP_KEY_PAIR_ALIAS.to_owned(),
-            reason,
+            source,
         };
         let (keystore, mut plain_keys) = match cached {
             Some(provisioned) => provisioned,
             None => {
                 let entries = super::sap::provision(spec.seed, actor.now, &spec.name)
-                    .map_err(|e| generate(e.to_string()))?;
+                    .map_err(|e| generate(e.into()))?;
                 let mut keystore = Keystore::new(Format::Jceks);
                 let mut plain_keys = BTreeMap::new();
                 for entry in entries {
@@ -296,7 +296,7 @@ impl Tenant {
                     }
                     keystore
                         .insert(entry)
-                        .map_err(|kind| generate(kind.to_string()))?;
+                        .map_err(|kind| generate(GenerateError::Store(kind)))?;
                 }
                 (keystore, plain_keys)
             }
@@ -311,7 +311,7 @@ impl Tenant {
                 })
                 .map_err(|kind| TenantError::Generate {
                     alias: alias.clone(),
-                    reason: kind.to_string(),
+                    source: GenerateError::Store(kind),
                 })?;
         }
         let records: BTreeMap<String, EntryRecord> = keystore
@@ -410,23 +410,23 @@ impl Tenant {
                 });
             }
         };
-        let corrupt = |path: &Path, reason: String| TenantError::Corrupt {
+        let corrupt = |path: &Path, source: Corruption| TenantError::Corrupt {
             path: path.to_owned(),
-            reason,
+            source,
         };
         let meta: Metadata = serde_json::from_slice(&text)
-            .map_err(|e| corrupt(&meta_path, format!("metadata does not parse: {e}")))?;
+            .map_err(|e| corrupt(&meta_path, Corruption::Metadata(e)))?;
         if meta.version != METADATA_VERSION {
             return Err(corrupt(
                 &meta_path,
-                format!(
-                    "metadata version {} (this harness reads {METADATA_VERSION})",
-                    meta.version
-                ),
+                Corruption::Version {
+                    found: meta.version,
+                    reads: METADATA_VERSION,
+                },
             ));
         }
         if !is_own_file_name(&meta.keystore_file, "keystore-") {
-            return Err(corrupt(&meta_path, "bad keystore file name".into()));
+            return Err(corrupt(&meta_path, Corruption::KeystoreFileName));
         }
         let ks_path = dir.join(&meta.keystore_file);
         let bytes = std::fs::read(&ks_path).map_err(|source| TenantError::Io {
@@ -434,10 +434,7 @@ impl Tenant {
             source,
         })?;
         if sha256_hex(&bytes) != meta.keystore_sha256 {
-            return Err(corrupt(
-                &ks_path,
-                "SHA-256 differs from `tenant.json`".into(),
-            ));
+            return Err(corrupt(&ks_path, Corruption::KeystoreHash));
         }
         let passwords = Passwords::new(Password::new(meta.keystore_password.clone()));
         let keystore = Keystore::from_bytes(&bytes, &passwords, &ks_path.display().to_string())?;
@@ -450,10 +447,7 @@ impl Tenant {
         let mut sorted = aliases.clone();
         sorted.sort_unstable();
         if sorted != recorded {
-            return Err(corrupt(
-                &ks_path,
-                "the keystore's aliases differ from the records in `tenant.json`".into(),
-            ));
+            return Err(corrupt(&ks_path, Corruption::Aliases));
         }
         // A hand-edited `tenant.json` must not smuggle a reserved alias in as a customer
         // entry, nor free an SAP entry for changes.
@@ -462,17 +456,17 @@ impl Tenant {
             if reserved != (record.owner == Owner::Sap) {
                 return Err(corrupt(
                     &meta_path,
-                    format!(
-                        "entry `{alias}` is owned by {} but its alias says otherwise",
-                        record.owner
-                    ),
+                    Corruption::Owner {
+                        alias: alias.clone(),
+                        owner: record.owner,
+                    },
                 ));
             }
         }
         if let Some(backup) = &meta.backup {
             let path = dir.join(&backup.file);
             if !is_own_file_name(&backup.file, "backup-") || !path.is_file() {
-                return Err(corrupt(&path, "the backup file is missing".into()));
+                return Err(corrupt(&path, Corruption::BackupMissing));
             }
         }
         Ok(Tenant {
@@ -626,7 +620,7 @@ impl Tenant {
         draft.meta.history.drain(..excess);
         let json = serde_json::to_vec_pretty(&draft.meta).map_err(|e| TenantError::Corrupt {
             path: self.dir.join(METADATA_FILE),
-            reason: format!("cannot encode metadata: {e}"),
+            source: Corruption::Encode(e),
         })?;
         self.write(METADATA_FILE, &json)?;
         // Committed. Re-reading the bytes just written leaves the in-memory keystore equal

@@ -5,9 +5,9 @@ use sha1::Sha1;
 use sha2::Digest;
 use time::{Duration, OffsetDateTime};
 
+use super::auth_group::Permission;
 use super::error::TenantError;
 use super::owner::Owner;
-use super::role::Permission;
 use super::store::{Actor, Tenant};
 use crate::cert::{CertInfo, ValidityState, colon_hex};
 use crate::keystore::{Entry, EntryKind};

@@ -878,7 +878,15 @@ async fn trust_source_from_a_keystore() {
 
     // The server sends leaf + intermediate: no root to add.
     let mut store2 = Keystore::new(Format::Pem);
-    assert!(harness::connect::add_sent_root(&mut store2, &out.server_chain, "r").is_err());
+    assert!(
+        harness::connect::add_sent_root(
+            &mut store2,
+            &out.server_chain,
+            "r",
+            harness::time::DEFAULT_NOW
+        )
+        .is_err()
+    );
     assert!(store2.is_empty());
 
     let pem = harness::connect::chain_pem(&out.server_chain);

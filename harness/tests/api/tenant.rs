@@ -11,8 +11,9 @@ use harness::keystore::{Entry, EntryKind, Format, KeyMaterial, Keystore, Passwor
 use harness::pki::{Role as PkiRole, World, WorldSpec};
 use harness::secret::Password;
 use harness::tenant::{
-    Actor, AddMode, Alias, AliasRule, CertEncoding, KeyPairSpec, Owner, Role, SAP_KEY_PAIR_ALIAS,
-    SAP_TRUSTED_ALIASES, Subject, Tenant, TenantError, TenantSpec,
+    Actor, AddMode, Alias, AliasRule, AuthGroup, CertEncoding, Corruption, KeyPairSpec, Owner,
+    Refusal, SAP_KEY_PAIR_ALIAS, SAP_TRUSTED_ALIASES, Subject, Tenant, TenantError, TenantSpec,
+    UploadError,
 };
 use harness::time::DEFAULT_NOW;
 use time::Duration;
@@ -151,8 +152,13 @@ fn add_keystore_merges_overwrites_and_replaces_with_reasons() {
         summary
             .refused
             .iter()
-            .all(|r| r.reason.contains("reserved"))
+            .all(|r| r.reason.contains("reserved") && r.refusal == Some(Refusal::ReservedAlias)),
+        "{summary:?}"
     );
+    assert!(summary.added.iter().all(|a| a.refusal.is_none()));
+    let json = serde_json::to_value(&summary).unwrap();
+    assert_eq!(json["refused"][0]["refusal"], "reserved-alias");
+    assert!(json["added"][0].get("refusal").is_none(), "{json}");
     assert_eq!(tenant.owner("client"), Some(Owner::TenantAdministrator));
 
     let second = upload(
@@ -268,7 +274,20 @@ fn key_pair_lifecycle_create_csr_sign_update_download_rename_delete() {
     let err = tenant
         .update_with_signing_response(&admin(), "my-client", &pem(&world, PkiRole::Client2))
         .unwrap_err();
-    assert!(err.to_string().contains("public key"), "{err}");
+    assert!(
+        matches!(
+            &err,
+            TenantError::BadUpload {
+                source: UploadError::NoMatchingKey { alias },
+                ..
+            } if alias == "my-client"
+        ),
+        "{err:?}"
+    );
+    assert!(
+        ErrorChain(&err).to_string().contains("public key"),
+        "{err}"
+    );
     assert_eq!(dir_bytes(tmp.path()), before);
 
     let p7b = tenant.download_chain(&developer(), "my-client").unwrap();
@@ -446,7 +465,7 @@ fn every_refusal_has_a_reason_and_changes_nothing() {
         Format::Jks,
         vec![trusted("sap_x", &world, PkiRole::ClientRoot)],
     );
-    let business = Actor::new(Role::BusinessExpert, "viewer", DEFAULT_NOW);
+    let business = Actor::new(AuthGroup::BusinessExpert, "viewer", DEFAULT_NOW);
     type Case<'a> = (
         &'a str,
         &'a str,
@@ -1211,16 +1230,31 @@ fn a_tampered_tenant_is_refused_on_open() {
     ];
     for (text, fragment) in cases {
         fs::write(&meta_path, text).unwrap();
-        let err = Tenant::open(tmp.path()).unwrap_err().to_string();
-        assert!(err.contains(fragment), "`{err}` lacks `{fragment}`");
+        let err = Tenant::open(tmp.path()).unwrap_err();
+        let TenantError::Corrupt { source, .. } = &err else {
+            panic!("not corrupt: {err:?}");
+        };
+        // One level per line: the top names the file, the cause says what is wrong.
+        assert!(err.to_string().ends_with("is corrupt"), "{err}");
+        let cause = source.to_string();
+        assert!(cause.contains(fragment), "`{cause}` lacks `{fragment}`");
     }
     fs::write(&meta_path, &original).unwrap();
     let mut bytes = fs::read(tenant.keystore_path()).unwrap();
     let last = bytes.len() - 1;
     bytes[last] ^= 1;
     fs::write(tenant.keystore_path(), bytes).unwrap();
-    let err = Tenant::open(tmp.path()).unwrap_err().to_string();
-    assert!(err.contains("SHA-256 differs"), "{err}");
+    let err = Tenant::open(tmp.path()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            TenantError::Corrupt {
+                source: Corruption::KeystoreHash,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     let empty = tempfile::tempdir().unwrap();
     let err = Tenant::open(empty.path()).unwrap_err().to_string();
     assert!(err.contains("not a tenant directory"), "{err}");

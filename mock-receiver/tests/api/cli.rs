@@ -286,7 +286,8 @@ fn client_auth_and_mapping_flags() {
         .build()
         .unwrap();
     let ask = |args: &[&str], client: Client| {
-        let mut all = vec!["serve"];
+        // The library world and the test client are at the default "now": the receiver too.
+        let mut all = vec!["serve", "--now", "2026-06-01T00:00:00Z"];
         all.extend_from_slice(args);
         let (_child, line) = first_line(&all);
         let addr: std::net::SocketAddr = line

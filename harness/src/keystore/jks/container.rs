@@ -20,6 +20,7 @@ use sha1::{Digest, Sha1};
 use super::sealed::{self, SealedObject};
 use crate::keystore::entry::Format;
 use crate::keystore::error::ErrorKind;
+use crate::keystore::{JavaReadError, JavaReader, encode_modified_utf8};
 use crate::secret::Password;
 
 pub(super) const JKS_MAGIC: u32 = 0xfeed_feed;
@@ -64,7 +65,9 @@ pub(super) fn parse<'a>(
     format: Format,
     store_password: &Password,
 ) -> Result<Vec<RawEntry<'a>>, ErrorKind> {
-    let mut r = Reader { bytes, pos: 0 };
+    let mut r = Reader {
+        input: JavaReader::new(bytes),
+    };
     let magic = r.u32("magic")?;
     let expected = match format {
         Format::Jks => JKS_MAGIC,
@@ -99,14 +102,14 @@ pub(super) fn parse<'a>(
             TAG_SECRET if format == Format::Jceks => {
                 let (object, used) =
                     sealed::parse_sealed_object(r.rest()).map_err(|e| entry_context(e, &alias))?;
-                r.pos += used;
+                r.take(used, "sealed secret key")?;
                 RawBody::Secret(object)
             }
             other => {
                 return Err(ErrorKind::Malformed {
                     reason: format!(
                         "entry {index} (alias `{alias}`) has unknown tag {other} at byte {}",
-                        r.pos
+                        r.pos()
                     ),
                 });
             }
@@ -117,7 +120,7 @@ pub(super) fn parse<'a>(
             body,
         });
     }
-    let body_len = r.pos;
+    let body_len = r.pos();
     let trailer = r.rest();
     if trailer.len() < DIGEST_LEN {
         return Err(ErrorKind::Truncated {
@@ -247,98 +250,53 @@ fn put_utf(out: &mut Vec<u8>, text: &str) -> Result<(), ErrorKind> {
     Ok(())
 }
 
-/// Java's modified UTF-8 (`DataOutputStream.writeUTF`), per UTF-16 code unit.
-pub(super) fn encode_modified_utf8(text: &str) -> Vec<u8> {
-    let mut out = Vec::with_capacity(text.len());
-    for unit in text.encode_utf16() {
-        match unit {
-            0x0001..=0x007f => out.push(unit as u8),
-            0x0000 | 0x0080..=0x07ff => {
-                out.push(0xc0 | (unit >> 6) as u8);
-                out.push(0x80 | (unit & 0x3f) as u8);
-            }
-            _ => {
-                out.push(0xe0 | (unit >> 12) as u8);
-                out.push(0x80 | ((unit >> 6) & 0x3f) as u8);
-                out.push(0x80 | (unit & 0x3f) as u8);
-            }
-        }
-    }
-    out
-}
-
-/// Decodes Java's modified UTF-8 as `DataInputStream.readUTF` does; `None` when the bytes are
-/// malformed or the UTF-16 result holds a lone surrogate (which a Rust string cannot).
-pub(super) fn decode_modified_utf8(bytes: &[u8]) -> Option<String> {
-    let mut units = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        let cont = |k: usize| bytes.get(i + k).copied().filter(|c| c & 0xc0 == 0x80);
-        let unit = match b {
-            0x00..=0x7f => {
-                i += 1;
-                u16::from(b)
-            }
-            0xc0..=0xdf => {
-                let c1 = cont(1)?;
-                i += 2;
-                (u16::from(b & 0x1f) << 6) | u16::from(c1 & 0x3f)
-            }
-            0xe0..=0xef => {
-                let (c1, c2) = (cont(1)?, cont(2)?);
-                i += 3;
-                (u16::from(b & 0x0f) << 12) | (u16::from(c1 & 0x3f) << 6) | u16::from(c2 & 0x3f)
-            }
-            _ => return None,
-        };
-        units.push(unit);
-    }
-    String::from_utf16(&units).ok()
-}
-
+/// The container's reads: [`JavaReader`] with the container's context in every error.
 struct Reader<'a> {
-    bytes: &'a [u8],
-    pos: usize,
+    input: JavaReader<'a>,
+}
+
+/// A failed read of `what` as the container reports it.
+fn read_error(what: &str, error: JavaReadError) -> ErrorKind {
+    match error {
+        JavaReadError::Short {
+            at,
+            needed,
+            remaining,
+        } => ErrorKind::Truncated {
+            reason: format!("{what} at byte {at} needs {needed} bytes, {remaining} remain"),
+        },
+        JavaReadError::BadUtf { at } => ErrorKind::Malformed {
+            reason: format!("{what} at byte {at} is not valid modified UTF-8"),
+        },
+    }
 }
 
 impl<'a> Reader<'a> {
+    fn pos(&self) -> usize {
+        self.input.pos()
+    }
+
     fn rest(&self) -> &'a [u8] {
-        &self.bytes[self.pos..]
+        self.input.rest()
     }
 
     /// The next `n` bytes; a shortfall is [`ErrorKind::Truncated`], checked before slicing.
     fn take(&mut self, n: usize, what: &str) -> Result<&'a [u8], ErrorKind> {
-        let rest = self.rest();
-        if rest.len() < n {
-            return Err(ErrorKind::Truncated {
-                reason: format!(
-                    "{what} at byte {} needs {n} bytes, {} remain",
-                    self.pos,
-                    rest.len()
-                ),
-            });
-        }
-        self.pos += n;
-        Ok(&rest[..n])
+        self.input.take(n).map_err(|e| read_error(what, e))
     }
 
     fn u32(&mut self, what: &str) -> Result<u32, ErrorKind> {
-        let b = self.take(4, what)?;
-        Ok(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+        self.input.u32().map_err(|e| read_error(what, e))
     }
 
     fn i64(&mut self, what: &str) -> Result<i64, ErrorKind> {
-        let b = self.take(8, what)?;
-        let mut raw = [0u8; 8];
-        raw.copy_from_slice(b);
-        Ok(i64::from_be_bytes(raw))
+        self.input.i64().map_err(|e| read_error(what, e))
     }
 
     /// A count of items that take at least `min_len` bytes each, checked against what remains
     /// (less the digest) before anything is allocated for them.
     fn count(&mut self, what: &str, min_len: usize) -> Result<usize, ErrorKind> {
-        let at = self.pos;
+        let at = self.pos();
         let value = self.u32(what)?;
         let available = self.rest().len().saturating_sub(DIGEST_LEN);
         if value > i32::MAX as u32 {
@@ -359,7 +317,7 @@ impl<'a> Reader<'a> {
 
     /// A u32 length and that many bytes.
     fn block(&mut self, what: &str) -> Result<&'a [u8], ErrorKind> {
-        let at = self.pos;
+        let at = self.pos();
         let len = self.u32(what)?;
         if len > i32::MAX as u32 {
             return Err(ErrorKind::Malformed {
@@ -370,13 +328,7 @@ impl<'a> Reader<'a> {
     }
 
     fn utf(&mut self, what: &str) -> Result<String, ErrorKind> {
-        let at = self.pos;
-        let b = self.take(2, what)?;
-        let len = usize::from(u16::from_be_bytes([b[0], b[1]]));
-        let raw = self.take(len, what)?;
-        decode_modified_utf8(raw).ok_or_else(|| ErrorKind::Malformed {
-            reason: format!("{what} at byte {at} is not valid modified UTF-8"),
-        })
+        self.input.utf().map_err(|e| read_error(what, e))
     }
 
     fn certificate(&mut self, version: u32) -> Result<&'a [u8], ErrorKind> {
@@ -388,7 +340,7 @@ impl<'a> Reader<'a> {
                 });
             }
         }
-        let at = self.pos;
+        let at = self.pos();
         let der = self.block("certificate")?;
         if !super::der::is_one_sequence(der) {
             return Err(ErrorKind::Malformed {
@@ -402,24 +354,6 @@ impl<'a> Reader<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn modified_utf8_matches_java() {
-        // NUL as C0 80, U+00E9 in two bytes, U+1F600 as two 3-byte surrogates.
-        let text = "a\u{0}\u{e9}\u{1f600}";
-        let encoded = encode_modified_utf8(text);
-        assert_eq!(
-            encoded,
-            [
-                0x61, 0xc0, 0x80, 0xc3, 0xa9, 0xed, 0xa0, 0xbd, 0xed, 0xb8, 0x80
-            ]
-        );
-        assert_eq!(decode_modified_utf8(&encoded).as_deref(), Some(text));
-        // A lone surrogate cannot become a Rust string.
-        assert_eq!(decode_modified_utf8(&[0xed, 0xa0, 0xbd]), None);
-        assert_eq!(decode_modified_utf8(&[0xc3]), None);
-        assert_eq!(decode_modified_utf8(&[0xff]), None);
-    }
 
     #[test]
     fn an_absurd_entry_count_is_refused_before_allocating() {

@@ -18,6 +18,7 @@
 use std::rc::Rc;
 
 use crate::keystore::error::ErrorKind;
+use crate::keystore::{JavaReadError, JavaReader};
 
 /// The seal algorithm the JDK writes, the only one we open.
 pub(super) const SEAL_ALGORITHM: &str = "PBEWithMD5AndTripleDES";
@@ -90,7 +91,7 @@ pub(super) fn parse_sealed_object(bytes: &[u8]) -> Result<(SealedObject, usize),
         params_algorithm: object.take_string("paramsAlg")?,
         seal_algorithm: object.take_string("sealAlg")?,
     };
-    Ok((sealed, stream.pos))
+    Ok((sealed, stream.input.pos()))
 }
 
 /// The algorithm of a decrypted, serialised secret key (`SecretKeySpec` or `KeyRep` of type
@@ -99,7 +100,7 @@ pub(super) fn parse_secret_key(bytes: &[u8]) -> Result<String, ErrorKind> {
     const EXPECTED: &str = "a javax.crypto.spec.SecretKeySpec or java.security.KeyRep";
     let mut stream = Stream::new(bytes, KEY_CLASSES)?;
     let value = stream.content(0)?;
-    if stream.pos != bytes.len() {
+    if stream.input.pos() != bytes.len() {
         return Err(malformed("bytes after the sealed secret key"));
     }
     let mut object = value.into_object(EXPECTED)?;
@@ -126,6 +127,22 @@ pub(super) fn parse_secret_key(bytes: &[u8]) -> Result<String, ErrorKind> {
         other => return Err(unexpected(other, EXPECTED)),
     };
     Ok(algorithm)
+}
+
+/// A failed read of the object stream as this module reports it.
+fn stream_error(error: JavaReadError) -> ErrorKind {
+    match error {
+        JavaReadError::Short {
+            at,
+            needed,
+            remaining,
+        } => ErrorKind::Truncated {
+            reason: format!(
+                "sealed secret key: {needed} bytes needed at offset {at}, {remaining} remain"
+            ),
+        },
+        JavaReadError::BadUtf { .. } => malformed("bad string"),
+    }
 }
 
 fn malformed(reason: &str) -> ErrorKind {
@@ -215,8 +232,7 @@ impl Object {
 }
 
 struct Stream<'a> {
-    bytes: &'a [u8],
-    pos: usize,
+    input: JavaReader<'a>,
     allowed: &'static [&'static str],
     handles: Vec<Handle>,
 }
@@ -231,47 +247,33 @@ impl<'a> Stream<'a> {
         if bytes[..4] != STREAM_MAGIC {
             return Err(malformed("not a Java object stream (no ACED0005 header)"));
         }
+        let mut input = JavaReader::new(bytes);
+        input.take(STREAM_MAGIC.len()).map_err(stream_error)?;
         Ok(Self {
-            bytes,
-            pos: 4,
+            input,
             allowed,
             handles: Vec::new(),
         })
     }
 
     fn take(&mut self, n: usize) -> Result<&'a [u8], ErrorKind> {
-        let rest = &self.bytes[self.pos..];
-        if rest.len() < n {
-            return Err(ErrorKind::Truncated {
-                reason: format!(
-                    "sealed secret key: {n} bytes needed at offset {}, {} remain",
-                    self.pos,
-                    rest.len()
-                ),
-            });
-        }
-        self.pos += n;
-        Ok(&rest[..n])
+        self.input.take(n).map_err(stream_error)
     }
 
     fn u8(&mut self) -> Result<u8, ErrorKind> {
-        Ok(self.take(1)?[0])
+        self.input.u8().map_err(stream_error)
     }
 
     fn u16(&mut self) -> Result<u16, ErrorKind> {
-        let b = self.take(2)?;
-        Ok(u16::from_be_bytes([b[0], b[1]]))
+        self.input.u16().map_err(stream_error)
     }
 
     fn u32(&mut self) -> Result<u32, ErrorKind> {
-        let b = self.take(4)?;
-        Ok(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+        self.input.u32().map_err(stream_error)
     }
 
     fn utf(&mut self) -> Result<String, ErrorKind> {
-        let len = usize::from(self.u16()?);
-        let raw = self.take(len)?;
-        super::container::decode_modified_utf8(raw).ok_or_else(|| malformed("bad string"))
+        self.input.utf().map_err(stream_error)
     }
 
     fn new_handle(&mut self, handle: Handle) -> Result<(), ErrorKind> {
@@ -384,20 +386,17 @@ impl<'a> Stream<'a> {
         if depth > MAX_DEPTH {
             return Err(malformed("nested too deeply"));
         }
-        let code = *self
-            .bytes
-            .get(self.pos)
-            .ok_or_else(|| ErrorKind::Truncated {
-                reason: "sealed secret key: object expected".into(),
-            })?;
+        let code = self.input.peek().ok_or_else(|| ErrorKind::Truncated {
+            reason: "sealed secret key: object expected".into(),
+        })?;
         match code {
             TC_NULL => {
-                self.pos += 1;
+                self.take(1)?;
                 Ok(Value::Null)
             }
             TC_STRING | TC_REFERENCE => {
                 if code == TC_REFERENCE {
-                    self.pos += 1;
+                    self.take(1)?;
                     return match self.reference()? {
                         Handle::String(text) => Ok(Value::String(text)),
                         Handle::Bytes(bytes) => Ok(Value::Bytes(bytes)),
@@ -407,7 +406,7 @@ impl<'a> Stream<'a> {
                 Ok(Value::String(self.string(depth)?))
             }
             TC_ARRAY => {
-                self.pos += 1;
+                self.take(1)?;
                 let desc = self
                     .class_desc(depth + 1)?
                     .ok_or_else(|| malformed("array of null class"))?;
@@ -423,7 +422,7 @@ impl<'a> Stream<'a> {
                 Ok(Value::Bytes(bytes))
             }
             TC_ENUM => {
-                self.pos += 1;
+                self.take(1)?;
                 let desc = self
                     .class_desc(depth + 1)?
                     .ok_or_else(|| malformed("enum of null class"))?;
@@ -435,7 +434,7 @@ impl<'a> Stream<'a> {
                 Ok(Value::Enum { constant })
             }
             TC_OBJECT => {
-                self.pos += 1;
+                self.take(1)?;
                 let desc = self
                     .class_desc(depth + 1)?
                     .ok_or_else(|| malformed("object of null class"))?;
