@@ -262,8 +262,14 @@ mod tests {
     fn x509_errors_read_as_plain_phrases() {
         assert!(x509(b"").starts_with("truncated DER"), "{}", x509(b""));
         assert!(x509(&[0x30, 0x82, 0x01]).starts_with("truncated DER"));
-        assert_eq!(x509(&[0x02, 0x01, 0x00]), "unexpected tag INTEGER (expected SEQUENCE)");
-        assert_eq!(x509(&[0x30, 0x03, 1, 1, 1]), "unexpected tag BOOLEAN (expected SEQUENCE)");
+        assert_eq!(
+            x509(&[0x02, 0x01, 0x00]),
+            "unexpected tag INTEGER (expected SEQUENCE)"
+        );
+        assert_eq!(
+            x509(&[0x30, 0x03, 1, 1, 1]),
+            "unexpected tag BOOLEAN (expected SEQUENCE)"
+        );
     }
 
     #[test]

@@ -118,12 +118,13 @@ pub(crate) fn run(args: ConnectArgs) -> anyhow::Result<ExitCode> {
             let passwords = Passwords::new(password.unwrap_or_else(|| Password::new("")));
             let store = Keystore::read_file(path, &passwords).map_err(|e| {
                 let wrong = matches!(e.kind, harness::keystore::ErrorKind::WrongPassword { .. });
-                let hint = if given || !wrong {
-                    ""
-                } else {
-                    " (no store password given: pass --storepass-env or --storepass-file)"
-                };
-                anyhow::anyhow!("{e}{hint}")
+                if given || !wrong {
+                    return anyhow::Error::new(e);
+                }
+                anyhow::Error::new(NoStorePassword {
+                    path: e.source_name,
+                    source: e.kind,
+                })
             })?;
             TrustSource::from_keystore(&store, &passwords, &path.display().to_string())?
         }
@@ -251,4 +252,17 @@ fn store_password(args: &ConnectArgs) -> anyhow::Result<Option<Password>> {
         return Ok(Some(Password::new(line)));
     }
     Ok(None)
+}
+
+/// A trust keystore refused for its store password while none was given: the message says
+/// which flags give one, the keystore's own words come through the source.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "cannot read keystore `{path}` (no store password given: pass --storepass-env or \
+     --storepass-file)"
+)]
+struct NoStorePassword {
+    path: String,
+    #[source]
+    source: harness::keystore::ErrorKind,
 }

@@ -284,10 +284,7 @@ fn key_pair_lifecycle_create_csr_sign_update_download_rename_delete() {
         ),
         "{err:?}"
     );
-    assert!(
-        ErrorChain(&err).to_string().contains("public key"),
-        "{err}"
-    );
+    assert!(ErrorChain(&err).to_string().contains("public key"), "{err}");
     assert_eq!(dir_bytes(tmp.path()), before);
 
     let p7b = tenant.download_chain(&developer(), "my-client").unwrap();
