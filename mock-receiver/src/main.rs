@@ -445,6 +445,7 @@ async fn serve(args: Serve) -> Result<(), CliError> {
         None => None,
     };
 
+    let signals = Signals::install()?;
     print_ready(&args, mode, &running, &banner);
     if let Some((Some(addr), _)) = &admin {
         if args.json {
@@ -457,7 +458,7 @@ async fn serve(args: Serve) -> Result<(), CliError> {
         }
     }
 
-    wait_for_signal().await?;
+    signals.wait().await?;
     if let Some((_, task)) = admin {
         task.abort();
     }
@@ -504,16 +505,22 @@ fn read_key(
         })
     })?;
     use harness::keystore::Format;
-    let keystore = matches!(
-        harness::keystore::detect_format(&bytes),
-        Ok(Format::Jks | Format::Jceks | Format::Pkcs12)
-    );
-    if keystore {
-        let identity =
-            ServerIdentity::from_files(path, None, None, store_password).map_err(flag("--key"))?;
-        return Ok(identity.key);
+    let format = harness::keystore::detect_format(&bytes);
+    let from_keystore = || {
+        ServerIdentity::from_files(path, None, None, store_password)
+            .map(|identity| identity.key)
+            .map_err(flag("--key"))
+    };
+    if matches!(format, Ok(Format::Jks | Format::Jceks)) {
+        return from_keystore();
     }
-    harness::keystore::read_private_key(&bytes, key_password.as_ref()).map_err(|source| {
+    // A DER PKCS#8 key and a PKCS#12 file both start with a SEQUENCE and an INTEGER: try the
+    // key first, then the keystore.
+    let key = harness::keystore::read_private_key(&bytes, key_password.as_ref());
+    if key.is_err() && matches!(format, Ok(Format::Pkcs12)) {
+        return from_keystore();
+    }
+    key.map_err(|source| {
         let wrong = matches!(
             source,
             harness::keystore::ErrorKind::WrongKeyPassword { .. }
@@ -639,19 +646,44 @@ fn print_clock_and_trust(banner: &Banner, clock_text: &str) {
     }
 }
 
-async fn wait_for_signal() -> Result<(), CliError> {
+/// SIGINT / SIGTERM listeners, installed before the ready line is printed: a supervisor that
+/// signals as soon as it reads the line must find them in place (else the default action kills
+/// the process without a clean shutdown).
+struct Signals {
     #[cfg(unix)]
-    {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .map_err(CliError::Signal)?;
-        tokio::select! {
-            result = tokio::signal::ctrl_c() => result.map_err(CliError::Signal),
-            _ = term.recv() => Ok(()),
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn install() -> Result<Self, CliError> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Self {
+                interrupt: signal(SignalKind::interrupt()).map_err(CliError::Signal)?,
+                terminate: signal(SignalKind::terminate()).map_err(CliError::Signal)?,
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            Ok(Self {})
         }
     }
-    #[cfg(not(unix))]
-    {
-        tokio::signal::ctrl_c().await.map_err(CliError::Signal)
+
+    async fn wait(mut self) -> Result<(), CliError> {
+        #[cfg(unix)]
+        {
+            tokio::select! {
+                _ = self.interrupt.recv() => Ok(()),
+                _ = self.terminate.recv() => Ok(()),
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            tokio::signal::ctrl_c().await.map_err(CliError::Signal)
+        }
     }
 }
 
