@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 use x509_parser::prelude::{FromDer, GeneralName, X509Certificate};
 
+use crate::decode::DecodeError;
 use crate::time::format_rfc3339;
 
 /// What a person wants to know about one certificate.
@@ -46,9 +47,7 @@ pub struct CertInfo {
 impl CertInfo {
     /// Decodes a DER certificate.
     pub fn from_der(der: &[u8]) -> Result<Self, CertError> {
-        let (_, cert) = X509Certificate::from_der(der).map_err(|e| CertError::Malformed {
-            reason: e.to_string(),
-        })?;
+        let (_, cert) = X509Certificate::from_der(der).map_err(CertError::from_x509)?;
         let key = match cert.public_key().parsed() {
             Ok(x509_parser::public_key::PublicKey::RSA(rsa)) => format!("RSA {}", rsa.key_size()),
             Ok(x509_parser::public_key::PublicKey::EC(point)) => {
@@ -133,11 +132,27 @@ pub enum ValidityState {
 #[derive(Debug, thiserror::Error)]
 pub enum CertError {
     /// Not a DER X.509 certificate.
-    #[error("not a valid X.509 certificate: {reason}")]
+    #[error("not a valid X.509 certificate")]
     Malformed {
-        /// What the decoder said.
-        reason: String,
+        /// What the decoder refused, in plain words.
+        #[source]
+        source: DecodeError,
     },
+}
+
+impl CertError {
+    /// What the decoder refused (for callers that say themselves which certificate failed).
+    pub fn into_decode(self) -> DecodeError {
+        match self {
+            Self::Malformed { source } => source,
+        }
+    }
+
+    fn from_x509(err: x509_parser::nom::Err<x509_parser::error::X509Error>) -> Self {
+        Self::Malformed {
+            source: DecodeError::from_x509_nom(&err),
+        }
+    }
 }
 
 /// SHA-256 over `der`, as keytool prints it: `AB:CD:...`.
@@ -178,17 +193,13 @@ pub fn certs_to_pem(certs: &[CertificateDer<'_>]) -> String {
 
 /// The raw DER subject name of a certificate (the form CertificateRequest CA names take).
 pub fn subject_der(der: &[u8]) -> Result<Vec<u8>, CertError> {
-    let (_, cert) = X509Certificate::from_der(der).map_err(|e| CertError::Malformed {
-        reason: e.to_string(),
-    })?;
+    let (_, cert) = X509Certificate::from_der(der).map_err(CertError::from_x509)?;
     Ok(cert.subject().as_raw().to_vec())
 }
 
 /// The raw DER issuer name of a certificate.
 pub fn issuer_der(der: &[u8]) -> Result<Vec<u8>, CertError> {
-    let (_, cert) = X509Certificate::from_der(der).map_err(|e| CertError::Malformed {
-        reason: e.to_string(),
-    })?;
+    let (_, cert) = X509Certificate::from_der(der).map_err(CertError::from_x509)?;
     Ok(cert.issuer().as_raw().to_vec())
 }
 

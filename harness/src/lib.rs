@@ -9,7 +9,9 @@
 //! | [`alert`] | the TLS alert registry: one name <-> code table for the client and the receiver |
 //! | [`cert`] | certificates as people read them (subject, issuer, serial, fingerprints) |
 //! | [`connect`] | CPI's Connectivity Test (TLS): rustls client, chain capture, client-certificate choice, failure classes, Java's texts |
+//! | [`decode`] | decoder failures (DER, X.509) in plain words, never their `Debug` text |
 //! | [`diagnose`] | why a connectivity test failed, in the trust table's terms, and the smallest fix |
+//! | [`exit`] | how the binaries end: exit codes 0/1/2 and the error chain printer |
 //! | [`file`](mod@file) | atomic writes: the old file or the new one, never a mix |
 //! | [`keystore`] | JKS, JCEKS, PKCS#12, PEM, DER, PKCS#7: one entry model, read and write |
 //! | [`secret`] | passwords and private keys whose `Debug` elides them |
@@ -27,7 +29,9 @@ pub mod alert;
 pub mod cert;
 pub mod chain;
 pub mod connect;
+pub mod decode;
 pub mod diagnose;
+pub mod exit;
 pub mod file;
 pub mod keystore;
 pub mod pki;

@@ -1,9 +1,7 @@
 //! `harness`: the command line of the harness library.
 //!
-//! Exit codes, as ripgrep and x509-limbo: 0 success, 1 the test ran and failed, 2 the command
-//! could not run (bad input, unreadable files).
-
-use std::process::ExitCode;
+//! Exit codes ([`harness::exit::ExitCode`]), as ripgrep and x509-limbo: 0 success, 1 the test
+//! ran and failed, 2 the command could not run (bad input, unreadable files).
 
 use clap::{Parser, Subcommand};
 
@@ -32,7 +30,7 @@ enum Command {
     Tenant(cli::tenant::TenantArgs),
 }
 
-fn main() -> ExitCode {
+fn main() -> std::process::ExitCode {
     let args = Args::parse();
     let result = match args.command {
         Command::Pki(command) => cli::pki::run(command),
@@ -42,9 +40,6 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code.into(),
-        Err(err) => {
-            cli::print_error(&err);
-            cli::Exit::Error.into()
-        }
+        Err(err) => harness::exit::report_error(err.as_ref()).into(),
     }
 }

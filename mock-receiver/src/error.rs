@@ -69,15 +69,43 @@ pub enum ReceiverError {
         path: PathBuf,
         /// What the keystore reader said.
         #[source]
-        source: harness::keystore::KeystoreError,
+        source: Box<harness::keystore::KeystoreError>,
+    },
+    /// A private key file (PKCS#8, PKCS#1, SEC1, DER) the harness cannot read.
+    #[error("cannot use `{path}`")]
+    KeyFile {
+        /// The file.
+        path: PathBuf,
+        /// What the key reader said (malformed, encrypted without a password).
+        #[source]
+        source: harness::keystore::ErrorKind,
     },
     /// A file that was read but does not hold what it should.
     #[error("cannot use `{path}`: {reason}")]
     BadFile {
         /// The file.
         path: PathBuf,
-        /// What is wrong.
-        reason: String,
+        /// What is missing, in our words (a cause found by a lower layer is a source, as in
+        /// [`ReceiverError::Key`]).
+        reason: &'static str,
+    },
+    /// The private key of a keystore file could not be unsealed.
+    #[error("cannot unseal the private key in `{path}`")]
+    Key {
+        /// The file.
+        path: PathBuf,
+        /// What the keystore said (wrong key password, unsupported protection).
+        #[source]
+        source: harness::keystore::ErrorKind,
+    },
+    /// A private key that rustls cannot load.
+    #[error("`{path}` holds no private key rustls can use")]
+    UnusableKey {
+        /// The file.
+        path: PathBuf,
+        /// What rustls said.
+        #[source]
+        source: rustls::Error,
     },
     /// A certificate given without any private key.
     #[error("no private key for `{path}` (pass --key FILE, or a keystore holding a key pair)")]
@@ -94,10 +122,13 @@ pub enum ReceiverError {
         key: PathBuf,
     },
     /// A TLS configuration that rustls refuses.
-    #[error("invalid TLS configuration: {reason}")]
+    #[error("invalid TLS configuration: {what}")]
     Tls {
-        /// What rustls said.
-        reason: String,
+        /// Which part: `server key of ...`, `client trust store`, `CA names`.
+        what: String,
+        /// What rustls (or the certificate decoder) said, when it said something.
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
     },
     /// The same certificate mapped to two users while one user per certificate is required.
     #[error(
@@ -117,8 +148,8 @@ pub enum ReceiverError {
     BadMapping {
         /// The text given.
         text: String,
-        /// What is wrong.
-        reason: String,
+        /// What is wrong, in our words.
+        reason: &'static str,
     },
     /// The listen address cannot be bound (in use, not local, no permission).
     #[error("cannot listen on `{addr}`")]

@@ -1,11 +1,10 @@
 //! `mock-receiver`: the receiver system on loopback, one command.
 //!
-//! Exit codes: 0 after a clean shutdown (Ctrl-C, SIGTERM), 2 on bad input (unknown profile,
-//! unreadable or mismatched certificate and key, port in use).
+//! Exit codes ([`harness::exit::ExitCode`]): 0 after a clean shutdown (Ctrl-C, SIGTERM), 2 on
+//! bad input (unknown profile, unreadable or mismatched certificate and key, port in use).
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -176,7 +175,7 @@ macro_rules! say {
     }};
 }
 
-fn main() -> ExitCode {
+fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -184,8 +183,8 @@ fn main() -> ExitCode {
     {
         Ok(runtime) => runtime,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return ExitCode::from(2);
+            let error = CliError::Runtime(e);
+            return harness::exit::report_error(&error).into();
         }
     };
     let result = runtime.block_on(async {
@@ -194,41 +193,33 @@ fn main() -> ExitCode {
         }
     });
     match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            // Some harness errors already print their cause: show each text once.
-            let mut message = format!("error: {error}");
-            let mut source = std::error::Error::source(&error);
-            while let Some(cause) = source {
-                let text = cause.to_string();
-                if !message.contains(&text) {
-                    message.push_str(": ");
-                    message.push_str(&text);
-                }
-                source = cause.source();
-            }
-            eprintln!("{message}");
-            ExitCode::from(2)
-        }
+        Ok(()) => harness::exit::ExitCode::Success.into(),
+        Err(error) => harness::exit::report_error(&error).into(),
     }
 }
 
 /// A bad-input error naming the flag it came from.
 #[derive(Debug, thiserror::Error)]
 enum CliError {
+    /// A flag whose value could not be used; why comes through the source.
     #[error("{flag}")]
     Flag {
         flag: &'static str,
         #[source]
-        source: Box<ReceiverError>,
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// A flag whose value is refused, in our words (nothing below to chain).
     #[error("{flag}: {message}")]
     Text { flag: &'static str, message: String },
     #[error("cannot install the signal handler")]
     Signal(#[source] std::io::Error),
+    #[error("cannot start the async runtime")]
+    Runtime(#[source] std::io::Error),
 }
 
-fn flag(flag: &'static str) -> impl FnOnce(ReceiverError) -> CliError {
+fn flag<E: std::error::Error + Send + Sync + 'static>(
+    flag: &'static str,
+) -> impl FnOnce(E) -> CliError {
     move |source| CliError::Flag {
         flag,
         source: Box::new(source),
@@ -237,21 +228,21 @@ fn flag(flag: &'static str) -> impl FnOnce(ReceiverError) -> CliError {
 
 /// The password of bring-your-own keystore files: from `--password-env`, `--password-file`,
 /// or `changeit` (keytool's habitual default) when neither is given.
-fn keystore_password(args: &Serve) -> Result<Password, (&'static str, String)> {
+fn keystore_password(args: &Serve) -> Result<Password, CliError> {
     if let Some(var) = &args.password_env {
-        return std::env::var(var).map(Password::new).map_err(|_| {
-            (
-                "--password-env",
-                format!("environment variable `{var}` is not set or not UTF-8"),
-            )
-        });
+        return std::env::var(var)
+            .map(Password::new)
+            .map_err(|_| CliError::Text {
+                flag: "--password-env",
+                message: format!("environment variable `{var}` is not set or not UTF-8"),
+            });
     }
     if let Some(file) = &args.password_file {
-        let text = std::fs::read_to_string(file).map_err(|e| {
-            (
-                "--password-file",
-                format!("cannot read `{}`: {e}", file.display()),
-            )
+        let text = std::fs::read_to_string(file).map_err(|source| {
+            flag("--password-file")(ReceiverError::Read {
+                path: file.clone(),
+                source,
+            })
         })?;
         return Ok(Password::new(text.lines().next().unwrap_or_default()));
     }
@@ -259,35 +250,23 @@ fn keystore_password(args: &Serve) -> Result<Password, (&'static str, String)> {
 }
 
 async fn serve(args: Serve) -> Result<(), CliError> {
-    let password =
-        keystore_password(&args).map_err(|(flag, message)| CliError::Text { flag, message })?;
+    let password = keystore_password(&args)?;
     // One clock: the wall clock, or --now as a start time that runs forward. The seeded
     // world is placed around it (the start of today without --now, so a client started
     // today generates the same PKI).
     let start = match &args.now {
-        Some(now) => Some(
-            harness::time::parse_rfc3339(now).map_err(|e| CliError::Text {
-                flag: "--now",
-                message: e.to_string(),
-            })?,
-        ),
+        Some(now) => Some(harness::time::parse_rfc3339(now).map_err(flag("--now"))?),
         None => None,
     };
     let clock = Clock::from_flag(start);
     let anchor = start.unwrap_or_else(|| harness::time::world_anchor(clock.now()));
     let mut world_spec = WorldSpec::new(args.seed).now(anchor);
-    let key_type: KeyType =
-        args.key_type
-            .parse()
-            .map_err(|e: harness::pki::PkiError| CliError::Text {
-                flag: "--key-type",
-                message: e.to_string(),
-            })?;
+    let key_type: KeyType = args
+        .key_type
+        .parse()
+        .map_err(flag::<harness::pki::PkiError>("--key-type"))?;
     world_spec = world_spec.key_type(key_type);
-    let world = World::generate(&world_spec).map_err(|e| CliError::Flag {
-        flag: "--seed",
-        source: Box::new(ReceiverError::Pki(e)),
-    })?;
+    let world = World::generate(&world_spec).map_err(|e| flag("--seed")(ReceiverError::Pki(e)))?;
     let (variant, mode, rejection, versions) =
         (args.variant, args.client_auth, args.rejection, args.tls);
     let log = args.log;
@@ -368,10 +347,8 @@ async fn serve(args: Serve) -> Result<(), CliError> {
     }
 
     if let Some(dir) = &args.pki_dir {
-        harness::pki::write_dir(&world, dir, args.force).map_err(|e| CliError::Flag {
-            flag: "--pki-dir",
-            source: Box::new(ReceiverError::Pki(e)),
-        })?;
+        harness::pki::write_dir(&world, dir, args.force)
+            .map_err(|e| flag("--pki-dir")(ReceiverError::Pki(e)))?;
     }
 
     let profiles: Vec<TrustProfile> = if args.all {
@@ -398,10 +375,7 @@ async fn serve(args: Serve) -> Result<(), CliError> {
                     (ReceiverError::KeyMismatch { .. }, Some(_)) => "--cert/--key",
                     _ => "--cert",
                 };
-                CliError::Flag {
-                    flag: name,
-                    source: Box::new(e),
-                }
+                flag::<ReceiverError>(name)(e)
             })?,
             None => {
                 ServerIdentity::from_world(&world, *profile, variant).map_err(flag("--profile"))?
@@ -435,13 +409,10 @@ async fn serve(args: Serve) -> Result<(), CliError> {
             };
             let pem = harness::cert::certs_to_pem(&spec.identity.chain);
             harness::file::write_atomic(&dir.join(&name), pem.as_bytes()).map_err(|source| {
-                CliError::Flag {
-                    flag: "--pki-dir",
-                    source: Box::new(ReceiverError::Write {
-                        path: dir.join(name),
-                        source,
-                    }),
-                }
+                flag("--pki-dir")(ReceiverError::Write {
+                    path: dir.join(name),
+                    source,
+                })
             })?;
         }
         let receiver = Receiver::start(spec).await.map_err(|e| {
@@ -450,10 +421,7 @@ async fn serve(args: Serve) -> Result<(), CliError> {
                 (_, Some(_)) => "--cert",
                 (_, None) => "--profile",
             };
-            CliError::Flag {
-                flag: name,
-                source: Box::new(e),
-            }
+            flag::<ReceiverError>(name)(e)
         })?;
         running.push((label, *profile, receiver));
     }
@@ -462,10 +430,7 @@ async fn serve(args: Serve) -> Result<(), CliError> {
         Some(addr) => {
             let listener = tokio::net::TcpListener::bind(addr)
                 .await
-                .map_err(|source| CliError::Flag {
-                    flag: "--admin-listen",
-                    source: Box::new(ReceiverError::Bind { addr, source }),
-                })?;
+                .map_err(|source| flag("--admin-listen")(ReceiverError::Bind { addr, source }))?;
             let bound = listener.local_addr().ok();
             let catalogue = Arc::new(admin::Catalogue {
                 receivers: running
@@ -529,17 +494,21 @@ fn read_key(
             )
         }
         (None, Some(file)) => {
-            let text = std::fs::read_to_string(file).map_err(|e| CliError::Text {
-                flag: "--key-password-file",
-                message: format!("cannot read `{}`: {e}", file.display()),
+            let text = std::fs::read_to_string(file).map_err(|source| {
+                flag("--key-password-file")(ReceiverError::Read {
+                    path: file.clone(),
+                    source,
+                })
             })?;
             Some(Password::new(text.lines().next().unwrap_or_default()))
         }
         (None, None) => None,
     };
-    let bytes = std::fs::read(path).map_err(|e| CliError::Text {
-        flag: "--key",
-        message: format!("cannot read `{}`: {e}", path.display()),
+    let bytes = std::fs::read(path).map_err(|source| {
+        flag("--key")(ReceiverError::Read {
+            path: path.to_owned(),
+            source,
+        })
     })?;
     use harness::keystore::Format;
     let format = harness::keystore::detect_format(&bytes);
@@ -557,16 +526,20 @@ fn read_key(
     if key.is_err() && matches!(format, Ok(Format::Pkcs12)) {
         return from_keystore();
     }
-    key.map_err(|kind| {
-        let wrong = kind.to_string().contains("wrong key password");
-        CliError::Text {
-            flag: match (&args.key_password_env, &args.key_password_file, wrong) {
-                (Some(_), _, true) => "--key-password-env",
-                (_, Some(_), true) => "--key-password-file",
-                _ => "--key",
-            },
-            message: format!("`{}`: {kind}", path.display()),
-        }
+    key.map_err(|source| {
+        let wrong = matches!(
+            source,
+            harness::keystore::ErrorKind::WrongKeyPassword { .. }
+        );
+        let name = match (&args.key_password_env, &args.key_password_file, wrong) {
+            (Some(_), _, true) => "--key-password-env",
+            (_, Some(_), true) => "--key-password-file",
+            _ => "--key",
+        };
+        flag(name)(ReceiverError::KeyFile {
+            path: path.to_owned(),
+            source,
+        })
     })
 }
 
@@ -575,7 +548,7 @@ fn split_mapping(text: &str) -> Result<(&str, &str), ReceiverError> {
         Some((left, user)) if !left.is_empty() && !user.is_empty() => Ok((left, user)),
         _ => Err(ReceiverError::BadMapping {
             text: text.to_owned(),
-            reason: "expected `FILE=USER` (or `DN=USER`)".into(),
+            reason: "expected `FILE=USER` (or `DN=USER`)",
         }),
     }
 }

@@ -314,9 +314,9 @@ impl ServerIdentity {
                     if found_key.is_none() {
                         let plain = key
                             .unlock(passwords.key_for(&entry.alias), &entry.alias)
-                            .map_err(|kind| ReceiverError::BadFile {
+                            .map_err(|source| ReceiverError::Key {
                                 path: cert.to_owned(),
-                                reason: kind.to_string(),
+                                source,
                             })?;
                         found_key = Some(plain);
                         certs.extend(chain.iter().cloned());
@@ -329,7 +329,7 @@ impl ServerIdentity {
         if certs.is_empty() {
             return Err(ReceiverError::BadFile {
                 path: cert.to_owned(),
-                reason: "holds no certificate".into(),
+                reason: "holds no certificate",
             });
         }
         let key_file = key.as_ref().map_or(cert, |(path, _)| *path);
@@ -375,7 +375,7 @@ pub fn read_certificates(
     if certs.is_empty() {
         return Err(ReceiverError::BadFile {
             path: path.to_owned(),
-            reason: "holds no certificate".into(),
+            reason: "holds no certificate",
         });
     }
     Ok(certs)
@@ -405,10 +405,10 @@ fn read_private_key(path: &Path, passwords: &Passwords) -> Result<PrivateKey, Re
             | harness::keystore::Format::Pkcs12)
     );
     if !keystore {
-        return harness::keystore::read_private_key(&bytes, None).map_err(|kind| {
-            ReceiverError::BadFile {
+        return harness::keystore::read_private_key(&bytes, None).map_err(|source| {
+            ReceiverError::KeyFile {
                 path: path.to_owned(),
-                reason: kind.to_string(),
+                source,
             }
         });
     }
@@ -418,20 +418,20 @@ fn read_private_key(path: &Path, passwords: &Passwords) -> Result<PrivateKey, Re
         .next()
         .ok_or_else(|| ReceiverError::BadFile {
             path: path.to_owned(),
-            reason: "holds no PKCS#8 private key".into(),
+            reason: "holds no PKCS#8 private key",
         })?;
     material
         .unlock(passwords.key_for(alias), alias)
-        .map_err(|kind| ReceiverError::BadFile {
+        .map_err(|source| ReceiverError::Key {
             path: path.to_owned(),
-            reason: kind.to_string(),
+            source,
         })
 }
 
 fn read_store(path: &Path, passwords: &Passwords) -> Result<Keystore, ReceiverError> {
     Keystore::read_file(path, passwords).map_err(|source| ReceiverError::Keystore {
         path: path.to_owned(),
-        source,
+        source: Box::new(source),
     })
 }
 

@@ -63,7 +63,8 @@ pub(crate) fn server_config(
     };
     let verifier = Arc::new(ReceiverVerifier::new(spec, provider.clone())?);
     let tls_error = |e: Error| ReceiverError::Tls {
-        reason: e.to_string(),
+        what: "the server configuration".into(),
+        source: Some(Box::new(e)),
     };
     let mut config = ServerConfig::builder_with_details(provider, Arc::new(ClockTime(spec.clock)))
         .with_protocol_versions(versions)
@@ -87,11 +88,13 @@ impl FixedChain {
             .key_provider
             .load_private_key(spec.identity.key.to_rustls())
             .map_err(|e| ReceiverError::Tls {
-                reason: format!("server key of `{}`: {e}", spec.identity.label),
+                what: format!("server key of `{}`", spec.identity.label),
+                source: Some(Box::new(e)),
             })?;
         if spec.identity.chain.is_empty() {
             return Err(ReceiverError::Tls {
-                reason: format!("`{}` has no certificate", spec.identity.label),
+                what: format!("`{}` has no certificate", spec.identity.label),
+                source: None,
             });
         }
         Ok(Self(Arc::new(CertifiedKey::new(
@@ -127,7 +130,8 @@ impl ReceiverVerifier {
         let mut roots = RootCertStore::empty();
         for cert in &auth.trust {
             roots.add(cert.clone()).map_err(|e| ReceiverError::Tls {
-                reason: format!("client trust store: {e}"),
+                what: "client trust store".into(),
+                source: Some(Box::new(e)),
             })?;
         }
         let inner = if roots.is_empty() {
@@ -139,7 +143,8 @@ impl ReceiverVerifier {
             )
             .build()
             .map_err(|e| ReceiverError::Tls {
-                reason: format!("client trust store: {e}"),
+                what: "client trust store".into(),
+                source: Some(Box::new(e)),
             })?;
             Some(built)
         };
@@ -152,7 +157,8 @@ impl ReceiverVerifier {
                     harness::cert::subject_der(c)
                         .map(DistinguishedName::from)
                         .map_err(|e| ReceiverError::Tls {
-                            reason: format!("CA names: {e}"),
+                            what: "CA names".into(),
+                            source: Some(Box::new(e)),
                         })
                 })
                 .collect::<Result<_, _>>()?,
@@ -295,9 +301,9 @@ pub(crate) fn check_key_matches(
     let signing = provider
         .key_provider
         .load_private_key(key.to_rustls())
-        .map_err(|e| ReceiverError::BadFile {
+        .map_err(|source| ReceiverError::UnusableKey {
             path: key_path.to_owned(),
-            reason: format!("not a usable private key: {e}"),
+            source,
         })?;
     let certified = CertifiedKey::new(chain.to_vec(), signing);
     match certified.keys_match() {

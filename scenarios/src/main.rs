@@ -1,22 +1,17 @@
 //! `scenarios`: run the built-in suite (or scenario files) and print a report.
 //!
-//! Exit codes (as ripgrep and x509-limbo): 0 every scenario met its expectations, 1 at least
-//! one did not, 2 at least one could not run (a broken file, a harness error) or bad usage.
-
-use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
-use std::process::ExitCode;
+//! Exit codes ([`harness::exit::ExitCode`], as ripgrep and x509-limbo): 0 every scenario met its
+//! expectations, 1 at least one did not, 2 at least one could not run (a broken file, a harness
+//! error) or bad usage.
 
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
+use harness::exit::{ErrorChain, ExitCode};
 use scenarios::model::Scenario;
 use scenarios::report::{self, HumanOptions};
 use scenarios::runner::{self, Input, RunOptions};
-
-/// Exit code: every scenario met its expectations.
-const EXIT_MET: u8 = 0;
-/// Exit code: the run could not start, or a scenario could not run.
-const EXIT_ERROR: u8 = 2;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
 
 /// Reproduce SAP Cloud Integration outbound HTTPS with client certificates: run scenario
 /// files (default: the built-in suite) and report which expectations were met.
@@ -106,17 +101,14 @@ enum Format {
     Html,
 }
 
-fn main() -> ExitCode {
+fn main() -> std::process::ExitCode {
     match run() {
-        Ok(code) => ExitCode::from(code),
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::from(EXIT_ERROR)
-        }
+        Ok(code) => code.into(),
+        Err(e) => harness::exit::report_error(e.as_ref()).into(),
     }
 }
 
-fn run() -> anyhow::Result<u8> {
+fn run() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
     match cli.command {
         Command::Run(args) => run_command(args),
@@ -124,7 +116,7 @@ fn run() -> anyhow::Result<u8> {
     }
 }
 
-fn run_command(args: RunArgs) -> anyhow::Result<u8> {
+fn run_command(args: RunArgs) -> anyhow::Result<ExitCode> {
     let inputs = select(&args.selection);
     let options = RunOptions {
         seed: args.seed,
@@ -135,7 +127,11 @@ fn run_command(args: RunArgs) -> anyhow::Result<u8> {
         jceks_iterations: args.jceks_iterations,
     };
     let mut report = runner::run(inputs, &options).context("cannot run the scenarios")?;
-    let code = report.exit_code() as u8;
+    let code = match report.exit_code() {
+        0 => ExitCode::Success,
+        1 => ExitCode::Failed,
+        _ => ExitCode::Error,
+    };
     if args.redact {
         report::redact::redact(&mut report);
     }
@@ -156,7 +152,7 @@ fn run_command(args: RunArgs) -> anyhow::Result<u8> {
     Ok(code)
 }
 
-fn list_command(args: ListArgs) -> anyhow::Result<u8> {
+fn list_command(args: ListArgs) -> anyhow::Result<ExitCode> {
     let inputs = select(&args.selection);
     let mut scenarios: Vec<Scenario> = Vec::new();
     let mut broken = 0;
@@ -165,7 +161,7 @@ fn list_command(args: ListArgs) -> anyhow::Result<u8> {
             Input::Loaded(s) => scenarios.push(*s),
             Input::Broken { error, .. } => {
                 broken += 1;
-                eprintln!("error: {}", chain(&error));
+                eprintln!("{}", ErrorChain(&error));
             }
         }
     }
@@ -204,7 +200,11 @@ fn list_command(args: ListArgs) -> anyhow::Result<u8> {
         text
     };
     emit(None, &text)?;
-    Ok(if broken > 0 { EXIT_ERROR } else { EXIT_MET })
+    Ok(if broken > 0 {
+        ExitCode::Error
+    } else {
+        ExitCode::Success
+    })
 }
 
 /// The inputs named on the command line (or the built-in suite), filtered and partitioned.
@@ -271,21 +271,6 @@ fn emit(output: Option<&Path>, text: &str) -> anyhow::Result<()> {
                 .context("cannot write to stdout")
         }
     }
-}
-
-fn chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        // Some errors print their source in their own message; say it once.
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
 }
 
 fn parse_partition(text: &str) -> Result<(usize, usize), String> {

@@ -92,7 +92,7 @@ fn by_alias(store: &Keystore) -> BTreeMap<String, EntryKind> {
 }
 
 /// A valid file of each format we parse here, for the truncation and mutation properties.
-fn valid_files() -> &'static [(&'static str, Vec<u8>)] {
+pub(crate) fn valid_files() -> &'static [(&'static str, Vec<u8>)] {
     static FILES: OnceLock<Vec<(&'static str, Vec<u8>)>> = OnceLock::new();
     FILES.get_or_init(|| {
         let world = &worlds()[0];

@@ -6,10 +6,10 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 
-use super::Exit;
 use harness::connect::{
     ClientCertificate, Clock, Options, Policy, Target, TlsVersion, TrustSource, Validation,
 };
+use harness::exit::ExitCode;
 use harness::keystore::{Format, Keystore, Passwords};
 use harness::secret::Password;
 use harness::tenant::Tenant;
@@ -104,7 +104,7 @@ fn parse_seconds(text: &str) -> Result<f64, String> {
     }
 }
 
-pub(crate) fn run(args: ConnectArgs) -> anyhow::Result<Exit> {
+pub(crate) fn run(args: ConnectArgs) -> anyhow::Result<ExitCode> {
     let target: Target = args.target.parse()?;
     let trust = match (&args.keystore, &args.tenant) {
         (_, Some(dir)) => {
@@ -118,12 +118,13 @@ pub(crate) fn run(args: ConnectArgs) -> anyhow::Result<Exit> {
             let passwords = Passwords::new(password.unwrap_or_else(|| Password::new("")));
             let store = Keystore::read_file(path, &passwords).map_err(|e| {
                 let wrong = matches!(e.kind, harness::keystore::ErrorKind::WrongPassword { .. });
-                let hint = if given || !wrong {
-                    ""
-                } else {
-                    " (no store password given: pass --storepass-env or --storepass-file)"
-                };
-                anyhow::anyhow!("{e}{hint}")
+                if given || !wrong {
+                    return anyhow::Error::new(e);
+                }
+                anyhow::Error::new(NoStorePassword {
+                    path: e.source_name,
+                    source: e.kind,
+                })
             })?;
             TrustSource::from_keystore(&store, &passwords, &path.display().to_string())?
         }
@@ -231,9 +232,9 @@ pub(crate) fn run(args: ConnectArgs) -> anyhow::Result<Exit> {
         );
     }
     Ok(if outcome.succeeded() {
-        Exit::Success
+        ExitCode::Success
     } else {
-        Exit::Failed
+        ExitCode::Failed
     })
 }
 
@@ -251,4 +252,17 @@ fn store_password(args: &ConnectArgs) -> anyhow::Result<Option<Password>> {
         return Ok(Some(Password::new(line)));
     }
     Ok(None)
+}
+
+/// A trust keystore refused for its store password while none was given: the message says
+/// which flags give one, the keystore's own words come through the source.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "cannot read keystore `{path}` (no store password given: pass --storepass-env or \
+     --storepass-file)"
+)]
+struct NoStorePassword {
+    path: String,
+    #[source]
+    source: harness::keystore::ErrorKind,
 }

@@ -16,8 +16,8 @@ use rustls_pki_types::CertificateDer;
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use super::Exit;
 use harness::cert::{CertInfo, pem_encode};
+use harness::exit::ExitCode;
 use harness::keystore::{
     Entry, EntryKind, Format, Keystore, Passwords, Pkcs12Profile, detect_format, read_certificates,
 };
@@ -291,7 +291,7 @@ pub(crate) enum ExportFormat {
 }
 
 /// Runs a `harness keystore` subcommand.
-pub(crate) fn run(command: KeystoreCommand) -> anyhow::Result<Exit> {
+pub(crate) fn run(command: KeystoreCommand) -> anyhow::Result<ExitCode> {
     match command {
         KeystoreCommand::List(args) => list(args),
         KeystoreCommand::New(args) => new(args),
@@ -329,7 +329,7 @@ struct ListedEntry {
     certificates: Vec<CertInfo>,
 }
 
-fn list(args: ListArgs) -> anyhow::Result<Exit> {
+fn list(args: ListArgs) -> anyhow::Result<ExitCode> {
     let (store, _) = open(&args.file, &args.pass)?;
     let entries = store
         .entries()
@@ -348,7 +348,7 @@ fn list(args: ListArgs) -> anyhow::Result<Exit> {
         list_text(&listing, args.verbose)
     };
     std::io::stdout().write_all(text.as_bytes())?;
-    Ok(Exit::Success)
+    Ok(ExitCode::Success)
 }
 
 fn listed(entry: &Entry) -> anyhow::Result<ListedEntry> {
@@ -441,7 +441,7 @@ fn list_text(listing: &Listing, verbose: bool) -> String {
     out
 }
 
-fn new(args: NewArgs) -> anyhow::Result<Exit> {
+fn new(args: NewArgs) -> anyhow::Result<ExitCode> {
     if args.file.exists() {
         bail!(
             "keystore `{}` already exists (refusing to overwrite it)",
@@ -456,10 +456,10 @@ fn new(args: NewArgs) -> anyhow::Result<Exit> {
         store.format(),
         args.file.display()
     );
-    Ok(Exit::Success)
+    Ok(ExitCode::Success)
 }
 
-fn import_cert(args: ImportCertArgs) -> anyhow::Result<Exit> {
+fn import_cert(args: ImportCertArgs) -> anyhow::Result<ExitCode> {
     let (mut store, passwords) = open_or_create(&args.file, &args.pass, args.store_type)?;
     let certs = read_certificates(&args.cert, &passwords)?;
     let file = args.cert.display();
@@ -515,10 +515,10 @@ fn import_cert(args: ImportCertArgs) -> anyhow::Result<Exit> {
         args.alias,
         args.file.display()
     );
-    Ok(Exit::Success)
+    Ok(ExitCode::Success)
 }
 
-fn import_keypair(args: ImportKeypairArgs) -> anyhow::Result<Exit> {
+fn import_keypair(args: ImportKeypairArgs) -> anyhow::Result<ExitCode> {
     let (mut store, passwords) = open_or_create(&args.file, &args.pass, args.store_type)?;
     let bytes = std::fs::read(&args.from)
         .with_context(|| format!("cannot read `{}`", args.from.display()))?;
@@ -599,7 +599,7 @@ fn import_keypair(args: ImportKeypairArgs) -> anyhow::Result<Exit> {
         args.alias,
         args.file.display()
     );
-    Ok(Exit::Success)
+    Ok(ExitCode::Success)
 }
 
 /// A PEM or DER key file as openssl writes it (its certificates, if any, and `--chain`'s
@@ -651,7 +651,7 @@ fn pem_key_pair(
     Ok(store)
 }
 
-fn export(args: ExportArgs) -> anyhow::Result<Exit> {
+fn export(args: ExportArgs) -> anyhow::Result<ExitCode> {
     let (store, _) = open(&args.file, &args.pass)?;
     let entry = store.get(&args.alias).with_context(|| {
         format!(
@@ -684,10 +684,10 @@ fn export(args: ExportArgs) -> anyhow::Result<Exit> {
         }
         None => std::io::stdout().write_all(&bytes)?,
     }
-    Ok(Exit::Success)
+    Ok(ExitCode::Success)
 }
 
-fn convert(args: ConvertArgs) -> anyhow::Result<Exit> {
+fn convert(args: ConvertArgs) -> anyhow::Result<ExitCode> {
     if args.out.exists() && !args.force {
         bail!(
             "output `{}` exists (pass --force to replace it)",
@@ -734,20 +734,20 @@ fn convert(args: ConvertArgs) -> anyhow::Result<Exit> {
         target,
         args.out.display()
     );
-    Ok(Exit::Success)
+    Ok(ExitCode::Success)
 }
 
-fn rename(args: RenameArgs) -> anyhow::Result<Exit> {
+fn rename(args: RenameArgs) -> anyhow::Result<ExitCode> {
     let (mut store, passwords) = open_keystore(&args.file, &args.pass)?;
     store
         .rename(&args.alias, &args.to)
         .with_context(|| format!("cannot rename in keystore `{}`", args.file.display()))?;
     save(&store, &args.file, &passwords)?;
     eprintln!("renamed `{}` to `{}`", args.alias, args.to);
-    Ok(Exit::Success)
+    Ok(ExitCode::Success)
 }
 
-fn delete(args: DeleteArgs) -> anyhow::Result<Exit> {
+fn delete(args: DeleteArgs) -> anyhow::Result<ExitCode> {
     let (mut store, passwords) = open_keystore(&args.file, &args.pass)?;
     if store.remove(&args.alias).is_none() {
         bail!(
@@ -758,7 +758,7 @@ fn delete(args: DeleteArgs) -> anyhow::Result<Exit> {
     }
     save(&store, &args.file, &passwords)?;
     eprintln!("deleted `{}` from `{}`", args.alias, args.file.display());
-    Ok(Exit::Success)
+    Ok(ExitCode::Success)
 }
 
 /// Opens any file; asks for a password only when the format has one.

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Args, Subcommand};
 
-use super::Exit;
+use harness::exit::ExitCode;
 use harness::pki::{KeyType, World, WorldSpec, write_dir_with};
 use harness::secret::Password;
 
@@ -57,13 +57,13 @@ fn parse_now(text: &str) -> Result<time::OffsetDateTime, String> {
 }
 
 /// Runs a `harness pki` subcommand.
-pub(crate) fn run(command: PkiCommand) -> anyhow::Result<Exit> {
+pub(crate) fn run(command: PkiCommand) -> anyhow::Result<ExitCode> {
     match command {
         PkiCommand::Generate(args) => generate(args),
     }
 }
 
-fn generate(args: GenerateArgs) -> anyhow::Result<Exit> {
+fn generate(args: GenerateArgs) -> anyhow::Result<ExitCode> {
     // The seeded PKI is placed around the clock in force: --now, or the start of today
     // (UTC), so a receiver and a client started today without --now agree on every byte.
     let now = args
@@ -92,5 +92,5 @@ fn generate(args: GenerateArgs) -> anyhow::Result<Exit> {
         );
         print!("{}", index.to_text());
     }
-    Ok(Exit::Success)
+    Ok(ExitCode::Success)
 }

@@ -12,7 +12,7 @@ use anyhow::{Context as _, bail};
 use clap::{Args, Subcommand, ValueEnum};
 use time::{Duration, OffsetDateTime};
 
-use super::Exit;
+use harness::exit::ExitCode;
 use harness::pki::KeyType;
 use harness::secret::Password;
 use harness::tenant::{
@@ -303,7 +303,7 @@ fn parse_key_type(text: &str) -> Result<KeyType, String> {
 }
 
 /// Runs a `harness tenant` subcommand.
-pub(crate) fn run(args: TenantArgs) -> anyhow::Result<Exit> {
+pub(crate) fn run(args: TenantArgs) -> anyhow::Result<ExitCode> {
     // The tenant's records are real certificates: the wall clock unless --now says otherwise.
     let clock = harness::time::Clock::from_flag(args.now);
     let now = clock.now();
@@ -343,7 +343,7 @@ pub(crate) fn run(args: TenantArgs) -> anyhow::Result<Exit> {
             dir.display(),
             tenant.keystore().len()
         );
-        return Ok(Exit::Success);
+        return Ok(ExitCode::Success);
     }
     let mut tenant =
         Tenant::open(dir).with_context(|| format!("cannot open tenant `{}`", dir.display()))?;
@@ -484,14 +484,14 @@ pub(crate) fn run(args: TenantArgs) -> anyhow::Result<Exit> {
             write(&download, &a.out)?;
         }
     }
-    Ok(Exit::Success)
+    Ok(ExitCode::Success)
 }
 
 fn run_lint(
     args: &LintArgs,
     clock: harness::time::Clock,
     now: OffsetDateTime,
-) -> anyhow::Result<Exit> {
+) -> anyhow::Result<ExitCode> {
     let bytes = read(&args.file)?;
     // PEM and DER files need no password; a keystore without one reports `wrong-password`.
     let password = if args.password.password_env.is_some() || args.password.password_file.is_some()
@@ -508,9 +508,9 @@ fn run_lint(
         print!("{}", report.to_text());
     }
     Ok(if report.has_errors() {
-        Exit::Failed
+        ExitCode::Failed
     } else {
-        Exit::Success
+        ExitCode::Success
     })
 }
 

@@ -194,7 +194,7 @@ pub(crate) fn candidates(key_pairs: &[KeyPairSource]) -> Result<Vec<Candidate>, 
             if kp.chain.is_empty() {
                 return Err(ConnectError::KeyPair {
                     alias: kp.alias.clone(),
-                    reason: "empty certificate chain".into(),
+                    source: super::KeyPairError::EmptyChain,
                 });
             }
             let issuers = kp
@@ -220,7 +220,7 @@ pub(crate) fn check_key(kp: &KeyPairSource) -> Result<(), ConnectError> {
         .map(|_| ())
         .map_err(|e| ConnectError::KeyPair {
             alias: kp.alias.clone(),
-            reason: format!("unsupported private key ({e})"),
+            source: super::KeyPairError::UnsupportedKey(e),
         })
 }
 

@@ -77,9 +77,9 @@ pub fn add_sent_root(
                 .unwrap_or(created),
             kind: EntryKind::TrustedCertificate(root.der.clone()),
         })
-        .map_err(|e| ConnectError::AddRoot {
+        .map_err(|source| ConnectError::AddRoot {
             alias: alias.to_owned(),
-            reason: e.to_string(),
+            source,
         })
 }
 

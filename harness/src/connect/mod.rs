@@ -82,12 +82,13 @@ pub enum ConnectError {
         alias: String,
     },
     /// A key pair of the keystore could not be used (wrong key password, unsupported key).
-    #[error("cannot use key pair `{alias}`: {reason}")]
+    #[error("cannot use key pair `{alias}`")]
     KeyPair {
         /// The alias.
         alias: String,
         /// What went wrong.
-        reason: String,
+        #[source]
+        source: KeyPairError,
     },
     /// The TLS version bounds leave no version.
     #[error("no TLS version between {min} and {max}")]
@@ -106,12 +107,13 @@ pub enum ConnectError {
         top: String,
     },
     /// The root could not be added to the keystore.
-    #[error("cannot add the root as `{alias}`: {reason}")]
+    #[error("cannot add the root as `{alias}`")]
     AddRoot {
         /// The alias.
         alias: String,
         /// What the keystore said.
-        reason: String,
+        #[source]
+        source: crate::keystore::ErrorKind,
     },
     /// The tenant keystore could not be read or its keys not unsealed.
     #[error("cannot read the keystore of tenant `{dir}`")]
@@ -123,6 +125,21 @@ pub enum ConnectError {
         source: Box<crate::tenant::TenantError>,
     },
     /// rustls refused the configuration.
-    #[error("cannot build the TLS configuration: {0}")]
-    Config(String),
+    #[error("cannot build the TLS configuration")]
+    Config(#[source] rustls::Error),
+}
+
+/// Why a key pair entry cannot be used as a client certificate.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyPairError {
+    /// The key could not be unsealed (wrong key password, malformed or unsupported
+    /// protection).
+    #[error(transparent)]
+    Keystore(crate::keystore::ErrorKind),
+    /// The entry has no certificate.
+    #[error("empty certificate chain")]
+    EmptyChain,
+    /// rustls cannot load the private key.
+    #[error("unsupported private key")]
+    UnsupportedKey(#[source] rustls::Error),
 }

@@ -69,7 +69,7 @@ impl TrustSource {
                         .unlock(passwords.key_for(&entry.alias), &entry.alias)
                         .map_err(|e| ConnectError::KeyPair {
                             alias: entry.alias.clone(),
-                            reason: e.to_string(),
+                            source: super::KeyPairError::Keystore(e),
                         })?;
                     let pair = KeyPairSource {
                         alias: entry.alias.clone(),

@@ -48,13 +48,8 @@ impl fmt::Display for KeystoreError {
             Operation::Read => "read",
             Operation::Write => "write",
         };
-        // The kind's text is part of this line (it is short and is the point); `source()`
-        // also yields it for callers that walk the chain, so the CLI prints only this level.
-        write!(
-            f,
-            "cannot {verb} keystore `{}`: {}",
-            self.source_name, self.kind
-        )
+        // One level: what failed comes through `source()` (see `crate::exit`).
+        write!(f, "cannot {verb} keystore `{}`", self.source_name)
     }
 }
 
@@ -83,8 +78,18 @@ pub enum ErrorKind {
     /// The bytes are not a well-formed keystore of the detected format.
     #[error("malformed: {reason}")]
     Malformed {
-        /// What is wrong.
+        /// What is wrong, in our words (a decoder's words come as [`ErrorKind::Der`]).
         reason: String,
+    },
+    /// A DER structure that the decoder (or encoder) refused: which one here, why in the
+    /// source.
+    #[error("{context}")]
+    Der {
+        /// What failed, e.g. `malformed PKCS#12 structure`.
+        context: String,
+        /// What the decoder refused, in plain words.
+        #[source]
+        source: crate::decode::DecodeError,
     },
     /// Not a format we know.
     #[error("unknown format (not JKS, JCEKS, PKCS#12, PEM, DER or PKCS#7)")]
@@ -148,6 +153,6 @@ pub enum ErrorKind {
         what: String,
     },
     /// An I/O error.
-    #[error("{0}")]
-    Io(#[source] std::io::Error),
+    #[error(transparent)]
+    Io(std::io::Error),
 }

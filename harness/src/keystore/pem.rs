@@ -14,14 +14,16 @@ use time::OffsetDateTime;
 use super::entry::{Entry, EntryKind, KeyMaterial};
 use super::error::ErrorKind;
 use crate::cert::{CertInfo, pem_encode};
+use crate::decode::DecodeError;
 use crate::secret::{Password, PrivateKey};
 
 /// keytool's default alias, used for the key pair of a PEM file.
 pub(super) const KEY_PAIR_ALIAS: &str = "mykey";
 
 pub(super) fn read_pem(bytes: &[u8]) -> Result<Vec<Entry>, ErrorKind> {
-    let blocks = pem::parse_many(bytes).map_err(|e| ErrorKind::Malformed {
-        reason: format!("PEM: {e}"),
+    let blocks = pem::parse_many(bytes).map_err(|e| ErrorKind::Der {
+        context: "malformed PEM".into(),
+        source: DecodeError::from_pem(&e),
     })?;
     let mut certs = Vec::new();
     let mut key = None;
@@ -29,8 +31,9 @@ pub(super) fn read_pem(bytes: &[u8]) -> Result<Vec<Entry>, ErrorKind> {
         match block.tag() {
             "CERTIFICATE" | "TRUSTED CERTIFICATE" | "X509 CERTIFICATE" => {
                 let der = block.contents().to_vec();
-                CertInfo::from_der(&der).map_err(|e| ErrorKind::Malformed {
-                    reason: format!("PEM certificate: {e}"),
+                CertInfo::from_der(&der).map_err(|e| ErrorKind::Der {
+                    context: format!("malformed certificate {} of the PEM file", certs.len() + 1),
+                    source: e.into_decode(),
                 })?;
                 certs.push(CertificateDer::from(der));
             }
@@ -292,14 +295,18 @@ fn pkcs8_shape(der: &[u8]) -> Option<()> {
 }
 
 pub(super) fn read_der(bytes: &[u8]) -> Result<Vec<Entry>, ErrorKind> {
-    let (rest, _) = x509_parser::parse_x509_certificate(bytes).map_err(|e| match e {
-        x509_parser::nom::Err::Incomplete(_) => ErrorKind::Truncated {
-            reason: "DER certificate ends early".into(),
-        },
-        e => ErrorKind::Malformed {
-            reason: format!("DER certificate: {e}"),
-        },
-    })?;
+    let (rest, _) =
+        x509_parser::parse_x509_certificate(bytes).map_err(
+            |e| match DecodeError::from_x509_nom(&e) {
+                DecodeError::Truncated { .. } => ErrorKind::Truncated {
+                    reason: "DER certificate ends early".into(),
+                },
+                source => ErrorKind::Der {
+                    context: "malformed DER certificate".into(),
+                    source,
+                },
+            },
+        )?;
     if !rest.is_empty() {
         return Err(ErrorKind::Malformed {
             reason: format!("{} bytes after the DER certificate", rest.len()),

@@ -34,6 +34,7 @@ use time::OffsetDateTime;
 
 use super::entry::{Entry, EntryKind, KeyMaterial, Passwords};
 use super::error::ErrorKind;
+use crate::decode::DecodeError;
 use crate::secret::PrivateKey;
 
 /// Largest MAC or key-derivation iteration count read (the `p12-keystore` bound; keytool
@@ -114,11 +115,14 @@ pub(super) fn write(
             .mac_iterations(2048),
     };
     writer.write().map_err(|e| match e {
-        p12_keystore::error::Error::DerError(e) => ErrorKind::Unsupported {
-            what: format!("PKCS#12 content ({e}; an alias outside the Basic Multilingual Plane?)"),
+        p12_keystore::error::Error::DerError(e) => ErrorKind::Der {
+            context: "cannot encode the PKCS#12 content (an alias outside the Basic \
+                      Multilingual Plane?)"
+                .into(),
+            source: DecodeError::from_der(&e),
         },
         other => ErrorKind::Malformed {
-            reason: format!("PKCS#12 encoding: {other}"),
+            reason: format!("cannot encode PKCS#12: {}", p12_phrase(&other)),
         },
     })
 }
@@ -266,8 +270,14 @@ fn secret_algorithm(kind: p12_keystore::secret::SecretKeyType) -> String {
 }
 
 fn certificate(cert: &CertificateDer<'_>) -> Result<Certificate, ErrorKind> {
-    Certificate::from_der(cert).map_err(|e| ErrorKind::Malformed {
-        reason: format!("certificate: {e}"),
+    Certificate::from_der(cert).map_err(|e| match e {
+        p12_keystore::error::Error::X509Error(e) => ErrorKind::Der {
+            context: "malformed certificate".into(),
+            source: DecodeError::from_x509_nom(&e),
+        },
+        other => ErrorKind::Malformed {
+            reason: format!("certificate: {}", p12_phrase(&other)),
+        },
     })
 }
 
@@ -281,13 +291,40 @@ fn local_key_id(alias: &str, leaf: &CertificateDer<'_>) -> Vec<u8> {
 }
 
 fn der_error(e: der::Error) -> ErrorKind {
-    match e.kind() {
-        der::ErrorKind::Incomplete { .. } => ErrorKind::Truncated {
-            reason: format!("PKCS#12 structure ends early ({e})"),
+    match DecodeError::from_der(&e) {
+        DecodeError::Truncated { needed } => ErrorKind::Truncated {
+            reason: match needed {
+                Some(n) if n > 0 => format!("the PKCS#12 structure ends {n} bytes early"),
+                _ => "the PKCS#12 structure ends early".into(),
+            },
         },
-        _ => ErrorKind::Malformed {
-            reason: format!("PKCS#12: {e}"),
+        source => ErrorKind::Der {
+            context: "malformed PKCS#12 structure".into(),
+            source,
         },
+    }
+}
+
+/// The p12-keystore errors not mapped to a kind of ours, in our words (its own texts are
+/// capitalised, and its X.509 errors print `Debug`).
+fn p12_phrase(e: &p12_keystore::error::Error) -> &'static str {
+    use p12_keystore::error::Error as E;
+    match e {
+        E::IoError(_) => "input/output error",
+        E::DerError(_) => "DER encoding",
+        E::InvalidVersion => "invalid PFX version",
+        E::UnsupportedContentType => "unsupported content type",
+        E::UnsupportedCertificateType => "unsupported certificate type",
+        E::X509Error(_) => "invalid certificate",
+        E::InvalidLength => "invalid length",
+        E::UnpadError => "bad padding",
+        E::InvalidParameters => "invalid algorithm parameters",
+        E::InvalidData => "invalid data",
+        E::UnsupportedEncryptionScheme => "unsupported encryption scheme",
+        E::UnsupportedMacAlgorithm => "unsupported MAC algorithm",
+        E::Pkcs5Error(_) => "PKCS#5 decryption failed",
+        E::MacError(_) => "MAC mismatch",
+        E::InvalidPrivateKey => "invalid private key",
     }
 }
 
@@ -327,14 +364,15 @@ fn map_error(e: p12_keystore::error::Error, has_mac: bool) -> ErrorKind {
         E::UnpadError | E::Pkcs5Error(_) => ErrorKind::Unsupported {
             what: "PKCS#12 bag encrypted under a password other than the store password".into(),
         },
-        E::X509Error(e) => ErrorKind::Malformed {
-            reason: format!("PKCS#12 certificate: {e}"),
+        E::X509Error(e) => ErrorKind::Der {
+            context: "malformed certificate in the PKCS#12 file".into(),
+            source: DecodeError::from_x509_nom(&e),
         },
         E::InvalidPrivateKey => ErrorKind::Malformed {
             reason: "PKCS#12 private key is not PKCS#8".into(),
         },
         other => ErrorKind::Malformed {
-            reason: format!("PKCS#12: {other}"),
+            reason: format!("PKCS#12: {}", p12_phrase(&other)),
         },
     }
 }

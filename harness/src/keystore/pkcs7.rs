@@ -21,6 +21,7 @@ use rustls_pki_types::CertificateDer;
 use super::entry::{Entry, EntryKind};
 use super::error::ErrorKind;
 use crate::cert::CertInfo;
+use crate::decode::DecodeError;
 
 /// PEM label of a `.p7b` in text form (OpenSSL's `-outform PEM`, keytool `-printcert`).
 pub(super) const PEM_LABEL: &str = "PKCS7";
@@ -38,8 +39,9 @@ pub(super) fn read_chain(bytes: &[u8]) -> Result<Vec<CertificateDer<'static>>, E
     let der = if bytes.first() == Some(&0x30) {
         bytes.to_vec()
     } else {
-        let block = pem::parse(bytes).map_err(|e| ErrorKind::Malformed {
-            reason: format!("PEM PKCS#7: {e}"),
+        let block = pem::parse(bytes).map_err(|e| ErrorKind::Der {
+            context: "malformed PEM PKCS#7".into(),
+            source: DecodeError::from_pem(&e),
         })?;
         if block.tag() != PEM_LABEL {
             return Err(ErrorKind::Malformed {
@@ -88,13 +90,15 @@ pub(super) fn encode(certs: &[CertificateDer<'_>]) -> Result<Vec<u8>, ErrorKind>
         .map(|c| {
             x509_cert::Certificate::from_der(c)
                 .map(CertificateChoices::Certificate)
-                .map_err(|e| ErrorKind::Malformed {
-                    reason: format!("certificate: {e}"),
+                .map_err(|e| ErrorKind::Der {
+                    context: "malformed certificate".into(),
+                    source: DecodeError::from_der(&e),
                 })
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let encoding = |e: der::Error| ErrorKind::Malformed {
-        reason: format!("PKCS#7 encoding: {e}"),
+    let encoding = |e: der::Error| ErrorKind::Der {
+        context: "cannot encode the PKCS#7".into(),
+        source: DecodeError::from_der(&e),
     };
     let signed = SignedData {
         version: CmsVersion::V1,
@@ -122,12 +126,16 @@ pub(super) fn to_pem(der: &[u8]) -> String {
 }
 
 fn decode(der: &[u8]) -> Result<Vec<CertificateDer<'static>>, ErrorKind> {
-    let malformed = |what: &str, e: der::Error| match e.kind() {
-        der::ErrorKind::Incomplete { .. } => ErrorKind::Truncated {
-            reason: format!("PKCS#7 {what} ends early ({e})"),
+    let malformed = |what: &str, e: der::Error| match DecodeError::from_der(&e) {
+        DecodeError::Truncated { needed } => ErrorKind::Truncated {
+            reason: match needed {
+                Some(n) if n > 0 => format!("the PKCS#7 {what} ends {n} bytes early"),
+                _ => format!("the PKCS#7 {what} ends early"),
+            },
         },
-        _ => ErrorKind::Malformed {
-            reason: format!("PKCS#7 {what}: {e}"),
+        source => ErrorKind::Der {
+            context: format!("malformed PKCS#7 {what}"),
+            source,
         },
     };
     let info = ContentInfo::from_der(der).map_err(|e| malformed("ContentInfo", e))?;
@@ -161,8 +169,9 @@ fn decode(der: &[u8]) -> Result<Vec<CertificateDer<'static>>, ErrorKind> {
             });
         };
         let bytes = cert.to_der().map_err(|e| malformed("certificate", e))?;
-        CertInfo::from_der(&bytes).map_err(|e| ErrorKind::Malformed {
-            reason: format!("PKCS#7 certificate: {e}"),
+        CertInfo::from_der(&bytes).map_err(|e| ErrorKind::Der {
+            context: format!("malformed certificate {} of the PKCS#7", certs.len() + 1),
+            source: e.into_decode(),
         })?;
         certs.push(CertificateDer::from(bytes));
     }

@@ -154,7 +154,7 @@ pub fn write_dir_with(
     }
     let keystore_err = |e: crate::keystore::KeystoreError| PkiError::Write {
         path: out.to_owned(),
-        source: std::io::Error::other(e.to_string()),
+        source: std::io::Error::other(e),
     };
     let client = world.get(Role::Client);
     let mut p12 = Keystore::new(Format::Pkcs12);

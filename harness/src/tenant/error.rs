@@ -260,14 +260,7 @@ mod tests {
 
     /// The top line and its causes, joined as the one-line messages were before.
     fn joined(error: &dyn std::error::Error) -> String {
-        let mut text = error.to_string();
-        let mut source = error.source();
-        while let Some(cause) = source {
-            text.push_str(": ");
-            text.push_str(&cause.to_string());
-            source = cause.source();
-        }
-        text
+        format!("{:#}", crate::exit::ErrorChain(error))
     }
 
     #[test]

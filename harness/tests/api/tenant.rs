@@ -6,6 +6,7 @@ use std::fs;
 use std::path::Path;
 use std::process::{Command, Output};
 
+use harness::exit::ErrorChain;
 use harness::keystore::{Entry, EntryKind, Format, KeyMaterial, Keystore, Passwords};
 use harness::pki::{Role as PkiRole, World, WorldSpec};
 use harness::secret::Password;
@@ -125,17 +126,6 @@ fn a_new_tenant_holds_the_sap_entries_and_reopens_identically() {
         !path.exists(),
         "the temporary tenant is removed with its guard"
     );
-}
-
-/// An error and its causes on one line, `: `-joined (each level prints itself only).
-fn chain_text(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text = format!("{text}: {cause}");
-        source = cause.source();
-    }
-    text
 }
 
 #[test]
@@ -294,7 +284,7 @@ fn key_pair_lifecycle_create_csr_sign_update_download_rename_delete() {
         ),
         "{err:?}"
     );
-    assert!(chain_text(&err).contains("public key"), "{err}");
+    assert!(ErrorChain(&err).to_string().contains("public key"), "{err}");
     assert_eq!(dir_bytes(tmp.path()), before);
 
     let p7b = tenant.download_chain(&developer(), "my-client").unwrap();
@@ -397,10 +387,8 @@ fn certificates_key_pairs_backup_restore_and_public_keystore() {
     let wrong = tenant
         .restore(&admin(), &Password::new("Wrong-Pass1"))
         .unwrap_err();
-    assert!(
-        wrong.to_string().contains("wrong store password"),
-        "{wrong}"
-    );
+    let text = ErrorChain(&wrong).to_string();
+    assert!(text.contains("wrong store password"), "{text}");
     tenant.restore(&admin(), &backup_password).unwrap();
     let mut aliases: Vec<String> = tenant
         .records()
@@ -671,7 +659,7 @@ fn every_refusal_has_a_reason_and_changes_nothing() {
             tenant.generation(),
         );
         let err = op(&mut tenant).expect_err(name);
-        let text = chain_text(&err);
+        let text = ErrorChain(&err).to_string();
         assert!(
             text.contains(fragment),
             "{name}: `{text}` lacks `{fragment}`"
@@ -1145,7 +1133,8 @@ fn lint_finds_each_rule_and_add_keystore_refuses_duplicates() {
     let err = tenant
         .add_keystore(&admin(), &dup, &password, AddMode::Merge)
         .unwrap_err();
-    assert!(err.to_string().contains("duplicate alias `dup-a`"), "{err}");
+    let text = ErrorChain(&err).to_string();
+    assert!(text.contains("duplicate alias `dup-a`"), "{text}");
     assert_eq!(dir_bytes(tmp.path()), before);
 }
 

@@ -60,7 +60,7 @@ pub enum StepError {
         alias: String,
         /// Why.
         #[source]
-        source: ErrorKind,
+        source: Box<ErrorKind>,
     },
     /// A keystore file could not be written or read back.
     #[error("keystore `{name}`")]
@@ -69,7 +69,7 @@ pub enum StepError {
         name: String,
         /// Why.
         #[source]
-        source: KeystoreError,
+        source: Box<KeystoreError>,
     },
     /// A certificate role could not be read.
     #[error("bad certificate role")]

@@ -263,16 +263,5 @@ fn skipped_steps(steps: &[Step], from: usize) -> Vec<StepReport> {
 
 /// Renders an error with its causes: `what: cause: cause`.
 pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        // Some errors print their source in their own message; say it once.
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
+    format!("{:#}", harness::exit::ErrorChain(error))
 }

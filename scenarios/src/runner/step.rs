@@ -150,7 +150,10 @@ impl Context {
         };
         let import = |alias: &str| {
             let alias = alias.to_owned();
-            move |source| StepError::Import { alias, source }
+            move |source| StepError::Import {
+                alias,
+                source: Box::new(source),
+            }
         };
         let mut store = Keystore::new(format);
         let mut output = Vec::new();
@@ -207,7 +210,7 @@ impl Context {
             )
             .map_err(|source| StepError::Keystore {
                 name: name.to_owned(),
-                source,
+                source: Box::new(source),
             })?;
         self.keystores.insert(
             name.to_owned(),
@@ -392,7 +395,7 @@ impl Context {
                 let store = Keystore::read_file(&path, &Passwords::new(Password::new("")))
                     .map_err(|source| StepError::Keystore {
                         name: download.file_name.clone(),
-                        source,
+                        source: Box::new(source),
                     })?;
                 let chain: Vec<CertificateDer<'static>> = store
                     .entries()

@@ -415,6 +415,7 @@ fn public_write_options_set_the_jceks_iteration_count() {
                 &WriteOptions::default().jceks_iterations(bad),
             )
             .unwrap_err();
-        assert!(err.to_string().contains("iteration count"), "{err}");
+        let text = crate::exit::ErrorChain(&err).to_string();
+        assert!(text.contains("iteration count"), "{text}");
     }
 }
