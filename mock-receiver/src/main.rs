@@ -502,6 +502,10 @@ async fn serve(args: Serve) -> Result<(), CliError> {
 
 /// Reads `--key` as openssl writes it; keystores through the keystore password. Errors
 /// name `--key` (or the key password flag) and the real reason.
+#[expect(
+    clippy::result_large_err,
+    reason = "called once at start-up; CliError is the binary's one error type"
+)]
 fn read_key(
     path: &Path,
     args: &Serve,
