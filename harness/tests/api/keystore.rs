@@ -453,7 +453,7 @@ fn bad_input_exits_2_names_the_file_and_changes_nothing() {
                 "KS_PASS",
             ],
             "server.fullchain.pem",
-            "exactly one",
+            "choose with --index N or --root",
         ),
         (
             vec![
