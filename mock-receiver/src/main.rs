@@ -536,26 +536,32 @@ fn read_key(
         message: format!("cannot read `{}`: {e}", path.display()),
     })?;
     use harness::keystore::Format;
+    // A key first (a DER PKCS#8 key looks like a PKCS#12 file to format detection), then a
+    // keystore.
+    let as_key = harness::keystore::read_private_key(&bytes, key_password.as_ref());
     let keystore = matches!(
         harness::keystore::detect_format(&bytes),
         Ok(Format::Jks | Format::Jceks | Format::Pkcs12)
     );
-    if keystore {
-        let identity =
-            ServerIdentity::from_files(path, None, None, store_password).map_err(flag("--key"))?;
-        return Ok(identity.key);
-    }
-    harness::keystore::read_private_key(&bytes, key_password.as_ref()).map_err(|kind| {
-        let wrong = kind.to_string().contains("wrong key password");
-        CliError::Text {
-            flag: match (&args.key_password_env, &args.key_password_file, wrong) {
-                (Some(_), _, true) => "--key-password-env",
-                (_, Some(_), true) => "--key-password-file",
-                _ => "--key",
-            },
-            message: format!("`{}`: {kind}", path.display()),
+    match as_key {
+        Ok(key) => Ok(key),
+        Err(_) if keystore => {
+            let identity = ServerIdentity::from_files(path, None, None, store_password)
+                .map_err(flag("--key"))?;
+            Ok(identity.key)
         }
-    })
+        Err(kind) => {
+            let wrong = kind.to_string().contains("wrong key password");
+            Err(CliError::Text {
+                flag: match (&args.key_password_env, &args.key_password_file, wrong) {
+                    (Some(_), _, true) => "--key-password-env",
+                    (_, Some(_), true) => "--key-password-file",
+                    _ => "--key",
+                },
+                message: format!("`{}`: {kind}", path.display()),
+            })
+        }
+    }
 }
 
 fn split_mapping(text: &str) -> Result<(&str, &str), ReceiverError> {

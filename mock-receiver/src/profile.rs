@@ -372,13 +372,15 @@ fn read_private_key(path: &Path, passwords: &Passwords) -> Result<PrivateKey, Re
             | harness::keystore::Format::Jceks
             | harness::keystore::Format::Pkcs12)
     );
-    if !keystore {
-        return harness::keystore::read_private_key(&bytes, None).map_err(|kind| {
-            ReceiverError::BadFile {
+    match harness::keystore::read_private_key(&bytes, None) {
+        Ok(key) => return Ok(key),
+        Err(kind) if !keystore => {
+            return Err(ReceiverError::BadFile {
                 path: path.to_owned(),
                 reason: kind.to_string(),
-            }
-        });
+            });
+        }
+        Err(_) => {}
     }
     let store = read_store(path, passwords)?;
     let (alias, material, _) = store
