@@ -102,7 +102,10 @@ fn harness(dir: &Path, args: &[&str]) -> Output {
     command
         .args(args)
         .current_dir(dir)
-        .env_remove("HARNESS_TENANT");
+        .env_remove("HARNESS_TENANT")
+        // The tenant's records follow the wall clock by default; this test's receivers and
+        // PKI sit at the default "now", so its tenant does too (deterministic).
+        .env("HARNESS_NOW", "2026-06-01T00:00:00Z");
     for (var, value) in ENV {
         command.env(var, value);
     }
@@ -181,6 +184,8 @@ async fn no_cli_output_holds_a_password_or_private_key() {
                     "generate",
                     "--seed",
                     "5",
+                    "--now",
+                    "2026-06-01T00:00:00Z",
                     "--out",
                     &path(&pki),
                     "--p12-password-env",
@@ -194,6 +199,8 @@ async fn no_cli_output_holds_a_password_or_private_key() {
                     "generate",
                     "--seed",
                     "5",
+                    "--now",
+                    "2026-06-01T00:00:00Z",
                     "--out",
                     &path(&pki2),
                     "--json",
