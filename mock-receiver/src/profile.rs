@@ -404,13 +404,15 @@ fn read_private_key(path: &Path, passwords: &Passwords) -> Result<PrivateKey, Re
             | harness::keystore::Format::Jceks
             | harness::keystore::Format::Pkcs12)
     );
-    if !keystore {
-        return harness::keystore::read_private_key(&bytes, None).map_err(|source| {
-            ReceiverError::KeyFile {
+    match harness::keystore::read_private_key(&bytes, None) {
+        Ok(key) => return Ok(key),
+        Err(source) if !keystore => {
+            return Err(ReceiverError::KeyFile {
                 path: path.to_owned(),
                 source,
-            }
-        });
+            });
+        }
+        Err(_) => {}
     }
     let store = read_store(path, passwords)?;
     let (alias, material, _) = store
