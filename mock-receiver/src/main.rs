@@ -530,6 +530,7 @@ fn read_key(
         let wrong = matches!(
             source,
             harness::keystore::ErrorKind::WrongKeyPassword { .. }
+                | harness::keystore::ErrorKind::WrongKeyFilePassword
         );
         let name = match (&args.key_password_env, &args.key_password_file, wrong) {
             (Some(_), _, true) => "--key-password-env",

@@ -612,7 +612,9 @@ fn pem_key_pair(
     passwords: &Passwords,
 ) -> anyhow::Result<Keystore> {
     let key = harness::keystore::read_private_key(bytes, key_password).map_err(|kind| {
-        let flag = if key_password.is_some() && kind.to_string().contains("wrong key password") {
+        let flag = if key_password.is_some()
+            && matches!(kind, harness::keystore::ErrorKind::WrongKeyFilePassword)
+        {
             "--key-password-env/--key-password-file"
         } else {
             "--from"

@@ -253,10 +253,7 @@ struct EncryptedPrivateKeyInfo {
 }
 
 fn wrong_key_password() -> ErrorKind {
-    ErrorKind::Malformed {
-        reason: "cannot decrypt the encrypted private key: wrong key password (or a corrupt file)"
-            .into(),
-    }
+    ErrorKind::WrongKeyFilePassword
 }
 
 fn encrypted_pkcs8(der: &[u8]) -> Option<EncryptedPrivateKeyInfo> {

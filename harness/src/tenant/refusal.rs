@@ -158,9 +158,9 @@ impl TenantError {
             TenantError::TooLarge { .. } => Refusal::SizeLimit,
             TenantError::Password(_) => Refusal::PasswordPolicy,
             TenantError::Keystore(e) => match e.kind {
-                ErrorKind::WrongPassword { .. } | ErrorKind::WrongKeyPassword { .. } => {
-                    Refusal::WrongPassword
-                }
+                ErrorKind::WrongPassword { .. }
+                | ErrorKind::WrongKeyPassword { .. }
+                | ErrorKind::WrongKeyFilePassword => Refusal::WrongPassword,
                 _ => Refusal::Malformed,
             },
             TenantError::BadUpload { .. } => Refusal::BadUpload,
