@@ -343,8 +343,25 @@ pub(crate) fn run(args: TenantArgs) -> anyhow::Result<Exit> {
         );
         return Ok(Exit::Success);
     }
-    let mut tenant =
-        Tenant::open(dir).with_context(|| format!("cannot open tenant `{}`", dir.display()))?;
+    // Read-modify-write operations hold the tenant's lock from before they read it until
+    // they saved; readers take none.
+    let reads_only = matches!(
+        args.command,
+        TenantCommand::List(_)
+            | TenantCommand::Show(_)
+            | TenantCommand::History(_)
+            | TenantCommand::SigningRequest(_)
+            | TenantCommand::Download(_)
+            | TenantCommand::DownloadPublic(_)
+    );
+    let opened = if reads_only {
+        Tenant::open(dir)
+    } else {
+        Tenant::open_for_update(dir, harness::tenant::LOCK_TIMEOUT, &mut |holder| {
+            eprintln!("waiting for tenant {}, held by {holder}", dir.display());
+        })
+    };
+    let mut tenant = opened.with_context(|| format!("cannot open tenant `{}`", dir.display()))?;
     match args.command {
         TenantCommand::Create(_) | TenantCommand::Lint(_) => {}
         TenantCommand::List(a) => {

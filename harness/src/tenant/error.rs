@@ -115,6 +115,30 @@ pub enum TenantError {
         /// What is wrong.
         reason: String,
     },
+    /// Another process held the tenant's lock for longer than the wait allowed.
+    #[error(
+        "tenant `{path}` is busy: held by {holder} for more than {waited_secs} s (try again later)"
+    )]
+    Busy {
+        /// The tenant directory.
+        path: PathBuf,
+        /// Who holds the lock (`pid N`, or `another process`).
+        holder: String,
+        /// How long this process waited, in seconds.
+        waited_secs: u64,
+    },
+    /// The tenant changed on disk since this value was opened: the change was not saved.
+    #[error(
+        "tenant `{path}` changed since it was opened (generation {on_disk} on disk, {opened} here): reopen it and retry"
+    )]
+    Stale {
+        /// The tenant directory.
+        path: PathBuf,
+        /// The generation on disk.
+        on_disk: u64,
+        /// The generation this value was opened at.
+        opened: u64,
+    },
     /// An I/O error on a tenant file.
     #[error("cannot access `{path}`")]
     Io {
