@@ -4,9 +4,13 @@
 //! and is renamed over the target; the directory is synced after the rename so the rename
 //! itself survives a crash. Directories of outputs are built the same way: in a temporary
 //! sibling directory, renamed into place when complete.
+//!
+//! Reads are bounded by the bytes actually read ([`read_limited`]), never by the size a file
+//! states: a pipe, `/dev/stdin` or `/dev/zero` states none (or 0), so a stated-size check lets
+//! them fill the memory.
 
 use std::fs;
-use std::io::Write;
+use std::io::{Read as _, Write};
 use std::path::{Path, PathBuf};
 
 /// Writes `bytes` to `path` atomically.
@@ -20,6 +24,48 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     tmp.persist(path).map_err(|e| e.error)?;
     sync_dir(&dir);
     Ok(())
+}
+
+/// The largest password file read: a password is one line, so a few KiB is generous.
+pub const MAX_PASSWORD_FILE_BYTES: u64 = 4096;
+
+/// Why a bounded read failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// More than `limit` bytes were there to read (only `limit + 1` were read).
+    #[error("more than {limit} bytes (the limit), refused")]
+    TooLarge {
+        /// The limit, in bytes.
+        limit: u64,
+    },
+    /// The file is not UTF-8 text (password files).
+    #[error("not UTF-8 text")]
+    NotText,
+    /// An I/O error.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+/// Reads `path` (a file, pipe or device such as `/dev/stdin`) whole, refusing it once more
+/// than `limit` bytes were read: at most `limit + 1` bytes are ever read and held.
+pub fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
+    let file = fs::File::open(path)?;
+    // A regular file's stated size sizes the buffer (capped by the limit); a pipe's is 0.
+    let hint = file.metadata().map(|m| m.len()).unwrap_or(0).min(limit + 1);
+    let mut bytes = Vec::with_capacity(usize::try_from(hint).unwrap_or(0));
+    file.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(ReadError::TooLarge { limit });
+    }
+    Ok(bytes)
+}
+
+/// The first line of a password file (at most [`MAX_PASSWORD_FILE_BYTES`], UTF-8), without
+/// its line ending.
+pub fn read_password_file(path: &Path) -> Result<String, ReadError> {
+    let bytes = read_limited(path, MAX_PASSWORD_FILE_BYTES)?;
+    let text = String::from_utf8(bytes).map_err(|_| ReadError::NotText)?;
+    Ok(text.lines().next().unwrap_or_default().to_owned())
 }
 
 /// A directory being filled in a temporary sibling, moved into place by [`StagedDir::commit`].

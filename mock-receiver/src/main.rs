@@ -211,13 +211,13 @@ fn keystore_password(args: &Serve) -> Result<Password, (&'static str, String)> {
         });
     }
     if let Some(file) = &args.password_file {
-        let text = std::fs::read_to_string(file).map_err(|e| {
+        let line = harness::file::read_password_file(file).map_err(|e| {
             (
                 "--password-file",
                 format!("cannot read `{}`: {e}", file.display()),
             )
         })?;
-        return Ok(Password::new(text.lines().next().unwrap_or_default()));
+        return Ok(Password::new(line));
     }
     Ok(Password::new("changeit"))
 }

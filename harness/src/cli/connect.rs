@@ -227,9 +227,8 @@ fn store_password(args: &ConnectArgs) -> anyhow::Result<Option<Password>> {
         return Ok(Some(Password::new(value)));
     }
     if let Some(path) = &args.storepass_file {
-        let text = std::fs::read_to_string(path)
+        let line = harness::file::read_password_file(path)
             .with_context(|| format!("cannot read password file `{}`", path.display()))?;
-        let line = text.lines().next().unwrap_or("");
         return Ok(Some(Password::new(line)));
     }
     Ok(None)

@@ -474,7 +474,7 @@ fn import_cert(args: ImportCertArgs) -> anyhow::Result<Exit> {
 
 fn import_keypair(args: ImportKeypairArgs) -> anyhow::Result<Exit> {
     let (mut store, passwords) = open_or_create(&args.file, &args.pass, args.store_type)?;
-    let bytes = std::fs::read(&args.from)
+    let bytes = harness::file::read_limited(&args.from, harness::keystore::MAX_FILE_BYTES)
         .with_context(|| format!("cannot read `{}`", args.from.display()))?;
     let source_format =
         detect_format(&bytes).with_context(|| format!("cannot read `{}`", args.from.display()))?;
@@ -545,8 +545,8 @@ fn pem_key_with_chain(
     if chain.is_empty() {
         bail!("`{}` holds no certificate", chain_file.display());
     }
-    let mut text =
-        std::fs::read(key_file).with_context(|| format!("cannot read `{}`", key_file.display()))?;
+    let mut text = harness::file::read_limited(key_file, harness::keystore::MAX_FILE_BYTES)
+        .with_context(|| format!("cannot read `{}`", key_file.display()))?;
     text.push(b'\n');
     for cert in &chain {
         text.extend_from_slice(pem_encode("CERTIFICATE", cert).as_bytes());
@@ -715,17 +715,9 @@ fn save(store: &Keystore, file: &Path, passwords: &Passwords) -> anyhow::Result<
 }
 
 fn read_input(file: &Path) -> anyhow::Result<Vec<u8>> {
-    let meta = std::fs::metadata(file)
-        .with_context(|| format!("cannot read keystore `{}`", file.display()))?;
-    if meta.len() > harness::keystore::MAX_FILE_BYTES {
-        bail!(
-            "cannot read keystore `{}`: file size {} exceeds the limit of {}",
-            file.display(),
-            meta.len(),
-            harness::keystore::MAX_FILE_BYTES
-        );
-    }
-    std::fs::read(file).with_context(|| format!("cannot read keystore `{}`", file.display()))
+    // Bounded by the bytes read: pipes, `/dev/stdin` and devices state no size.
+    harness::file::read_limited(file, harness::keystore::MAX_FILE_BYTES)
+        .with_context(|| format!("cannot read keystore `{}`", file.display()))
 }
 
 fn store_password(pass: &StorePass, file: &Path) -> anyhow::Result<Password> {
@@ -751,10 +743,9 @@ fn password_from(
         return Ok(Password::new(value));
     }
     if let Some(path) = file {
-        let text = std::fs::read_to_string(path).with_context(|| {
+        let line = harness::file::read_password_file(path).with_context(|| {
             format!("cannot read the {what} password file `{}`", path.display())
         })?;
-        let line = text.lines().next().unwrap_or("");
         return Ok(Password::new(line));
     }
     let prompt = format!("Enter {what} password for `{}`: ", store.display());

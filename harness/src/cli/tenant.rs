@@ -524,14 +524,10 @@ fn run_lint(args: &LintArgs, now: OffsetDateTime) -> anyhow::Result<Exit> {
 }
 
 fn read(path: &Path) -> anyhow::Result<Vec<u8>> {
-    // Uploads are capped far below this; the cap only keeps absurd inputs out of memory.
-    let len = std::fs::metadata(path)
-        .with_context(|| format!("cannot read `{}`", path.display()))?
-        .len();
-    if len > harness::keystore::MAX_FILE_BYTES {
-        bail!("`{}` is {len} bytes, too large to upload", path.display());
-    }
-    std::fs::read(path).with_context(|| format!("cannot read `{}`", path.display()))
+    // Uploads are capped far below this; the cap only keeps absurd inputs out of memory,
+    // counted in bytes read (pipes and devices state no size).
+    harness::file::read_limited(path, harness::keystore::MAX_FILE_BYTES)
+        .with_context(|| format!("cannot read `{}`", path.display()))
 }
 
 fn write(download: &harness::tenant::Download, dir: &Path) -> anyhow::Result<()> {
@@ -549,9 +545,9 @@ fn password(source: &PasswordSource) -> anyhow::Result<Password> {
         return Ok(Password::new(text));
     }
     if let Some(file) = &source.password_file {
-        let text = std::fs::read_to_string(file)
+        let line = harness::file::read_password_file(file)
             .with_context(|| format!("cannot read password file `{}`", file.display()))?;
-        return Ok(Password::new(text.lines().next().unwrap_or_default()));
+        return Ok(Password::new(line));
     }
     bail!("a password is needed: pass --password-env VAR or --password-file FILE")
 }

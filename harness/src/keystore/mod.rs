@@ -249,14 +249,16 @@ impl WriteOptions {
 /// leaves room for the 10,000-entry benchmark and refuses absurd inputs before reading).
 pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
+/// Reads at most [`MAX_FILE_BYTES`] (+1) bytes, whatever size the file states (pipes,
+/// `/dev/stdin` and devices state none).
 fn read_capped(path: &Path) -> Result<Vec<u8>, ErrorKind> {
-    let meta = std::fs::metadata(path).map_err(ErrorKind::Io)?;
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(ErrorKind::LimitExceeded {
-            what: "file size".into(),
-            value: meta.len(),
-            limit: MAX_FILE_BYTES,
-        });
-    }
-    std::fs::read(path).map_err(ErrorKind::Io)
+    crate::file::read_limited(path, MAX_FILE_BYTES).map_err(|e| match e {
+        crate::file::ReadError::TooLarge { limit } => ErrorKind::LimitExceeded {
+            what: "file size (bytes read)".into(),
+            value: limit + 1,
+            limit,
+        },
+        crate::file::ReadError::Io(e) => ErrorKind::Io(e),
+        crate::file::ReadError::NotText => ErrorKind::Io(std::io::Error::other("not UTF-8 text")),
+    })
 }

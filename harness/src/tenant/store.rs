@@ -566,9 +566,12 @@ impl Tenant {
             return Err(corrupt(&meta_path, "bad keystore file name".into()));
         }
         let ks_path = dir.join(&meta.keystore_file);
-        let bytes = std::fs::read(&ks_path).map_err(|source| TenantError::Io {
-            path: ks_path.clone(),
-            source,
+        let bytes = crate::file::read_limited(&ks_path, MAX_STORE_BYTES).map_err(|e| match e {
+            crate::file::ReadError::Io(source) => TenantError::Io {
+                path: ks_path.clone(),
+                source,
+            },
+            other => corrupt(&ks_path, other.to_string()),
         })?;
         if sha256_hex(&bytes) != meta.keystore_sha256 {
             return Err(corrupt(
