@@ -28,6 +28,7 @@ mod jks;
 mod pem;
 mod pkcs12;
 mod pkcs7;
+mod work;
 
 use std::path::Path;
 
@@ -36,6 +37,7 @@ use rustls_pki_types::CertificateDer;
 pub use entry::{Entry, EntryKind, Format, KeyMaterial, Keystore, Passwords};
 pub use error::{ErrorKind, KeystoreError};
 pub use pkcs12::{MAX_ITERATIONS as PKCS12_MAX_ITERATIONS, Pkcs12Profile};
+pub use work::MAX_KDF_WORK;
 
 /// Which format `bytes` hold, from their content (magic numbers, PEM labels, the first DER
 /// elements), never from a file name.

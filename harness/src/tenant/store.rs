@@ -700,9 +700,13 @@ impl Tenant {
                 });
             }
         }
-        out.unlock_keys(&self.passwords()).map_err(|kind| {
-            crate::keystore::KeystoreError::read(&self.keystore_path().display().to_string(), kind)
-        })?;
+        out.unlock_keys_unbounded(&self.passwords())
+            .map_err(|kind| {
+                crate::keystore::KeystoreError::read(
+                    &self.keystore_path().display().to_string(),
+                    kind,
+                )
+            })?;
         Ok(out)
     }
 
