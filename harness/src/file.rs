@@ -68,6 +68,175 @@ pub fn read_password_file(path: &Path) -> Result<String, ReadError> {
     Ok(text.lines().next().unwrap_or_default().to_owned())
 }
 
+/// The longest file name most file systems take (ext4, XFS, APFS, NTFS: 255 bytes).
+pub const MAX_FILE_NAME_BYTES: usize = 255;
+
+/// Why an output file was not written.
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    /// The file exists and replacing was not asked for.
+    #[error("output `{path}` exists (pass --force to replace it)")]
+    Exists {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The output is one of the command's inputs.
+    #[error("output `{path}` is an input of this command: an input is never written over")]
+    IsInput {
+        /// The file.
+        path: PathBuf,
+    },
+    /// An I/O error.
+    #[error("cannot write `{path}`")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Whether `a` and `b` name the same existing file (same device and inode on Unix; equal
+/// canonical paths elsewhere).
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        if let (Ok(a), Ok(b)) = (fs::metadata(a), fs::metadata(b)) {
+            return a.dev() == b.dev() && a.ino() == b.ino();
+        }
+        false
+    }
+    #[cfg(not(unix))]
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
+/// Writes every `(path, bytes)` atomically, all or nothing: each must not be one of
+/// `inputs`, nor exist unless `force`. Every file is first written in full to a temporary
+/// sibling; then they are renamed into place (without `force`, a rename never replaces a
+/// file that appeared meanwhile). When a rename fails, the files already placed are removed
+/// again. `mode` sets the permissions on Unix (0o600 for private keys); `None` keeps the
+/// umask's.
+pub fn write_outputs(
+    files: &[(PathBuf, Vec<u8>)],
+    force: bool,
+    inputs: &[&Path],
+    mode: Option<u32>,
+) -> Result<(), OutputError> {
+    for (path, _) in files {
+        if inputs.iter().any(|input| same_file(input, path)) {
+            return Err(OutputError::IsInput { path: path.clone() });
+        }
+        if !force && fs::symlink_metadata(path).is_ok() {
+            return Err(OutputError::Exists { path: path.clone() });
+        }
+    }
+    let mut staged = Vec::with_capacity(files.len());
+    for (path, bytes) in files {
+        let io = |source| OutputError::Io {
+            path: path.clone(),
+            source,
+        };
+        let dir = parent_dir(path);
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".harness-tmp-")
+            .tempfile_in(&dir)
+            .map_err(io)?;
+        set_mode(tmp.as_file(), mode).map_err(io)?;
+        tmp.write_all(bytes).map_err(io)?;
+        tmp.as_file().sync_all().map_err(io)?;
+        staged.push((path, tmp));
+    }
+    let mut placed: Vec<&PathBuf> = Vec::new();
+    for (path, tmp) in staged {
+        let result = if force {
+            tmp.persist(path).map(drop)
+        } else {
+            tmp.persist_noclobber(path).map(drop)
+        };
+        if let Err(e) = result {
+            for done in placed {
+                let _ = fs::remove_file(done);
+            }
+            let error = if !force && e.error.kind() == std::io::ErrorKind::AlreadyExists {
+                OutputError::Exists { path: path.clone() }
+            } else {
+                OutputError::Io {
+                    path: path.clone(),
+                    source: e.error,
+                }
+            };
+            return Err(error);
+        }
+        placed.push(path);
+        sync_dir(&parent_dir(path));
+    }
+    Ok(())
+}
+
+/// Writes `bytes` to `path` atomically with `mode` (Unix permissions, e.g. 0o600 for private
+/// keys), whatever the umask.
+pub fn write_atomic_mode(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
+    let dir = parent_dir(path);
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".harness-tmp-")
+        .tempfile_in(&dir)?;
+    set_mode(tmp.as_file(), Some(mode))?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    sync_dir(&dir);
+    Ok(())
+}
+
+/// The mode bits of an existing file (Unix), to keep them when the file is rewritten.
+pub fn existing_mode(path: &Path) -> Option<u32> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        fs::metadata(path)
+            .ok()
+            .map(|m| m.permissions().mode() & 0o7777)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
+}
+
+fn set_mode(file: &fs::File, mode: Option<u32>) -> std::io::Result<()> {
+    #[cfg(unix)]
+    if let Some(mode) = mode {
+        use std::os::unix::fs::PermissionsExt as _;
+        file.set_permissions(fs::Permissions::from_mode(mode))?;
+    }
+    #[cfg(not(unix))]
+    let _ = (file, mode);
+    Ok(())
+}
+
+/// `stem + suffix` when that fits in [`MAX_FILE_NAME_BYTES`]; otherwise `stem` cut (at a
+/// character boundary) and followed by `-` and 12 hex digits of its SHA-256, so distinct long
+/// stems stay distinct, then `suffix`. The flag says whether it was shortened.
+pub fn fit_file_name(stem: &str, suffix: &str) -> (String, bool) {
+    if stem.len() + suffix.len() <= MAX_FILE_NAME_BYTES {
+        return (format!("{stem}{suffix}"), false);
+    }
+    use sha2::Digest as _;
+    let hash = crate::cert::lower_hex(&sha2::Sha256::digest(stem.as_bytes()));
+    let room = MAX_FILE_NAME_BYTES.saturating_sub(suffix.len() + 13);
+    let mut cut = room.min(stem.len());
+    while !stem.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    (format!("{}-{}{suffix}", &stem[..cut], &hash[..12]), true)
+}
+
 /// A directory being filled in a temporary sibling, moved into place by [`StagedDir::commit`].
 /// Dropped without commit, it is removed: no half-written output directory is left behind.
 #[derive(Debug)]
@@ -114,12 +283,31 @@ impl StagedDir {
 
     /// Writes one file into the staging directory.
     pub fn write(&self, name: &str, bytes: &[u8]) -> Result<(), StageError> {
+        self.write_file(name, bytes, None)
+    }
+
+    /// Writes one file only its owner may read or write (0600 on Unix, whatever the umask):
+    /// for private keys and keystores holding them.
+    pub fn write_private(&self, name: &str, bytes: &[u8]) -> Result<(), StageError> {
+        self.write_file(name, bytes, Some(0o600))
+    }
+
+    fn write_file(&self, name: &str, bytes: &[u8], mode: Option<u32>) -> Result<(), StageError> {
         let path = self.staging.path().join(name);
         let io = |source| StageError::Io {
             path: self.target.join(name),
             source,
         };
-        let mut file = fs::File::create(&path).map_err(io)?;
+        let mut options = fs::File::options();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        if let Some(mode) = mode {
+            use std::os::unix::fs::OpenOptionsExt as _;
+            options.mode(mode);
+        }
+        let mut file = options.open(&path).map_err(io)?;
+        // `mode` above is filtered by the umask, which only removes bits: set it exactly.
+        set_mode(&file, mode).map_err(io)?;
         file.write_all(bytes).map_err(io)?;
         file.sync_all().map_err(io)
     }

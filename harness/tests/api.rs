@@ -19,3 +19,6 @@ mod help;
 
 #[path = "api/bounds.rs"]
 mod bounds;
+
+#[path = "api/outputs.rs"]
+mod outputs;

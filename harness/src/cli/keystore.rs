@@ -7,6 +7,7 @@
 //! Outputs are written atomically; input files are never modified; a refused operation
 //! changes nothing.
 
+use harness::text::escape;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -148,9 +149,13 @@ pub(crate) struct ExportArgs {
     /// With `--format p7b`: PEM (`-----BEGIN PKCS7-----`) instead of DER.
     #[arg(long)]
     pem: bool,
-    /// Output file (written atomically; standard output when absent).
+    /// Output file (written atomically; standard output when absent). Never the input;
+    /// never an existing file without `--force`.
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Replace an existing output file.
+    #[arg(long)]
+    force: bool,
     #[command(flatten)]
     pass: StorePass,
 }
@@ -384,13 +389,19 @@ fn list_text(listing: &Listing, verbose: bool) -> String {
                 .unwrap_or("-");
             out.push_str(&format!(
                 "{}, {}, {}, chain {}\nCertificate fingerprint (SHA-256): {}\n",
-                entry.alias, created, entry.entry_type, entry.chain_length, fingerprint
+                escape(&entry.alias),
+                created,
+                entry.entry_type,
+                entry.chain_length,
+                fingerprint
             ));
             continue;
         }
         out.push_str(&format!(
             "Alias name: {}\nCreation date: {}\nEntry type: {}\n",
-            entry.alias, created, entry.entry_type
+            escape(&entry.alias),
+            created,
+            entry.entry_type
         ));
         if let Some(algorithm) = &entry.secret_key_algorithm {
             out.push_str(&format!("Secret key algorithm: {algorithm}\n"));
@@ -406,8 +417,8 @@ fn list_text(listing: &Listing, verbose: bool) -> String {
                  Valid from: {} until: {}\n  SHA256: {}\n  Signature algorithm name: {}\n  \
                  Subject public key algorithm: {}\n",
                 i + 1,
-                cert.subject,
-                cert.issuer,
+                escape(&cert.subject),
+                escape(&cert.issuer),
                 cert.serial,
                 cert.not_before,
                 cert.not_after,
@@ -585,8 +596,7 @@ fn export(args: ExportArgs) -> anyhow::Result<Exit> {
     };
     match &args.out {
         Some(out) => {
-            harness::file::write_atomic(out, &bytes)
-                .with_context(|| format!("cannot write `{}`", out.display()))?;
+            harness::file::write_outputs(&[(out.clone(), bytes)], args.force, &[&args.file], None)?;
             eprintln!("wrote `{}`", out.display());
         }
         None => std::io::stdout().write_all(&bytes)?,

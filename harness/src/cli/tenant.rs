@@ -227,6 +227,9 @@ pub(crate) struct SigningRequestArgs {
     /// Directory to write `<alias>.csr` into.
     #[arg(long, default_value = ".")]
     out: PathBuf,
+    /// Replace an existing file.
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -271,6 +274,9 @@ pub(crate) struct DownloadArgs {
     /// Write `.cer` files as DER instead of base64 (PEM).
     #[arg(long)]
     der: bool,
+    /// Replace existing files (without it, an existing file is never written over).
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -278,6 +284,9 @@ pub(crate) struct DownloadPublicArgs {
     /// Directory to write `PublicContentKeystore.jks` into.
     #[arg(long, default_value = ".")]
     out: PathBuf,
+    /// Replace an existing file.
+    #[arg(long)]
+    force: bool,
     #[command(flatten)]
     password: PasswordSource,
 }
@@ -438,7 +447,7 @@ pub(crate) fn run(args: TenantArgs) -> anyhow::Result<Exit> {
         }
         TenantCommand::SigningRequest(a) => {
             let download = tenant.signing_request(&actor, &a.alias)?;
-            write(&download, &a.out)?;
+            write(&[download], &a.out, a.force, &[".csr"])?;
         }
         TenantCommand::UpdateSigningResponse(a) => {
             tenant.update_with_signing_response(&actor, &a.alias, &read(&a.file)?)?;
@@ -480,22 +489,19 @@ pub(crate) fn run(args: TenantArgs) -> anyhow::Result<Exit> {
                 .keystore()
                 .get(&a.alias)
                 .is_some_and(|e| matches!(e.kind, harness::keystore::EntryKind::KeyPair { .. }));
+            // Both files of a key pair, or neither.
             if is_key_pair {
-                write(&tenant.download_chain(&actor, &a.alias)?, &a.out)?;
-                write(
-                    &tenant.download_root_ca(&actor, &a.alias, encoding)?,
-                    &a.out,
-                )?;
+                let chain = tenant.download_chain(&actor, &a.alias)?;
+                let root = tenant.download_root_ca(&actor, &a.alias, encoding)?;
+                write(&[chain, root], &a.out, a.force, &[".p7b", "_rootCA.cer"])?;
             } else {
-                write(
-                    &tenant.download_certificate(&actor, &a.alias, encoding)?,
-                    &a.out,
-                )?;
+                let cert = tenant.download_certificate(&actor, &a.alias, encoding)?;
+                write(&[cert], &a.out, a.force, &[".cer"])?;
             }
         }
         TenantCommand::DownloadPublic(a) => {
             let download = tenant.download_public_keystore(&actor, &password(&a.password)?)?;
-            write(&download, &a.out)?;
+            write(&[download], &a.out, a.force, &[])?;
         }
     }
     Ok(Exit::Success)
@@ -530,11 +536,44 @@ fn read(path: &Path) -> anyhow::Result<Vec<u8>> {
         .with_context(|| format!("cannot read `{}`", path.display()))
 }
 
-fn write(download: &harness::tenant::Download, dir: &Path) -> anyhow::Result<()> {
-    let path = download
-        .write_to(dir)
-        .with_context(|| format!("cannot write `{}`", dir.join(&download.file_name).display()))?;
-    println!("wrote {}", path.display());
+/// Writes downloads into `dir`, all or nothing, never over an existing file without
+/// `force`. A file name too long for the file system (a long alias) is shortened with a hash
+/// suffix, and the output says so; `suffixes` are the endings the names are made of.
+fn write(
+    downloads: &[harness::tenant::Download],
+    dir: &Path,
+    force: bool,
+    suffixes: &[&str],
+) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
+    let mut files = Vec::with_capacity(downloads.len());
+    let mut notes = Vec::new();
+    for download in downloads {
+        let name = &download.file_name;
+        let (stem, suffix) = suffixes
+            .iter()
+            .find_map(|s| name.strip_suffix(s).map(|stem| (stem, *s)))
+            .unwrap_or((name.as_str(), ""));
+        let (fitted, shortened) = harness::file::fit_file_name(stem, suffix);
+        if shortened {
+            notes.push(format!(
+                "note: `{}` is longer than {} bytes; written as `{fitted}`",
+                harness::text::escape(name),
+                harness::file::MAX_FILE_NAME_BYTES
+            ));
+        }
+        files.push((dir.join(fitted), download.bytes.clone()));
+    }
+    harness::file::write_outputs(&files, force, &[], None)?;
+    for note in notes {
+        println!("{note}");
+    }
+    for (path, _) in &files {
+        println!(
+            "wrote {}",
+            harness::text::escape(&path.display().to_string())
+        );
+    }
     Ok(())
 }
 

@@ -183,7 +183,8 @@ impl Keystore {
     }
 
     /// [`Keystore::write_file`] with writer settings beyond the format (see
-    /// [`Keystore::to_bytes_with`]).
+    /// [`Keystore::to_bytes_with`]). The file is replaced atomically; an existing file keeps
+    /// its mode, a new one holding private keys is created 0600 (Unix).
     pub fn write_file_with(
         &self,
         path: &Path,
@@ -192,8 +193,14 @@ impl Keystore {
         options: &WriteOptions,
     ) -> Result<(), KeystoreError> {
         let bytes = self.to_bytes_with(format, passwords, options)?;
-        crate::file::write_atomic(path, &bytes)
-            .map_err(|e| KeystoreError::write(&path.display().to_string(), ErrorKind::Io(e)))
+        // A rewritten file keeps its mode; a new one holding private keys is 0600.
+        let mode = crate::file::existing_mode(path)
+            .or_else(|| (self.key_pairs().next().is_some()).then_some(0o600));
+        match mode {
+            Some(mode) => crate::file::write_atomic_mode(path, &bytes, mode),
+            None => crate::file::write_atomic(path, &bytes),
+        }
+        .map_err(|e| KeystoreError::write(&path.display().to_string(), ErrorKind::Io(e)))
     }
 }
 
