@@ -123,6 +123,15 @@ struct Serve {
     /// How long stalling faults hold a connection, in seconds.
     #[arg(long, default_value_t = 300)]
     stall_seconds: u64,
+    /// How many connections the journal (`GET /__admin/journal`) keeps: the most recent N,
+    /// so memory stays bounded under load.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = mock_receiver::Journal::CAPACITY as u64,
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    journal_limit: u64,
     /// Print a JSON ready line instead of text.
     #[arg(long)]
     json: bool,
@@ -335,6 +344,7 @@ async fn serve(args: Serve) -> Result<(), CliError> {
             .client_auth(client_auth.clone())
             .users(users.clone())
             .timeouts(timeouts)
+            .journal_limit(usize::try_from(args.journal_limit).unwrap_or(usize::MAX))
             .listen(args.listen);
         if args.all {
             spec = spec.listen(SocketAddr::new(args.listen.ip(), 0));

@@ -33,6 +33,9 @@ pub struct ReceiverSpec {
     pub fault: Option<Fault>,
     /// A timeout for every phase.
     pub timeouts: Timeouts,
+    /// How many connections the journal keeps (the most recent; at least 1; default
+    /// [`crate::Journal::CAPACITY`], 10,000).
+    pub journal_limit: usize,
 }
 
 impl ReceiverSpec {
@@ -47,6 +50,7 @@ impl ReceiverSpec {
             users: UserMap::default(),
             fault: None,
             timeouts: Timeouts::default(),
+            journal_limit: crate::Journal::CAPACITY,
         }
     }
 
@@ -105,6 +109,12 @@ impl ReceiverSpec {
     /// Sets the timeouts.
     pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
         self.timeouts = timeouts;
+        self
+    }
+
+    /// Sets how many connections the journal keeps (at least 1).
+    pub fn journal_limit(mut self, limit: usize) -> Self {
+        self.journal_limit = limit.max(1);
         self
     }
 }
