@@ -470,6 +470,8 @@ impl Tenant {
             "create",
             "provisioned the SAP-owned entries".into(),
         )?;
+        // Held for the creation only: the returned value is like one from `open`.
+        tenant.lock = None;
         if let Ok(mut cache) = provisioned_cache().lock() {
             if cache.len() >= PROVISIONED_CACHE_LIMIT {
                 cache.clear();
