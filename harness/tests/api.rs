@@ -16,3 +16,9 @@ mod secrets;
 
 #[path = "api/help.rs"]
 mod help;
+
+#[path = "api/bounds.rs"]
+mod bounds;
+
+#[path = "api/outputs.rs"]
+mod outputs;

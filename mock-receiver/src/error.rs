@@ -53,6 +53,15 @@ pub enum ReceiverError {
         #[source]
         source: std::io::Error,
     },
+    /// A password file that cannot be read (missing, too large, not text).
+    #[error("cannot read password file `{path}`")]
+    PasswordFile {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: harness::file::ReadError,
+    },
     /// A file that cannot be written.
     #[error("cannot write `{path}`")]
     Write {

@@ -67,8 +67,12 @@ pub(crate) struct ConnectArgs {
     tls_max: TlsVersion,
     /// Save the server chain as sent: `.zip` (DER `.cer` files, as CPI) or anything else
     /// (a PEM bundle).
+    /// Never an input file; never an existing file without `--force`.
     #[arg(long, value_name = "FILE")]
     download_chain: Option<PathBuf>,
+    /// Replace an existing `--download-chain` file.
+    #[arg(long)]
+    force: bool,
     /// After the test, add the root the server sent as a trusted certificate entry to this
     /// keystore (created when missing; its format from the extension: `.jks`, `.jceks`,
     /// `.p12`/`.pfx`, else PEM), with the store password given for `--keystore`.
@@ -171,8 +175,17 @@ pub(crate) fn run(args: ConnectArgs) -> anyhow::Result<ExitCode> {
         } else {
             harness::connect::chain_pem(&outcome.server_chain).into_bytes()
         };
-        harness::file::write_atomic(path, &bytes)
-            .with_context(|| format!("cannot write `{}`", path.display()))?;
+        let inputs: Vec<&std::path::Path> = [
+            &args.keystore,
+            &args.tenant,
+            &args.add_root_to,
+            &args.storepass_file,
+        ]
+        .into_iter()
+        .flatten()
+        .map(PathBuf::as_path)
+        .collect();
+        harness::file::write_outputs(&[(path.clone(), bytes)], args.force, &inputs, None)?;
     }
     if args.json {
         let report = harness::diagnose::report_json(&outcome, &diagnosis);
@@ -246,9 +259,8 @@ fn store_password(args: &ConnectArgs) -> anyhow::Result<Option<Password>> {
         return Ok(Some(Password::new(value)));
     }
     if let Some(path) = &args.storepass_file {
-        let text = std::fs::read_to_string(path)
+        let line = harness::file::read_password_file(path)
             .with_context(|| format!("cannot read password file `{}`", path.display()))?;
-        let line = text.lines().next().unwrap_or("");
         return Ok(Some(Password::new(line)));
     }
     Ok(None)

@@ -7,6 +7,7 @@
 //! Outputs are written atomically; input files are never modified; a refused operation
 //! changes nothing.
 
+use harness::text::escape;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -163,9 +164,13 @@ pub(crate) struct ExportArgs {
     /// With `--format p7b`: PEM (`-----BEGIN PKCS7-----`) instead of DER.
     #[arg(long)]
     pem: bool,
-    /// Output file (written atomically; standard output when absent).
+    /// Output file (written atomically; standard output when absent). Never the input;
+    /// never an existing file without `--force`.
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Replace an existing output file.
+    #[arg(long)]
+    force: bool,
     #[command(flatten)]
     pass: StorePass,
 }
@@ -399,13 +404,19 @@ fn list_text(listing: &Listing, verbose: bool) -> String {
                 .unwrap_or("-");
             out.push_str(&format!(
                 "{}, {}, {}, chain {}\nCertificate fingerprint (SHA-256): {}\n",
-                entry.alias, created, entry.entry_type, entry.chain_length, fingerprint
+                escape(&entry.alias),
+                created,
+                entry.entry_type,
+                entry.chain_length,
+                fingerprint
             ));
             continue;
         }
         out.push_str(&format!(
             "Alias name: {}\nCreation date: {}\nEntry type: {}\n",
-            entry.alias, created, entry.entry_type
+            escape(&entry.alias),
+            created,
+            entry.entry_type
         ));
         if let Some(algorithm) = &entry.secret_key_algorithm {
             out.push_str(&format!("Secret key algorithm: {algorithm}\n"));
@@ -421,8 +432,8 @@ fn list_text(listing: &Listing, verbose: bool) -> String {
                  Valid from: {} until: {}\n  SHA256: {}\n  Signature algorithm name: {}\n  \
                  Subject public key algorithm: {}\n",
                 i + 1,
-                cert.subject,
-                cert.issuer,
+                escape(&cert.subject),
+                escape(&cert.issuer),
                 cert.serial,
                 cert.not_before,
                 cert.not_after,
@@ -520,7 +531,7 @@ fn import_cert(args: ImportCertArgs) -> anyhow::Result<ExitCode> {
 
 fn import_keypair(args: ImportKeypairArgs) -> anyhow::Result<ExitCode> {
     let (mut store, passwords) = open_or_create(&args.file, &args.pass, args.store_type)?;
-    let bytes = std::fs::read(&args.from)
+    let bytes = harness::file::read_limited(&args.from, harness::keystore::MAX_FILE_BYTES)
         .with_context(|| format!("cannot read `{}`", args.from.display()))?;
     let source_format =
         detect_format(&bytes).with_context(|| format!("cannot read `{}`", args.from.display()))?;
@@ -680,8 +691,7 @@ fn export(args: ExportArgs) -> anyhow::Result<ExitCode> {
     };
     match &args.out {
         Some(out) => {
-            harness::file::write_atomic(out, &bytes)
-                .with_context(|| format!("cannot write `{}`", out.display()))?;
+            harness::file::write_outputs(&[(out.clone(), bytes)], args.force, &[&args.file], None)?;
             eprintln!("wrote `{}`", out.display());
         }
         None => std::io::stdout().write_all(&bytes)?,
@@ -810,17 +820,9 @@ fn save(store: &Keystore, file: &Path, passwords: &Passwords) -> anyhow::Result<
 }
 
 fn read_input(file: &Path) -> anyhow::Result<Vec<u8>> {
-    let meta = std::fs::metadata(file)
-        .with_context(|| format!("cannot read keystore `{}`", file.display()))?;
-    if meta.len() > harness::keystore::MAX_FILE_BYTES {
-        bail!(
-            "cannot read keystore `{}`: file size {} exceeds the limit of {}",
-            file.display(),
-            meta.len(),
-            harness::keystore::MAX_FILE_BYTES
-        );
-    }
-    std::fs::read(file).with_context(|| format!("cannot read keystore `{}`", file.display()))
+    // Bounded by the bytes read: pipes, `/dev/stdin` and devices state no size.
+    harness::file::read_limited(file, harness::keystore::MAX_FILE_BYTES)
+        .with_context(|| format!("cannot read keystore `{}`", file.display()))
 }
 
 fn store_password(pass: &StorePass, file: &Path) -> anyhow::Result<Password> {
@@ -846,10 +848,9 @@ fn password_from(
         return Ok(Password::new(value));
     }
     if let Some(path) = file {
-        let text = std::fs::read_to_string(path).with_context(|| {
+        let line = harness::file::read_password_file(path).with_context(|| {
             format!("cannot read the {what} password file `{}`", path.display())
         })?;
-        let line = text.lines().next().unwrap_or("");
         return Ok(Password::new(line));
     }
     let prompt = format!("Enter {what} password for `{}`: ", store.display());

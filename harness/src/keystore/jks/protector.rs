@@ -58,6 +58,19 @@ fn scheme_of_oid(oid: &[u8]) -> Result<SealScheme, ErrorKind> {
     }
 }
 
+/// The key-derivation iterations unsealing `blob` costs: JCEKS its PBE iteration count, JKS
+/// 1 (its protector has no count); 0 when the blob does not parse (unsealing refuses it).
+pub(crate) fn unseal_work(scheme: SealScheme, blob: &[u8]) -> u64 {
+    match scheme {
+        SealScheme::JksKeyProtector => 1,
+        SealScheme::JceksPbeMd5TripleDes => der::parse_encrypted_key_info(blob)
+            .ok()
+            .and_then(|info| info.params)
+            .and_then(|params| der::parse_pbe_params(params).ok())
+            .map_or(0, |(_, iterations)| u64::from(iterations)),
+    }
+}
+
 /// Recovers the PKCS#8 key from a sealed blob. A wrong password is
 /// [`ErrorKind::WrongPassword`] (the caller names the alias).
 pub(crate) fn unseal(
