@@ -28,6 +28,7 @@ pub mod cert;
 pub mod chain;
 pub mod connect;
 pub mod diagnose;
+pub mod explain;
 pub mod file;
 pub mod keystore;
 pub mod pki;

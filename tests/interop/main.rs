@@ -4,6 +4,7 @@
 
 mod connect_java;
 mod connect_openssl;
+mod java_texts;
 mod corpus_jks;
 mod corpus_p12;
 mod keystore_jks;
