@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 pub(crate) mod connect;
+pub(crate) mod explain;
 pub(crate) mod keystore;
 pub(crate) mod pki;
 pub(crate) mod tenant;
