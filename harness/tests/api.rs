@@ -16,3 +16,6 @@ mod secrets;
 
 #[path = "api/help.rs"]
 mod help;
+
+#[path = "api/explain.rs"]
+mod explain;

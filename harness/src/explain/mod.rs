@@ -75,6 +75,9 @@ pub struct Recorded {
     pub text: String,
     /// Whether it was measured (`false`: from the JDK's sources).
     pub measured: bool,
+    /// The whole cause chain as measured (`toString()`s joined by ` | Caused by: `); the
+    /// sources it was taken from, for JDK 8.
+    pub chain: String,
 }
 
 /// A phrase the matcher looks for, and what it points to.
@@ -110,6 +113,7 @@ fn parse_rows(data: &str, measured: bool, out: &mut Vec<Recorded>) {
             continue;
         }
         let f: Vec<&str> = line.split('\t').collect();
+        let chain = f.get(4).copied().unwrap_or_default().to_owned();
         let (Some(jdk), Some(case), Some(class), Some(text)) = (
             f.first().and_then(|v| v.parse().ok()),
             f.get(1),
@@ -124,6 +128,7 @@ fn parse_rows(data: &str, measured: bool, out: &mut Vec<Recorded>) {
             class,
             text: (*text).to_owned(),
             measured,
+            chain,
         });
     }
 }
@@ -489,10 +494,15 @@ pub fn render_text(e: &Explanation) -> String {
             let _ = writeln!(out, "   leads here: {row}");
         }
         if !c.scenarios.is_empty() {
+            let filters: Vec<String> = c
+                .scenarios
+                .iter()
+                .map(|s| format!("--filter {s}"))
+                .collect();
             let _ = writeln!(
                 out,
-                "   reproduce: scenarios run --filter {}",
-                c.scenarios.join(" | ")
+                "   reproduce: cargo run -p scenarios -- run {}",
+                filters.join(" ")
             );
         }
         let _ = writeln!(out, "   tell apart: {}", c.distinguish);
