@@ -237,3 +237,29 @@ fn cli_reads_argument_file_and_stdin() {
     assert_eq!(code, Some(2));
     assert!(err.contains("/nonexistent/x.log"), "{err}");
 }
+
+#[test]
+fn connect_prints_the_dialect_of_the_jdk_asked_for() {
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let target = format!("127.0.0.1:{port}");
+    let run = |jdk: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_harness"))
+            .args(["connect", &target, "--timeout", "5", "--jdk", jdk])
+            .output()
+            .expect("the harness binary runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let out = run("11");
+    assert!(
+        out.contains("CPI/Java (JDK 11): java.net.ConnectException: Connection refused (Connection refused)"),
+        "{out}"
+    );
+    let out = run("17");
+    assert!(
+        out.contains("CPI/Java: java.net.ConnectException: Connection refused\n"),
+        "{out}"
+    );
+}
