@@ -418,7 +418,12 @@ pub fn dialect(text17: &str, jdk: u32) -> Option<String> {
         let Some(host) = template_host(&r.text, text17) else {
             continue;
         };
-        if let Some(other) = texts.iter().find(|o| o.jdk == jdk && o.case == r.case) {
+        // A socket error that raced with the alert on the other JDK is no dialect.
+        let racy = |t: &str| t.starts_with("java.net.SocketException") != text17.starts_with("java.net.SocketException");
+        if let Some(other) = texts
+            .iter()
+            .find(|o| o.jdk == jdk && o.case == r.case && !racy(&o.text))
+        {
             return Some(other.text.replace("{host}", &host));
         }
     }
