@@ -649,7 +649,11 @@ pub(crate) fn compile_probe(javac: &Path, release: Option<u32>, dir: &Path) -> P
 }
 
 /// Runs the probe in one JVM over every case of `cases_file`.
-pub(crate) fn run_probe(java: &Path, classes: &Path, cases_file: &Path) -> Vec<(String, JavaResult)> {
+pub(crate) fn run_probe(
+    java: &Path,
+    classes: &Path,
+    cases_file: &Path,
+) -> Vec<(String, JavaResult)> {
     let out = tests::run_ok(
         Command::new(java)
             .arg("-cp")

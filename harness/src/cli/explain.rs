@@ -41,7 +41,9 @@ pub(crate) fn run(args: ExplainArgs) -> anyhow::Result<Exit> {
         (Some(text), None) => text.as_bytes().to_vec(),
         (None, None) if !std::io::stdin().is_terminal() => read_stdin()?,
         (None, None) => {
-            bail!("no text to explain: give TEXT, `--file FILE`, or pipe it into `harness explain -`")
+            bail!(
+                "no text to explain: give TEXT, `--file FILE`, or pipe it into `harness explain -`"
+            )
         }
     };
     let explanation = harness::explain::explain(&input);

@@ -90,7 +90,9 @@ pub fn advice(class: FailureClass) -> Advice {
         FailureClass::BadKeyUsage => Advice {
             why: "the server certificate's extended key usage lacks serverAuth, which Java's \
                   validator requires for a TLS server",
-            leads_here: &["the receiver uses a client-only (clientAuth) certificate as its server certificate"],
+            leads_here: &[
+                "the receiver uses a client-only (clientAuth) certificate as its server certificate",
+            ],
             scenarios: &["keyusage-server-wrong-eku"],
             distinguish: "`harness connect --no-validate HOST` shows the certificate; its extended key \
                           usage is the difference",
@@ -165,7 +167,10 @@ pub fn advice(class: FailureClass) -> Advice {
         },
         FailureClass::ConnectionRefused => Advice {
             why: "the TCP connect got a reset: nothing listens on that host and port",
-            leads_here: &["wrong port in the receiver URL", "the receiver service is down"],
+            leads_here: &[
+                "wrong port in the receiver URL",
+                "the receiver service is down",
+            ],
             scenarios: &["net-connection-refused"],
             distinguish: "`harness connect HOST:PORT` fails before any TLS; check the port",
             fix: "fix the port in the receiver URL or start the receiver",
@@ -190,7 +195,10 @@ pub fn advice(class: FailureClass) -> Advice {
                 "a proxy or load balancer that accepts and never forwards",
                 "a receiver stalled mid-handshake",
             ],
-            scenarios: &["net-stall-after-certificate-request", "net-stall-before-server-hello"],
+            scenarios: &[
+                "net-stall-after-certificate-request",
+                "net-stall-before-server-hello",
+            ],
             distinguish: "`harness connect HOST` prints the phase timings: where the time went",
             fix: "find what holds the connection (proxy, load balancer, overloaded receiver)",
         },

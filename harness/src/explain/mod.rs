@@ -45,7 +45,10 @@ pub const CPI_PHRASES: &[(&str, &[FailureClass], u32)] = &[
     ),
     (
         "Client Certificate Used: YES",
-        &[FailureClass::ClientCertRejected, FailureClass::HttpUnauthorized],
+        &[
+            FailureClass::ClientCertRejected,
+            FailureClass::HttpUnauthorized,
+        ],
         1,
     ),
     (
@@ -210,7 +213,10 @@ fn catalogue() -> &'static Catalogue {
                 key.jdks.sort();
             }
         }
-        let mut keys: Vec<Key> = by_key.into_values().filter(|k| !k.piece.is_empty()).collect();
+        let mut keys: Vec<Key> = by_key
+            .into_values()
+            .filter(|k| !k.piece.is_empty())
+            .collect();
         for (phrase, classes, weight) in CPI_PHRASES {
             keys.push(Key {
                 template: (*phrase).to_owned(),
@@ -295,7 +301,9 @@ fn host_len(bytes: &[u8]) -> usize {
     bytes
         .iter()
         .take(255)
-        .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b':' | b'[' | b']'))
+        .take_while(|b| {
+            b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b':' | b'[' | b']')
+        })
         .count()
 }
 
@@ -327,7 +335,9 @@ fn verify(input: &[u8], key: &Key, start: usize, end: usize) -> Option<(usize, u
         let host = prefix
             .iter()
             .rev()
-            .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b':' | b'[' | b']'))
+            .take_while(|b| {
+                b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b':' | b'[' | b']')
+            })
             .count();
         if host == 0 {
             return None;
@@ -368,7 +378,10 @@ pub fn explain(input: &[u8]) -> Explanation {
             *points.entry(*class).or_default() += weight;
         }
         if matches.len() < MAX_REPORTED {
-            line += input[scanned..start].iter().filter(|b| **b == b'\n').count();
+            line += input[scanned..start]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count();
             scanned = start;
             matches.push(Match {
                 phrase: key.template.clone(),
@@ -419,7 +432,10 @@ pub fn dialect(text17: &str, jdk: u32) -> Option<String> {
             continue;
         };
         // A socket error that raced with the alert on the other JDK is no dialect.
-        let racy = |t: &str| t.starts_with("java.net.SocketException") != text17.starts_with("java.net.SocketException");
+        let racy = |t: &str| {
+            t.starts_with("java.net.SocketException")
+                != text17.starts_with("java.net.SocketException")
+        };
         if let Some(other) = texts
             .iter()
             .find(|o| o.jdk == jdk && o.case == r.case && !racy(&o.text))
@@ -553,7 +569,8 @@ mod tests {
         let e = explain(b"x: No name matching api.example.com found\n");
         assert_eq!(e.candidates[0].class, FailureClass::NameMismatch);
         assert_eq!(e.matches[0].found, "No name matching api.example.com found");
-        let e = explain(b"java.net.UnknownHostException: nohost.example: Name or service not known");
+        let e =
+            explain(b"java.net.UnknownHostException: nohost.example: Name or service not known");
         assert_eq!(e.candidates[0].class, FailureClass::UnknownHost);
     }
 

@@ -64,13 +64,28 @@ fn every_recorded_text_ranks_its_class_first_alone_and_embedded() {
         let text = r.text.replace("{host}", HOST);
         let all = &texts[&text];
         let what = format!("JDK {} {} `{text}`", r.jdk, r.case);
-        assert_ranks(&explain(text.as_bytes()), r.class, all, &format!("{what} alone"));
+        assert_ranks(
+            &explain(text.as_bytes()),
+            r.class,
+            all,
+            &format!("{what} alone"),
+        );
         let trace = stack_trace(&text, &r.chain);
-        assert_ranks(&explain(trace.as_bytes()), r.class, all, &format!("{what} in a trace:\n{trace}"));
+        assert_ranks(
+            &explain(trace.as_bytes()),
+            r.class,
+            all,
+            &format!("{what} in a trace:\n{trace}"),
+        );
         let log = format!(
             "Dec 6, 2026 10:15:02 AM MPL ERROR: com.sap.gateway.core.ip.component.odata.exception.OsciException: {text}, cause: {text}"
         );
-        assert_ranks(&explain(log.as_bytes()), r.class, all, &format!("{what} in a log line"));
+        assert_ranks(
+            &explain(log.as_bytes()),
+            r.class,
+            all,
+            &format!("{what} in a log line"),
+        );
     }
 }
 
@@ -91,7 +106,11 @@ fn every_failure_class_has_a_recorded_text_or_a_documented_reason() {
         assert!(classes.contains(class), "{class} has no recorded text");
     }
     // Every measured class is recorded on every measured JDK.
-    let jdks: BTreeSet<u32> = recorded().iter().filter(|r| r.measured).map(|r| r.jdk).collect();
+    let jdks: BTreeSet<u32> = recorded()
+        .iter()
+        .filter(|r| r.measured)
+        .map(|r| r.jdk)
+        .collect();
     assert_eq!(jdks, BTreeSet::from([11, 17, 21, 25]));
     for jdk in jdks {
         let on: BTreeSet<FailureClass> = recorded()
@@ -223,15 +242,21 @@ fn cli_reads_argument_file_and_stdin() {
 
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("trace.log");
-    std::fs::write(&file, "java.net.ConnectException: Connection refused (Connection refused)\n")
-        .unwrap();
+    std::fs::write(
+        &file,
+        "java.net.ConnectException: Connection refused (Connection refused)\n",
+    )
+    .unwrap();
     let (code, out, _) = harness_explain(&["--file", file.to_str().unwrap()], None);
     assert_eq!(code, Some(0));
     assert!(out.contains("1. connection-refused"), "{out}");
 
     let (code, out, _) = harness_explain(&["all good"], None);
     assert_eq!(code, Some(1));
-    assert!(out.contains("No known Java or CPI text") && out.contains("harness connect"), "{out}");
+    assert!(
+        out.contains("No known Java or CPI text") && out.contains("harness connect"),
+        "{out}"
+    );
 
     let (code, _, err) = harness_explain(&["--file", "/nonexistent/x.log"], None);
     assert_eq!(code, Some(2));
@@ -254,7 +279,9 @@ fn connect_prints_the_dialect_of_the_jdk_asked_for() {
     };
     let out = run("11");
     assert!(
-        out.contains("CPI/Java (JDK 11): java.net.ConnectException: Connection refused (Connection refused)"),
+        out.contains(
+            "CPI/Java (JDK 11): java.net.ConnectException: Connection refused (Connection refused)"
+        ),
         "{out}"
     );
     let out = run("17");
