@@ -315,7 +315,7 @@ fn verify(input: &[u8], key: &Key, start: usize, end: usize) -> Option<(usize, u
     let eq = |a: &[u8], b: &[u8]| a.eq_ignore_ascii_case(b);
     if key.piece_at == 0 {
         // piece, host, rest
-        let rest = key.template[at + "{host}".len()..].as_bytes();
+        let rest = &key.template.as_bytes()[at + "{host}".len()..];
         let host = host_len(&input[end..]);
         // A trailing `.` of the rest belongs to the rest, not to the host.
         for h in [host, host.saturating_sub(1)] {
@@ -330,7 +330,7 @@ fn verify(input: &[u8], key: &Key, start: usize, end: usize) -> Option<(usize, u
         None
     } else {
         // before, host, piece
-        let before = key.template[..at].as_bytes();
+        let before = &key.template.as_bytes()[..at];
         let prefix = &input[start.saturating_sub(255)..start];
         let host = prefix
             .iter()
@@ -378,11 +378,14 @@ pub fn explain(input: &[u8]) -> Explanation {
             *points.entry(*class).or_default() += weight;
         }
         if matches.len() < MAX_REPORTED {
-            line += input[scanned..start]
-                .iter()
-                .filter(|b| **b == b'\n')
-                .count();
-            scanned = start;
+            // A hit checked backwards can start before the previous one: count each byte once.
+            if start > scanned {
+                line += input[scanned..start]
+                    .iter()
+                    .filter(|b| **b == b'\n')
+                    .count();
+                scanned = start;
+            }
             matches.push(Match {
                 phrase: key.template.clone(),
                 found: String::from_utf8_lossy(&input[start..end]).into_owned(),
