@@ -17,15 +17,14 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use harness::connect::TlsVersion;
-
 use crate::connect_java::{Case, JavaResult, compile_probe, prepare, run_probe};
 
 const DATA: &str = "harness/data/java-texts.tsv";
 
-/// Under TLS 1.2 the receiver's alert about the client certificate races with its close
-/// (see `connect_java.rs`): the JDK reports either the alert or a socket error. Both are real
-/// texts of the class; the file records the one seen, the live check accepts either.
+/// The receiver's alert about the client certificate races with its close (see
+/// `connect_java.rs`; measured under TLS 1.2 about one run in two, under TLS 1.3 on a loaded
+/// machine too): the JDK reports either the alert or a socket error. Both are real texts of
+/// the class; the file records the one seen, the live check accepts either.
 const SOCKET_TEXT: &str = "java.net.SocketException: ";
 
 /// The case's texts with its host replaced by `{host}`: the catalogue's templates.
@@ -33,9 +32,8 @@ fn template(case: &Case, text: &str) -> String {
     text.replace(case.host, "{host}")
 }
 
-fn racy(case: &Case, class: &str, text: &str) -> bool {
-    case.max == TlsVersion::Tls12
-        && matches!(class, "client-cert-required" | "client-cert-rejected")
+fn racy(class: &str, text: &str) -> bool {
+    matches!(class, "client-cert-required" | "client-cert-rejected")
         && (text.starts_with(SOCKET_TEXT) || text.contains("Received fatal alert"))
 }
 
@@ -153,7 +151,7 @@ fn java_texts_of_jdk17_match_the_recorded_catalogue() {
     let mut problems = Vec::new();
     for (jdk, case, class, text, _) in &live_rows {
         let case_def = p.cases.iter().find(|c| c.id == case).unwrap();
-        if racy(case_def, class, &text.replace("{host}", case_def.host)) {
+        if racy(class, &text.replace("{host}", case_def.host)) {
             continue;
         }
         let key = (jdk.clone(), case.clone(), class.clone(), text.clone());
