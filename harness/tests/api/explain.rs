@@ -112,7 +112,8 @@ fn every_failure_class_has_a_recorded_text_or_a_documented_reason() {
         .map(|r| r.jdk)
         .collect();
     assert_eq!(jdks, BTreeSet::from([11, 17, 21, 25]));
-    for jdk in jdks {
+    // JDK 8's rows come from its sources (no runtime here) and cover every class too.
+    for jdk in jdks.into_iter().chain([8]) {
         let on: BTreeSet<FailureClass> = recorded()
             .iter()
             .filter(|r| r.jdk == jdk)
