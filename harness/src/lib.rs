@@ -33,6 +33,7 @@ pub mod connect;
 pub mod decode;
 pub mod diagnose;
 pub mod exit;
+pub mod explain;
 pub mod file;
 pub mod keystore;
 pub mod pki;

@@ -22,3 +22,6 @@ mod bounds;
 
 #[path = "api/outputs.rs"]
 mod outputs;
+
+#[path = "api/explain.rs"]
+mod explain;

@@ -10,6 +10,7 @@
 //! snapshot`; under `CI=true` insta never writes and fails on any difference.
 
 mod cli;
+mod explain;
 mod report;
 
 use scenarios::report::{self as rep, ScenarioReport};

@@ -84,6 +84,11 @@ pub(crate) struct ConnectArgs {
     /// Print the report as JSON (format `version` 1).
     #[arg(long)]
     json: bool,
+    /// Print the Java text as this JDK's JSSE writes it (measured, see `harness explain`);
+    /// CPI runs 17.
+    #[arg(long, value_name = "VERSION", default_value = "17",
+          value_parser = clap::builder::PossibleValuesParser::new(["11", "17", "21", "25"]))]
+    jdk: String,
 }
 
 /// How an empty alias picks among fitting key pairs.
@@ -187,11 +192,28 @@ pub(crate) fn run(args: ConnectArgs) -> anyhow::Result<ExitCode> {
         .collect();
         harness::file::write_outputs(&[(path.clone(), bytes)], args.force, &inputs, None)?;
     }
+    // The JDK's dialect of the Java text (JDK 17's is the report's own).
+    let dialect = outcome.failure.as_ref().and_then(|f| {
+        let jdk = args.jdk.parse().ok().filter(|v| *v != 17)?;
+        let text = f.java_text();
+        harness::explain::dialect(&text, jdk).map(|d| (text, d))
+    });
     if args.json {
-        let report = harness::diagnose::report_json(&outcome, &diagnosis);
+        let mut report = harness::diagnose::report_json(&outcome, &diagnosis);
+        if let (Some((_, d)), Some(failure)) = (&dialect, report.get_mut("failure")) {
+            failure["java_text"] = serde_json::Value::from(d.as_str());
+        }
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
-        print!("{}", harness::diagnose::report_text(&outcome, &diagnosis));
+        let mut report = harness::diagnose::report_text(&outcome, &diagnosis);
+        if let Some((text, d)) = &dialect {
+            report = report.replacen(
+                &format!("CPI/Java: {text}"),
+                &format!("CPI/Java (JDK {}): {d}", args.jdk),
+                1,
+            );
+        }
+        print!("{report}");
     }
     // The report first, then what --add-root-to did with it.
     if let Some(path) = &args.add_root_to {
