@@ -67,9 +67,9 @@ pub enum ReceiverError {
     Keystore {
         /// The file.
         path: PathBuf,
-        /// What the keystore reader said.
+        /// What the keystore reader said (boxed: clippy's `result_large_err`).
         #[source]
-        source: harness::keystore::KeystoreError,
+        source: Box<harness::keystore::KeystoreError>,
     },
     /// A private key file (PKCS#8, PKCS#1, SEC1, DER) the harness cannot read.
     #[error("cannot use `{path}`")]

@@ -399,7 +399,7 @@ fn read_private_key(path: &Path, passwords: &Passwords) -> Result<PrivateKey, Re
 fn read_store(path: &Path, passwords: &Passwords) -> Result<Keystore, ReceiverError> {
     Keystore::read_file(path, passwords).map_err(|source| ReceiverError::Keystore {
         path: path.to_owned(),
-        source,
+        source: Box::new(source),
     })
 }
 
