@@ -76,7 +76,7 @@ pub enum ReceiverError {
     Keystore {
         /// The file.
         path: PathBuf,
-        /// What the keystore reader said.
+        /// What the keystore reader said (boxed: clippy's `result_large_err`).
         #[source]
         source: Box<harness::keystore::KeystoreError>,
     },
