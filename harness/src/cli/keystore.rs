@@ -370,7 +370,11 @@ fn list_plain(store: &Keystore, file: &Path) -> anyhow::Result<()> {
         store.format().name().to_uppercase(),
         file.display(),
         entries.len(),
-        if entries.len() == 1 { "entry" } else { "entries" },
+        if entries.len() == 1 {
+            "entry"
+        } else {
+            "entries"
+        },
     )?;
     // "AB:CD:...": 32 bytes, 95 characters, written into one reused buffer.
     let mut fingerprint = [0u8; 32 * 3 - 1];
