@@ -25,8 +25,14 @@ fn type_code(key_type: KeyType) -> u8 {
     }
 }
 
+/// One pooled key: its key type's code, its seed, its PKCS#8 DER.
+type Record = (u8, [u8; 32], &'static [u8]);
+
+/// The pool's index: (key type code, seed) -> PKCS#8 DER.
+type Index = HashMap<(u8, [u8; 32]), &'static [u8]>;
+
 /// The records of `bytes`; `None` when a record is cut short.
-fn records(bytes: &'static [u8]) -> Option<Vec<(u8, [u8; 32], &'static [u8])>> {
+fn records(bytes: &'static [u8]) -> Option<Vec<Record>> {
     let mut out = Vec::new();
     let mut rest = bytes;
     while !rest.is_empty() {
@@ -42,7 +48,7 @@ fn records(bytes: &'static [u8]) -> Option<Vec<(u8, [u8; 32], &'static [u8])>> {
 
 /// The pooled PKCS#8 DER of the key `from_seed(key_type, seed)` makes, if pooled.
 pub(super) fn lookup(key_type: KeyType, seed: &[u8; 32]) -> Option<&'static [u8]> {
-    static INDEX: OnceLock<HashMap<(u8, [u8; 32]), &'static [u8]>> = OnceLock::new();
+    static INDEX: OnceLock<Index> = OnceLock::new();
     INDEX
         .get_or_init(|| {
             records(POOL)
