@@ -116,10 +116,15 @@ struct Serve {
     /// Environment variable holding the password of keystore files given to --cert, --key,
     /// --chain, --trust (default password: `changeit`). Never a plain argument: that would
     /// show in the process list.
-    #[arg(long, value_name = "VAR", conflicts_with = "password_file")]
+    #[arg(
+        long = "storepass-env",
+        alias = "password-env",
+        value_name = "VAR",
+        conflicts_with = "password_file"
+    )]
     password_env: Option<String>,
     /// File whose first line is that password.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long = "storepass-file", alias = "password-file", value_name = "FILE")]
     password_file: Option<PathBuf>,
     /// Address to listen on (with --all: the IP; every profile gets a free port).
     #[arg(long, default_value = "127.0.0.1:0")]
@@ -235,20 +240,20 @@ fn flag<E: std::error::Error + Send + Sync + 'static>(
     }
 }
 
-/// The password of bring-your-own keystore files: from `--password-env`, `--password-file`,
+/// The password of bring-your-own keystore files: from `--storepass-env`, `--storepass-file`,
 /// or `changeit` (keytool's habitual default) when neither is given.
 fn keystore_password(args: &Serve) -> Result<Password, CliError> {
     if let Some(var) = &args.password_env {
         return std::env::var(var)
             .map(Password::new)
             .map_err(|_| CliError::Text {
-                flag: "--password-env",
+                flag: "--storepass-env",
                 message: format!("environment variable `{var}` is not set or not UTF-8"),
             });
     }
     if let Some(file) = &args.password_file {
         let line = harness::file::read_password_file(file).map_err(|source| {
-            flag("--password-file")(ReceiverError::PasswordFile {
+            flag("--storepass-file")(ReceiverError::PasswordFile {
                 path: file.clone(),
                 source,
             })

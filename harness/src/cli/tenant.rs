@@ -4,7 +4,7 @@
 //! `HARNESS_TENANT`). Each takes the acting role (`--role`; default: the role the operation
 //! needs, so refusals are reproduced by naming another role) and "now": the wall clock, or
 //! `--now` (or `HARNESS_NOW`) to simulate another time. Passwords come from
-//! `--password-env VAR` or `--password-file FILE`, never from a plain argument.
+//! `--storepass-env VAR` or `--storepass-file FILE` (`--password-env/-file` are hidden aliases), never from a plain argument.
 
 use std::path::{Path, PathBuf};
 
@@ -131,14 +131,20 @@ pub(crate) struct ShowArgs {
     json: bool,
 }
 
-/// A password source: `--password-env VAR` or `--password-file FILE`.
+/// A password source: `--storepass-env VAR` or `--storepass-file FILE`, the spelling of every
+/// other command (`--password-env` / `--password-file` stay accepted as hidden aliases).
 #[derive(Debug, Args)]
 pub(crate) struct PasswordSource {
     /// Read the password from environment variable VAR.
-    #[arg(long, value_name = "VAR", conflicts_with = "password_file")]
+    #[arg(
+        long = "storepass-env",
+        alias = "password-env",
+        value_name = "VAR",
+        conflicts_with = "password_file"
+    )]
     password_env: Option<String>,
     /// Read the password from the first line of FILE.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long = "storepass-file", alias = "password-file", value_name = "FILE")]
     password_file: Option<PathBuf>,
 }
 
@@ -596,5 +602,5 @@ fn password(source: &PasswordSource) -> anyhow::Result<Password> {
             .with_context(|| format!("cannot read password file `{}`", file.display()))?;
         return Ok(Password::new(line));
     }
-    bail!("a password is needed: pass --password-env VAR or --password-file FILE")
+    bail!("a password is needed: pass --storepass-env VAR or --storepass-file FILE")
 }

@@ -176,21 +176,22 @@ fn bad_input_exits_2_naming_the_flag_or_file() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = taken.local_addr().unwrap().to_string();
     fails_with_2(&["serve", "--listen", &addr], &["--listen", &addr]);
-    fails_with_2(
-        &[
-            "serve",
-            "--password-env",
-            "MOCK_RECEIVER_TEST_UNSET_VARIABLE",
-        ],
-        &[
-            "--password-env",
-            "`MOCK_RECEIVER_TEST_UNSET_VARIABLE` is not set",
-        ],
-    );
-    fails_with_2(
-        &["serve", "--password-file", "/nonexistent/password"],
-        &["--password-file", "`/nonexistent/password`"],
-    );
+    // One spelling across the commands; the older `--password-*` stays a hidden alias.
+    for flag in ["--storepass-env", "--password-env"] {
+        fails_with_2(
+            &["serve", flag, "MOCK_RECEIVER_TEST_UNSET_VARIABLE"],
+            &[
+                "--storepass-env",
+                "`MOCK_RECEIVER_TEST_UNSET_VARIABLE` is not set",
+            ],
+        );
+    }
+    for flag in ["--storepass-file", "--password-file"] {
+        fails_with_2(
+            &["serve", flag, "/nonexistent/password"],
+            &["--storepass-file", "`/nonexistent/password`"],
+        );
+    }
     // A password is never a plain argument: it would show in the process list.
     fails_with_2(&["serve", "--password", "changeit"], &["--password"]);
 }
