@@ -25,10 +25,10 @@ pub fn human(report: &RunReport, options: HumanOptions) -> String {
     let exp_width = report
         .scenarios
         .iter()
-        .map(|s| s.expected.len())
+        .map(|s| s.expected.chars().count())
         .max()
         .unwrap_or(8)
-        .clamp(8, 48);
+        .clamp(8, EXPECTED_WIDTH);
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -43,7 +43,7 @@ pub fn human(report: &RunReport, options: HumanOptions) -> String {
             "{label}{:pad$} {:<id_width$} {:<exp_width$} {}",
             "",
             s.id,
-            s.expected,
+            fit(&s.expected, exp_width),
             result_text(s)
         );
         if options.verbose || s.status != Status::Met {
@@ -63,6 +63,20 @@ pub fn human(report: &RunReport, options: HumanOptions) -> String {
         None => out.push('\n'),
     }
     out
+}
+
+/// The widest EXPECTED column; longer values are cut with `…` so RESULT stays aligned (the
+/// whole value is in the details, `--verbose`, JSON and JUnit).
+const EXPECTED_WIDTH: usize = 48;
+
+/// `text` in at most `width` characters: cut with `…` when longer.
+fn fit(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_owned();
+    }
+    let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
 }
 
 fn result_text(s: &ScenarioReport) -> String {
@@ -124,4 +138,18 @@ fn paint(status: Status, colour: bool) -> String {
         Status::Skipped => "33",
     };
     format!("\x1b[{code}m{label}\x1b[0m")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fit;
+
+    #[test]
+    fn long_expected_values_are_cut_to_the_column() {
+        assert_eq!(fit("success", 8), "success");
+        let long = "client-cert-rejected, client certificate used, HTTP 403 as nobody at all";
+        let cut = fit(long, 48);
+        assert_eq!(cut.chars().count(), 48);
+        assert!(cut.ends_with('…') && long.starts_with(cut.trim_end_matches('…')));
+    }
 }
