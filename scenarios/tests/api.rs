@@ -25,9 +25,17 @@ fn list_json_catalogues_the_embedded_suite() {
         .and_then(|s| s.as_array())
         .or_else(|| value.as_array())
         .expect("a list of scenarios");
-    assert!(
-        entries.len() >= 60,
-        "the built-in suite has at least 60 scenarios"
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("suite");
+    let on_disk = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".toml"))
+        .count();
+    assert!(on_disk > 0, "{} has no .toml file", dir.display());
+    assert_eq!(
+        entries.len(),
+        on_disk,
+        "`list --json` lists one scenario per suite/*.toml file"
     );
     let ids: Vec<&str> = entries.iter().filter_map(|e| e["id"].as_str()).collect();
     assert!(ids.contains(&"article-end-to-end"), "{ids:?}");
