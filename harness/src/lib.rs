@@ -12,10 +12,11 @@
 //! | [`decode`] | decoder failures (DER, X.509) in plain words, never their `Debug` text |
 //! | [`diagnose`] | why a connectivity test failed, in the trust table's terms, and the smallest fix |
 //! | [`exit`] | how the binaries end: exit codes 0/1/2 and the error chain printer |
-//! | [`file`](mod@file) | atomic writes: the old file or the new one, never a mix |
+//! | [`file`](mod@file) | atomic writes (the old file or the new one, never a mix), outputs that never clobber, reads bounded in bytes |
 //! | [`keystore`] | JKS, JCEKS, PKCS#12, PEM, DER, PKCS#7: one entry model, read and write |
 //! | [`secret`] | passwords and private keys whose `Debug` elides them |
 //! | [`tenant`] | the simulated tenant keystore: CPI's Keystore Monitor with owners, rules and roles |
+//! | [`text`] | control characters in names escaped for human output |
 //! | [`time`] | the simulated "now" |
 //!
 //! Data flows one way: scenario -> runner -> [`pki`] -> (receiver, tenant keystore) ->
@@ -32,9 +33,11 @@ pub mod connect;
 pub mod decode;
 pub mod diagnose;
 pub mod exit;
+pub mod explain;
 pub mod file;
 pub mod keystore;
 pub mod pki;
 pub mod secret;
 pub mod tenant;
+pub mod text;
 pub mod time;

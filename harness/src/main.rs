@@ -26,6 +26,10 @@ enum Command {
     /// CPI's Connectivity Test (TLS) against HOST[:PORT], with a diagnosis. Exit 0 when it
     /// succeeded, 1 when it ran and failed, 2 when it could not run.
     Connect(cli::connect::ConnectArgs),
+    /// From an error text (a CPI line, a log excerpt, a stack trace of any JDK) to the failure
+    /// classes that produce it, ranked, with scenarios, how to tell them apart and the fix.
+    /// Exit 0 when a known text was found, 1 when none was.
+    Explain(cli::explain::ExplainArgs),
     /// The simulated tenant keystore (CPI's Keystore Monitor): entries, owners, roles.
     Tenant(cli::tenant::TenantArgs),
 }
@@ -37,6 +41,7 @@ fn main() -> std::process::ExitCode {
         Command::Keystore(command) => cli::keystore::run(command),
         Command::Connect(args) => cli::connect::run(args),
         Command::Tenant(args) => cli::tenant::run(args),
+        Command::Explain(args) => cli::explain::run(args),
     };
     match result {
         Ok(code) => code.into(),

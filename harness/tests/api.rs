@@ -20,3 +20,12 @@ mod secrets;
 
 #[path = "api/help.rs"]
 mod help;
+
+#[path = "api/bounds.rs"]
+mod bounds;
+
+#[path = "api/outputs.rs"]
+mod outputs;
+
+#[path = "api/explain.rs"]
+mod explain;

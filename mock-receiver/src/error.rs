@@ -53,6 +53,15 @@ pub enum ReceiverError {
         #[source]
         source: std::io::Error,
     },
+    /// A password file that cannot be read (missing, too large, not text).
+    #[error("cannot read password file `{path}`")]
+    PasswordFile {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: harness::file::ReadError,
+    },
     /// A file that cannot be written.
     #[error("cannot write `{path}`")]
     Write {
@@ -67,7 +76,7 @@ pub enum ReceiverError {
     Keystore {
         /// The file.
         path: PathBuf,
-        /// What the keystore reader said.
+        /// What the keystore reader said (boxed: clippy's `result_large_err`).
         #[source]
         source: Box<harness::keystore::KeystoreError>,
     },

@@ -19,11 +19,12 @@ pub struct Journal {
 
 #[derive(Debug)]
 struct Inner {
+    limit: usize,
     records: Mutex<Records>,
     changed: watch::Sender<u64>,
 }
 
-/// The most recent [`Journal::CAPACITY`] records; ids keep counting.
+/// The most recent records (the journal's limit); ids keep counting.
 #[derive(Debug, Default)]
 struct Records {
     first_id: u64,
@@ -99,20 +100,26 @@ pub struct RequestRecord {
 }
 
 impl Journal {
-    /// How many connections a journal keeps: the oldest are dropped beyond this, so a
-    /// receiver under a benchmark's load runs in bounded memory.
+    /// How many connections a journal keeps by default (`--journal-limit`): the oldest are
+    /// dropped beyond this, so a receiver under a benchmark's load runs in bounded memory.
     pub const CAPACITY: usize = 10_000;
 
+    #[cfg(test)]
     pub(crate) fn new() -> Self {
+        Self::with_limit(Self::CAPACITY)
+    }
+
+    pub(crate) fn with_limit(limit: usize) -> Self {
         Self {
             inner: Arc::new(Inner {
+                limit: limit.max(1),
                 records: Mutex::new(Records::default()),
                 changed: watch::channel(0).0,
             }),
         }
     }
 
-    /// Every connection so far (the most recent [`Journal::CAPACITY`]), in accept order.
+    /// Every connection so far (the most recent ones, up to the limit), in accept order.
     pub fn connections(&self) -> Vec<ConnectionRecord> {
         self.lock().list.iter().cloned().collect()
     }
@@ -157,7 +164,7 @@ impl Journal {
 
     pub(crate) fn open(&self, peer: SocketAddr) -> u64 {
         let mut records = self.lock();
-        if records.list.len() >= Self::CAPACITY {
+        if records.list.len() >= self.inner.limit {
             records.list.pop_front();
             records.first_id += 1;
         }
@@ -227,5 +234,17 @@ mod tests {
         assert_eq!(records.last().unwrap().id, last);
         assert!(records.last().unwrap().closed);
         assert_eq!(records.iter().filter(|r| r.closed).count(), 1);
+    }
+
+    #[test]
+    fn a_journal_limit_keeps_that_many() {
+        let journal = Journal::with_limit(3);
+        let peer = SocketAddr::from(([127, 0, 0, 1], 9));
+        for _ in 0..10 {
+            journal.open(peer);
+        }
+        let ids: Vec<u64> = journal.connections().iter().map(|r| r.id).collect();
+        assert_eq!(ids, [7, 8, 9]);
+        assert_eq!(Journal::with_limit(0).inner.limit, 1);
     }
 }

@@ -145,6 +145,15 @@ struct Serve {
     /// How long stalling faults hold a connection, in seconds.
     #[arg(long, default_value_t = 300)]
     stall_seconds: u64,
+    /// How many connections the journal (`GET /__admin/journal`) keeps: the most recent N,
+    /// so memory stays bounded under load.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = mock_receiver::Journal::CAPACITY as u64,
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    journal_limit: u64,
     /// Print a JSON ready line instead of text.
     #[arg(long)]
     json: bool,
@@ -248,13 +257,13 @@ fn keystore_password(args: &Serve) -> Result<Password, CliError> {
             });
     }
     if let Some(file) = &args.password_file {
-        let text = std::fs::read_to_string(file).map_err(|source| {
-            flag("--password-file")(ReceiverError::Read {
+        let line = harness::file::read_password_file(file).map_err(|source| {
+            flag("--password-file")(ReceiverError::PasswordFile {
                 path: file.clone(),
                 source,
             })
         })?;
-        return Ok(Password::new(text.lines().next().unwrap_or_default()));
+        return Ok(Password::new(line));
     }
     Ok(Password::new("changeit"))
 }
@@ -402,6 +411,7 @@ async fn serve(args: Serve) -> Result<(), CliError> {
             .users(users.clone())
             .timeouts(timeouts)
             .log(log)
+            .journal_limit(usize::try_from(args.journal_limit).unwrap_or(usize::MAX))
             .listen(args.listen);
         if args.all {
             spec = spec.listen(SocketAddr::new(args.listen.ip(), 0));
@@ -540,6 +550,7 @@ fn read_key(
         let wrong = matches!(
             source,
             harness::keystore::ErrorKind::WrongKeyPassword { .. }
+                | harness::keystore::ErrorKind::WrongKeyFilePassword
         );
         let name = match (&args.key_password_env, &args.key_password_file, wrong) {
             (Some(_), _, true) => "--key-password-env",

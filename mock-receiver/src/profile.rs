@@ -384,10 +384,16 @@ pub fn read_certificates(
 /// A private key file: PKCS#8 PEM (`PRIVATE KEY`) or DER, or a keystore's first key pair.
 fn read_private_key(path: &Path, passwords: &Passwords) -> Result<PrivateKey, ReceiverError> {
     use rustls_pki_types::pem::PemObject;
-    let bytes = std::fs::read(path).map_err(|source| ReceiverError::Read {
-        path: path.to_owned(),
-        source,
-    })?;
+    let bytes =
+        harness::file::read_limited(path, harness::keystore::MAX_FILE_BYTES).map_err(|e| {
+            ReceiverError::Read {
+                path: path.to_owned(),
+                source: match e {
+                    harness::file::ReadError::Io(source) => source,
+                    other => std::io::Error::other(other.to_string()),
+                },
+            }
+        })?;
     if let Ok(rustls_pki_types::PrivateKeyDer::Pkcs8(der)) =
         rustls_pki_types::PrivateKeyDer::from_pem_slice(&bytes)
     {

@@ -29,7 +29,7 @@ impl Receiver {
     /// one process.
     pub async fn start(spec: ReceiverSpec) -> Result<RunningReceiver, ReceiverError> {
         let (config, verifier) = server_config(&spec)?;
-        let journal = Journal::new();
+        let journal = Journal::with_limit(spec.journal_limit);
         let (stop, stopped) = watch::channel(false);
         let active = Arc::new(AtomicUsize::new(0));
         let shared = Arc::new(Shared {

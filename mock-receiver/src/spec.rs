@@ -41,6 +41,9 @@ pub struct ReceiverSpec {
     pub timeouts: Timeouts,
     /// One line per connection on stderr when it closes (off by default).
     pub log: crate::receiver::ConnectionLog,
+    /// How many connections the journal keeps (the most recent; at least 1; default
+    /// [`crate::Journal::CAPACITY`], 10,000).
+    pub journal_limit: usize,
 }
 
 impl ReceiverSpec {
@@ -57,6 +60,7 @@ impl ReceiverSpec {
             fault: None,
             timeouts: Timeouts::default(),
             log: crate::receiver::ConnectionLog::Off,
+            journal_limit: crate::Journal::CAPACITY,
         }
     }
 
@@ -130,6 +134,12 @@ impl ReceiverSpec {
     /// Logs one line per connection on stderr.
     pub fn log(mut self, log: crate::receiver::ConnectionLog) -> Self {
         self.log = log;
+        self
+    }
+
+    /// Sets how many connections the journal keeps (at least 1).
+    pub fn journal_limit(mut self, limit: usize) -> Self {
+        self.journal_limit = limit.max(1);
         self
     }
 }

@@ -34,7 +34,8 @@ enum Command {
 struct Selection {
     /// Scenario files or directories of `*.toml` (default: the built-in suite).
     paths: Vec<PathBuf>,
-    /// Only scenarios whose id contains this text (repeatable: any of them).
+    /// Only scenarios whose id contains this text, case-insensitive (repeatable: any of them;
+    /// matching none is an error, exit 2).
     #[arg(long, value_name = "TEXT")]
     filter: Vec<String>,
     /// Only partition K of N (1-based, for CI matrices): scenario i is in K when i % N == K-1.
@@ -103,21 +104,31 @@ enum Format {
 
 fn main() -> std::process::ExitCode {
     match run() {
-        Ok(code) => code.into(),
+        Ok(code) => code,
         Err(e) => harness::exit::report_error(e.as_ref()).into(),
     }
 }
 
-fn run() -> anyhow::Result<ExitCode> {
+fn run() -> anyhow::Result<std::process::ExitCode> {
     let cli = Cli::parse();
     match cli.command {
         Command::Run(args) => run_command(args),
-        Command::List(args) => list_command(args),
+        Command::List(args) => list_command(args).map(Into::into),
     }
 }
 
-fn run_command(args: RunArgs) -> anyhow::Result<ExitCode> {
-    let inputs = select(&args.selection);
+fn run_command(args: RunArgs) -> anyhow::Result<std::process::ExitCode> {
+    let inputs = match select(&args.selection) {
+        Ok(inputs) => inputs,
+        Err(no_match) => return Ok(harness::exit::report_error(&no_match).into()),
+    };
+    // Load errors are reported in the run's report too; on stderr they reach a person even
+    // when the report goes to a file.
+    for input in &inputs {
+        if let Input::Broken { error, .. } = input {
+            eprintln!("{}", ErrorChain(error));
+        }
+    }
     let options = RunOptions {
         seed: args.seed,
         now: args.now,
@@ -126,7 +137,16 @@ fn run_command(args: RunArgs) -> anyhow::Result<ExitCode> {
         progress: true,
         jceks_iterations: args.jceks_iterations,
     };
-    let mut report = runner::run(inputs, &options).context("cannot run the scenarios")?;
+    let mut report = match runner::run(inputs, &options) {
+        Ok(report) => report,
+        Err(e) => {
+            if let Some(code) = e.signal_exit_code() {
+                eprintln!("{}", ErrorChain(&e));
+                return Ok(std::process::ExitCode::from(code));
+            }
+            return Err(anyhow::Error::new(e).context("cannot run the scenarios"));
+        }
+    };
     let code = match report.exit_code() {
         0 => ExitCode::Success,
         1 => ExitCode::Failed,
@@ -149,11 +169,14 @@ fn run_command(args: RunArgs) -> anyhow::Result<ExitCode> {
         Format::Html => report::html(&report),
     };
     emit(args.output.as_deref(), &text)?;
-    Ok(code)
+    Ok(code.into())
 }
 
 fn list_command(args: ListArgs) -> anyhow::Result<ExitCode> {
-    let inputs = select(&args.selection);
+    let inputs = match select(&args.selection) {
+        Ok(inputs) => inputs,
+        Err(no_match) => return Ok(harness::exit::report_error(&no_match)),
+    };
     let mut scenarios: Vec<Scenario> = Vec::new();
     let mut broken = 0;
     for input in inputs {
@@ -207,8 +230,20 @@ fn list_command(args: ListArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// The inputs named on the command line (or the built-in suite), filtered and partitioned.
-fn select(selection: &Selection) -> Vec<Input> {
+/// `--filter` matched no scenario: a typo in CI must not pass green.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "no scenario matches --filter {} (among {known} scenarios; `scenarios list` shows their ids)",
+    .filters.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", ")
+)]
+struct NoMatch {
+    filters: Vec<String>,
+    known: usize,
+}
+
+/// The inputs named on the command line (or the built-in suite), filtered (case-insensitive
+/// substrings of the id) and partitioned.
+fn select(selection: &Selection) -> Result<Vec<Input>, NoMatch> {
     let mut inputs = if selection.paths.is_empty() {
         scenarios::suite::inputs()
     } else {
@@ -219,7 +254,18 @@ fn select(selection: &Selection) -> Vec<Input> {
         inputs
     };
     if !selection.filter.is_empty() {
-        inputs.retain(|i| selection.filter.iter().any(|f| i.id().contains(f.as_str())));
+        let known = inputs.len();
+        let filters: Vec<String> = selection.filter.iter().map(|f| f.to_lowercase()).collect();
+        inputs.retain(|i| {
+            let id = i.id().to_lowercase();
+            filters.iter().any(|f| id.contains(f.as_str()))
+        });
+        if inputs.is_empty() {
+            return Err(NoMatch {
+                filters: selection.filter.clone(),
+                known,
+            });
+        }
     }
     if let Some((k, n)) = selection.partition {
         inputs = inputs
@@ -229,7 +275,7 @@ fn select(selection: &Selection) -> Vec<Input> {
             .map(|(_, input)| input)
             .collect();
     }
-    inputs
+    Ok(inputs)
 }
 
 fn from_path(path: &Path) -> Vec<Input> {

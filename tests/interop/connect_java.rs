@@ -78,15 +78,15 @@ enum Listener {
     Alert(u8),
 }
 
-struct Case {
-    id: &'static str,
+pub(crate) struct Case {
+    pub(crate) id: &'static str,
     listener: Listener,
-    host: &'static str,
+    pub(crate) host: &'static str,
     trust: Vec<Role>,
     extra_trust: Vec<CertificateDer<'static>>,
     keys: Vec<Role>,
     client: ClientCertificate,
-    max: TlsVersion,
+    pub(crate) max: TlsVersion,
     validate: bool,
     timeout_ms: u64,
 }
@@ -617,23 +617,47 @@ fn write_pem(path: &Path, certs: &[CertificateDer<'static>]) {
     std::fs::write(path, harness::cert::certs_to_pem(certs)).unwrap();
 }
 
-struct JavaResult {
-    success: bool,
-    requested: bool,
-    used: bool,
-    status: Option<u16>,
-    text: String,
+/// What the probe reported for one case.
+pub(crate) struct JavaResult {
+    pub(crate) success: bool,
+    pub(crate) requested: bool,
+    pub(crate) used: bool,
+    pub(crate) status: Option<u16>,
+    /// The exception's `toString()`.
+    pub(crate) text: String,
+    /// The whole cause chain, `toString()`s joined by ` | Caused by: `.
+    pub(crate) chain: String,
 }
 
 fn run_java(java: &Path, javac: &Path, cases_file: &Path, dir: &Path) -> Vec<(String, JavaResult)> {
+    let classes = compile_probe(javac, None, dir);
+    run_probe(java, &classes, cases_file)
+}
+
+/// Compiles `java/ConnectProbe.java` into `dir/classes` (for an older runtime with
+/// `--release N`); returns the classes directory.
+pub(crate) fn compile_probe(javac: &Path, release: Option<u32>, dir: &Path) -> PathBuf {
     let classes = dir.join("classes");
     std::fs::create_dir_all(&classes).unwrap();
     let source = tests::workspace_root().join("tests/interop/java/ConnectProbe.java");
-    tests::run_ok(Command::new(javac).arg("-d").arg(&classes).arg(&source));
+    let mut javac = Command::new(javac);
+    if let Some(release) = release {
+        javac.arg("--release").arg(release.to_string());
+    }
+    tests::run_ok(javac.arg("-d").arg(&classes).arg(&source));
+    classes
+}
+
+/// Runs the probe in one JVM over every case of `cases_file`.
+pub(crate) fn run_probe(
+    java: &Path,
+    classes: &Path,
+    cases_file: &Path,
+) -> Vec<(String, JavaResult)> {
     let out = tests::run_ok(
         Command::new(java)
             .arg("-cp")
-            .arg(&classes)
+            .arg(classes)
             .arg("ConnectProbe")
             .arg(cases_file),
     );
@@ -647,6 +671,7 @@ fn run_java(java: &Path, javac: &Path, cases_file: &Path, dir: &Path) -> Vec<(St
                     used: f[4] == "true",
                     status: f[5].parse().ok(),
                     text: String::new(),
+                    chain: String::new(),
                 }
             } else {
                 JavaResult {
@@ -655,6 +680,7 @@ fn run_java(java: &Path, javac: &Path, cases_file: &Path, dir: &Path) -> Vec<(St
                     used: f[3] == "true",
                     status: None,
                     text: f[4].to_owned(),
+                    chain: f.get(5).copied().unwrap_or_default().to_owned(),
                 }
             };
             (f[0].to_owned(), result)
@@ -662,11 +688,25 @@ fn run_java(java: &Path, javac: &Path, cases_file: &Path, dir: &Path) -> Vec<(St
         .collect()
 }
 
-#[test]
-fn connectivity_test_agrees_with_jdk17_except_documented_divergences() {
-    let (Some(java), Some(javac)) = (tests::tool("java"), tests::tool("javac")) else {
-        return;
-    };
+/// The matrix with its servers running, our outcome per case, and the probe's input file.
+pub(crate) struct Prepared {
+    pub(crate) cases: Vec<Case>,
+    pub(crate) ours: Vec<Outcome>,
+    pub(crate) cases_file: PathBuf,
+    pub(crate) dir: tempfile::TempDir,
+    pub(crate) rt: tokio::runtime::Runtime,
+    keep: Vec<Vec<TcpStream>>,
+}
+
+impl Drop for Prepared {
+    fn drop(&mut self) {
+        self.keep.clear();
+    }
+}
+
+/// Generates the world around the wall clock, starts every case's server, runs our
+/// connectivity test on each and writes the probe's cases file.
+pub(crate) fn prepare() -> Prepared {
     let now = time::OffsetDateTime::now_utc()
         .replace_nanosecond(0)
         .unwrap();
@@ -778,6 +818,29 @@ fn connectivity_test_agrees_with_jdk17_except_documented_divergences() {
     }
     let cases_file = dir.path().join("cases.tsv");
     std::fs::write(&cases_file, &lines).unwrap();
+    Prepared {
+        cases,
+        ours,
+        cases_file,
+        dir,
+        rt,
+        keep,
+    }
+}
+
+#[test]
+fn connectivity_test_agrees_with_jdk17_except_documented_divergences() {
+    let (Some(java), Some(javac)) = (tests::tool("java"), tests::tool("javac")) else {
+        return;
+    };
+    let Prepared {
+        cases,
+        ours,
+        cases_file,
+        dir,
+        rt,
+        ..
+    } = &prepare();
     let java_results = rt.block_on(async {
         let (java, javac, cases_file, d) = (
             java.clone(),
@@ -800,7 +863,7 @@ fn connectivity_test_agrees_with_jdk17_except_documented_divergences() {
         "{:<42} {:<22} {:<7} {:<6} java text",
         "case", "ours", "java", "used"
     );
-    for ((c, our), (id, jr)) in cases.iter().zip(&ours).zip(&java_results) {
+    for ((c, our), (id, jr)) in cases.iter().zip(ours.iter()).zip(&java_results) {
         assert_eq!(c.id, id);
         let java_ok = jr.success && !matches!(jr.status, Some(401 | 403));
         let mut problems = Vec::new();
@@ -863,5 +926,4 @@ fn connectivity_test_agrees_with_jdk17_except_documented_divergences() {
         stale.is_empty(),
         "documented divergences that no longer occur: {stale:?}"
     );
-    drop(keep);
 }

@@ -10,6 +10,7 @@ mod connect_java;
 mod connect_openssl;
 mod corpus_jks;
 mod corpus_p12;
+mod java_texts;
 mod keystore_jks;
 mod keystore_p12;
 mod limbo;

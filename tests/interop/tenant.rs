@@ -236,3 +236,102 @@ fn openssl_reads_every_p7b_and_cer_download() {
             .arg(&cer),
     );
 }
+
+/// Eight `harness tenant add-keystore` processes at once on one tenant, twenty rounds: the
+/// tenant lock serialises them, so every upload is present afterwards, every process exits 0,
+/// the tenant reopens and keytool opens its keystore.
+#[test]
+fn concurrent_add_keystore_processes_lose_no_upload() {
+    const PROCESSES: usize = 8;
+    const ROUNDS: usize = 20;
+    let Some(keytool) = tool("keytool") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("tenant");
+    let admin = Actor::admin(DEFAULT_NOW);
+    drop(Tenant::create(&dir, &TenantSpec::new(13), &admin, false).unwrap());
+    let world = World::generate(&WorldSpec::new(13)).unwrap();
+    let cert = world.get(PkiRole::ReceiverRoot).cert().clone();
+    let password_file = tmp.path().join("upload.pass");
+    std::fs::write(&password_file, UPLOAD_PASSWORD).unwrap();
+    let mut uploads = Vec::new();
+    for p in 0..PROCESSES {
+        for r in 0..ROUNDS {
+            let alias = format!("r{r:02}-p{p}");
+            let mut upload = Keystore::new(Format::Jks);
+            upload
+                .insert(Entry {
+                    alias: alias.clone(),
+                    created: DEFAULT_NOW,
+                    kind: EntryKind::TrustedCertificate(cert.clone()),
+                })
+                .unwrap();
+            let bytes = upload
+                .to_bytes(Format::Jks, &Passwords::new(Password::new(UPLOAD_PASSWORD)))
+                .unwrap();
+            let file = tmp.path().join(format!("{alias}.jks"));
+            std::fs::write(&file, bytes).unwrap();
+            uploads.push((alias, file));
+        }
+    }
+    let harness = tests::bin("harness");
+    for r in 0..ROUNDS {
+        let children: Vec<_> = (0..PROCESSES)
+            .map(|p| {
+                let file = &uploads[p * ROUNDS + r].1;
+                Command::new(&harness)
+                    .args(["tenant", "--tenant"])
+                    .arg(&dir)
+                    .arg("add-keystore")
+                    .arg(file)
+                    .arg("--password-file")
+                    .arg(&password_file)
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .expect("the harness binary runs (build it with `cargo build -p harness`)")
+            })
+            .collect();
+        for child in children {
+            let out = child.wait_with_output().unwrap();
+            assert!(
+                out.status.success(),
+                "round {r}: add-keystore exited {}:\n{}{}",
+                out.status,
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+    let tenant = Tenant::open(&dir).unwrap();
+    for (alias, _) in &uploads {
+        assert!(tenant.record(alias).is_some(), "upload `{alias}` was lost");
+    }
+    assert_eq!(tenant.generation(), (PROCESSES * ROUNDS) as u64);
+    let listed = run_ok(
+        Command::new(&keytool)
+            .args(["-list", "-storetype", "JCEKS", "-keystore"])
+            .arg(tenant.keystore_path())
+            .args(["-storepass", tenant.passwords().store.secret_str()]),
+    );
+    for (alias, _) in &uploads {
+        assert!(listed.contains(&format!("{alias},")), "{alias}:\n{listed}");
+    }
+    // Clean-up left exactly the files the committed `tenant.json` names.
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".jceks") || n.starts_with(".harness-tmp-"))
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [tenant
+            .keystore_path()
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned()]
+    );
+}

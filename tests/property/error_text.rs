@@ -43,6 +43,16 @@ const DEBUG_WORDS: &[&str] = &[
 /// `Err(text)` naming the first `Debug` marker in `text`: a brace, a word of [`DEBUG_WORDS`],
 /// or a CamelCase name directly followed by `(` or ` {` (a tuple or struct variant).
 fn debug_marker(text: &str) -> Result<(), String> {
+    // What a message quotes in backticks is data from the file (an alias, an algorithm
+    // name), not the message's own text: a mutated file may put a brace there.
+    let unquoted = text
+        .split('`')
+        .enumerate()
+        .filter(|(i, _)| i % 2 == 0)
+        .map(|(_, part)| part)
+        .collect::<Vec<_>>()
+        .join("``");
+    let text = unquoted.as_str();
     if let Some(brace) = text.find(['{', '}']) {
         return Err(format!("brace at {brace}"));
     }

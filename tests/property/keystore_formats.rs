@@ -318,3 +318,48 @@ mod p256_free {
         out
     }
 }
+
+/// One DER TLV with a long-form length of `len_bytes` bytes (8-byte lengths included).
+fn der_header(tag: u8, len: u64, len_bytes: usize) -> Vec<u8> {
+    let mut out = vec![tag, 0x80 | len_bytes as u8];
+    out.extend_from_slice(&len.to_be_bytes()[8 - len_bytes..]);
+    out
+}
+
+/// The crafted-header families of issue 13 for the DER formats, run every time: 8-byte DER
+/// lengths, lengths of 2^31-1 with little content, and 100,000-deep nesting (definite and
+/// indefinite lengths), alone and behind each format's opening. Each is a typed error (or,
+/// for nothing at all, an error) without a panic or a stack overflow.
+#[test]
+fn crafted_der_headers_are_typed_errors() {
+    let mut cases: Vec<Vec<u8>> = Vec::new();
+    for len_bytes in [4usize, 8] {
+        for len in [0x7fff_ffffu64, u64::MAX >> (64 - 8 * len_bytes as u32)] {
+            cases.push(der_header(0x30, len, len_bytes));
+            let mut with_version = der_header(0x30, len, len_bytes);
+            with_version.extend_from_slice(&[0x02, 0x01, 0x03]);
+            with_version.extend(der_header(0x30, len, len_bytes));
+            cases.push(with_version);
+        }
+    }
+    let mut deep = vec![0x02, 0x01, 0x00];
+    for _ in 0..100_000 {
+        let mut outer = der_header(0x30, deep.len() as u64, 4);
+        outer.extend_from_slice(&deep);
+        deep = outer;
+    }
+    cases.push(deep);
+    cases.push([0x30, 0x80].repeat(100_000));
+    cases.push(
+        b"-----BEGIN PKCS7-----\n"
+            .iter()
+            .copied()
+            .chain([0x30, 0x80].repeat(1000))
+            .collect(),
+    );
+    for bytes in &cases {
+        let passwords = Passwords::new("pw".into());
+        assert!(Keystore::from_bytes(bytes, &passwords, "<crafted>").is_err());
+        read_all_ways(bytes);
+    }
+}

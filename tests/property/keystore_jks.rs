@@ -379,3 +379,40 @@ proptest! {
         prop_assert_eq!(plain.secret_pkcs8_der(), original.plain_key().unwrap().secret_pkcs8_der());
     }
 }
+
+/// The crafted-header families of issue 13, run every time (not left to chance): entry
+/// counts of 2^31 and u32::MAX, string and blob lengths of 2^31-1, behind a valid digest so
+/// they reach the parsers; each gives a typed error, promptly and without a huge allocation.
+#[test]
+fn crafted_jks_headers_are_typed_errors() {
+    let passwords = Passwords::new(Password::new("p"));
+    for format in [Format::Jks, Format::Jceks] {
+        let head = |count: u32, body: &[u8]| {
+            let mut bytes = magic(format).to_vec();
+            bytes.extend_from_slice(&2u32.to_be_bytes());
+            bytes.extend_from_slice(&count.to_be_bytes());
+            bytes.extend_from_slice(body);
+            redigest(&bytes, "p")
+        };
+        let trusted_tag = 2u32.to_be_bytes();
+        let mut huge_alias = trusted_tag.to_vec();
+        huge_alias.extend_from_slice(&u16::MAX.to_be_bytes());
+        let mut huge_cert = trusted_tag.to_vec();
+        huge_cert.extend_from_slice(&[0, 1, b'a']);
+        huge_cert.extend_from_slice(&0u64.to_be_bytes());
+        huge_cert.extend_from_slice(&[0, 5, b'X', b'.', b'5', b'0', b'9']);
+        huge_cert.extend_from_slice(&0x7fff_ffffu32.to_be_bytes());
+        for bytes in [
+            head(1 << 31, &[]),
+            head(u32::MAX, &[0; 64]),
+            head(1, &huge_alias),
+            head(1, &huge_cert),
+            head(1, &[0xff; 64]),
+        ] {
+            assert!(
+                Keystore::from_bytes(&bytes, &passwords, "crafted").is_err(),
+                "{format:?}: a crafted header was accepted"
+            );
+        }
+    }
+}

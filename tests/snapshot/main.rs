@@ -14,6 +14,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod cli;
+mod explain;
 mod report;
 
 use scenarios::report::{self as rep, ScenarioReport};

@@ -84,6 +84,10 @@ assert int(suite.get("errors")) == sum(1 for c in cases if c.find("error") is no
 for c in cases:
     assert c.get("name") and c.get("classname", "").startswith("scenarios.")
     float(c.get("time"))
+    # Each scenario's own seed, as a testcase property.
+    props = {p.get("name"): p.get("value") for p in c.findall("properties/property")}
+    assert props.get("seed", "").isdigit(), props
+    assert "now" in props, props
 try:
     # A JUnit consumer from PyPI, when installed (`pip install junitparser`).
     from junitparser import JUnitXml

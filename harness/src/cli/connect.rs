@@ -67,8 +67,12 @@ pub(crate) struct ConnectArgs {
     tls_max: TlsVersion,
     /// Save the server chain as sent: `.zip` (DER `.cer` files, as CPI) or anything else
     /// (a PEM bundle).
+    /// Never an input file; never an existing file without `--force`.
     #[arg(long, value_name = "FILE")]
     download_chain: Option<PathBuf>,
+    /// Replace an existing `--download-chain` file.
+    #[arg(long)]
+    force: bool,
     /// After the test, add the root the server sent as a trusted certificate entry to this
     /// keystore (created when missing; its format from the extension: `.jks`, `.jceks`,
     /// `.p12`/`.pfx`, else PEM), with the store password given for `--keystore`.
@@ -80,6 +84,11 @@ pub(crate) struct ConnectArgs {
     /// Print the report as JSON (format `version` 1).
     #[arg(long)]
     json: bool,
+    /// Print the Java text as this JDK's JSSE writes it (measured, see `harness explain`);
+    /// CPI runs 17.
+    #[arg(long, value_name = "VERSION", default_value = "17",
+          value_parser = clap::builder::PossibleValuesParser::new(["11", "17", "21", "25"]))]
+    jdk: String,
 }
 
 /// How an empty alias picks among fitting key pairs.
@@ -171,14 +180,40 @@ pub(crate) fn run(args: ConnectArgs) -> anyhow::Result<ExitCode> {
         } else {
             harness::connect::chain_pem(&outcome.server_chain).into_bytes()
         };
-        harness::file::write_atomic(path, &bytes)
-            .with_context(|| format!("cannot write `{}`", path.display()))?;
+        let inputs: Vec<&std::path::Path> = [
+            &args.keystore,
+            &args.tenant,
+            &args.add_root_to,
+            &args.storepass_file,
+        ]
+        .into_iter()
+        .flatten()
+        .map(PathBuf::as_path)
+        .collect();
+        harness::file::write_outputs(&[(path.clone(), bytes)], args.force, &inputs, None)?;
     }
+    // The JDK's dialect of the Java text (JDK 17's is the report's own).
+    let dialect = outcome.failure.as_ref().and_then(|f| {
+        let jdk = args.jdk.parse().ok().filter(|v| *v != 17)?;
+        let text = f.java_text();
+        harness::explain::dialect(&text, jdk).map(|d| (text, d))
+    });
     if args.json {
-        let report = harness::diagnose::report_json(&outcome, &diagnosis);
+        let mut report = harness::diagnose::report_json(&outcome, &diagnosis);
+        if let (Some((_, d)), Some(failure)) = (&dialect, report.get_mut("failure")) {
+            failure["java_text"] = serde_json::Value::from(d.as_str());
+        }
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
-        print!("{}", harness::diagnose::report_text(&outcome, &diagnosis));
+        let mut report = harness::diagnose::report_text(&outcome, &diagnosis);
+        if let Some((text, d)) = &dialect {
+            report = report.replacen(
+                &format!("CPI/Java: {text}"),
+                &format!("CPI/Java (JDK {}): {d}", args.jdk),
+                1,
+            );
+        }
+        print!("{report}");
     }
     // The report first, then what --add-root-to did with it.
     if let Some(path) = &args.add_root_to {
@@ -246,9 +281,8 @@ fn store_password(args: &ConnectArgs) -> anyhow::Result<Option<Password>> {
         return Ok(Some(Password::new(value)));
     }
     if let Some(path) = &args.storepass_file {
-        let text = std::fs::read_to_string(path)
+        let line = harness::file::read_password_file(path)
             .with_context(|| format!("cannot read password file `{}`", path.display()))?;
-        let line = text.lines().next().unwrap_or("");
         return Ok(Some(Password::new(line)));
     }
     Ok(None)

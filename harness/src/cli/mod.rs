@@ -2,6 +2,7 @@
 //! [`harness::exit::ExitCode`]; `main` prints an error with [`harness::exit::report_error`].
 
 pub(crate) mod connect;
+pub(crate) mod explain;
 pub(crate) mod keystore;
 pub(crate) mod pki;
 pub(crate) mod tenant;

@@ -227,6 +227,9 @@ pub(crate) struct SigningRequestArgs {
     /// Directory to write `<alias>.csr` into.
     #[arg(long, default_value = ".")]
     out: PathBuf,
+    /// Replace an existing file.
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -271,6 +274,9 @@ pub(crate) struct DownloadArgs {
     /// Write `.cer` files as DER instead of base64 (PEM).
     #[arg(long)]
     der: bool,
+    /// Replace existing files (without it, an existing file is never written over).
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -278,6 +284,9 @@ pub(crate) struct DownloadPublicArgs {
     /// Directory to write `PublicContentKeystore.jks` into.
     #[arg(long, default_value = ".")]
     out: PathBuf,
+    /// Replace an existing file.
+    #[arg(long)]
+    force: bool,
     #[command(flatten)]
     password: PasswordSource,
 }
@@ -345,8 +354,25 @@ pub(crate) fn run(args: TenantArgs) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::Success);
     }
-    let mut tenant =
-        Tenant::open(dir).with_context(|| format!("cannot open tenant `{}`", dir.display()))?;
+    // Read-modify-write operations hold the tenant's lock from before they read it until
+    // they saved; readers take none.
+    let reads_only = matches!(
+        args.command,
+        TenantCommand::List(_)
+            | TenantCommand::Show(_)
+            | TenantCommand::History(_)
+            | TenantCommand::SigningRequest(_)
+            | TenantCommand::Download(_)
+            | TenantCommand::DownloadPublic(_)
+    );
+    let opened = if reads_only {
+        Tenant::open(dir)
+    } else {
+        Tenant::open_for_update(dir, harness::tenant::LOCK_TIMEOUT, &mut |holder| {
+            eprintln!("waiting for tenant {}, held by {holder}", dir.display());
+        })
+    };
+    let mut tenant = opened.with_context(|| format!("cannot open tenant `{}`", dir.display()))?;
     match args.command {
         TenantCommand::Create(_) | TenantCommand::Lint(_) => {}
         TenantCommand::List(a) => {
@@ -424,7 +450,7 @@ pub(crate) fn run(args: TenantArgs) -> anyhow::Result<ExitCode> {
         }
         TenantCommand::SigningRequest(a) => {
             let download = tenant.signing_request(&actor, &a.alias)?;
-            write(&download, &a.out)?;
+            write(&[download], &a.out, a.force, &[".csr"])?;
         }
         TenantCommand::UpdateSigningResponse(a) => {
             tenant.update_with_signing_response(&actor, &a.alias, &read(&a.file)?)?;
@@ -466,22 +492,19 @@ pub(crate) fn run(args: TenantArgs) -> anyhow::Result<ExitCode> {
                 .keystore()
                 .get(&a.alias)
                 .is_some_and(|e| matches!(e.kind, harness::keystore::EntryKind::KeyPair { .. }));
+            // Both files of a key pair, or neither.
             if is_key_pair {
-                write(&tenant.download_chain(&actor, &a.alias)?, &a.out)?;
-                write(
-                    &tenant.download_root_ca(&actor, &a.alias, encoding)?,
-                    &a.out,
-                )?;
+                let chain = tenant.download_chain(&actor, &a.alias)?;
+                let root = tenant.download_root_ca(&actor, &a.alias, encoding)?;
+                write(&[chain, root], &a.out, a.force, &[".p7b", "_rootCA.cer"])?;
             } else {
-                write(
-                    &tenant.download_certificate(&actor, &a.alias, encoding)?,
-                    &a.out,
-                )?;
+                let cert = tenant.download_certificate(&actor, &a.alias, encoding)?;
+                write(&[cert], &a.out, a.force, &[".cer"])?;
             }
         }
         TenantCommand::DownloadPublic(a) => {
             let download = tenant.download_public_keystore(&actor, &password(&a.password)?)?;
-            write(&download, &a.out)?;
+            write(&[download], &a.out, a.force, &[])?;
         }
     }
     Ok(ExitCode::Success)
@@ -515,21 +538,50 @@ fn run_lint(
 }
 
 fn read(path: &Path) -> anyhow::Result<Vec<u8>> {
-    // Uploads are capped far below this; the cap only keeps absurd inputs out of memory.
-    let len = std::fs::metadata(path)
-        .with_context(|| format!("cannot read `{}`", path.display()))?
-        .len();
-    if len > harness::keystore::MAX_FILE_BYTES {
-        bail!("`{}` is {len} bytes, too large to upload", path.display());
-    }
-    std::fs::read(path).with_context(|| format!("cannot read `{}`", path.display()))
+    // Uploads are capped far below this; the cap only keeps absurd inputs out of memory,
+    // counted in bytes read (pipes and devices state no size).
+    harness::file::read_limited(path, harness::keystore::MAX_FILE_BYTES)
+        .with_context(|| format!("cannot read `{}`", path.display()))
 }
 
-fn write(download: &harness::tenant::Download, dir: &Path) -> anyhow::Result<()> {
-    let path = download
-        .write_to(dir)
-        .with_context(|| format!("cannot write `{}`", dir.join(&download.file_name).display()))?;
-    println!("wrote {}", path.display());
+/// Writes downloads into `dir`, all or nothing, never over an existing file without
+/// `force`. A file name too long for the file system (a long alias) is shortened with a hash
+/// suffix, and the output says so; `suffixes` are the endings the names are made of.
+fn write(
+    downloads: &[harness::tenant::Download],
+    dir: &Path,
+    force: bool,
+    suffixes: &[&str],
+) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
+    let mut files = Vec::with_capacity(downloads.len());
+    let mut notes = Vec::new();
+    for download in downloads {
+        let name = &download.file_name;
+        let (stem, suffix) = suffixes
+            .iter()
+            .find_map(|s| name.strip_suffix(s).map(|stem| (stem, *s)))
+            .unwrap_or((name.as_str(), ""));
+        let (fitted, shortened) = harness::file::fit_file_name(stem, suffix);
+        if shortened {
+            notes.push(format!(
+                "note: `{}` is longer than {} bytes; written as `{fitted}`",
+                harness::text::escape(name),
+                harness::file::MAX_FILE_NAME_BYTES
+            ));
+        }
+        files.push((dir.join(fitted), download.bytes.clone()));
+    }
+    harness::file::write_outputs(&files, force, &[], None)?;
+    for note in notes {
+        println!("{note}");
+    }
+    for (path, _) in &files {
+        println!(
+            "wrote {}",
+            harness::text::escape(&path.display().to_string())
+        );
+    }
     Ok(())
 }
 
@@ -540,9 +592,9 @@ fn password(source: &PasswordSource) -> anyhow::Result<Password> {
         return Ok(Password::new(text));
     }
     if let Some(file) = &source.password_file {
-        let text = std::fs::read_to_string(file)
+        let line = harness::file::read_password_file(file)
             .with_context(|| format!("cannot read password file `{}`", file.display()))?;
-        return Ok(Password::new(text.lines().next().unwrap_or_default()));
+        return Ok(Password::new(line));
     }
     bail!("a password is needed: pass --password-env VAR or --password-file FILE")
 }

@@ -310,8 +310,27 @@ impl Keystore {
     }
 
     /// Unseals every sealed key with its key password, so the store can be written in
-    /// another format or with other passwords. Fails on the first wrong key password.
+    /// another format or with other passwords. Fails on the first wrong key password, and
+    /// before any work when the sealed keys ask for more key derivation in total than
+    /// [`super::MAX_KDF_WORK`] (JCEKS: their iteration counts summed).
     pub fn unlock_keys(&mut self, passwords: &Passwords) -> Result<(), ErrorKind> {
+        let work = self
+            .entries
+            .iter()
+            .filter_map(|e| match &e.kind {
+                EntryKind::KeyPair { key, .. } => key.sealed_parts(),
+                _ => None,
+            })
+            .fold(0u64, |sum, (scheme, blob)| {
+                sum.saturating_add(super::jks::unseal_work(scheme, blob))
+            });
+        super::work::check(work, self.format.name())?;
+        self.unlock_keys_unbounded(passwords)
+    }
+
+    /// [`Keystore::unlock_keys`] without the work budget: for files the harness wrote
+    /// itself (the tenant's keystore and backup, sealed at 200,000 iterations per key).
+    pub(crate) fn unlock_keys_unbounded(&mut self, passwords: &Passwords) -> Result<(), ErrorKind> {
         for entry in &mut self.entries {
             if let EntryKind::KeyPair { key, .. } = &mut entry.kind
                 && key.is_sealed()

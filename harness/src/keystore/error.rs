@@ -69,6 +69,10 @@ pub enum ErrorKind {
         /// The alias.
         alias: String,
     },
+    /// An encrypted private key file (PKCS#8 `ENCRYPTED PRIVATE KEY`) does not decrypt with
+    /// the key password given (or none was given): the password is wrong, or the file corrupt.
+    #[error("cannot decrypt the encrypted private key: wrong key password (or a corrupt file)")]
+    WrongKeyFilePassword,
     /// The file ends before the structure does.
     #[error("truncated: {reason}")]
     Truncated {

@@ -205,6 +205,10 @@ pub(crate) fn write_with(
 
 /// Unseals a key sealed by either key protector; a wrong password is
 /// [`ErrorKind::WrongPassword`] (the caller names the alias).
+pub(super) fn unseal_work(scheme: SealScheme, blob: &[u8]) -> u64 {
+    protector::unseal_work(scheme, blob)
+}
+
 pub(super) fn unseal(
     scheme: SealScheme,
     blob: &[u8],

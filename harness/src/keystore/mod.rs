@@ -32,6 +32,7 @@ mod jks;
 mod pem;
 mod pkcs12;
 mod pkcs7;
+mod work;
 
 use std::path::Path;
 
@@ -42,6 +43,7 @@ pub use error::{ErrorKind, KeystoreError};
 pub(crate) use java_io::{JavaReadError, JavaReader, encode_modified_utf8};
 pub use pem::{pem_certificates, read_private_key};
 pub use pkcs12::{MAX_ITERATIONS as PKCS12_MAX_ITERATIONS, Pkcs12Profile};
+pub use work::MAX_KDF_WORK;
 
 /// Which format `bytes` hold, from their content (magic numbers, PEM labels, the first DER
 /// elements), never from a file name.
@@ -187,7 +189,8 @@ impl Keystore {
     }
 
     /// [`Keystore::write_file`] with writer settings beyond the format (see
-    /// [`Keystore::to_bytes_with`]).
+    /// [`Keystore::to_bytes_with`]). The file is replaced atomically; an existing file keeps
+    /// its mode, a new one holding private keys is created 0600 (Unix).
     pub fn write_file_with(
         &self,
         path: &Path,
@@ -196,8 +199,14 @@ impl Keystore {
         options: &WriteOptions,
     ) -> Result<(), KeystoreError> {
         let bytes = self.to_bytes_with(format, passwords, options)?;
-        crate::file::write_atomic(path, &bytes)
-            .map_err(|e| KeystoreError::write(&path.display().to_string(), ErrorKind::Io(e)))
+        // A rewritten file keeps its mode; a new one holding private keys is 0600.
+        let mode = crate::file::existing_mode(path)
+            .or_else(|| (self.key_pairs().next().is_some()).then_some(0o600));
+        match mode {
+            Some(mode) => crate::file::write_atomic_mode(path, &bytes, mode),
+            None => crate::file::write_atomic(path, &bytes),
+        }
+        .map_err(|e| KeystoreError::write(&path.display().to_string(), ErrorKind::Io(e)))
     }
 }
 
@@ -255,14 +264,16 @@ impl WriteOptions {
 /// leaves room for the 10,000-entry benchmark and refuses absurd inputs before reading).
 pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
+/// Reads at most [`MAX_FILE_BYTES`] (+1) bytes, whatever size the file states (pipes,
+/// `/dev/stdin` and devices state none).
 fn read_capped(path: &Path) -> Result<Vec<u8>, ErrorKind> {
-    let meta = std::fs::metadata(path).map_err(ErrorKind::Io)?;
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(ErrorKind::LimitExceeded {
-            what: "file size".into(),
-            value: meta.len(),
-            limit: MAX_FILE_BYTES,
-        });
-    }
-    std::fs::read(path).map_err(ErrorKind::Io)
+    crate::file::read_limited(path, MAX_FILE_BYTES).map_err(|e| match e {
+        crate::file::ReadError::TooLarge { limit } => ErrorKind::LimitExceeded {
+            what: "file size (bytes read)".into(),
+            value: limit + 1,
+            limit,
+        },
+        crate::file::ReadError::Io(e) => ErrorKind::Io(e),
+        crate::file::ReadError::NotText => ErrorKind::Io(std::io::Error::other("not UTF-8 text")),
+    })
 }

@@ -91,19 +91,33 @@ pub(super) fn read_pem(bytes: &[u8]) -> Result<Vec<Entry>, ErrorKind> {
 
 /// One trusted certificate entry per certificate, aliased after the CN; a repeated alias
 /// gets `-2`, `-3`, ... (compared case-insensitively, as every format compares aliases).
+///
+/// Linear: the aliases taken are a set, and each base alias remembers the next suffix to try
+/// (a PEM of thousands of copies of one certificate would otherwise rescan every alias per
+/// candidate suffix).
 pub(super) fn trusted_entries(certs: Vec<CertificateDer<'static>>) -> Vec<Entry> {
-    let mut entries: Vec<Entry> = Vec::new();
+    use std::collections::{HashMap, HashSet};
+    let mut entries: Vec<Entry> = Vec::with_capacity(certs.len());
+    let mut taken: HashSet<String> = HashSet::with_capacity(certs.len());
+    let mut next_suffix: HashMap<String, u64> = HashMap::new();
     for cert in certs {
         let mut entry = trusted_entry(cert);
-        let base = entry.alias.clone();
-        let mut n = 1;
-        while entries
-            .iter()
-            .any(|e| e.alias.to_lowercase() == entry.alias.to_lowercase())
-        {
+        let base = entry.alias.to_lowercase();
+        // The set only grows, so suffixes tried before for this base are taken still.
+        let mut n = next_suffix.get(&base).copied().unwrap_or(1);
+        loop {
+            let candidate = if n == 1 {
+                entry.alias.clone()
+            } else {
+                format!("{}-{n}", entry.alias)
+            };
+            if taken.insert(candidate.to_lowercase()) {
+                entry.alias = candidate;
+                break;
+            }
             n += 1;
-            entry.alias = format!("{base}-{n}");
         }
+        next_suffix.insert(base, n + 1);
         entries.push(entry);
     }
     entries
@@ -253,10 +267,7 @@ struct EncryptedPrivateKeyInfo {
 }
 
 fn wrong_key_password() -> ErrorKind {
-    ErrorKind::Malformed {
-        reason: "cannot decrypt the encrypted private key: wrong key password (or a corrupt file)"
-            .into(),
-    }
+    ErrorKind::WrongKeyFilePassword
 }
 
 fn encrypted_pkcs8(der: &[u8]) -> Option<EncryptedPrivateKeyInfo> {

@@ -21,7 +21,8 @@
 //!
 //! Work caps: MAC and key-derivation iteration counts above [`MAX_ITERATIONS`] are refused
 //! before any derivation (we check the MAC ourselves; the crate checks the rest with the
-//! same bound), scrypt memory above 1 GiB by the crate.
+//! same bound), scrypt memory above 1 GiB by the crate; and the file's total work (the MAC
+//! and every encrypted bag summed) above [`super::MAX_KDF_WORK`] (see `super::work`).
 
 use der::Decode;
 use p12_keystore::{
@@ -147,6 +148,15 @@ fn precheck(bytes: &[u8]) -> Result<bool, ErrorKind> {
             });
         }
     }
+    // The whole file's key derivations, before the first one (see `super::work`).
+    let mac_work = pfx
+        .mac_data
+        .as_ref()
+        .map_or(0, |mac| u64::try_from(mac.iterations).unwrap_or(0));
+    super::work::check(
+        mac_work.saturating_add(super::work::declared_kdf_work(bytes)),
+        "PKCS#12",
+    )?;
     Ok(pfx.mac_data.is_some())
 }
 

@@ -129,13 +129,13 @@ pub fn write_dir_with(
             .write(&format!("{name}.cert.der"), issued.cert())
             .map_err(stage_err)?;
         staged
-            .write(
+            .write_private(
                 &format!("{name}.key.pem"),
                 key.secret_pkcs8_pem().as_bytes(),
             )
             .map_err(stage_err)?;
         staged
-            .write(&format!("{name}.key.der"), key.secret_pkcs8_der())
+            .write_private(&format!("{name}.key.der"), key.secret_pkcs8_der())
             .map_err(stage_err)?;
         if !issued.issuers().is_empty() {
             staged
@@ -170,7 +170,9 @@ pub fn write_dir_with(
     let p12_bytes = p12
         .to_bytes(Format::Pkcs12, &Passwords::new(p12_password.clone()))
         .map_err(keystore_err)?;
-    staged.write("client.p12", &p12_bytes).map_err(stage_err)?;
+    staged
+        .write_private("client.p12", &p12_bytes)
+        .map_err(stage_err)?;
     for (role, name) in [(Role::Client, "client.p7b"), (Role::Server, "server.p7b")] {
         let p7b = encode_p7b(&world.get(role).full_chain(), false).map_err(keystore_err)?;
         staged.write(name, &p7b).map_err(stage_err)?;

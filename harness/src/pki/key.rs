@@ -108,7 +108,9 @@ impl KeyPair {
     /// Derives a key pair from 32 seed bytes. The same bytes always give the same key.
     ///
     /// Keys are cached per (seed, type) for the life of the process: a seeded RSA-2048 key
-    /// costs about 50 ms, and tests build the same worlds many times.
+    /// costs about 50 ms, and tests build the same worlds many times. RSA keys whose seed is
+    /// in the committed pool (`pki/pool.rs`: the same bytes this generator makes) are read
+    /// from it instead of generated.
     pub fn from_seed(key_type: KeyType, seed: [u8; 32]) -> Result<Self, PkiError> {
         static CACHE: OnceLock<Mutex<KeyCache>> = OnceLock::new();
         let cache = CACHE.get_or_init(Default::default);
@@ -124,6 +126,9 @@ impl KeyPair {
             Err(_) => Arc::new(OnceLock::new()),
         };
         slot.get_or_init(|| {
+            if let Some(der) = super::pool::lookup(key_type, &seed) {
+                return Ok(Self::from_parts(key_type, der.to_vec()));
+            }
             Self::generate(key_type, seed).map_err(|e| match e {
                 PkiError::Key(reason) => reason,
                 other => other.to_string(),
@@ -133,7 +138,7 @@ impl KeyPair {
         .map_err(PkiError::Key)
     }
 
-    fn generate(key_type: KeyType, seed: [u8; 32]) -> Result<Self, PkiError> {
+    pub(super) fn generate(key_type: KeyType, seed: [u8; 32]) -> Result<Self, PkiError> {
         let mut rng = ChaCha20Rng::from_seed(seed);
         let der = match key_type {
             KeyType::P256 => {

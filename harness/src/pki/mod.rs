@@ -32,6 +32,7 @@
 mod builder;
 mod export;
 mod key;
+mod pool;
 mod world;
 
 pub use builder::{CertSpec, Eku, Issued, Pki, Validity};

@@ -126,6 +126,30 @@ pub enum TenantError {
         #[source]
         source: Corruption,
     },
+    /// Another process held the tenant's lock for longer than the wait allowed.
+    #[error(
+        "tenant `{path}` is busy: held by {holder} for more than {waited_secs} s (try again later)"
+    )]
+    Busy {
+        /// The tenant directory.
+        path: PathBuf,
+        /// Who holds the lock (`pid N`, or `another process`).
+        holder: String,
+        /// How long this process waited, in seconds.
+        waited_secs: u64,
+    },
+    /// The tenant changed on disk since this value was opened: the change was not saved.
+    #[error(
+        "tenant `{path}` changed since it was opened (generation {on_disk} on disk, {opened} here): reopen it and retry"
+    )]
+    Stale {
+        /// The tenant directory.
+        path: PathBuf,
+        /// The generation on disk.
+        on_disk: u64,
+        /// The generation this value was opened at.
+        opened: u64,
+    },
     /// An I/O error on a tenant file.
     #[error("cannot access `{path}`")]
     Io {
@@ -229,6 +253,9 @@ pub enum Corruption {
     /// `tenant.json` names a keystore file the tenant would not write.
     #[error("bad keystore file name")]
     KeystoreFileName,
+    /// A tenant file could not be read within its size limit.
+    #[error("cannot read it")]
+    Read(#[source] crate::file::ReadError),
     /// The keystore's hash differs from the one recorded.
     #[error("SHA-256 differs from `tenant.json`")]
     KeystoreHash,

@@ -14,7 +14,10 @@
 //! name (temp file, fsync, rename), so the files the current `tenant.json` names are never
 //! touched; then `tenant.json` is replaced the same way, which is the commit point; last,
 //! files no longer named and temp files of a killed writer are removed. A crash at any
-//! moment leaves the old state or the new one, never a mix. One writer at a time.
+//! moment leaves the old state or the new one, never a mix. One writer at a time: every save
+//! holds an exclusive lock on `DIR/.tenant.lock`, and [`Tenant::open_for_update`] takes it
+//! before reading, so concurrent processes serialise (readers take no lock and see the old
+//! state or the new one).
 //!
 //! | module | what it is |
 //! |---|---|
@@ -91,7 +94,7 @@ pub use password::{MIN_PASSWORD_CHARS, PasswordPolicyError, check_password_polic
 pub use refusal::{Refusal, UnknownRefusal};
 pub use sap::{SAP_KEY_PAIR_ALIAS, SAP_TRUSTED_ALIASES};
 pub use store::{
-    Actor, BackupRecord, EntryRecord, HistoryEvent, MAX_HISTORY, MAX_STORE_BYTES, METADATA_FILE,
-    Tenant, TenantSpec,
+    Actor, BackupRecord, EntryRecord, HistoryEvent, LOCK_FILE, LOCK_TIMEOUT, MAX_HISTORY,
+    MAX_STORE_BYTES, METADATA_FILE, Tenant, TenantLock, TenantSpec,
 };
 pub use view::{EXPIRY_WARNING_DAYS, EntryDetails, EntryRow, EntryType, Listing, ValidityFlag};

@@ -158,9 +158,9 @@ impl TenantError {
             TenantError::TooLarge { .. } => Refusal::SizeLimit,
             TenantError::Password(_) => Refusal::PasswordPolicy,
             TenantError::Keystore(e) => match e.kind {
-                ErrorKind::WrongPassword { .. } | ErrorKind::WrongKeyPassword { .. } => {
-                    Refusal::WrongPassword
-                }
+                ErrorKind::WrongPassword { .. }
+                | ErrorKind::WrongKeyPassword { .. }
+                | ErrorKind::WrongKeyFilePassword => Refusal::WrongPassword,
                 _ => Refusal::Malformed,
             },
             TenantError::BadUpload { .. } => Refusal::BadUpload,
@@ -169,6 +169,8 @@ impl TenantError {
             | TenantError::NotATenant { .. }
             | TenantError::AlreadyExists { .. }
             | TenantError::Corrupt { .. }
+            | TenantError::Busy { .. }
+            | TenantError::Stale { .. }
             | TenantError::Io { .. } => return None,
         })
     }
@@ -219,9 +221,11 @@ mod tests {
                 TenantError::AlreadyExists { .. } => 13,
                 TenantError::Corrupt { .. } => 14,
                 TenantError::Io { .. } => 15,
+                TenantError::Busy { .. } => 16,
+                TenantError::Stale { .. } => 17,
             }
         }
-        const VARIANTS: usize = 16;
+        const VARIANTS: usize = 18;
 
         let alias = |text: &str| -> AliasError { Alias::parse(text).unwrap_err() };
         let keystore =
@@ -322,6 +326,22 @@ mod tests {
                 TenantError::Io {
                     path: "/t/tenant.json".into(),
                     source: std::io::Error::other("disk"),
+                },
+                None,
+            ),
+            (
+                TenantError::Busy {
+                    path: "/t".into(),
+                    holder: "pid 1".into(),
+                    waited_secs: 120,
+                },
+                None,
+            ),
+            (
+                TenantError::Stale {
+                    path: "/t".into(),
+                    on_disk: 2,
+                    opened: 1,
                 },
                 None,
             ),

@@ -18,12 +18,26 @@
 //! rename is the commit point. Last it removes the files no longer named and any temp file a
 //! killed writer left. A crash at any moment therefore leaves the old state or the new one,
 //! never a mix; stray files from a crash are ignored on open and removed by the next save.
-//! One writer at a time is assumed (CPI serialises keystore changes too).
+//!
+//! # One writer at a time
+//!
+//! Every save holds an exclusive lock on `DIR/.tenant.lock` (which names the holder's process
+//! id), as CPI serialises keystore changes. [`Tenant::open_for_update`] takes the lock before
+//! it reads the state, so a read-modify-write operation sees the latest state and no other
+//! writer can interleave; waiting is bounded ([`LOCK_TIMEOUT`]). A [`Tenant`] opened without
+//! the lock takes it for the save only, and refuses to save
+//! ([`TenantError::Stale`]) when the tenant changed since it was opened. Clean-up (files no
+//! longer named) runs under the lock, against the `tenant.json` just committed. Readers take
+//! no lock: [`Tenant::open`] reads `tenant.json` and then the files it names, and reads again
+//! when a concurrent save replaced them in between, so it sees the old state or the new one.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
+use std::fs::{File, TryLockError};
+use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 use rustls_pki_types::CertificateDer;
 use serde::{Deserialize, Serialize};
@@ -44,7 +58,92 @@ pub const MAX_STORE_BYTES: u64 = 6 * 1024 * 1024;
 /// History events kept (older ones are dropped, so `tenant.json` stays small).
 pub const MAX_HISTORY: usize = 1000;
 
+/// The lock file every save of a tenant holds (exclusively); it holds the holder's process id.
+pub const LOCK_FILE: &str = ".tenant.lock";
+/// How long an operation waits for another process's save before giving up with
+/// [`TenantError::Busy`].
+pub const LOCK_TIMEOUT: Duration = Duration::from_secs(120);
+
 const METADATA_VERSION: u32 = 1;
+
+/// An exclusive lock on a tenant directory (`DIR/.tenant.lock`), released when dropped.
+#[derive(Debug)]
+pub struct TenantLock {
+    file: File,
+}
+
+impl TenantLock {
+    /// Takes the lock on the tenant in `dir`, waiting at most `timeout`. When another process
+    /// holds it, `on_wait` is called once with who holds it (`pid N`) before waiting.
+    pub fn acquire(
+        dir: &Path,
+        timeout: Duration,
+        on_wait: &mut dyn FnMut(&str),
+    ) -> Result<TenantLock, TenantError> {
+        let path = dir.join(LOCK_FILE);
+        let io = |source| TenantError::Io {
+            path: path.clone(),
+            source,
+        };
+        let mut file = File::options()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(io)?;
+        let start = Instant::now();
+        let mut pause = Duration::from_millis(5);
+        let mut told = false;
+        loop {
+            match file.try_lock() {
+                Ok(()) => break,
+                Err(TryLockError::WouldBlock) => {
+                    let holder = lock_holder(&path);
+                    if !told {
+                        on_wait(&holder);
+                        told = true;
+                    }
+                    let waited = start.elapsed();
+                    if waited >= timeout {
+                        return Err(TenantError::Busy {
+                            path: dir.to_owned(),
+                            holder,
+                            waited_secs: waited.as_secs(),
+                        });
+                    }
+                    // Polling: std offers no lock with a timeout. Backs off to 100 ms.
+                    std::thread::sleep(pause.min(timeout - waited));
+                    pause = (pause * 2).min(Duration::from_millis(100));
+                }
+                Err(TryLockError::Error(source)) => return Err(io(source)),
+            }
+        }
+        // Say who holds it, for the message of a process that waits (best effort).
+        let _ = file
+            .set_len(0)
+            .and_then(|()| file.write_all(format!("{}\n", std::process::id()).as_bytes()));
+        Ok(TenantLock { file })
+    }
+}
+
+impl Drop for TenantLock {
+    fn drop(&mut self) {
+        // Released on close; emptied first so a stale pid is never reported.
+        let _ = self.file.set_len(0);
+        let _ = self.file.unlock();
+    }
+}
+
+/// `pid N` from the lock file, or `another process` when it names none.
+fn lock_holder(path: &Path) -> String {
+    let mut text = String::new();
+    let read = File::open(path).and_then(|f| f.take(32).read_to_string(&mut text));
+    match read.ok().and_then(|_| text.trim().parse::<u32>().ok()) {
+        Some(pid) => format!("pid {pid}"),
+        None => "another process".to_owned(),
+    }
+}
 
 /// Who acts, in which role, and when (the simulated "now").
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -236,6 +335,8 @@ pub struct Tenant {
     /// Keys known in plain form in this process (created or uploaded here), by alias, so
     /// using them costs no JCEKS unsealing (200,000 MD5 rounds per key).
     pub(crate) plain_keys: BTreeMap<String, PrivateKey>,
+    /// The tenant's lock, when opened for update: held until this value drops.
+    pub(crate) lock: Option<TenantLock>,
 }
 
 /// The next state of a tenant, built by an operation and committed by [`Tenant::commit`].
@@ -266,6 +367,12 @@ impl Tenant {
             path: dir.to_owned(),
             source,
         })?;
+        let lock = TenantLock::acquire(dir, LOCK_TIMEOUT, &mut |_| {})?;
+        if dir.join(METADATA_FILE).exists() && !replace {
+            return Err(TenantError::AlreadyExists {
+                path: dir.to_owned(),
+            });
+        }
         let now_text = format_rfc3339(actor.now);
         let cache_key = (
             spec.seed,
@@ -349,6 +456,7 @@ impl Tenant {
             meta: meta.clone(),
             keystore: Keystore::new(Format::Jceks),
             plain_keys: BTreeMap::new(),
+            lock: Some(lock),
         };
         let draft = Draft {
             keystore,
@@ -362,6 +470,8 @@ impl Tenant {
             "create",
             "provisioned the SAP-owned entries".into(),
         )?;
+        // Held for the creation only: the returned value is like one from `open`.
+        tenant.lock = None;
         if let Ok(mut cache) = provisioned_cache().lock() {
             if cache.len() >= PROVISIONED_CACHE_LIMIT {
                 cache.clear();
@@ -393,28 +503,57 @@ impl Tenant {
         Ok((dir, tenant))
     }
 
-    /// Opens the tenant in `dir`, checking that its files agree with each other.
+    /// Opens the tenant in `dir` for reading, checking that its files agree with each other.
+    /// Takes no lock: when a concurrent save replaces the files between the reads, it reads
+    /// again, so it returns the state before that save or after it. Operations that change
+    /// the tenant still work (each save takes the lock), but fail with
+    /// [`TenantError::Stale`] when another process saved in between: to change a tenant,
+    /// use [`Tenant::open_for_update`].
     pub fn open(dir: &Path) -> Result<Tenant, TenantError> {
+        let mut text = read_metadata(dir)?;
+        // Each retry follows a save that completed meanwhile; give up after many.
+        for _ in 0..100 {
+            match Self::open_from(dir, &text) {
+                Ok(tenant) => return Ok(tenant),
+                Err(e) => {
+                    let again = read_metadata(dir)?;
+                    if again == text {
+                        return Err(e);
+                    }
+                    text = again;
+                }
+            }
+        }
+        Self::open_from(dir, &text)
+    }
+
+    /// Takes the tenant's lock (waiting at most `timeout`, calling `on_wait` once with the
+    /// holder, `pid N`, if it has to wait), then opens it. The returned value holds the lock
+    /// until it drops: its operations read-modify-write the latest state, and no other
+    /// process saves in between.
+    pub fn open_for_update(
+        dir: &Path,
+        timeout: Duration,
+        on_wait: &mut dyn FnMut(&str),
+    ) -> Result<Tenant, TenantError> {
+        if !dir.join(METADATA_FILE).is_file() {
+            return Err(TenantError::NotATenant {
+                path: dir.to_owned(),
+            });
+        }
+        let lock = TenantLock::acquire(dir, timeout, on_wait)?;
+        let mut tenant = Self::open(dir)?;
+        tenant.lock = Some(lock);
+        Ok(tenant)
+    }
+
+    fn open_from(dir: &Path, text: &[u8]) -> Result<Tenant, TenantError> {
         let meta_path = dir.join(METADATA_FILE);
-        let text = match std::fs::read(&meta_path) {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(TenantError::NotATenant {
-                    path: dir.to_owned(),
-                });
-            }
-            Err(source) => {
-                return Err(TenantError::Io {
-                    path: meta_path,
-                    source,
-                });
-            }
-        };
         let corrupt = |path: &Path, source: Corruption| TenantError::Corrupt {
             path: path.to_owned(),
             source,
         };
-        let meta: Metadata = serde_json::from_slice(&text)
+        let meta: Metadata = serde_json::from_slice(text)
             .map_err(|e| corrupt(&meta_path, Corruption::Metadata(e)))?;
         if meta.version != METADATA_VERSION {
             return Err(corrupt(
@@ -429,9 +568,12 @@ impl Tenant {
             return Err(corrupt(&meta_path, Corruption::KeystoreFileName));
         }
         let ks_path = dir.join(&meta.keystore_file);
-        let bytes = std::fs::read(&ks_path).map_err(|source| TenantError::Io {
-            path: ks_path.clone(),
-            source,
+        let bytes = crate::file::read_limited(&ks_path, MAX_STORE_BYTES).map_err(|e| match e {
+            crate::file::ReadError::Io(source) => TenantError::Io {
+                path: ks_path.clone(),
+                source,
+            },
+            other => corrupt(&ks_path, Corruption::Read(other)),
         })?;
         if sha256_hex(&bytes) != meta.keystore_sha256 {
             return Err(corrupt(&ks_path, Corruption::KeystoreHash));
@@ -474,6 +616,7 @@ impl Tenant {
             meta,
             keystore,
             plain_keys: BTreeMap::new(),
+            lock: None,
         })
     }
 
@@ -553,9 +696,13 @@ impl Tenant {
                 });
             }
         }
-        out.unlock_keys(&self.passwords()).map_err(|kind| {
-            crate::keystore::KeystoreError::read(&self.keystore_path().display().to_string(), kind)
-        })?;
+        out.unlock_keys_unbounded(&self.passwords())
+            .map_err(|kind| {
+                crate::keystore::KeystoreError::read(
+                    &self.keystore_path().display().to_string(),
+                    kind,
+                )
+            })?;
         Ok(out)
     }
 
@@ -584,6 +731,14 @@ impl Tenant {
         operation: &str,
         detail: String,
     ) -> Result<(), TenantError> {
+        // Held for the save when this value holds no lock of its own.
+        let _lock = match self.lock {
+            Some(_) => None,
+            None => Some(TenantLock::acquire(&self.dir, LOCK_TIMEOUT, &mut |_| {})?),
+        };
+        if operation != "create" {
+            self.check_current()?;
+        }
         let passwords = Passwords::new(Password::new(draft.meta.keystore_password.clone()));
         let bytes =
             draft
@@ -630,6 +785,26 @@ impl Tenant {
         self.meta = draft.meta;
         self.plain_keys = draft.plain_keys;
         self.remove_stray_files();
+        Ok(())
+    }
+
+    /// Refuses to save over a state this value has not seen (a writer without the lock).
+    fn check_current(&self) -> Result<(), TenantError> {
+        let text = read_metadata(&self.dir)?;
+        let on_disk: Metadata =
+            serde_json::from_slice(&text).map_err(|e| TenantError::Corrupt {
+                path: self.dir.join(METADATA_FILE),
+                source: Corruption::Metadata(e),
+            })?;
+        if on_disk.generation != self.meta.generation
+            || on_disk.keystore_file != self.meta.keystore_file
+        {
+            return Err(TenantError::Stale {
+                path: self.dir.clone(),
+                on_disk: on_disk.generation,
+                opened: self.meta.generation,
+            });
+        }
         Ok(())
     }
 
@@ -682,6 +857,36 @@ type ProvisionedCache = Mutex<HashMap<(u64, i64, String, u32), Provisioned>>;
 fn provisioned_cache() -> &'static ProvisionedCache {
     static CACHE: OnceLock<ProvisionedCache> = OnceLock::new();
     CACHE.get_or_init(Default::default)
+}
+
+/// The bytes of `DIR/tenant.json` (at most 16 MiB: history is capped, so it stays far below).
+fn read_metadata(dir: &Path) -> Result<Vec<u8>, TenantError> {
+    const MAX_METADATA_BYTES: u64 = 16 * 1024 * 1024;
+    let path = dir.join(METADATA_FILE);
+    let file = match File::open(&path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(TenantError::NotATenant {
+                path: dir.to_owned(),
+            });
+        }
+        Err(source) => return Err(TenantError::Io { path, source }),
+    };
+    let mut text = Vec::new();
+    file.take(MAX_METADATA_BYTES + 1)
+        .read_to_end(&mut text)
+        .map_err(|source| TenantError::Io {
+            path: path.clone(),
+            source,
+        })?;
+    if text.len() as u64 > MAX_METADATA_BYTES {
+        return Err(TenantError::TooLarge {
+            what: "`tenant.json`",
+            size: text.len() as u64,
+            limit: MAX_METADATA_BYTES,
+        });
+    }
+    Ok(text)
 }
 
 /// SHA-256 as lower-case hex.

@@ -255,13 +255,13 @@ impl Listing {
                     m => format!(" [{m}]"),
                 };
                 [
-                    format!("{}{lock}", r.alias),
+                    format!("{}{lock}", crate::text::escape(&r.alias)),
                     r.entry_type.name().to_owned(),
                     r.owner.name().to_owned(),
                     format!("{}{flag}", r.valid_until),
                     r.last_modified_at.clone(),
-                    r.subject_dn.clone(),
-                    r.issuer_dn.clone(),
+                    crate::text::escape(&r.subject_dn).into_owned(),
+                    crate::text::escape(&r.issuer_dn).into_owned(),
                 ]
             })
             .collect();
@@ -297,7 +297,8 @@ impl EntryDetails {
     pub fn to_text(&self) -> String {
         let r = &self.row;
         let mut out = String::new();
-        let mut kv = |k: &str, v: &str| out.push_str(&format!("{k:<20}{v}\n"));
+        let mut kv =
+            |k: &str, v: &str| out.push_str(&format!("{k:<20}{}\n", crate::text::escape(v)));
         kv("Alias", &r.alias);
         kv("Type", r.entry_type.name());
         kv(

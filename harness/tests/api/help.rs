@@ -38,6 +38,7 @@ const COMMANDS: &[&[&str]] = &[
     &["tenant", "download-public"],
     &["tenant", "lint"],
     &["connect"],
+    &["explain"],
 ];
 
 /// `harness ARGS --help`, with the environment that help texts show (`[env: ...]`) cleared.

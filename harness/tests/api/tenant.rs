@@ -902,7 +902,8 @@ fn stray_files(dir: &Path) -> Vec<String> {
     fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|name| !committed.contains_key(name))
+        // The lock file stays: it is the tenant's, not a leftover of a save.
+        .filter(|name| !committed.contains_key(name) && name != harness::tenant::LOCK_FILE)
         .collect()
 }
 

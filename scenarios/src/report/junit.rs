@@ -46,14 +46,19 @@ pub fn junit(report: &RunReport) -> String {
             escape(area),
             seconds(s.duration_ms)
         );
+        // Each scenario's own seed and "now": a file may fix its own, apart from the run's.
+        let _ = writeln!(
+            out,
+            ">\n      <properties>\n        <property name=\"seed\" value=\"{}\"/>\n        <property name=\"now\" value=\"{}\"/>\n      </properties>",
+            s.seed,
+            escape(&s.now)
+        );
         match s.status {
-            Status::Met | Status::Skipped => {
-                let _ = writeln!(out, ">");
-            }
+            Status::Met | Status::Skipped => {}
             Status::NotMet => {
                 let _ = writeln!(
                     out,
-                    ">\n      <failure type=\"not-met\" message=\"{}\">{}</failure>",
+                    "      <failure type=\"not-met\" message=\"{}\">{}</failure>",
                     escape(&first_failure(s)),
                     escape(&steps_text(s))
                 );
@@ -61,7 +66,7 @@ pub fn junit(report: &RunReport) -> String {
             Status::Error => {
                 let _ = writeln!(
                     out,
-                    ">\n      <error type=\"could-not-run\" message=\"{}\">{}</error>",
+                    "      <error type=\"could-not-run\" message=\"{}\">{}</error>",
                     escape(s.error.as_deref().unwrap_or("could not run")),
                     escape(&steps_text(s))
                 );

@@ -106,6 +106,31 @@ pub enum RunError {
     /// The run directory or the async runtime could not be created.
     #[error("cannot start the run")]
     Start(#[source] std::io::Error),
+    /// SIGINT or SIGTERM arrived: the receivers were stopped and the run directory removed.
+    #[error("interrupted by {}: receivers stopped, run directory removed", signal_name(*.signal))]
+    Interrupted {
+        /// The signal's number (2 for SIGINT, 15 for SIGTERM).
+        signal: i32,
+    },
+}
+
+impl RunError {
+    /// The exit status a shell gives a process ended by a signal (128 + its number: 130 for
+    /// SIGINT, 143 for SIGTERM), when this is an interruption.
+    pub fn signal_exit_code(&self) -> Option<u8> {
+        match self {
+            RunError::Interrupted { signal } => u8::try_from(128 + signal).ok(),
+            RunError::Start(_) => None,
+        }
+    }
+}
+
+fn signal_name(signal: i32) -> &'static str {
+    match signal {
+        2 => "SIGINT",
+        15 => "SIGTERM",
+        _ => "a signal",
+    }
 }
 
 /// Runs one scenario in `dir` and reports it.

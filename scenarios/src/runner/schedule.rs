@@ -10,12 +10,71 @@ use crate::report::{REPORT_VERSION, RunReport, ScenarioReport, Status, Totals};
 
 /// Runs the inputs and returns the report, with the run directory's path (for redaction; the
 /// directory itself is gone when this returns).
+///
+/// SIGINT and SIGTERM end the run cleanly: the runtime is shut down first (every receiver
+/// task and listener with it, so nothing writes into the run directory any more), then the
+/// run directory is removed, and [`RunError::Interrupted`] says which signal came.
 pub fn run(inputs: Vec<Input>, options: &RunOptions) -> Result<RunReport, RunError> {
+    let root = tempfile::Builder::new()
+        .prefix("scenarios-run-")
+        .tempdir()
+        .map_err(RunError::Start)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(RunError::Start)?;
-    runtime.block_on(run_async(inputs, options))
+    let outcome = runtime.block_on(async {
+        let signals = Signals::install().map_err(RunError::Start)?;
+        tokio::select! {
+            report = run_in(root.path(), inputs, options) => Ok(report),
+            signal = signals.wait() => Err(RunError::Interrupted { signal }),
+        }
+    });
+    // Tasks still running (an interrupted run) end here, before their directory goes.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(2));
+    drop(root);
+    outcome
+}
+
+/// SIGINT / SIGTERM listeners (none on other platforms).
+struct Signals {
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn install() -> std::io::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Self {
+                interrupt: signal(SignalKind::interrupt())?,
+                terminate: signal(SignalKind::terminate())?,
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            Ok(Self {})
+        }
+    }
+
+    /// The number of the first signal that arrives.
+    async fn wait(mut self) -> i32 {
+        #[cfg(unix)]
+        {
+            tokio::select! {
+                _ = self.interrupt.recv() => 2,
+                _ = self.terminate.recv() => 15,
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+            2
+        }
+    }
 }
 
 /// How early a scenario should start: 2 when a receiver waits out a timeout or a stall, 1 for
@@ -38,11 +97,18 @@ fn start_early(input: &Input) -> u8 {
 /// [`run`] inside an existing tokio runtime, which must be multi-threaded (CPU-heavy steps use
 /// `block_in_place`).
 pub async fn run_async(inputs: Vec<Input>, options: &RunOptions) -> Result<RunReport, RunError> {
-    let started = Instant::now();
     let root = tempfile::Builder::new()
         .prefix("scenarios-run-")
         .tempdir()
         .map_err(RunError::Start)?;
+    let report = run_in(root.path(), inputs, options).await;
+    drop(root);
+    Ok(report)
+}
+
+/// The run, its scenarios in directories under `root` (which the caller removes).
+async fn run_in(root: &std::path::Path, inputs: Vec<Input>, options: &RunOptions) -> RunReport {
+    let started = Instant::now();
     let total = inputs.len();
     let done = Arc::new(AtomicUsize::new(0));
     let progress = options.progress && std::io::stderr().is_terminal();
@@ -54,7 +120,7 @@ pub async fn run_async(inputs: Vec<Input>, options: &RunOptions) -> Result<RunRe
     order.sort_by_key(|(i, input)| (std::cmp::Reverse(start_early(input)), *i));
     let mut tasks = Vec::new();
     for (i, input) in order {
-        let dir = root.path().join(format!("{i:03}"));
+        let dir = root.join(format!("{i:03}"));
         let options = options.clone();
         let limit = limit.clone();
         let done = done.clone();
@@ -88,9 +154,8 @@ pub async fn run_async(inputs: Vec<Input>, options: &RunOptions) -> Result<RunRe
         let _ = write!(err, "\r{:<70}\r", "");
         let _ = err.flush();
     }
-    let temp_root = root.path().display().to_string();
-    drop(root);
-    Ok(RunReport {
+    let temp_root = root.display().to_string();
+    RunReport {
         version: REPORT_VERSION,
         seed: options.seed.unwrap_or(DEFAULT_SEED),
         now: harness::time::format_rfc3339(options.now.unwrap_or(harness::time::DEFAULT_NOW)),
@@ -98,7 +163,7 @@ pub async fn run_async(inputs: Vec<Input>, options: &RunOptions) -> Result<RunRe
         totals: Totals::of(&scenarios),
         temp_root: Some(temp_root),
         scenarios,
-    })
+    }
 }
 
 fn crashed(message: &str) -> ScenarioReport {

@@ -6,7 +6,8 @@
 // keys  = comma-separated alias=key.pem:chain.pem (PKCS#8 key, chain leaf first), or "-".
 // Prints one line per case, tab-separated:
 //   id OK protocol requested used httpStatus
-//   id FAIL requested used exception.toString()
+//   id FAIL requested used exception.toString() causeChain
+// causeChain = every toString() of the chain, joined by " | Caused by: ".
 // One JVM runs the whole batch.
 
 import java.io.*;
@@ -31,11 +32,20 @@ public class ConnectProbe {
             try {
                 result = run(f, rec);
             } catch (Throwable e) {
-                result = "FAIL\t" + rec.requested + "\t" + rec.used + "\t" + clean(e.toString());
+                result = "FAIL\t" + rec.requested + "\t" + rec.used + "\t" + clean(e.toString())
+                    + "\t" + clean(chain(e));
             }
             System.out.println(f[0] + "\t" + result);
             System.out.flush();
         }
+    }
+
+    static String chain(Throwable e) {
+        StringBuilder out = new StringBuilder(e.toString());
+        for (Throwable c = e.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
+            out.append(" | Caused by: ").append(c.toString());
+        }
+        return out.toString();
     }
 
     static String clean(String s) {

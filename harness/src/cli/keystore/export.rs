@@ -38,8 +38,7 @@ pub(super) fn export(args: ExportArgs) -> anyhow::Result<ExitCode> {
     };
     match &args.out {
         Some(out) => {
-            harness::file::write_atomic(out, &bytes)
-                .with_context(|| format!("cannot write `{}`", out.display()))?;
+            harness::file::write_outputs(&[(out.clone(), bytes)], args.force, &[&args.file], None)?;
             eprintln!("wrote `{}`", out.display());
         }
         None => std::io::stdout().write_all(&bytes)?,

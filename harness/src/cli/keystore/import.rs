@@ -95,7 +95,7 @@ pub(super) fn import_cert(args: ImportCertArgs) -> anyhow::Result<ExitCode> {
 
 pub(super) fn import_keypair(args: ImportKeypairArgs) -> anyhow::Result<ExitCode> {
     let (mut store, passwords) = open_or_create(&args.file, &args.pass, args.store_type)?;
-    let bytes = std::fs::read(&args.from)
+    let bytes = harness::file::read_limited(&args.from, harness::keystore::MAX_FILE_BYTES)
         .with_context(|| format!("cannot read `{}`", args.from.display()))?;
     let source_format =
         detect_format(&bytes).with_context(|| format!("cannot read `{}`", args.from.display()))?;
@@ -187,7 +187,9 @@ fn pem_key_pair(
     passwords: &Passwords,
 ) -> anyhow::Result<Keystore> {
     let key = harness::keystore::read_private_key(bytes, key_password).map_err(|kind| {
-        let flag = if key_password.is_some() && kind.to_string().contains("wrong key password") {
+        let flag = if key_password.is_some()
+            && matches!(kind, harness::keystore::ErrorKind::WrongKeyFilePassword)
+        {
             "--key-password-env/--key-password-file"
         } else {
             "--from"

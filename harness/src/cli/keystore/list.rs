@@ -1,6 +1,7 @@
 //! `harness keystore list`: the entries as a table, a verbose listing or JSON.
 
 use std::io::Write as _;
+use std::path::Path;
 
 use anyhow::Context;
 use rustls_pki_types::CertificateDer;
@@ -9,7 +10,8 @@ use time::OffsetDateTime;
 
 use harness::cert::CertInfo;
 use harness::exit::ExitCode;
-use harness::keystore::{Entry, EntryKind, Format};
+use harness::keystore::{Entry, EntryKind, Format, Keystore};
+use harness::text::escape;
 
 use super::{ListArgs, open};
 
@@ -40,6 +42,10 @@ struct ListedEntry {
 
 pub(super) fn list(args: ListArgs) -> anyhow::Result<ExitCode> {
     let (store, _) = open(&args.file, &args.pass)?;
+    if !args.json && !args.verbose {
+        list_plain(&store, &args.file)?;
+        return Ok(ExitCode::Success);
+    }
     let entries = store
         .entries()
         .iter()
@@ -56,8 +62,67 @@ pub(super) fn list(args: ListArgs) -> anyhow::Result<ExitCode> {
     } else {
         list_text(&listing, args.verbose)
     };
-    std::io::stdout().write_all(text.as_bytes())?;
+    std::io::stdout().lock().write_all(text.as_bytes())?;
     Ok(ExitCode::Success)
+}
+
+/// The plain listing, printed from the entries' bytes as it goes: no certificate is decoded
+/// (the line shows the alias, date, type, chain length and the SHA-256 of the first
+/// certificate's DER), nothing is collected, and one buffered lock on stdout takes it all.
+/// Its memory is the open keystore's; `--verbose` and `--json` decode every certificate.
+fn list_plain(store: &Keystore, file: &Path) -> anyhow::Result<()> {
+    use sha2::{Digest as _, Sha256};
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let entries = store.entries();
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+    write!(
+        out,
+        "Keystore type: {}\nKeystore file: {}\n\nYour keystore contains {} {}\n",
+        store.format().name().to_uppercase(),
+        file.display(),
+        entries.len(),
+        if entries.len() == 1 {
+            "entry"
+        } else {
+            "entries"
+        },
+    )?;
+    // "AB:CD:...": 32 bytes, 95 characters, written into one reused buffer.
+    let mut fingerprint = [0u8; 32 * 3 - 1];
+    for entry in entries {
+        let (first, chain_length) = match &entry.kind {
+            EntryKind::TrustedCertificate(cert) => (Some(cert), 1),
+            EntryKind::KeyPair { chain, .. } => (chain.first(), chain.len()),
+            EntryKind::SecretKey { .. } => (None, 0),
+        };
+        write!(out, "\n{}, ", escape(&entry.alias))?;
+        if entry.created == OffsetDateTime::UNIX_EPOCH {
+            out.write_all(b"-")?;
+        } else {
+            out.write_all(harness::time::format_rfc3339(entry.created).as_bytes())?;
+        }
+        write!(
+            out,
+            ", {}, chain {chain_length}\nCertificate fingerprint (SHA-256): ",
+            entry.kind.type_name()
+        )?;
+        match first {
+            Some(cert) => {
+                for (i, byte) in Sha256::digest(cert.as_ref()).iter().enumerate() {
+                    fingerprint[i * 3] = HEX[usize::from(byte >> 4)];
+                    fingerprint[i * 3 + 1] = HEX[usize::from(byte & 0x0f)];
+                    if i < 31 {
+                        fingerprint[i * 3 + 2] = b':';
+                    }
+                }
+                out.write_all(&fingerprint)?;
+            }
+            None => out.write_all(b"-")?,
+        }
+        out.write_all(b"\n")?;
+    }
+    out.flush()?;
+    Ok(())
 }
 
 fn listed(entry: &Entry) -> anyhow::Result<ListedEntry> {
@@ -108,13 +173,19 @@ fn list_text(listing: &Listing, verbose: bool) -> String {
                 .unwrap_or("-");
             out.push_str(&format!(
                 "{}, {}, {}, chain {}\nCertificate fingerprint (SHA-256): {}\n",
-                entry.alias, created, entry.entry_type, entry.chain_length, fingerprint
+                escape(&entry.alias),
+                created,
+                entry.entry_type,
+                entry.chain_length,
+                fingerprint
             ));
             continue;
         }
         out.push_str(&format!(
             "Alias name: {}\nCreation date: {}\nEntry type: {}\n",
-            entry.alias, created, entry.entry_type
+            escape(&entry.alias),
+            created,
+            entry.entry_type
         ));
         if let Some(algorithm) = &entry.secret_key_algorithm {
             out.push_str(&format!("Secret key algorithm: {algorithm}\n"));
@@ -130,8 +201,8 @@ fn list_text(listing: &Listing, verbose: bool) -> String {
                  Valid from: {} until: {}\n  SHA256: {}\n  Signature algorithm name: {}\n  \
                  Subject public key algorithm: {}\n",
                 i + 1,
-                cert.subject,
-                cert.issuer,
+                escape(&cert.subject),
+                escape(&cert.issuer),
                 cert.serial,
                 cert.not_before,
                 cert.not_after,

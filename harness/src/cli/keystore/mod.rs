@@ -165,9 +165,13 @@ pub(crate) struct ExportArgs {
     /// With `--format p7b`: PEM (`-----BEGIN PKCS7-----`) instead of DER.
     #[arg(long)]
     pem: bool,
-    /// Output file (written atomically; standard output when absent).
+    /// Output file (written atomically; standard output when absent). Never the input;
+    /// never an existing file without `--force`.
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Replace an existing output file.
+    #[arg(long)]
+    force: bool,
     #[command(flatten)]
     pass: StorePass,
 }
@@ -377,17 +381,9 @@ fn save(store: &Keystore, file: &Path, passwords: &Passwords) -> anyhow::Result<
 }
 
 fn read_input(file: &Path) -> anyhow::Result<Vec<u8>> {
-    let meta = std::fs::metadata(file)
-        .with_context(|| format!("cannot read keystore `{}`", file.display()))?;
-    if meta.len() > harness::keystore::MAX_FILE_BYTES {
-        bail!(
-            "cannot read keystore `{}`: file size {} exceeds the limit of {}",
-            file.display(),
-            meta.len(),
-            harness::keystore::MAX_FILE_BYTES
-        );
-    }
-    std::fs::read(file).with_context(|| format!("cannot read keystore `{}`", file.display()))
+    // Bounded by the bytes read: pipes, `/dev/stdin` and devices state no size.
+    harness::file::read_limited(file, harness::keystore::MAX_FILE_BYTES)
+        .with_context(|| format!("cannot read keystore `{}`", file.display()))
 }
 
 fn store_password(pass: &StorePass, file: &Path) -> anyhow::Result<Password> {
@@ -413,10 +409,9 @@ fn password_from(
         return Ok(Password::new(value));
     }
     if let Some(path) = file {
-        let text = std::fs::read_to_string(path).with_context(|| {
+        let line = harness::file::read_password_file(path).with_context(|| {
             format!("cannot read the {what} password file `{}`", path.display())
         })?;
-        let line = text.lines().next().unwrap_or("");
         return Ok(Password::new(line));
     }
     let prompt = format!("Enter {what} password for `{}`: ", store.display());

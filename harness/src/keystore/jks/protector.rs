@@ -58,6 +58,19 @@ fn scheme_of_oid(oid: &[u8]) -> Result<SealScheme, ErrorKind> {
     }
 }
 
+/// The key-derivation iterations unsealing `blob` costs: JCEKS its PBE iteration count, JKS
+/// 1 (its protector has no count); 0 when the blob does not parse (unsealing refuses it).
+pub(crate) fn unseal_work(scheme: SealScheme, blob: &[u8]) -> u64 {
+    match scheme {
+        SealScheme::JksKeyProtector => 1,
+        SealScheme::JceksPbeMd5TripleDes => der::parse_encrypted_key_info(blob)
+            .ok()
+            .and_then(|info| info.params)
+            .and_then(|params| der::parse_pbe_params(params).ok())
+            .map_or(0, |(_, iterations)| u64::from(iterations)),
+    }
+}
+
 /// Recovers the PKCS#8 key from a sealed blob. A wrong password is
 /// [`ErrorKind::WrongPassword`] (the caller names the alias).
 pub(crate) fn unseal(
@@ -238,6 +251,46 @@ pub(super) fn pbe_derive(
         });
     }
     let pw = pbe_password_bytes(password)?;
+    // The same (password, salt, count) derives the same key and IV: a seeded keystore sealed
+    // at Java's 200,000 rounds, then opened again (an upload's unseal, a scenario that builds
+    // the same world twice), pays the rounds once per process. Entries are named by a SHA-256
+    // over the inputs, so the password itself is not kept as a map key.
+    let name: [u8; 32] = {
+        let mut h = sha2::Sha256::new();
+        sha2::Digest::update(&mut h, b"harness-pbe-derive/v1\0");
+        sha2::Digest::update(&mut h, (pw.len() as u64).to_be_bytes());
+        sha2::Digest::update(&mut h, &pw);
+        sha2::Digest::update(&mut h, salt);
+        sha2::Digest::update(&mut h, iterations.to_be_bytes());
+        sha2::Digest::finalize(h).into()
+    };
+    if let Some(hit) = derive_cache(|c| c.get(&name).copied()) {
+        return Ok(hit);
+    }
+    let derived = pbe_derive_uncached(&pw, salt, iterations);
+    derive_cache(|c| {
+        if c.len() >= DERIVE_CACHE_LIMIT {
+            c.clear();
+        }
+        c.insert(name, derived)
+    });
+    Ok(derived)
+}
+
+/// Cache entries before the derive cache is emptied (a bound for long property-test runs).
+const DERIVE_CACHE_LIMIT: usize = 1024;
+
+type DeriveCache = std::collections::HashMap<[u8; 32], ([u8; 24], [u8; 8])>;
+
+/// Runs `f` on the process's derive cache; `None` when the lock is poisoned.
+fn derive_cache<T>(f: impl FnOnce(&mut DeriveCache) -> Option<T>) -> Option<T> {
+    static CACHE: std::sync::OnceLock<std::sync::Mutex<DeriveCache>> = std::sync::OnceLock::new();
+    let mut cache = CACHE.get_or_init(Default::default).lock().ok()?;
+    f(&mut cache)
+}
+
+/// The MD5 rounds themselves (`salt` is 8 bytes, `iterations` >= 1: checked by the caller).
+fn pbe_derive_uncached(pw: &[u8], salt: &[u8], iterations: u32) -> ([u8; 24], [u8; 8]) {
     let mut halves = [[0u8; 4]; 2];
     halves[0].copy_from_slice(&salt[..4]);
     halves[1].copy_from_slice(&salt[4..]);
@@ -250,11 +303,11 @@ pub(super) fn pbe_derive(
         let mut x = hasher
             .clone()
             .chain_update(half)
-            .chain_update(&pw)
+            .chain_update(pw)
             .finalize_reset();
         for _ in 1..iterations {
             hasher.update(x);
-            hasher.update(&pw);
+            hasher.update(pw);
             x = hasher.finalize_reset();
         }
         out.copy_from_slice(&x);
@@ -263,7 +316,7 @@ pub(super) fn pbe_derive(
     let mut iv = [0u8; 8];
     key.copy_from_slice(&derived[..24]);
     iv.copy_from_slice(&derived[24..]);
-    Ok((key, iv))
+    (key, iv)
 }
 
 /// `com.sun.crypto.provider.PBEKey`: printable ASCII only (a lone `\0` stands for the empty

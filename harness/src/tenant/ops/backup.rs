@@ -81,7 +81,7 @@ impl Tenant {
         let passwords = Passwords::new(password.clone());
         let mut store = Keystore::from_bytes(&bytes, &passwords, &backup.file)?;
         store
-            .unlock_keys(&passwords)
+            .unlock_keys_unbounded(&passwords)
             .map_err(|kind| crate::keystore::KeystoreError::read(&backup.file, kind))?;
         let mut draft = self.draft();
         for alias in draft.aliases_owned_by(Owner::TenantAdministrator) {
