@@ -82,10 +82,48 @@ mod tests {
     #[test]
     fn debug_elides_secrets() {
         let password = Password::new("changeit-Secret1");
-        let key = PrivateKey::from_pkcs8_der(vec![0x30, 0x42, 0x13, 0x37]);
-        let printed = format!("{password:?} {key:?}");
-        assert!(!printed.contains("changeit"));
-        assert!(!printed.contains("42"));
-        assert!(printed.contains("elided"));
+        let secret = [0x30, 0x42, 0x13, 0x37];
+        let key = PrivateKey::from_pkcs8_der(secret.to_vec());
+        for printed in [
+            format!("{password:?} {key:?}"),
+            format!("{password:#?} {key:#?}"),
+        ] {
+            assert!(printed.contains("elided"), "{printed}");
+            assert!(!printed.contains("changeit"), "{printed}");
+            // Every rendering of the key bytes a derive or a helper could produce: the
+            // byte list in decimal (`[48, 66, 19, 55]`, also pretty-printed one per line),
+            // hex in either case, base64.
+            let decimal: Vec<String> = secret.iter().map(u8::to_string).collect();
+            let renderings = [
+                format!("{secret:?}"),
+                decimal.join(",\n"),
+                decimal[1..].join(", "),
+                secret
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect::<String>(),
+                secret
+                    .iter()
+                    .map(|b| format!("{b:02X}"))
+                    .collect::<String>(),
+                secret
+                    .iter()
+                    .map(|b| format!("{b:#04x}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                "MEITNw".to_owned(),
+            ];
+            for rendering in &renderings {
+                assert!(
+                    !printed.contains(rendering.as_str()),
+                    "{rendering}: {printed}"
+                );
+            }
+            // The pretty-printed decimal list puts one byte per line: no line may be one.
+            for line in printed.lines() {
+                let line = line.trim().trim_end_matches(',');
+                assert!(!decimal[1..].iter().any(|d| d == line), "{line}: {printed}");
+            }
+        }
     }
 }

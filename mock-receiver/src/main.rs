@@ -189,6 +189,16 @@ macro_rules! say {
     }};
 }
 
+/// The binary's own modules (the library is `mock_receiver`): declared after `say!`, which
+/// they use.
+mod cli {
+    pub(crate) mod admin;
+    pub(crate) mod banner;
+}
+
+use cli::admin;
+use cli::banner::{Banner, print_ready};
+
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -569,105 +579,6 @@ fn split_mapping(text: &str) -> Result<(&str, &str), ReceiverError> {
     }
 }
 
-/// What the ready banner says besides the addresses: the clock and the client trust anchors.
-struct Banner {
-    clock: Clock,
-    /// Where the client-certificate trust anchors come from; `None` without client auth.
-    trust_from: Option<&'static str>,
-    trust_subjects: Vec<String>,
-}
-
-fn print_ready(
-    args: &Serve,
-    mode: ClientAuthMode,
-    running: &[(String, TrustProfile, RunningReceiver)],
-    banner: &Banner,
-) {
-    let clock_text = banner.clock.describe(banner.clock.now());
-    let cert_needed = match mode {
-        ClientAuthMode::None => "no",
-        ClientAuthMode::Optional => "optional",
-        ClientAuthMode::Required => "yes",
-    };
-    if args.json {
-        let receivers: Vec<_> = running
-            .iter()
-            .map(|(label, profile, receiver)| {
-                serde_json::json!({
-                    "profile": profile.name(),
-                    "identity": label,
-                    "address": receiver.addr().to_string(),
-                    "client_must_trust": if args.cert.is_some() { "your chain's root" } else { profile.client_must_trust() },
-                    "client_certificate": cert_needed,
-                    "fault": args.fault,
-                })
-            })
-            .collect();
-        let ready = serde_json::json!({
-            "version": 1,
-            "event": "ready",
-            "address": running.first().map(|(_, _, r)| r.addr().to_string()),
-            "receivers": receivers,
-            "pki_dir": args.pki_dir,
-            "clock": banner.clock.label(),
-            "now": harness::time::format_rfc3339(banner.clock.now()),
-            "client_trust_from": banner.trust_from,
-            "client_trust_anchors": if banner.trust_from.is_some() { banner.trust_subjects.clone() } else { Vec::new() },
-        });
-        say!("{ready}");
-        return;
-    }
-    if !args.all {
-        if let Some((label, profile, receiver)) = running.first() {
-            say!("{}", receiver.addr());
-            say!(
-                "serving {label} (client must trust: {}; client certificate: {cert_needed})",
-                if args.cert.is_some() {
-                    "your chain's root"
-                } else {
-                    profile.client_must_trust()
-                }
-            );
-            print_clock_and_trust(banner, &clock_text);
-        }
-        return;
-    }
-    let width = TrustProfile::ALL
-        .iter()
-        .map(|p| p.name().len())
-        .max()
-        .unwrap_or(8);
-    say!(
-        "{:<width$}  {:<21}  {:<8}  client must trust",
-        "profile",
-        "address",
-        "cert"
-    );
-    for (_, profile, receiver) in running {
-        say!(
-            "{:<width$}  {:<21}  {:<8}  {}",
-            profile.name(),
-            receiver.addr().to_string(),
-            cert_needed,
-            profile.client_must_trust()
-        );
-    }
-    print_clock_and_trust(banner, &clock_text);
-}
-
-fn print_clock_and_trust(banner: &Banner, clock_text: &str) {
-    say!("clock: {clock_text}; {}", harness::time::CLOCK_RULE);
-    if let Some(from) = banner.trust_from {
-        say!(
-            "client certificates are validated against {} trust anchor(s) from {from}:",
-            banner.trust_subjects.len()
-        );
-        for subject in &banner.trust_subjects {
-            say!("  - {subject}");
-        }
-    }
-}
-
 /// SIGINT / SIGTERM listeners, installed before the ready line is printed: a supervisor that
 /// signals as soon as it reads the line must find them in place (else the default action kills
 /// the process without a clean shutdown).
@@ -705,131 +616,6 @@ impl Signals {
         #[cfg(not(unix))]
         {
             tokio::signal::ctrl_c().await.map_err(CliError::Signal)
-        }
-    }
-}
-
-mod admin {
-    //! The admin listener: plain HTTP on loopback, so the journal of a receiver whose mTLS
-    //! is being debugged is reachable without a client certificate.
-
-    use std::sync::Arc;
-
-    use bytes::Bytes;
-    use http_body_util::Full;
-    use hyper::service::service_fn;
-    use hyper::{Request, Response, StatusCode};
-    use hyper_util::rt::{TokioIo, TokioTimer};
-    use mock_receiver::Journal;
-    use tokio::net::TcpListener;
-
-    /// One receiver of this process.
-    pub(super) struct Entry {
-        pub(super) profile: &'static str,
-        pub(super) identity: String,
-        pub(super) address: String,
-        pub(super) journal: Journal,
-    }
-
-    /// What the admin listener serves.
-    pub(super) struct Catalogue {
-        pub(super) receivers: Vec<Entry>,
-        pub(super) clock: harness::time::Clock,
-        pub(super) trust_from: Option<&'static str>,
-        pub(super) trust_subjects: Vec<String>,
-    }
-
-    impl Catalogue {
-        fn journal(&self) -> String {
-            // One receiver: its journal as the TLS path serves it; several: one per profile.
-            if let [only] = self.receivers.as_slice() {
-                return only.journal.to_json();
-            }
-            let receivers: Vec<_> = self
-                .receivers
-                .iter()
-                .map(|r| {
-                    serde_json::json!({
-                        "profile": r.profile,
-                        "address": r.address,
-                        "connections": r.journal.connections(),
-                    })
-                })
-                .collect();
-            serde_json::json!({ "version": 1, "receivers": receivers }).to_string()
-        }
-
-        fn receivers(&self) -> String {
-            let receivers: Vec<_> = self
-                .receivers
-                .iter()
-                .map(|r| {
-                    serde_json::json!({
-                        "profile": r.profile,
-                        "identity": r.identity,
-                        "address": r.address,
-                    })
-                })
-                .collect();
-            serde_json::json!({
-                "version": 1,
-                "receivers": receivers,
-                "clock": self.clock.label(),
-                "now": harness::time::format_rfc3339(self.clock.now()),
-                "client_trust_from": self.trust_from,
-                "client_trust_anchors": self.trust_subjects,
-            })
-            .to_string()
-        }
-    }
-
-    fn answer(status: StatusCode, body: String) -> Response<Full<Bytes>> {
-        let mut response = Response::new(Full::new(Bytes::from(body)));
-        *response.status_mut() = status;
-        response.headers_mut().insert(
-            hyper::header::CONTENT_TYPE,
-            hyper::header::HeaderValue::from_static("application/json"),
-        );
-        response
-    }
-
-    /// Serves until the task is aborted; each connection is bounded by a header timeout.
-    pub(super) async fn serve(listener: TcpListener, catalogue: Arc<Catalogue>) {
-        loop {
-            let Ok((tcp, _)) = listener.accept().await else {
-                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-                continue;
-            };
-            let catalogue = catalogue.clone();
-            tokio::spawn(async move {
-                let service = service_fn(move |request: Request<hyper::body::Incoming>| {
-                    let catalogue = catalogue.clone();
-                    async move {
-                        let response = match (request.method().as_str(), request.uri().path()) {
-                            ("GET", "/__admin/journal") => {
-                                answer(StatusCode::OK, catalogue.journal())
-                            }
-                            ("GET", "/__admin/receivers" | "/__admin" | "/__admin/") => {
-                                answer(StatusCode::OK, catalogue.receivers())
-                            }
-                            _ => answer(
-                                StatusCode::NOT_FOUND,
-                                serde_json::json!({
-                                    "error": "not found",
-                                    "paths": ["/__admin/journal", "/__admin/receivers"],
-                                })
-                                .to_string(),
-                            ),
-                        };
-                        Ok::<_, std::convert::Infallible>(response)
-                    }
-                });
-                let mut builder = hyper::server::conn::http1::Builder::new();
-                builder
-                    .timer(TokioTimer::new())
-                    .header_read_timeout(std::time::Duration::from_secs(10));
-                let _ = builder.serve_connection(TokioIo::new(tcp), service).await;
-            });
         }
     }
 }

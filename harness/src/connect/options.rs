@@ -47,10 +47,13 @@ impl Target {
     }
 
     /// The host as rustls' server name (DNS name or IP address).
-    pub(crate) fn server_name(&self) -> ServerName<'static> {
-        // Invariant: `new` checked that the host parses as a server name.
-        ServerName::try_from(self.host.clone()).unwrap_or_else(|_| {
-            ServerName::try_from("invalid.invalid").expect("a literal DNS name")
+    ///
+    /// `new` checked this, but the fields are public: a host changed afterwards is refused
+    /// here with the same error as in `new`.
+    pub(crate) fn server_name(&self) -> Result<ServerName<'static>, ConnectError> {
+        ServerName::try_from(self.host.clone()).map_err(|_| ConnectError::BadTarget {
+            text: self.host.clone(),
+            reason: "not a DNS name or IP address".to_owned(),
         })
     }
 }

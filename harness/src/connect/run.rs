@@ -65,7 +65,7 @@ fn prepare(options: &Options, trust: &TrustSource) -> Result<Prepared, ConnectEr
             (parsed, Some(name.clone()))
         }
         None => {
-            let name = options.target.server_name();
+            let name = options.target.server_name()?;
             let text = matches!(name, ServerName::DnsName(_)).then(|| options.target.host.clone());
             (name, text)
         }
@@ -94,7 +94,7 @@ fn prepare(options: &Options, trust: &TrustSource) -> Result<Prepared, ConnectEr
     ));
     let verify = Arc::new(RecordingVerifier::new(
         verifier,
-        options.target.server_name(),
+        options.target.server_name()?,
         unix,
         options.validation == Validation::Required,
     ));

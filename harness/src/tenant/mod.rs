@@ -24,7 +24,9 @@
 //! | `alias` | [`Alias`]: customer aliases; reserved prefixes cannot be parsed |
 //! | `owner`, `auth_group` | [`Owner`] (SAP, Tenant Administrator), [`AuthGroup`] and [`Permission`] |
 //! | `refusal` | [`Refusal`]: the stable id of every refusal ([`TenantError::refusal`]) |
-//! | `store` | [`Tenant`] on disk: create, open, atomic commit, [`Actor`] |
+//! | `store` | [`Tenant`] on disk: create, open, atomic commit |
+//! | `record` | [`Actor`], [`TenantSpec`] and the records of `tenant.json` |
+//! | `lock` | [`TenantLock`]: one writer at a time |
 //! | `ops` | every operation: add keystore/certificate/key pair, create key pair, signing request and response, update, rename, delete, backup, restore, downloads |
 //! | `view` | the entry list ([`Listing`]) and details ([`EntryDetails`]) |
 //! | `lint` | [`lint`]: the offline check of a keystore before upload |
@@ -71,9 +73,11 @@ mod alias;
 mod auth_group;
 mod error;
 mod lint;
+mod lock;
 mod ops;
 mod owner;
 mod password;
+mod record;
 mod refusal;
 mod sap;
 mod store;

@@ -33,21 +33,18 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
-use std::fs::{File, TryLockError};
-use std::io::{Read as _, Write as _};
+use std::fs::File;
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use rustls_pki_types::CertificateDer;
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use time::OffsetDateTime;
 
-use super::auth_group::{AuthGroup, Permission};
+use super::auth_group::Permission;
 use super::error::{Corruption, GenerateError, TenantError};
 use super::owner::Owner;
-use crate::keystore::{Entry, EntryKind, Format, KeyMaterial, Keystore, Passwords, WriteOptions};
+use crate::keystore::{Entry, EntryKind, Format, KeyMaterial, Keystore, Passwords};
 use crate::secret::{Password, PrivateKey};
 use crate::time::format_rfc3339;
 
@@ -58,269 +55,11 @@ pub const MAX_STORE_BYTES: u64 = 6 * 1024 * 1024;
 /// History events kept (older ones are dropped, so `tenant.json` stays small).
 pub const MAX_HISTORY: usize = 1000;
 
-/// The lock file every save of a tenant holds (exclusively); it holds the holder's process id.
-pub const LOCK_FILE: &str = ".tenant.lock";
-/// How long an operation waits for another process's save before giving up with
-/// [`TenantError::Busy`].
-pub const LOCK_TIMEOUT: Duration = Duration::from_secs(120);
-
 const METADATA_VERSION: u32 = 1;
 
-/// An exclusive lock on a tenant directory (`DIR/.tenant.lock`), released when dropped.
-#[derive(Debug)]
-pub struct TenantLock {
-    file: File,
-}
-
-impl TenantLock {
-    /// Takes the lock on the tenant in `dir`, waiting at most `timeout`. When another process
-    /// holds it, `on_wait` is called once with who holds it (`pid N`) before waiting.
-    pub fn acquire(
-        dir: &Path,
-        timeout: Duration,
-        on_wait: &mut dyn FnMut(&str),
-    ) -> Result<TenantLock, TenantError> {
-        let path = dir.join(LOCK_FILE);
-        let io = |source| TenantError::Io {
-            path: path.clone(),
-            source,
-        };
-        let mut file = File::options()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .map_err(io)?;
-        let start = Instant::now();
-        let mut pause = Duration::from_millis(5);
-        let mut told = false;
-        loop {
-            match file.try_lock() {
-                Ok(()) => break,
-                Err(TryLockError::WouldBlock) => {
-                    let holder = lock_holder(&path);
-                    if !told {
-                        on_wait(&holder);
-                        told = true;
-                    }
-                    let waited = start.elapsed();
-                    if waited >= timeout {
-                        return Err(TenantError::Busy {
-                            path: dir.to_owned(),
-                            holder,
-                            waited_secs: waited.as_secs(),
-                        });
-                    }
-                    // Polling: std offers no lock with a timeout. Backs off to 100 ms.
-                    std::thread::sleep(pause.min(timeout - waited));
-                    pause = (pause * 2).min(Duration::from_millis(100));
-                }
-                Err(TryLockError::Error(source)) => return Err(io(source)),
-            }
-        }
-        // Say who holds it, for the message of a process that waits (best effort).
-        let _ = file
-            .set_len(0)
-            .and_then(|()| file.write_all(format!("{}\n", std::process::id()).as_bytes()));
-        Ok(TenantLock { file })
-    }
-}
-
-impl Drop for TenantLock {
-    fn drop(&mut self) {
-        // Released on close; emptied first so a stale pid is never reported.
-        let _ = self.file.set_len(0);
-        let _ = self.file.unlock();
-    }
-}
-
-/// `pid N` from the lock file, or `another process` when it names none.
-fn lock_holder(path: &Path) -> String {
-    let mut text = String::new();
-    let read = File::open(path).and_then(|f| f.take(32).read_to_string(&mut text));
-    match read.ok().and_then(|_| text.trim().parse::<u32>().ok()) {
-        Some(pid) => format!("pid {pid}"),
-        None => "another process".to_owned(),
-    }
-}
-
-/// Who acts, in which role, and when (the simulated "now").
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Actor {
-    /// The acting auth group (the field keeps CPI's UI word, role).
-    pub role: AuthGroup,
-    /// The user name shown in "Created By" / "Modified By".
-    pub user: String,
-    /// The simulated "now": modification times and validity flags use it.
-    pub now: OffsetDateTime,
-}
-
-impl Actor {
-    /// An actor.
-    pub fn new(role: AuthGroup, user: &str, now: OffsetDateTime) -> Self {
-        Self {
-            role,
-            user: user.to_owned(),
-            now,
-        }
-    }
-
-    /// `AuthGroup.Admin` user `admin`.
-    pub fn admin(now: OffsetDateTime) -> Self {
-        Self::new(AuthGroup::Admin, "admin", now)
-    }
-
-    /// `AuthGroup.IntegrationDeveloper` user `developer`.
-    pub fn developer(now: OffsetDateTime) -> Self {
-        Self::new(AuthGroup::IntegrationDeveloper, "developer", now)
-    }
-
-    pub(crate) fn require(
-        &self,
-        permission: Permission,
-        operation: &'static str,
-    ) -> Result<(), TenantError> {
-        if self.role.allows(permission) {
-            Ok(())
-        } else {
-            Err(TenantError::Forbidden {
-                operation,
-                needs: permission.needed_group(),
-                acting: self.role,
-            })
-        }
-    }
-}
-
-/// What a new tenant is made from.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TenantSpec {
-    /// Seed of the SAP-owned entries, the tenant password and generated key pairs.
-    pub seed: u64,
-    /// The tenant's name (used in the SAP key pair's subject).
-    pub name: String,
-    /// The PBEWithMD5AndTripleDES iteration count the tenant seals its JCEKS keys with
-    /// whenever it saves (Java's `jdk.jceks.iterationCount`; JDK 17 and so CPI: 200,000).
-    /// Kept in the tenant's metadata, so later saves use it too.
-    pub jceks_iterations: u32,
-    /// Further SAP-owned trusted certificates the tenant comes with, beside the simulated SAP
-    /// roots (e.g. a SuccessFactors root that SAP pre-delivers): `(alias, certificate)`.
-    /// Like every SAP-owned entry, a Tenant Administrator cannot change or delete them.
-    pub sap_trusted: Vec<(String, CertificateDer<'static>)>,
-}
-
-impl TenantSpec {
-    /// A spec named `tenant` for `seed`, sealing keys as JDK 17 does, with the standard
-    /// SAP-owned entries only.
-    pub fn new(seed: u64) -> Self {
-        Self {
-            seed,
-            name: "tenant".to_owned(),
-            jceks_iterations: WriteOptions::DEFAULT_JCEKS_ITERATIONS,
-            sap_trusted: Vec::new(),
-        }
-    }
-}
-
-fn default_jceks_iterations() -> u32 {
-    WriteOptions::DEFAULT_JCEKS_ITERATIONS
-}
-
-fn is_default_jceks_iterations(count: &u32) -> bool {
-    *count == WriteOptions::DEFAULT_JCEKS_ITERATIONS
-}
-
-/// Who created or last changed an entry, and when.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct EntryRecord {
-    /// The owner.
-    pub owner: Owner,
-    /// Created at, RFC 3339.
-    pub created_at: String,
-    /// Created by (user).
-    pub created_by: String,
-    /// Last modified at, RFC 3339.
-    pub modified_at: String,
-    /// Last modified by (user).
-    pub modified_by: String,
-}
-
-/// One change in the tenant's history.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HistoryEvent {
-    /// The generation this change produced.
-    pub generation: u64,
-    /// When, RFC 3339.
-    pub at: String,
-    /// Who.
-    pub user: String,
-    /// In which auth group.
-    pub role: AuthGroup,
-    /// The operation (`add-keystore`, `rename`, ...).
-    pub operation: String,
-    /// What changed, in one line.
-    pub detail: String,
-}
-
-/// The backup slot.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BackupRecord {
-    /// The backup keystore file (JCEKS, protected with the backup password).
-    pub file: String,
-    /// SHA-256 of the file, hex.
-    pub sha256: String,
-    /// When it was made, RFC 3339.
-    pub created_at: String,
-    /// By whom.
-    pub created_by: String,
-    /// The Tenant Administrator entries it holds, with their records.
-    pub entries: BTreeMap<String, EntryRecord>,
-}
-
-/// `tenant.json`.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct Metadata {
-    pub(crate) version: u32,
-    pub(crate) name: String,
-    pub(crate) seed: u64,
-    pub(crate) generation: u64,
-    pub(crate) created_at: String,
-    pub(crate) created_by: String,
-    pub(crate) keystore_file: String,
-    pub(crate) keystore_sha256: String,
-    /// The tenant keystore's store and key password (never printed; `Debug` elides it).
-    pub(crate) keystore_password: String,
-    pub(crate) entries: BTreeMap<String, EntryRecord>,
-    pub(crate) backup: Option<BackupRecord>,
-    pub(crate) history: Vec<HistoryEvent>,
-    /// See [`TenantSpec::jceks_iterations`] (absent from files written before it existed,
-    /// and when it is JDK 17's default).
-    #[serde(
-        default = "default_jceks_iterations",
-        skip_serializing_if = "is_default_jceks_iterations"
-    )]
-    pub(crate) jceks_iterations: u32,
-}
-
-impl Metadata {
-    /// How this tenant's keystore files are written.
-    pub(crate) fn write_options(&self) -> WriteOptions {
-        WriteOptions::default().jceks_iterations(self.jceks_iterations)
-    }
-}
-
-impl fmt::Debug for Metadata {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Metadata")
-            .field("name", &self.name)
-            .field("generation", &self.generation)
-            .field("keystore_file", &self.keystore_file)
-            .field("keystore_password", &"[secret elided]")
-            .field("entries", &self.entries.len())
-            .finish_non_exhaustive()
-    }
-}
+pub use super::lock::{LOCK_FILE, LOCK_TIMEOUT, TenantLock};
+pub(crate) use super::record::Metadata;
+pub use super::record::{Actor, BackupRecord, EntryRecord, HistoryEvent, TenantSpec};
 
 /// A simulated tenant keystore: the Keystore Monitor's entries with owners and records,
 /// persisted in a directory.

@@ -892,12 +892,95 @@ async fn trust_source_from_a_keystore() {
     let pem = harness::connect::chain_pem(&out.server_chain);
     assert_eq!(pem.matches("BEGIN CERTIFICATE").count(), 2);
     let zip = harness::connect::chain_zip(&out.server_chain);
-    assert_eq!(&zip[..4], b"PK\x03\x04");
+    let entries = read_stored_zip(&zip);
+    let expected: Vec<(usize, Vec<u8>)> = out
+        .server_chain
+        .iter()
+        .map(|c| (c.position, c.der.to_vec()))
+        .collect();
+    assert_eq!(
+        entries.len(),
+        expected.len(),
+        "one zip entry per chain certificate"
+    );
+    for ((name, data), (position, der)) in entries.iter().zip(&expected) {
+        assert!(
+            name.starts_with(&format!("{position}-")) && name.ends_with(".cer"),
+            "{name}"
+        );
+        assert_eq!(data, der, "{name} holds the chain's certificate {position}");
+    }
     let der = w.get(Role::Server).cert().as_ref();
     assert!(
         zip.windows(der.len()).any(|win| win == der),
         "the leaf is stored as is"
     );
+}
+
+/// Reads a stored (uncompressed) zip back from its end record and central directory, as
+/// `unzip` does: (name, data) per entry in directory order, each local header matching its
+/// central record and each CRC-32 checked.
+fn read_stored_zip(zip: &[u8]) -> Vec<(String, Vec<u8>)> {
+    let u16_at = |at: usize| usize::from(u16::from_le_bytes([zip[at], zip[at + 1]]));
+    let u32_at = |at: usize| u32::from_le_bytes([zip[at], zip[at + 1], zip[at + 2], zip[at + 3]]);
+    let end = zip
+        .len()
+        .checked_sub(22)
+        .expect("shorter than an end record");
+    assert_eq!(
+        &zip[end..end + 4],
+        b"PK\x05\x06",
+        "no end record (or a comment)"
+    );
+    let count = u16_at(end + 10);
+    let (size, offset) = (u32_at(end + 12) as usize, u32_at(end + 16) as usize);
+    assert_eq!(
+        offset + size,
+        end,
+        "the central directory ends at the end record"
+    );
+    let mut entries = Vec::new();
+    let mut at = offset;
+    for _ in 0..count {
+        assert_eq!(&zip[at..at + 4], b"PK\x01\x02", "central record at {at}");
+        assert_eq!(u16_at(at + 10), 0, "stored, not compressed");
+        let crc = u32_at(at + 16);
+        let (packed, unpacked) = (u32_at(at + 20) as usize, u32_at(at + 24) as usize);
+        assert_eq!(packed, unpacked);
+        let name_len = u16_at(at + 28);
+        let name = String::from_utf8(zip[at + 46..at + 46 + name_len].to_vec()).unwrap();
+        let local = u32_at(at + 42) as usize;
+        assert_eq!(
+            &zip[local..local + 4],
+            b"PK\x03\x04",
+            "{name}: local header"
+        );
+        assert_eq!(u16_at(local + 26), name_len, "{name}: local name length");
+        assert_eq!(&zip[local + 30..local + 30 + name_len], name.as_bytes());
+        let data_at = local + 30 + name_len + u16_at(local + 28);
+        let data = zip[data_at..data_at + packed].to_vec();
+        assert_eq!(crc32(&data), crc, "{name}: CRC-32");
+        entries.push((name, data));
+        at += 46 + name_len + u16_at(at + 30) + u16_at(at + 32);
+    }
+    assert_eq!(at, end, "{count} central records fill the directory");
+    entries
+}
+
+/// CRC-32 (IEEE, reflected), bit by bit: enough for a few certificates.
+fn crc32(data: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &byte in data {
+        crc ^= u32::from(byte);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
 }
 
 fn harness_cli(args: Vec<String>) -> std::process::Output {
@@ -959,7 +1042,20 @@ async fn cli_exit_codes_and_json_report() {
     assert_eq!(report["failure"], serde_json::Value::Null);
     assert_eq!(report["server_chain"].as_array().unwrap().len(), 2);
     assert_eq!(report["client_certificate_used"], false);
-    assert!(std::fs::read(&zip).unwrap().starts_with(b"PK"));
+    let entries = read_stored_zip(&std::fs::read(&zip).unwrap());
+    let sent = report["server_chain"].as_array().unwrap();
+    assert_eq!(
+        entries.len(),
+        sent.len(),
+        "one zip entry per chain certificate"
+    );
+    for ((name, data), cert) in entries.iter().zip(sent) {
+        assert_eq!(
+            harness::cert::fingerprint_sha256(data),
+            cert["sha256"].as_str().unwrap(),
+            "{name} holds the certificate the report lists"
+        );
+    }
 
     assert_eq!(failed.status.code(), Some(1));
     let report: serde_json::Value = serde_json::from_slice(&failed.stdout).unwrap();
