@@ -55,8 +55,10 @@ connect() {
   local addr port
   addr=$(head -1 "$work/receiver.out")
   port=${addr##*:}
+  # Both through `bash -c` with stdin closed (s_client waits on stdin otherwise; hyperfine
+  # 1.15 has no --input), so both pay the same shell start-up.
   compare "harness connect" \
-    "$bin/harness connect localhost:$port --keystore $work/pki/receiver-root.cert.pem" \
+    "bash -c '$bin/harness connect localhost:$port --keystore $work/pki/receiver-root.cert.pem </dev/null >/dev/null 2>&1'" \
     "openssl s_client" \
     "bash -c 'openssl s_client -connect localhost:$port -servername localhost -CAfile $work/pki/receiver-root.cert.pem -verify_return_error </dev/null >/dev/null 2>&1'" 30
   kill "$receiver_pid"; wait "$receiver_pid" 2>/dev/null || true; receiver_pid=
