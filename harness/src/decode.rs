@@ -297,3 +297,117 @@ mod tests {
         assert!(text.starts_with("truncated DER"), "{text}");
     }
 }
+
+/// A rustls error in plain words. rustls' own `Display` names alerts and certificate errors
+/// with their Rust variant names ("received fatal alert: BadCertificate", "invalid peer
+/// certificate: UnknownIssuer"); messages and the receiver's journal use this instead:
+/// alerts by their RFC 8446 names (as Java prints them), certificate errors in words.
+#[derive(Clone, Debug)]
+pub struct TlsError(pub rustls::Error);
+
+impl fmt::Display for TlsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use rustls::Error;
+        match &self.0 {
+            Error::AlertReceived(alert) => write!(
+                f,
+                "received fatal alert `{}`",
+                crate::alert::alert_name(u8::from(*alert))
+            ),
+            Error::InvalidCertificate(error) => {
+                write!(f, "invalid peer certificate: {}", certificate_words(error))
+            }
+            Error::NoCertificatesPresented => f.write_str("the peer sent no certificate"),
+            Error::UnsupportedNameType => f.write_str("unsupported server name type"),
+            Error::InappropriateMessage { .. } | Error::InappropriateHandshakeMessage { .. } => {
+                f.write_str("unexpected TLS message")
+            }
+            Error::InvalidMessage(_) => {
+                f.write_str("malformed TLS message (the peer does not speak TLS, or sent garbage)")
+            }
+            Error::DecryptError => f.write_str("cannot decrypt a TLS record"),
+            Error::EncryptError => f.write_str("cannot encrypt a TLS record"),
+            Error::PeerIncompatible(_) => f.write_str(
+                "the peer is incompatible: no protocol version, cipher suite, group or \
+                 signature scheme in common",
+            ),
+            Error::PeerMisbehaved(_) => f.write_str("the peer broke the TLS protocol"),
+            Error::InvalidCertRevocationList(_) => {
+                f.write_str("invalid certificate revocation list")
+            }
+            Error::InvalidEncryptedClientHello(_) => {
+                f.write_str("invalid encrypted ClientHello configuration")
+            }
+            Error::General(text) => f.write_str(text),
+            Error::FailedToGetCurrentTime => f.write_str("cannot read the clock"),
+            Error::FailedToGetRandomBytes => f.write_str("cannot get random bytes"),
+            Error::HandshakeNotComplete => f.write_str("the handshake is not complete"),
+            Error::PeerSentOversizedRecord => f.write_str("the peer sent an oversized record"),
+            Error::NoApplicationProtocol => f.write_str("no application protocol (ALPN) in common"),
+            Error::BadMaxFragmentSize => f.write_str("bad maximum fragment size"),
+            Error::InconsistentKeys(_) => {
+                f.write_str("the private key does not match the certificate")
+            }
+            Error::Other(other) => write!(f, "{other}"),
+            _ => f.write_str("TLS error"),
+        }
+    }
+}
+
+impl std::error::Error for TlsError {}
+
+fn certificate_words(error: &rustls::CertificateError) -> &'static str {
+    use rustls::CertificateError as E;
+    match error {
+        E::BadEncoding => "malformed certificate",
+        E::Expired | E::ExpiredContext { .. } => "expired",
+        E::NotValidYet | E::NotValidYetContext { .. } => "not yet valid",
+        E::Revoked => "revoked",
+        E::UnhandledCriticalExtension => "unhandled critical extension",
+        E::UnknownIssuer => "unknown issuer (no path to a trusted certificate)",
+        E::UnknownRevocationStatus => "unknown revocation status",
+        E::ExpiredRevocationList | E::ExpiredRevocationListContext { .. } => {
+            "expired revocation list"
+        }
+        E::BadSignature => "bad signature",
+        E::UnsupportedSignatureAlgorithmContext { .. }
+        | E::UnsupportedSignatureAlgorithmForPublicKeyContext { .. } => {
+            "unsupported signature algorithm"
+        }
+        E::NotValidForName | E::NotValidForNameContext { .. } => "not valid for the host name",
+        E::InvalidPurpose | E::InvalidPurposeContext { .. } => {
+            "not valid for this purpose (extended key usage)"
+        }
+        E::ApplicationVerificationFailure => "refused by the application's verifier",
+        _ => "invalid certificate",
+    }
+}
+
+#[cfg(test)]
+mod tls_tests {
+    use super::TlsError;
+    use rustls::{AlertDescription, CertificateError, Error};
+
+    #[test]
+    fn rustls_errors_read_in_words_without_variant_names() {
+        let cases = [
+            (
+                Error::AlertReceived(AlertDescription::BadCertificate),
+                "received fatal alert `bad_certificate`",
+            ),
+            (
+                Error::InvalidCertificate(CertificateError::UnknownIssuer),
+                "invalid peer certificate: unknown issuer (no path to a trusted certificate)",
+            ),
+            (
+                Error::InconsistentKeys(rustls::InconsistentKeys::KeyMismatch),
+                "the private key does not match the certificate",
+            ),
+        ];
+        for (error, text) in cases {
+            let printed = TlsError(error).to_string();
+            assert_eq!(printed, text);
+            assert!(!printed.contains("BadCertificate") && !printed.contains("UnknownIssuer"));
+        }
+    }
+}

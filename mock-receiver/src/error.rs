@@ -114,7 +114,7 @@ pub enum ReceiverError {
         path: PathBuf,
         /// What rustls said.
         #[source]
-        source: rustls::Error,
+        source: harness::decode::TlsError,
     },
     /// A certificate given without any private key.
     #[error("no private key for `{path}` (pass --key FILE, or a keystore holding a key pair)")]

@@ -360,7 +360,7 @@ async fn serve_journaled(
                     .and_then(alert_for)
                     .and_then(|a| harness::alert::TlsAlert::from_code(u8::from(a)));
                 let text = match rustls_error {
-                    Some(e) => e.to_string(),
+                    Some(e) => harness::decode::TlsError(e.clone()).to_string(),
                     None => error.to_string(),
                 };
                 let sent_alert = alert.is_some();

@@ -64,7 +64,7 @@ pub(crate) fn server_config(
     let verifier = Arc::new(ReceiverVerifier::new(spec, provider.clone())?);
     let tls_error = |e: Error| ReceiverError::Tls {
         what: "the server configuration".into(),
-        source: Some(Box::new(e)),
+        source: Some(Box::new(harness::decode::TlsError(e))),
     };
     let mut config = ServerConfig::builder_with_details(provider, Arc::new(ClockTime(spec.clock)))
         .with_protocol_versions(versions)
@@ -89,7 +89,7 @@ impl FixedChain {
             .load_private_key(spec.identity.key.to_rustls())
             .map_err(|e| ReceiverError::Tls {
                 what: format!("server key of `{}`", spec.identity.label),
-                source: Some(Box::new(e)),
+                source: Some(Box::new(harness::decode::TlsError(e))),
             })?;
         if spec.identity.chain.is_empty() {
             return Err(ReceiverError::Tls {
@@ -131,7 +131,7 @@ impl ReceiverVerifier {
         for cert in &auth.trust {
             roots.add(cert.clone()).map_err(|e| ReceiverError::Tls {
                 what: "client trust store".into(),
-                source: Some(Box::new(e)),
+                source: Some(Box::new(harness::decode::TlsError(e))),
             })?;
         }
         let inner = if roots.is_empty() {
@@ -301,9 +301,9 @@ pub(crate) fn check_key_matches(
     let signing = provider
         .key_provider
         .load_private_key(key.to_rustls())
-        .map_err(|source| ReceiverError::UnusableKey {
+        .map_err(|e| ReceiverError::UnusableKey {
             path: key_path.to_owned(),
-            source,
+            source: harness::decode::TlsError(e),
         })?;
     let certified = CertifiedKey::new(chain.to_vec(), signing);
     match certified.keys_match() {

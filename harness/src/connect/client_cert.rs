@@ -220,7 +220,7 @@ pub(crate) fn check_key(kp: &KeyPairSource) -> Result<(), ConnectError> {
         .map(|_| ())
         .map_err(|e| ConnectError::KeyPair {
             alias: kp.alias.clone(),
-            source: super::KeyPairError::UnsupportedKey(e),
+            source: super::KeyPairError::UnsupportedKey(crate::decode::TlsError(e)),
         })
 }
 

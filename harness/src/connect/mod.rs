@@ -126,7 +126,7 @@ pub enum ConnectError {
     },
     /// rustls refused the configuration.
     #[error("cannot build the TLS configuration")]
-    Config(#[source] rustls::Error),
+    Config(#[source] crate::decode::TlsError),
 }
 
 /// Why a key pair entry cannot be used as a client certificate.
@@ -141,5 +141,5 @@ pub enum KeyPairError {
     EmptyChain,
     /// rustls cannot load the private key.
     #[error("unsupported private key")]
-    UnsupportedKey(#[source] rustls::Error),
+    UnsupportedKey(#[source] crate::decode::TlsError),
 }

@@ -104,7 +104,7 @@ fn prepare(options: &Options, trust: &TrustSource) -> Result<Prepared, ConnectEr
     ));
     let mut config = ClientConfig::builder_with_provider(super::verifier::java_provider())
         .with_protocol_versions(&versions)
-        .map_err(ConnectError::Config)?
+        .map_err(|e| ConnectError::Config(crate::decode::TlsError(e)))?
         .dangerous()
         .with_custom_certificate_verifier(verify.clone())
         .with_client_cert_resolver(resolver.clone());
