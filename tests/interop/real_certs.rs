@@ -14,8 +14,9 @@ use tests::{bin, on_path, run, run_ok, tool};
 /// How long a receiver may take to print its address.
 const READY: Duration = Duration::from_secs(30);
 
-/// A `mock-receiver serve` child, killed when dropped; its stderr (the connection log) goes
-/// to a file.
+/// A `mock-receiver serve` child, killed when dropped with its whole process group (under
+/// `faketime` the receiver is the wrapper's child: killing the wrapper alone left it
+/// listening); its stderr (the connection log) goes to a file.
 struct Receiver {
     child: Child,
     addr: String,
@@ -25,9 +26,19 @@ struct Receiver {
 
 impl Drop for Receiver {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        kill_group(&mut self.child);
     }
+}
+
+/// Kills `child`'s process group (it leads its own: `process_group(0)`), then reaps it.
+fn kill_group(child: &mut Child) {
+    let _ = Command::new("kill")
+        .arg("-KILL")
+        .arg("--")
+        .arg(format!("-{}", child.id()))
+        .status();
+    let _ = child.kill();
+    let _ = child.wait();
 }
 
 impl Receiver {
@@ -36,7 +47,9 @@ impl Receiver {
         let log = dir.join(format!("receiver-{}.log", std::process::id()));
         let log = unique(log);
         let stderr = std::fs::File::create(&log).unwrap();
+        use std::os::unix::process::CommandExt as _;
         let mut child = command
+            .process_group(0)
             .stdout(Stdio::piped())
             .stderr(stderr)
             .spawn()
@@ -52,8 +65,7 @@ impl Receiver {
         let addr = match rx.recv_timeout(READY) {
             Ok(line) => line.trim().to_owned(),
             Err(_) => {
-                let _ = child.kill();
-                let _ = child.wait();
+                kill_group(&mut child);
                 panic!(
                     "the receiver printed no address within {READY:?}: {}",
                     std::fs::read_to_string(&log).unwrap_or_default()
