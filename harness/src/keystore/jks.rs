@@ -54,7 +54,7 @@
 //!   their algorithm.
 
 mod container;
-mod der;
+pub(super) mod der;
 mod protector;
 mod sealed;
 

@@ -151,20 +151,7 @@ fn tlv(bytes: &[u8]) -> Option<(u8, &[u8], &[u8])> {
 mod tests {
     use super::*;
 
-    fn tlv_of(tag: u8, content: &[u8]) -> Vec<u8> {
-        let mut out = vec![tag];
-        let len = content.len();
-        if len < 0x80 {
-            out.push(len as u8);
-        } else {
-            let bytes = (len as u32).to_be_bytes();
-            let skip = bytes.iter().take_while(|&&b| b == 0).count();
-            out.push(0x80 | (4 - skip) as u8);
-            out.extend_from_slice(&bytes[skip..]);
-        }
-        out.extend_from_slice(content);
-        out
-    }
+    use crate::keystore::jks::der::tlv as tlv_of;
 
     #[test]
     fn pbkdf2_and_pkcs12_pbe_counts_are_summed_also_inside_octet_strings() {

@@ -58,7 +58,8 @@ fn encode_len(len: usize, out: &mut Vec<u8>) {
     }
 }
 
-fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+/// One DER TLV: `tag`, the definite length, `content`.
+pub(crate) fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(content.len() + 6);
     out.push(tag);
     encode_len(content.len(), &mut out);
