@@ -151,3 +151,50 @@ mod tests {
         );
     }
 }
+
+/// SIGINT / SIGTERM listeners for the long-running commands (`mock-receiver serve`,
+/// `scenarios run`). Install them before telling anyone the process is ready: a supervisor
+/// that signals as soon as it reads a ready line must find them in place, or the default
+/// action kills the process without its clean-up.
+#[derive(Debug)]
+pub struct Signals {
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    /// Installs the listeners (inside a tokio runtime).
+    pub fn install() -> std::io::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Self {
+                interrupt: signal(SignalKind::interrupt())?,
+                terminate: signal(SignalKind::terminate())?,
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            Ok(Self {})
+        }
+    }
+
+    /// Waits for the first signal and returns its number (2 for SIGINT, 15 for SIGTERM): a
+    /// shell reports a process ended by it as 128 + that number.
+    pub async fn wait(mut self) -> i32 {
+        #[cfg(unix)]
+        {
+            tokio::select! {
+                _ = self.interrupt.recv() => 2,
+                _ = self.terminate.recv() => 15,
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+            2
+        }
+    }
+}

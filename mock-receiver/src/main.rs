@@ -476,7 +476,7 @@ async fn serve(args: Serve) -> Result<(), CliError> {
         None => None,
     };
 
-    let signals = Signals::install()?;
+    let signals = harness::exit::Signals::install().map_err(CliError::Signal)?;
     print_ready(&args, mode, &running, &banner);
     if let Some((Some(addr), _)) = &admin {
         if args.json {
@@ -489,7 +489,7 @@ async fn serve(args: Serve) -> Result<(), CliError> {
         }
     }
 
-    signals.wait().await?;
+    signals.wait().await;
     if let Some((_, task)) = admin {
         task.abort();
     }
@@ -576,46 +576,5 @@ fn split_mapping(text: &str) -> Result<(&str, &str), ReceiverError> {
             text: text.to_owned(),
             reason: "expected `FILE=USER` (or `DN=USER`)",
         }),
-    }
-}
-
-/// SIGINT / SIGTERM listeners, installed before the ready line is printed: a supervisor that
-/// signals as soon as it reads the line must find them in place (else the default action kills
-/// the process without a clean shutdown).
-struct Signals {
-    #[cfg(unix)]
-    interrupt: tokio::signal::unix::Signal,
-    #[cfg(unix)]
-    terminate: tokio::signal::unix::Signal,
-}
-
-impl Signals {
-    fn install() -> Result<Self, CliError> {
-        #[cfg(unix)]
-        {
-            use tokio::signal::unix::{SignalKind, signal};
-            Ok(Self {
-                interrupt: signal(SignalKind::interrupt()).map_err(CliError::Signal)?,
-                terminate: signal(SignalKind::terminate()).map_err(CliError::Signal)?,
-            })
-        }
-        #[cfg(not(unix))]
-        {
-            Ok(Self {})
-        }
-    }
-
-    async fn wait(mut self) -> Result<(), CliError> {
-        #[cfg(unix)]
-        {
-            tokio::select! {
-                _ = self.interrupt.recv() => Ok(()),
-                _ = self.terminate.recv() => Ok(()),
-            }
-        }
-        #[cfg(not(unix))]
-        {
-            tokio::signal::ctrl_c().await.map_err(CliError::Signal)
-        }
     }
 }

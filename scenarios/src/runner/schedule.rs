@@ -24,7 +24,7 @@ pub fn run(inputs: Vec<Input>, options: &RunOptions) -> Result<RunReport, RunErr
         .build()
         .map_err(RunError::Start)?;
     let outcome = runtime.block_on(async {
-        let signals = Signals::install().map_err(RunError::Start)?;
+        let signals = harness::exit::Signals::install().map_err(RunError::Start)?;
         tokio::select! {
             report = run_in(root.path(), inputs, options) => Ok(report),
             signal = signals.wait() => Err(RunError::Interrupted { signal }),
@@ -34,47 +34,6 @@ pub fn run(inputs: Vec<Input>, options: &RunOptions) -> Result<RunReport, RunErr
     runtime.shutdown_timeout(std::time::Duration::from_secs(2));
     drop(root);
     outcome
-}
-
-/// SIGINT / SIGTERM listeners (none on other platforms).
-struct Signals {
-    #[cfg(unix)]
-    interrupt: tokio::signal::unix::Signal,
-    #[cfg(unix)]
-    terminate: tokio::signal::unix::Signal,
-}
-
-impl Signals {
-    fn install() -> std::io::Result<Self> {
-        #[cfg(unix)]
-        {
-            use tokio::signal::unix::{SignalKind, signal};
-            Ok(Self {
-                interrupt: signal(SignalKind::interrupt())?,
-                terminate: signal(SignalKind::terminate())?,
-            })
-        }
-        #[cfg(not(unix))]
-        {
-            Ok(Self {})
-        }
-    }
-
-    /// The number of the first signal that arrives.
-    async fn wait(mut self) -> i32 {
-        #[cfg(unix)]
-        {
-            tokio::select! {
-                _ = self.interrupt.recv() => 2,
-                _ = self.terminate.recv() => 15,
-            }
-        }
-        #[cfg(not(unix))]
-        {
-            let _ = tokio::signal::ctrl_c().await;
-            2
-        }
-    }
 }
 
 /// How early a scenario should start: 2 when a receiver waits out a timeout or a stall, 1 for
