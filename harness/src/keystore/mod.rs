@@ -32,6 +32,7 @@ mod jks;
 mod pem;
 mod pkcs12;
 mod pkcs7;
+mod view;
 mod work;
 
 use std::path::Path;
@@ -43,6 +44,7 @@ pub use error::{ErrorKind, KeystoreError};
 pub(crate) use java_io::{JavaReadError, JavaReader, encode_modified_utf8};
 pub use pem::{pem_certificates, read_private_key};
 pub use pkcs12::{MAX_ITERATIONS as PKCS12_MAX_ITERATIONS, Pkcs12Profile};
+pub use view::{EntryView, ListError, ViewKind, list_entries};
 pub use work::MAX_KDF_WORK;
 
 /// Which format `bytes` hold, from their content (magic numbers, PEM labels, the first DER
