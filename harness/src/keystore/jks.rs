@@ -225,6 +225,8 @@ pub(crate) struct WriteOptions {
     pub(crate) iterations: u32,
     /// Fixed salts instead of random ones (byte-identical output, for tests).
     pub(crate) fixed_salt: Option<u8>,
+    /// Salts drawn from this seed and the alias (see `keystore::WriteOptions::salt_seed`).
+    pub(crate) salt_seed: Option<u64>,
 }
 
 impl Default for WriteOptions {
@@ -232,6 +234,7 @@ impl Default for WriteOptions {
         Self {
             iterations: JCEKS_ITERATIONS,
             fixed_salt: None,
+            salt_seed: None,
         }
     }
 }
@@ -342,34 +345,33 @@ fn seal_for(
         reason: format!("key `{alias}` is neither plain nor sealed"),
     })?;
     match format {
-        Format::Jks => Ok(protector::jks_seal(
-            plain,
-            password,
-            salt(options.fixed_salt)?,
-        )),
-        _ => protector::pbe_seal(
-            plain,
-            password,
-            salt(options.fixed_salt)?,
-            options.iterations,
-        )
-        .map_err(|e| in_entry(e, alias)),
+        Format::Jks => Ok(protector::jks_seal(plain, password, salt(options, alias)?)),
+        _ => protector::pbe_seal(plain, password, salt(options, alias)?, options.iterations)
+            .map_err(|e| in_entry(e, alias)),
     }
 }
 
-fn salt<const N: usize>(fixed: Option<u8>) -> Result<[u8; N], ErrorKind> {
+fn salt<const N: usize>(options: &WriteOptions, alias: &str) -> Result<[u8; N], ErrorKind> {
     let mut salt = [0u8; N];
-    match fixed {
-        Some(byte) => salt
-            .iter_mut()
+    if let Some(byte) = options.fixed_salt {
+        salt.iter_mut()
             .enumerate()
-            .for_each(|(i, b)| *b = byte.wrapping_add(i as u8)),
-        None => rustls::crypto::aws_lc_rs::default_provider()
+            .for_each(|(i, b)| *b = byte.wrapping_add(i as u8));
+    } else if let Some(seed) = options.salt_seed {
+        use sha2::{Digest as _, Sha256};
+        let drawn = Sha256::new()
+            .chain_update(b"harness keystore salt\0")
+            .chain_update(seed.to_be_bytes())
+            .chain_update(alias.as_bytes())
+            .finalize();
+        salt.iter_mut().zip(drawn.iter()).for_each(|(b, d)| *b = *d);
+    } else {
+        rustls::crypto::aws_lc_rs::default_provider()
             .secure_random
             .fill(&mut salt)
             .map_err(|_| {
                 ErrorKind::Io(std::io::Error::other("the system random generator failed"))
-            })?,
+            })?;
     }
     Ok(salt)
 }

@@ -160,6 +160,7 @@ impl Keystore {
                 options.check().map_err(wrap)?;
                 let jks_options = jks::WriteOptions {
                     iterations: options.jceks_iterations,
+                    salt_seed: options.salt_seed,
                     ..jks::WriteOptions::default()
                 };
                 jks::write_with(self.entries(), passwords, format, &jks_options).map_err(wrap)
@@ -216,12 +217,14 @@ impl Keystore {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct WriteOptions {
     jceks_iterations: u32,
+    salt_seed: Option<u64>,
 }
 
 impl Default for WriteOptions {
     fn default() -> Self {
         Self {
             jceks_iterations: Self::DEFAULT_JCEKS_ITERATIONS,
+            salt_seed: None,
         }
     }
 }
@@ -239,6 +242,16 @@ impl WriteOptions {
     /// has no iteration count and ignores it.
     pub fn jceks_iterations(mut self, count: u32) -> Self {
         self.jceks_iterations = count;
+        self
+    }
+
+    /// Seeded key-sealing salts (JKS and JCEKS) instead of random ones: the salt of each key
+    /// is drawn from `seed` and the alias, so the same key sealed under the same alias and
+    /// password gives the same bytes, and a process seals it only once (the key derivation
+    /// is cached by password, salt and count). For reproducible test fixtures (the scenario
+    /// runner seeds it with the scenario's seed); a real keystore wants random salts.
+    pub fn salt_seed(mut self, seed: u64) -> Self {
+        self.salt_seed = Some(seed);
         self
     }
 

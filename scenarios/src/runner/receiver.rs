@@ -53,6 +53,11 @@ impl ReceiverState {
         Ok(users)
     }
 
+    /// The fault the receiver is configured with now.
+    pub(super) fn fault(&self) -> Option<mock_receiver::Fault> {
+        self.declared.fault
+    }
+
     /// The mock receiver's spec for the current configuration.
     fn spec(&self, world: &World, users: UserMap) -> Result<ReceiverSpec, StepError> {
         let d = &self.declared;

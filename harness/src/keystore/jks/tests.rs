@@ -162,6 +162,7 @@ fn write_then_read_keeps_aliases_dates_and_keys() {
     let options = WriteOptions {
         iterations: 3,
         fixed_salt: Some(1),
+        salt_seed: None,
     };
     for format in [Format::Jks, Format::Jceks] {
         let bytes = write_with(&entries, &passwords, format, &options).unwrap();
@@ -255,6 +256,7 @@ fn jceks_key_passwords_must_be_ascii_as_in_java() {
     let options = WriteOptions {
         iterations: 1,
         fixed_salt: None,
+        salt_seed: None,
     };
     let err = write_with(&entries, &passwords, Format::Jceks, &options).unwrap_err();
     assert!(matches!(err, ErrorKind::Unsupported { .. }), "{err:?}");
@@ -536,4 +538,51 @@ fn visiting_hands_out_what_reading_reads_and_nothing_from_a_bad_file() {
         matches!(err, Err(ErrorKind::DuplicateAlias { .. })) && !handed,
         "{err:?}"
     );
+}
+
+#[test]
+fn seeded_salts_make_sealing_reproducible_per_seed_and_alias() {
+    use crate::keystore::{Keystore, WriteOptions};
+    let created = time::macros::datetime!(2026-01-01 00:00 UTC);
+    let store = |alias| {
+        Keystore::from_entries(Format::Jceks, vec![key_pair_entry(alias, created)]).unwrap()
+    };
+    let passwords = changeit();
+    let options = |seed| WriteOptions::default().jceks_iterations(10).salt_seed(seed);
+    for format in [Format::Jks, Format::Jceks] {
+        let write = |alias, options: &WriteOptions| {
+            store(alias)
+                .to_bytes_with(format, &passwords, options)
+                .unwrap()
+        };
+        let first = write("k", &options(1));
+        assert_eq!(
+            first,
+            write("k", &options(1)),
+            "{format}: same seed, same bytes"
+        );
+        assert_ne!(first, write("k", &options(2)), "{format}: another seed");
+        // Another alias draws another salt: compare the sealed blobs, not the whole files.
+        let blob = |bytes: &[u8]| match &read(bytes, &passwords, format).unwrap()[0].kind {
+            EntryKind::KeyPair { key, .. } => key.sealed_parts().unwrap().1.to_vec(),
+            _ => panic!("not a key pair"),
+        };
+        assert_ne!(
+            blob(&first),
+            blob(&write("j", &options(1))),
+            "{format}: another alias"
+        );
+        // Random salts differ from run to run, and every variant unseals.
+        let random = WriteOptions::default().jceks_iterations(10);
+        assert_ne!(
+            write("k", &random),
+            write("k", &random),
+            "{format}: random salts"
+        );
+        let back = Keystore::from_bytes(&first, &passwords, "<seeded>").unwrap();
+        let EntryKind::KeyPair { key, .. } = &back.entries()[0].kind else {
+            panic!("not a key pair");
+        };
+        key.unlock(&Password::new("changeit"), "k").unwrap();
+    }
 }
