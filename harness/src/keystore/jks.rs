@@ -225,7 +225,7 @@ pub(crate) struct WriteOptions {
     pub(crate) iterations: u32,
     /// Fixed salts instead of random ones (byte-identical output, for tests).
     pub(crate) fixed_salt: Option<u8>,
-    /// Salts drawn from this seed and the alias (see `keystore::WriteOptions::salt_seed`).
+    /// Salts drawn from this seed (see `keystore::WriteOptions::salt_seed`).
     pub(crate) salt_seed: Option<u64>,
 }
 
@@ -345,13 +345,13 @@ fn seal_for(
         reason: format!("key `{alias}` is neither plain nor sealed"),
     })?;
     match format {
-        Format::Jks => Ok(protector::jks_seal(plain, password, salt(options, alias)?)),
-        _ => protector::pbe_seal(plain, password, salt(options, alias)?, options.iterations)
+        Format::Jks => Ok(protector::jks_seal(plain, password, salt(options)?)),
+        _ => protector::pbe_seal(plain, password, salt(options)?, options.iterations)
             .map_err(|e| in_entry(e, alias)),
     }
 }
 
-fn salt<const N: usize>(options: &WriteOptions, alias: &str) -> Result<[u8; N], ErrorKind> {
+fn salt<const N: usize>(options: &WriteOptions) -> Result<[u8; N], ErrorKind> {
     let mut salt = [0u8; N];
     if let Some(byte) = options.fixed_salt {
         salt.iter_mut()
@@ -359,10 +359,11 @@ fn salt<const N: usize>(options: &WriteOptions, alias: &str) -> Result<[u8; N], 
             .for_each(|(i, b)| *b = byte.wrapping_add(i as u8));
     } else if let Some(seed) = options.salt_seed {
         use sha2::{Digest as _, Sha256};
+        // From the seed alone: every key of a run sealed under one password shares one
+        // derivation (the MD5 rounds are the cost; the alias would multiply them).
         let drawn = Sha256::new()
             .chain_update(b"harness keystore salt\0")
             .chain_update(seed.to_be_bytes())
-            .chain_update(alias.as_bytes())
             .finalize();
         salt.iter_mut().zip(drawn.iter()).for_each(|(b, d)| *b = *d);
     } else {

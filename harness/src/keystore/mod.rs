@@ -245,11 +245,12 @@ impl WriteOptions {
         self
     }
 
-    /// Seeded key-sealing salts (JKS and JCEKS) instead of random ones: the salt of each key
-    /// is drawn from `seed` and the alias, so the same key sealed under the same alias and
-    /// password gives the same bytes, and a process seals it only once (the key derivation
-    /// is cached by password, salt and count). For reproducible test fixtures (the scenario
-    /// runner seeds it with the scenario's seed); a real keystore wants random salts.
+    /// Seeded key-sealing salts (JKS and JCEKS) instead of random ones: every key gets the
+    /// salt drawn from `seed`, so the same key sealed under the same password gives the same
+    /// bytes, and a process runs the JCEKS key derivation once per password (it is cached by
+    /// password, salt and count). For reproducible test fixtures only (the scenario runner
+    /// seeds it with the scenario's seed): keys sharing a password and a salt share their
+    /// encryption key and IV, which a real keystore must not do.
     pub fn salt_seed(mut self, seed: u64) -> Self {
         self.salt_seed = Some(seed);
         self

@@ -76,7 +76,7 @@ pub struct TenantSpec {
     /// roots (e.g. a SuccessFactors root that SAP pre-delivers): `(alias, certificate)`.
     /// Like every SAP-owned entry, a Tenant Administrator cannot change or delete them.
     pub sap_trusted: Vec<(String, CertificateDer<'static>)>,
-    /// Seal keys with salts drawn from [`TenantSpec::seed`] and the alias instead of random
+    /// Seal keys with the salt drawn from [`TenantSpec::seed`] instead of random
     /// ones ([`WriteOptions::salt_seed`]): a key sealed twice in one process costs its key
     /// derivation once. For test tenants (the scenario runner); kept in the metadata.
     pub seeded_salts: bool,
