@@ -422,17 +422,17 @@ fn public_write_options_set_the_jceks_iteration_count() {
     }
 }
 
-/// Every entry [`visit`] hands out, as (alias, date, type, certificates), or its error; and
-/// whether anything was handed out before the error.
+/// One visited entry: alias, date, type and certificates.
+type Visited = (String, OffsetDateTime, &'static str, Vec<Vec<u8>>);
+
+/// Every entry [`visit`] hands out, or its error; and whether anything was handed out before
+/// the error.
 fn visited(
     bytes: &[u8],
     password: &Password,
     format: Format,
     hasher: impl std::hash::BuildHasher,
-) -> (
-    Result<Vec<(String, OffsetDateTime, &'static str, Vec<Vec<u8>>)>, ErrorKind>,
-    bool,
-) {
+) -> (Result<Vec<Visited>, ErrorKind>, bool) {
     let mut seen = Vec::new();
     let mut count = None;
     let result = visit_hashed(
