@@ -692,7 +692,11 @@ mod tests {
         let mut faults: Vec<String> = all.iter().filter_map(Endpoint::fault_name).collect();
         faults.dedup();
         assert!(faults.len() >= 5, "{faults:?}");
-        for names in [CaNameMode::TrustStore, CaNameMode::Empty, CaNameMode::Foreign] {
+        for names in [
+            CaNameMode::TrustStore,
+            CaNameMode::Empty,
+            CaNameMode::Foreign,
+        ] {
             assert!(
                 all.iter()
                     .any(|e| e.client_auth != ClientAuthMode::None && e.ca_names == names)
@@ -708,9 +712,16 @@ mod tests {
     fn expected_outcomes_read_as_cpi_shows_them() {
         let all = catalogue();
         let get = |name: &str| all.iter().find(|e| e.name == name).unwrap().clone();
-        let with = |name: &str| get(name).expected(TenantKeystore::WithRoot, true).to_string();
-        let without =
-            |name: &str| get(name).expected(TenantKeystore::WithoutRoot, true).to_string();
+        let with = |name: &str| {
+            get(name)
+                .expected(TenantKeystore::WithRoot, true)
+                .to_string()
+        };
+        let without = |name: &str| {
+            get(name)
+                .expected(TenantKeystore::WithoutRoot, true)
+                .to_string()
+        };
         assert_eq!(with("leaf-intermediate"), "success (HTTP 200)");
         assert_eq!(without("leaf-intermediate"), "unknown-issuer");
         assert_eq!(with("leaf-only"), "unknown-issuer");
@@ -733,7 +744,10 @@ mod tests {
             with("client-required-untrusted"),
             "client-cert-rejected, client certificate used"
         );
-        assert_eq!(with("client-required-http400-none-sent"), "success (HTTP 400)");
+        assert_eq!(
+            with("client-required-http400-none-sent"),
+            "success (HTTP 400)"
+        );
         assert_eq!(
             with("mapping-unmapped-403"),
             "http-unauthorized (HTTP 403), client certificate used"

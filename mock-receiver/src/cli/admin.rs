@@ -146,7 +146,7 @@ dt{color:#666}dd{margin:0}\
 .outcome.ok{background:#d7f2dc}.outcome.fail{background:#f8d7d7}.outcome.http{background:#fbecc2}\
 pre{background:#f0f0f0;padding:.4em;white-space:pre-wrap;word-break:break-all;\
 user-select:all;font-size:.8em;margin:.2em 0 .5em}\
-.legend span{margin-right:1em}";
+.legend span{margin-right:1em;color:#222}";
 
 impl Catalogue {
     /// The landing page: the catalogue grouped like badssl.com's dashboard, each endpoint
@@ -255,7 +255,10 @@ fn card(entry: &Entry, listed: &Listed) -> String {
         ("address", entry.address.clone()),
         ("sends", e.sends()),
         ("client must trust", e.client_must_trust().to_owned()),
-        ("client certificate", e.wants_client_certificate().to_owned()),
+        (
+            "client certificate",
+            e.wants_client_certificate().to_owned(),
+        ),
     ];
     if e.client_auth != mock_receiver::ClientAuthMode::None {
         rows.push(("CA names", e.ca_names_text().to_owned()));

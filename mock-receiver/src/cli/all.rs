@@ -92,7 +92,14 @@ pub(crate) async fn serve(args: &Serve, world: &World, clock: Clock) -> Result<(
             .await
             .map_err(flag::<ReceiverError>("--listen"))?;
         let commands = TenantKeystore::ALL.map(|keystore| {
-            connect_command(&host, receiver.addr().port(), &pki.path, keystore, &endpoint, args)
+            connect_command(
+                &host,
+                receiver.addr().port(),
+                &pki.path,
+                keystore,
+                &endpoint,
+                args,
+            )
         });
         started.push(Started {
             endpoint,
@@ -204,14 +211,12 @@ fn write_tenant_keystores(world: &World, dir: &Path) -> Result<(), CliError> {
                 },
             })
             .map_err(|e| keystore_error(&path, e))?;
-        let bytes = store
-            .to_bytes(Format::Pkcs12, &passwords)
-            .map_err(|e| {
-                flag("--pki-dir")(ReceiverError::Keystore {
-                    path: path.clone(),
-                    source: Box::new(e),
-                })
-            })?;
+        let bytes = store.to_bytes(Format::Pkcs12, &passwords).map_err(|e| {
+            flag("--pki-dir")(ReceiverError::Keystore {
+                path: path.clone(),
+                source: Box::new(e),
+            })
+        })?;
         write(path, &bytes)?;
     }
     write(

@@ -18,6 +18,24 @@ use crate::cli::{Running, first_line};
 /// A fixed simulated start, so the seeded PKI and every validity check agree.
 const NOW: &str = "2026-01-15T12:00:00Z";
 
+/// Where today's client (`harness::connect`, rustls-webpki's order of checks) still answers
+/// otherwise than Java, which the catalogue announces: webpki judges the server certificate
+/// itself (validity, key usage, CA flag) before it looks for a path to a trust anchor; JDK
+/// 17's PKIX builds the path first, so a chain that reaches no trusted certificate is
+/// "unable to find valid certification path" whatever else is wrong with it (measured with
+/// tests/interop/java/ConnectProbe.java against `serve --all`: `unknown-issuer` for each of
+/// these). (endpoint, keystore, what the client says instead.) The test fails when one of
+/// them disappears (a Java-faithful verifier: remove it here) or a new one appears.
+const CLIENT_DIVERGES: &[(&str, &str, &str)] = &[
+    ("expired", "without_root", "expired"),
+    ("full-chain-expired", "without_root", "expired"),
+    ("not-yet-valid", "without_root", "not-yet-valid"),
+    ("self-signed-expired", "with_root", "expired"),
+    ("self-signed-expired", "without_root", "expired"),
+    ("under-not-ca", "without_root", "bad-certificate"),
+    ("wrong-eku", "without_root", "bad-key-usage"),
+];
+
 fn serve_all(pki: &Path) -> (Running, Value) {
     let (child, line) = first_line(&[
         "serve",
@@ -101,8 +119,19 @@ async fn every_endpoint_gives_the_announced_outcome() {
     while let Some(joined) = tasks.join_next().await {
         let (name, key, expected, got) = joined.unwrap();
         checked += 1;
-        if expected != got {
-            mismatches.push(format!("{name} {key}: announced {expected}, got {got}"));
+        let diverges = CLIENT_DIVERGES
+            .iter()
+            .find(|(n, k, _)| *n == name && *k == key);
+        match diverges {
+            Some((_, _, instead)) if got["class"] != *instead => mismatches.push(format!(
+                "{name} {key}: a listed divergence (client says {instead}) now says {got}; \
+                 announced {expected}: update CLIENT_DIVERGES"
+            )),
+            Some(_) => {}
+            None if expected != got => {
+                mismatches.push(format!("{name} {key}: announced {expected}, got {got}"));
+            }
+            None => {}
         }
     }
     assert_eq!(checked, receivers.len() * 2);

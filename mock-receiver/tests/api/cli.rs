@@ -90,10 +90,7 @@ fn json_ready_line() {
     let ready: serde_json::Value = serde_json::from_str(&line).unwrap();
     assert_eq!(ready["event"], "ready");
     let receivers = ready["receivers"].as_array().unwrap();
-    assert_eq!(
-        receivers.len(),
-        mock_receiver::catalogue::catalogue().len()
-    );
+    assert_eq!(receivers.len(), mock_receiver::catalogue::catalogue().len());
     for receiver in receivers {
         if receiver["fault"].is_string() {
             continue;
