@@ -392,11 +392,8 @@ async fn serve(args: Serve) -> Result<(), CliError> {
             .map_err(|e| flag("--pki-dir")(ReceiverError::Pki(e)))?;
     }
 
-    let profiles: Vec<TrustProfile> = if args.all {
-        TrustProfile::ALL.to_vec()
-    } else {
-        vec![args.profile]
-    };
+    // One receiver (`--all` returned above, serving the catalogue).
+    let profiles: Vec<TrustProfile> = vec![args.profile];
     let server_key = match &args.key {
         Some(path) => Some((path.as_path(), read_key(path, &args, &password)?)),
         None => None,
@@ -435,20 +432,13 @@ async fn serve(args: Serve) -> Result<(), CliError> {
             .log(log)
             .journal_limit(usize::try_from(args.journal_limit).unwrap_or(usize::MAX))
             .listen(args.listen);
-        if args.all {
-            spec = spec.listen(SocketAddr::new(args.listen.ip(), 0));
-        }
         if let Some(fault) = fault {
             spec = spec.fault(fault);
         }
         let label = spec.identity.label.clone();
         if let Some(dir) = &args.pki_dir {
             // Exactly what goes on the wire, beside the PKI it came from.
-            let name = if args.all {
-                format!("served-{}.chain.pem", profile.name())
-            } else {
-                "served.chain.pem".to_owned()
-            };
+            let name = "served.chain.pem";
             let pem = harness::cert::certs_to_pem(&spec.identity.chain);
             harness::file::write_atomic(&dir.join(&name), pem.as_bytes()).map_err(|source| {
                 flag("--pki-dir")(ReceiverError::Write {

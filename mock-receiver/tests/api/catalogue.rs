@@ -99,7 +99,7 @@ async fn every_endpoint_gives_the_announced_outcome() {
             );
             let waits = command.contains("--timeout 5");
             let mut options = Options::new(Target::new("localhost", address.port()).unwrap())
-                .timeouts(Duration::from_secs(if waits { 3 } else { 30 }));
+                .timeouts(Duration::from_secs(if waits { 5 } else { 30 }));
             options.client_certificate = ClientCertificate::Automatic(Policy::FirstFitting);
             options.clock = Clock::from_flag(Some(now));
             let source = source.clone();
