@@ -440,7 +440,7 @@ async fn serve(args: Serve) -> Result<(), CliError> {
             // Exactly what goes on the wire, beside the PKI it came from.
             let name = "served.chain.pem";
             let pem = harness::cert::certs_to_pem(&spec.identity.chain);
-            harness::file::write_atomic(&dir.join(&name), pem.as_bytes()).map_err(|source| {
+            harness::file::write_atomic(&dir.join(name), pem.as_bytes()).map_err(|source| {
                 flag("--pki-dir")(ReceiverError::Write {
                     path: dir.join(name),
                     source,
