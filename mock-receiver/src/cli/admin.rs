@@ -218,7 +218,7 @@ impl Catalogue {
                     esc(entry.profile),
                     esc(&entry.address),
                     esc(&entry.identity),
-                    entry.journal.connections().len()
+                    entry.journal.len()
                 ));
             }
             html.push_str("</div></section>");
@@ -267,7 +267,7 @@ fn card(entry: &Entry, listed: &Listed) -> String {
     if let Some(fault) = e.fault_name() {
         rows.push(("fault", fault));
     }
-    let connections = entry.journal.connections().len();
+    let connections = entry.journal.len();
     rows.push(("journal", format!("{connections} connection(s)")));
     let dl: String = rows
         .iter()
