@@ -142,7 +142,7 @@ pub(crate) async fn serve(args: &Serve, world: &World, clock: Clock) -> Result<(
     let page_catalogue = Arc::new(admin::Catalogue {
         receivers: entries,
         clock,
-        trust_from: Some("the seeded tenant client root, per endpoint as listed"),
+        trust_from: Some("per endpoint: the tenant client root or an unrelated root, as listed"),
         trust_subjects: Vec::new(),
         pki_dir: Some(pki.path.display().to_string()),
     });
@@ -281,6 +281,10 @@ fn print_ready(
                 serde_json::json!({
                     "name": e.name,
                     "group": e.group.name(),
+                    "summary": e.summary,
+                    "profile": e.profile.name(),
+                    "variant": e.variant.name(),
+                    "tls": e.tls.name(),
                     "address": s.receiver.addr().to_string(),
                     "sends": e.sends(),
                     "client_must_trust": e.client_must_trust(),
