@@ -345,3 +345,14 @@ pub(crate) async fn serve(listener: TcpListener, catalogue: Arc<Catalogue>) {
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn html_text_is_escaped() {
+        assert_eq!(
+            super::esc(r#"<a href='x'>&"</a>"#),
+            "&lt;a href=&#39;x&#39;&gt;&amp;&quot;&lt;/a&gt;"
+        );
+    }
+}

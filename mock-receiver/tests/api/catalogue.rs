@@ -183,6 +183,12 @@ fn ready_line_describes_every_endpoint() {
     let pki = PathBuf::from(ready["pki_dir"].as_str().unwrap());
     assert!(pki.join("served-leaf-only.chain.pem").is_file());
     assert!(pki.join("tenant-with-root.p12").is_file());
+    // The landing page, as served (Chromium renders it in the test below).
+    let page = http_get(ready["landing_page"].as_str().unwrap());
+    assert_eq!(
+        page.matches("class=\"endpoint-link\"").count(),
+        receivers.len()
+    );
 }
 
 /// Chromium, or `None` with a printed reason; under `CI=true` its absence fails the test.
