@@ -134,6 +134,13 @@ impl Journal {
         self.len() == 0
     }
 
+    /// The `n` most recent connections, oldest first (copies only those).
+    pub fn recent(&self, n: usize) -> Vec<ConnectionRecord> {
+        let records = self.lock();
+        let skip = records.list.len().saturating_sub(n);
+        records.list.iter().skip(skip).cloned().collect()
+    }
+
     /// Waits until `done` holds for the records, or `timeout` passes; returns the records
     /// either way with whether `done` held (tests synchronise on this, never on sleeps).
     pub async fn wait_until(

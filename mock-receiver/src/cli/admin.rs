@@ -146,7 +146,8 @@ dt{color:#666}dd{margin:0}\
 .outcome.ok{background:#d7f2dc}.outcome.fail{background:#f8d7d7}.outcome.http{background:#fbecc2}\
 pre{background:#f0f0f0;padding:.4em;white-space:pre-wrap;word-break:break-all;\
 user-select:all;font-size:.8em;margin:.2em 0 .5em}\
-.legend span{margin-right:1em;color:#222}";
+.legend span{margin-right:1em;color:#222}\
+ol.journal{font-size:.8em;color:#444;margin:.2em 0;padding-left:1.5em}";
 
 impl Catalogue {
     /// The landing page: the catalogue grouped like badssl.com's dashboard, each endpoint
@@ -246,6 +247,44 @@ impl Catalogue {
     }
 }
 
+/// How many of an endpoint's most recent connections its card shows.
+const RECENT: usize = 3;
+
+/// One connection in a line: when, protocol, the client certificate, and what came of it.
+fn connection_line(r: &mock_receiver::ConnectionRecord) -> String {
+    let mut line = format!("#{} {}", r.id, r.at);
+    if let Some(protocol) = &r.protocol {
+        line.push_str(&format!(" {protocol}"));
+    }
+    match r.client_chain.first() {
+        Some(leaf) => line.push_str(&format!(", client certificate {}", leaf.subject)),
+        None => line.push_str(", no client certificate"),
+    }
+    for request in &r.requests {
+        line.push_str(&format!(
+            ", {} {} -> {}{}",
+            request.method,
+            request.path,
+            request.status,
+            request
+                .user
+                .as_deref()
+                .map(|u| format!(" as {u}"))
+                .unwrap_or_default()
+        ));
+    }
+    if let Some(alert) = &r.alert_sent {
+        line.push_str(&format!(", alert {alert} sent"));
+    }
+    if let Some(fault) = &r.fault {
+        line.push_str(&format!(", fault {fault}"));
+    }
+    if let Some(error) = &r.handshake_error {
+        line.push_str(&format!(" ({error})"));
+    }
+    line
+}
+
 /// One endpoint's card: its one link (to its journal), what it does, the expected
 /// outcomes and the commands.
 fn card(entry: &Entry, listed: &Listed) -> String {
@@ -273,13 +312,24 @@ fn card(entry: &Entry, listed: &Listed) -> String {
         .iter()
         .map(|(k, v)| format!("<dt>{}</dt><dd>{}</dd>", esc(k), esc(v)))
         .collect();
+    let recent: String = entry
+        .journal
+        .recent(RECENT)
+        .iter()
+        .map(|r| format!("<li>{}</li>", esc(&connection_line(r))))
+        .collect();
+    let recent = if recent.is_empty() {
+        String::new()
+    } else {
+        format!("<ol class=\"journal\">{recent}</ol>")
+    };
     format!(
         "<article class=\"{}\" id=\"{name}\"><h3><a class=\"endpoint-link\" \
          href=\"{JOURNAL_PREFIX}{name}\" title=\"journal of {name} (JSON)\">{name}</a></h3>\
          <p class=\"summary\">{}</p><dl>{dl}</dl>\
          <div>with root: <span class=\"outcome {}\">{}</span></div><pre>{}</pre>\
          <div>without root: <span class=\"outcome {}\">{}</span></div><pre>{}</pre>\
-         </article>",
+         {recent}</article>",
         outcome_class(with),
         esc(e.summary),
         outcome_class(with),

@@ -183,12 +183,24 @@ fn ready_line_describes_every_endpoint() {
     let pki = PathBuf::from(ready["pki_dir"].as_str().unwrap());
     assert!(pki.join("served-leaf-only.chain.pem").is_file());
     assert!(pki.join("tenant-with-root.p12").is_file());
+    // One connection to the plain-HTTP endpoint shows in its card's journal.
+    let plain = receivers
+        .iter()
+        .find(|r| r["name"] == "plain-http")
+        .unwrap();
+    let mut tcp = std::net::TcpStream::connect(plain["address"].as_str().unwrap()).unwrap();
+    tcp.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    std::io::Write::write_all(&mut tcp, b"\x16\x03\x01 not really a ClientHello").unwrap();
+    let mut answer = String::new();
+    tcp.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
     // The landing page, as served (Chromium renders it in the test below).
     let page = http_get(ready["landing_page"].as_str().unwrap());
     assert_eq!(
         page.matches("class=\"endpoint-link\"").count(),
         receivers.len()
     );
+    assert!(page.contains(", fault plain-http</li>"), "{page}");
 }
 
 /// Chromium, or `None` with a printed reason; under `CI=true` its absence fails the test.
