@@ -86,7 +86,18 @@ fn prints_the_address_first_and_writes_the_pki() {
 
 #[test]
 fn json_ready_line() {
-    let (_child, line) = first_line(&["serve", "--all", "--json", "--log", "off"]);
+    // --pki-dir in the test's own temp dir: a killed receiver cannot remove its default one.
+    let dir = tempfile::tempdir().unwrap();
+    let pki = dir.path().join("pki");
+    let (_child, line) = first_line(&[
+        "serve",
+        "--all",
+        "--json",
+        "--log",
+        "off",
+        "--pki-dir",
+        pki.to_str().unwrap(),
+    ]);
     let ready: serde_json::Value = serde_json::from_str(&line).unwrap();
     assert_eq!(ready["event"], "ready");
     let receivers = ready["receivers"].as_array().unwrap();
@@ -110,9 +121,11 @@ fn all_refuses_single_receiver_flags() {
 
 #[test]
 fn all_prints_a_table() {
+    let dir = tempfile::tempdir().unwrap();
     let mut child = Running(
         Command::new(BIN)
-            .args(["serve", "--all", "--log", "off"])
+            .args(["serve", "--all", "--log", "off", "--pki-dir"])
+            .arg(dir.path().join("pki"))
             .stdout(Stdio::piped())
             .spawn()
             .unwrap(),
