@@ -193,6 +193,7 @@ async fn run_one(input: Input, dir: &Path, options: &RunOptions) -> ScenarioRepo
             let mut ctx = Context::new(dir.to_owned(), world, seed, now, options.timeout);
             ctx.write_options = WriteOptions::default().jceks_iterations(jceks_iterations);
             ctx.create_tenant(&scenario.tenant)?;
+            ctx.upload_scenario_keystore(&scenario)?;
             Ok::<_, StepError>(ctx)
         })
     };
