@@ -34,7 +34,9 @@ pub(crate) fn read(bytes: &[u8]) -> Result<(Tlv<'_>, &[u8]), CaptureError> {
         }
         let mut len = 0usize;
         for i in 0..n {
-            let b = *bytes.get(2 + i).ok_or_else(|| bad("DER: length cut short"))?;
+            let b = *bytes
+                .get(2 + i)
+                .ok_or_else(|| bad("DER: length cut short"))?;
             len = (len << 8) | usize::from(b);
         }
         (len, 2 + n)
@@ -149,7 +151,9 @@ mod tests {
         assert_eq!(oid("2.5.29.14"), vec![0x06, 0x03, 0x55, 0x1d, 0x0e]);
         assert_eq!(
             oid("1.2.840.113549.1.1.11"),
-            vec![0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b]
+            vec![
+                0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b
+            ]
         );
     }
 

@@ -46,7 +46,10 @@ impl Treatment {
         match self {
             Treatment::Answered(Some(status)) => format!("let in, HTTP {status}"),
             Treatment::Answered(None) => "let in, no HTTP answer".to_owned(),
-            Treatment::Refused { class, alert: Some(a) } => format!("refused: {class} (alert {a})"),
+            Treatment::Refused {
+                class,
+                alert: Some(a),
+            } => format!("refused: {class} (alert {a})"),
             Treatment::Refused { class, alert: None } => format!("refused: {class}"),
         }
     }

@@ -73,10 +73,8 @@ impl Renamer {
 
     /// A DNS name of a SAN or CN.
     pub(crate) fn dns(&self, name: &str) -> String {
-        if self.covers_host(name) {
-            if let Some((_, stand_in)) = &self.host {
-                return stand_in.clone();
-            }
+        if let Some((_, stand_in)) = self.host.as_ref().filter(|_| self.covers_host(name)) {
+            return stand_in.clone();
         }
         if !self.anonymize || name.eq_ignore_ascii_case("localhost") {
             return name.to_owned();
@@ -185,7 +183,10 @@ mod tests {
         assert_eq!(s.len(), 3);
         assert_ne!(s, vec![0x12, 0x34, 0x56]);
         assert_eq!(r.serial(&[0x12, 0x34, 0x56]), s);
-        assert_eq!(r.host_text("api.customer.com"), r.host_text("api.customer.com"));
+        assert_eq!(
+            r.host_text("api.customer.com"),
+            r.host_text("api.customer.com")
+        );
         assert!(!r.host_text("api.customer.com").contains("customer"));
     }
 

@@ -232,7 +232,10 @@ impl Twins {
     }
 
     /// The twin of `original`, made (with its issuers) if not made yet.
-    pub(crate) fn twin(&mut self, original: &CertificateDer<'static>) -> Result<usize, CaptureError> {
+    pub(crate) fn twin(
+        &mut self,
+        original: &CertificateDer<'static>,
+    ) -> Result<usize, CaptureError> {
         self.twin_at(original, None, false, 0)
     }
 
@@ -278,7 +281,9 @@ impl Twins {
             return Ok(*i);
         }
         if depth > 8 {
-            return Err(malformed("certificate chain: issuers loop or nest deeper than 8"));
+            return Err(malformed(
+                "certificate chain: issuers loop or nest deeper than 8",
+            ));
         }
         let p = parts(original.as_ref())?;
         let self_issued = p.tbs[p.at + 2].raw == p.tbs[p.at + 4].raw;
@@ -364,7 +369,9 @@ impl Twins {
                 match text.and_then(|t| self.renamer.attribute(&oid_text(oid.content), t)) {
                     Some(new) => {
                         let tag = if value.tag == 0x13
-                            && !new.chars().all(|c| c.is_ascii_alphanumeric() || " '()+,-./:=?".contains(c))
+                            && !new
+                                .chars()
+                                .all(|c| c.is_ascii_alphanumeric() || " '()+,-./:=?".contains(c))
                         {
                             0x0c
                         } else {
@@ -381,7 +388,12 @@ impl Twins {
         Ok(der::tlv(0x30, &rdns.concat()))
     }
 
-    fn extensions(&self, a3: &Tlv<'_>, own_id: &[u8], issuer_id: &[u8]) -> Result<Vec<u8>, CaptureError> {
+    fn extensions(
+        &self,
+        a3: &Tlv<'_>,
+        own_id: &[u8],
+        issuer_id: &[u8],
+    ) -> Result<Vec<u8>, CaptureError> {
         let list = der::one(a3.content)?;
         let mut out = Vec::new();
         for e in der::children(list.content)? {
@@ -398,7 +410,8 @@ impl Twins {
             };
             match new_value {
                 Some(v) => {
-                    let mut parts: Vec<&[u8]> = kids[..kids.len() - 1].iter().map(|k| k.raw).collect();
+                    let mut parts: Vec<&[u8]> =
+                        kids[..kids.len() - 1].iter().map(|k| k.raw).collect();
                     let octets = der::tlv(0x04, &v);
                     parts.push(&octets);
                     out.push(der::seq(&parts));
@@ -444,14 +457,41 @@ fn synthetic_root(child: &Parts<'_>) -> Result<CertificateDer<'static>, CaptureE
     let alg = algorithm(KeyType::P256);
     // Basic constraints cA=true and key usage keyCertSign+cRLSign (both critical), and a
     // subject key identifier (replaced by the twin's).
-    let bc = der::seq(&[&der::oid("2.5.29.19"), &[0x01, 0x01, 0xff], &der::tlv(0x04, &der::seq(&[&[0x01, 0x01, 0xff]]))]);
-    let ku = der::seq(&[&der::oid("2.5.29.15"), &[0x01, 0x01, 0xff], &der::tlv(0x04, &[0x03, 0x02, 0x01, 0x06])]);
+    let bc = der::seq(&[
+        &der::oid("2.5.29.19"),
+        &[0x01, 0x01, 0xff],
+        &der::tlv(0x04, &der::seq(&[&[0x01, 0x01, 0xff]])),
+    ]);
+    let ku = der::seq(&[
+        &der::oid("2.5.29.15"),
+        &[0x01, 0x01, 0xff],
+        &der::tlv(0x04, &[0x03, 0x02, 0x01, 0x06]),
+    ]);
     let ski = der::seq(&[&der::oid(SKI), &der::tlv(0x04, &der::tlv(0x04, &[0; 20]))]);
     let exts = der::tlv(0xa3, &der::seq(&[&bc, &ku, &ski]));
     // A placeholder key: the twin replaces it.
-    let spki = der::seq(&[&der::seq(&[&der::oid("1.2.840.10045.2.1"), &der::oid("1.2.840.10045.3.1.7")]), &der::tlv(0x03, &[0, 4])]);
-    let tbs = der::seq(&[&version, &der::uint(&serial[..16]), &alg, name, validity, name, &spki, &exts]);
-    Ok(CertificateDer::from(der::seq(&[&tbs, &alg, &der::tlv(0x03, &[0])])))
+    let spki = der::seq(&[
+        &der::seq(&[
+            &der::oid("1.2.840.10045.2.1"),
+            &der::oid("1.2.840.10045.3.1.7"),
+        ]),
+        &der::tlv(0x03, &[0, 4]),
+    ]);
+    let tbs = der::seq(&[
+        &version,
+        &der::uint(&serial[..16]),
+        &alg,
+        name,
+        validity,
+        name,
+        &spki,
+        &exts,
+    ]);
+    Ok(CertificateDer::from(der::seq(&[
+        &tbs,
+        &alg,
+        &der::tlv(0x03, &[0]),
+    ])))
 }
 
 #[cfg(test)]
@@ -473,14 +513,24 @@ mod tests {
             vec![leaf.clone(), int.clone()],
         );
         let i = twins.twin(&leaf).unwrap();
-        assert_eq!(twins.certs().len(), 3, "leaf, intermediate, synthesised root");
+        assert_eq!(
+            twins.certs().len(),
+            3,
+            "leaf, intermediate, synthesised root"
+        );
         let t = &twins.certs()[i];
         let (a, b) = (info(&leaf), info(&t.twin));
-        assert_eq!((a.subject, a.issuer, a.serial, a.not_after), (b.subject, b.issuer, b.serial, b.not_after));
+        assert_eq!(
+            (a.subject, a.issuer, a.serial, a.not_after),
+            (b.subject, b.issuer, b.serial, b.not_after)
+        );
         assert_eq!(a.subject_alt_names, b.subject_alt_names);
         assert_ne!(a.sha256, b.sha256);
         let root = twins.certs().iter().find(|c| c.synthesised).unwrap();
-        assert_eq!(info(&root.twin).subject, info(world.get(Role::ReceiverRoot).cert()).subject);
+        assert_eq!(
+            info(&root.twin).subject,
+            info(world.get(Role::ReceiverRoot).cert()).subject
+        );
         // The twin chain verifies with webpki from the synthesised root.
         let verifier = crate::connect::ServerVerifier::new([root.twin.clone()]);
         assert_eq!(verifier.trust_anchor_count(), 1);
@@ -491,12 +541,19 @@ mod tests {
         let world = World::generate(&WorldSpec::new(7)).unwrap();
         let leaf = world.get(Role::Server).cert().clone();
         let int = world.get(Role::ReceiverIntermediate).cert().clone();
-        let mut twins = Twins::new(Renamer::new("localhost", "localhost", true), vec![leaf.clone(), int.clone()]);
+        let mut twins = Twins::new(
+            Renamer::new("localhost", "localhost", true),
+            vec![leaf.clone(), int.clone()],
+        );
         let l = twins.twin(&leaf).unwrap();
         let t_leaf = info(&twins.certs()[l].twin);
         let t_int = info(&twins.get(int.as_ref()).unwrap().twin);
         assert_eq!(t_leaf.issuer, t_int.subject);
-        assert!(!t_int.subject.contains("Harness Receiver"), "{}", t_int.subject);
+        assert!(
+            !t_int.subject.contains("Harness Receiver"),
+            "{}",
+            t_int.subject
+        );
         assert_ne!(t_leaf.serial, info(&leaf).serial);
     }
 }

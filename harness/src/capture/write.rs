@@ -110,10 +110,7 @@ impl Capture<'_> {
                 false => cert.clone(),
             };
             let how = if twin == *cert { "kept" } else { "twin" };
-            keystore_lines.push(format!(
-                "  trusted {alias}: {} ({how})",
-                subject(&twin)
-            ));
+            keystore_lines.push(format!("  trusted {alias}: {} ({how})", subject(&twin)));
             store
                 .insert(Entry {
                     alias: alias.clone(),
@@ -272,10 +269,18 @@ impl Capture<'_> {
             let known = twins
                 .certs()
                 .iter()
-                .find(|t| crate::cert::subject_der(t.original.as_ref()).ok().as_deref() == Some(name.as_slice()) && !t.synthesised)
+                .find(|t| {
+                    crate::cert::subject_der(t.original.as_ref())
+                        .ok()
+                        .as_deref()
+                        == Some(name.as_slice())
+                        && !t.synthesised
+                })
                 .or_else(|| {
                     twins.certs().iter().find(|t| {
-                        crate::cert::subject_der(t.original.as_ref()).ok().as_deref()
+                        crate::cert::subject_der(t.original.as_ref())
+                            .ok()
+                            .as_deref()
                             == Some(name.as_slice())
                     })
                 })
@@ -381,12 +386,7 @@ impl Capture<'_> {
                 .join(", ")
         );
         if p.requested() {
-            let names: Vec<String> = client
-                .ca_names
-                .iter()
-                .flatten()
-                .map(subject)
-                .collect();
+            let names: Vec<String> = client.ca_names.iter().flatten().map(subject).collect();
             let _ = writeln!(
                 d,
                 "client auth:      {} ({}); CA names: {}",
@@ -410,7 +410,11 @@ impl Capture<'_> {
             let _ = writeln!(d, "client auth:      not requested");
         }
         if keystore.is_some() {
-            let _ = writeln!(d, "tenant keystore (twin of `{}`):", store_label(self.trust, self.anonymize));
+            let _ = writeln!(
+                d,
+                "tenant keystore (twin of `{}`):",
+                store_label(self.trust, self.anonymize)
+            );
             for line in keystore_lines {
                 let _ = writeln!(d, "{line}");
             }
@@ -420,7 +424,11 @@ impl Capture<'_> {
             "connectivity test: {} -> {}, Client Certificate Used: {}{}",
             step_words(&self.options),
             main.class(),
-            if main.client_certificate.used { "YES" } else { "NO" },
+            if main.client_certificate.used {
+                "YES"
+            } else {
+                "NO"
+            },
             main.http_status
                 .map(|s| format!(", HTTP {s}"))
                 .unwrap_or_default()
@@ -451,7 +459,10 @@ impl Capture<'_> {
             );
         }
         let _ = writeln!(t, "\n[[receiver]]\nname = \"twin\"");
-        let _ = writeln!(t, "profile = \"leaf-only\" # not used: cert_file gives the chain");
+        let _ = writeln!(
+            t,
+            "profile = \"leaf-only\" # not used: cert_file gives the chain"
+        );
         let _ = writeln!(t, "client_auth = \"{}\"", client.mode);
         if p.requested() {
             let _ = writeln!(t, "rejection = \"{}\"", client.rejection);
@@ -471,7 +482,10 @@ impl Capture<'_> {
         if !taken.is_empty() {
             let _ = writeln!(t, "tls_versions = [{}]", taken.join(", "));
         }
-        let _ = writeln!(t, "cert_file = \"twin-chain.pem\"\nkey_file = \"twin-key.pem\"");
+        let _ = writeln!(
+            t,
+            "cert_file = \"twin-chain.pem\"\nkey_file = \"twin-key.pem\""
+        );
         if !client.trust.is_empty() {
             let _ = writeln!(t, "client_trust_file = \"twin-client-trust.pem\"");
         }
@@ -510,7 +524,11 @@ impl Capture<'_> {
             let _ = writeln!(t, "tls_versions = [{}]", versions.join(", "));
         }
         let _ = writeln!(t, "[step.expect]\noutcome = \"{}\"", main.class());
-        let _ = writeln!(t, "client_certificate_used = {}", main.client_certificate.used);
+        let _ = writeln!(
+            t,
+            "client_certificate_used = {}",
+            main.client_certificate.used
+        );
         if let Some(status) = main.http_status {
             let _ = writeln!(t, "http_status = {status}");
         }
@@ -555,10 +573,16 @@ fn named_ca(name: &[u8]) -> Result<CertificateDer<'static>, CaptureError> {
         &[0x01, 0x01, 0xff],
         &der::tlv(0x04, &der::seq(&[&[0x01, 0x01, 0xff]])),
     ]);
-    let ski = der::seq(&[&der::oid("2.5.29.14"), &der::tlv(0x04, &der::tlv(0x04, &[0; 20]))]);
+    let ski = der::seq(&[
+        &der::oid("2.5.29.14"),
+        &der::tlv(0x04, &der::tlv(0x04, &[0; 20])),
+    ]);
     let exts = der::tlv(0xa3, &der::seq(&[&bc, &ski]));
     let spki = der::seq(&[
-        &der::seq(&[&der::oid("1.2.840.10045.2.1"), &der::oid("1.2.840.10045.3.1.7")]),
+        &der::seq(&[
+            &der::oid("1.2.840.10045.2.1"),
+            &der::oid("1.2.840.10045.3.1.7"),
+        ]),
         &der::tlv(0x03, &[0, 4]),
     ]);
     let tbs = der::seq(&[

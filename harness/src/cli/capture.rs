@@ -72,7 +72,10 @@ fn parse_now(text: &str) -> Result<time::OffsetDateTime, String> {
 pub(crate) fn run(args: CaptureArgs) -> anyhow::Result<ExitCode> {
     let start = Instant::now();
     if !(args.timeout > 0.0 && args.timeout <= 3600.0) {
-        bail!("--timeout {} is not a number of seconds between 0 and 3600", args.timeout);
+        bail!(
+            "--timeout {} is not a number of seconds between 0 and 3600",
+            args.timeout
+        );
     }
     let target: Target = args.target.parse()?;
     let trust = match (&args.keystore, &args.tenant) {
@@ -83,10 +86,11 @@ pub(crate) fn run(args: CaptureArgs) -> anyhow::Result<ExitCode> {
                 (Some(var), _) => Password::new(std::env::var(var).with_context(|| {
                     format!("environment variable `{var}` (--storepass-env) is not set")
                 })?),
-                (None, Some(file)) => Password::new(
-                    harness::file::read_password_file(file)
-                        .with_context(|| format!("cannot read password file `{}`", file.display()))?,
-                ),
+                (None, Some(file)) => {
+                    Password::new(harness::file::read_password_file(file).with_context(|| {
+                        format!("cannot read password file `{}`", file.display())
+                    })?)
+                }
                 (None, None) => Password::new(""),
             };
             let passwords = Passwords::new(password);
@@ -138,7 +142,11 @@ pub(crate) fn run(args: CaptureArgs) -> anyhow::Result<ExitCode> {
                 capture.options.target,
                 handshakes,
                 start.elapsed().as_secs_f64() * 1000.0,
-                if capture.probes.main.client_certificate.used { "YES" } else { "NO" },
+                if capture.probes.main.client_certificate.used {
+                    "YES"
+                } else {
+                    "NO"
+                },
             );
             println!(
                 "twin: {} certificates re-issued ({} synthesised issuers)",

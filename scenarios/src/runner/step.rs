@@ -252,7 +252,10 @@ impl Context {
 
     /// The scenario's own keystore file (`harness capture`'s twin keystore), merged into
     /// the tenant by an administrator before any step; a refused entry is an error.
-    pub(super) fn upload_scenario_keystore(&mut self, scenario: &crate::model::Scenario) -> Result<(), StepError> {
+    pub(super) fn upload_scenario_keystore(
+        &mut self,
+        scenario: &crate::model::Scenario,
+    ) -> Result<(), StepError> {
         let Some(keystore) = &scenario.tenant.keystore else {
             return Ok(());
         };
