@@ -450,6 +450,24 @@ fn captured_receivers_replay_offline_with_the_same_outcome() {
         };
         let (o_class, o_used) = (observed("outcome"), observed("client_certificate_used"));
         classes.insert(class.clone());
+        // Every expectation of the capture (chain length and HTTP status included) holds.
+        if scenario.status != scenarios::report::Status::Met {
+            let unmet: Vec<String> = scenario
+                .steps
+                .iter()
+                .flat_map(|s| s.checks.iter().filter(|c| !c.met))
+                .map(|c| {
+                    format!(
+                        "{}: expected {}, observed {}",
+                        c.field, c.expected, c.observed
+                    )
+                })
+                .collect();
+            failures.push(format!(
+                "{name}: {:?} {:?} {unmet:?}",
+                scenario.status, scenario.error
+            ));
+        }
         let used_text = if *used { "YES" } else { "NO" };
         if o_class != *class || o_used != used_text {
             failures.push(format!(

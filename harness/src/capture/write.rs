@@ -100,15 +100,23 @@ impl Capture<'_> {
                 what: "the leaf has no twin".to_owned(),
             })?;
 
+        // Key pairs first, so a trusted entry that is also in a key pair's chain (the client
+        // root, say) maps to the same twin.
+        for pair in self.trust.key_pairs() {
+            for cert in &pair.chain {
+                twins.twin(cert)?;
+            }
+        }
         // The keystore mapped onto the twin.
         let mut store = Keystore::new(Format::Pkcs12);
         let mut aliases = Vec::new();
         let mut keystore_lines = Vec::new();
         for (alias, cert) in self.trust.trusted() {
-            let twin = match self.is_related(&twins, cert) {
-                true => twins.twin(cert).map(|i| twins.certs()[i].twin.clone())?,
-                false => cert.clone(),
-            };
+            // A captured certificate or an issuer of one (by name and key identifier) has a
+            // twin by now; every other entry stays as it is.
+            let twin = twins
+                .get(cert.as_ref())
+                .map_or_else(|| cert.clone(), |t| t.twin.clone());
             let how = if twin == *cert { "kept" } else { "twin" };
             keystore_lines.push(format!("  trusted {alias}: {} ({how})", subject(&twin)));
             store
@@ -233,12 +241,6 @@ impl Capture<'_> {
         })
     }
 
-    /// Whether a keystore certificate is one of the twin's: captured, or an issuer of a
-    /// captured certificate (by name and key identifier).
-    fn is_related(&self, twins: &Twins, cert: &CertificateDer<'static>) -> bool {
-        twins.get(cert.as_ref()).is_some()
-    }
-
     fn client_side(
         &self,
         twins: &mut Twins,
@@ -343,6 +345,9 @@ impl Capture<'_> {
                 _ => String::new(),
             }
         );
+        if let (Some(sni), false) = (&self.options.sni, self.anonymize) {
+            let _ = writeln!(d, "SNI sent: {sni}.");
+        }
         let _ = writeln!(d);
         let drawn: Vec<String> = sent.iter().map(|c| format!("[{}]", subject(c))).collect();
         let _ = writeln!(d, "receiver sends:   {}", drawn.join(" -> "));
