@@ -629,3 +629,128 @@ fn the_command_line_counts_its_handshakes_and_replays() {
         String::from_utf8_lossy(&replay.stdout)
     );
 }
+
+/// An nginx-style receiver (the handshake completes, HTTP answers 400 to a missing or
+/// untrusted client certificate) is captured as one, and a receiver whose CA names are empty
+/// keeps them empty: played here by the mock receiver, as `openssl s_server` cannot answer
+/// HTTP 400.
+#[test]
+fn http_400_rejection_and_empty_ca_names_are_captured() {
+    use harness::pki::{Role, World, WorldSpec};
+    use mock_receiver::{
+        CaNames, ClientAuth, ClientAuthMode, Receiver, ReceiverSpec, Rejection, TrustProfile,
+    };
+
+    let world = World::generate(&WorldSpec::new(11)).unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let at = harness::time::DEFAULT_NOW;
+    let root = world.get(Role::ReceiverRoot).cert().clone();
+    let client = world.get(Role::Client);
+    let stranger = world.get(Role::UnrelatedClient);
+    let mut paths = Vec::new();
+    let mut reals = Vec::new();
+    for (id, rejection, ca_names) in [
+        ("nginx", Rejection::Http400, CaNames::TrustStore),
+        ("empty-names", Rejection::TlsAlert, CaNames::Empty),
+    ] {
+        let spec = ReceiverSpec::profile(&world, TrustProfile::FullChain)
+            .unwrap()
+            .now(at)
+            .client_auth(
+                ClientAuth::new(
+                    ClientAuthMode::Required,
+                    vec![world.get(Role::ClientRoot).cert().clone()],
+                )
+                .ca_names(ca_names)
+                .rejection(rejection),
+            );
+        let running = rt.block_on(Receiver::start(spec)).unwrap();
+        for (ks, pair) in [("client", client), ("stranger", stranger)] {
+            let trust = TrustSource::new("mock keystore")
+                .with_trusted("root", root.clone())
+                .with_key_pair("cpi", pair.full_chain(), pair.key().private_key().clone());
+            let mut options =
+                Options::new(Target::new("localhost", running.addr().port()).unwrap())
+                    .timeouts(Duration::from_secs(10));
+            options.client_certificate = ClientCertificate::Automatic(Policy::FirstFitting);
+            options.clock = Clock::Fixed(at);
+            let real = rt
+                .block_on(harness::connect::run(&options, &trust))
+                .unwrap();
+            let probes = rt
+                .block_on(harness::capture::probe(&options, &trust))
+                .unwrap();
+            let name = format!("{id}-{ks}");
+            let capture = Capture {
+                probes,
+                options,
+                trust: &trust,
+                name: name.clone(),
+                anonymize: false,
+                captured_at: at,
+            };
+            let written = capture.write(&tmp.path().join(&name), false).unwrap();
+            let text = std::fs::read_to_string(&written.scenario).unwrap();
+            if id == "nginx" {
+                assert!(text.contains("rejection = \"http-400\""), "{text}");
+            } else {
+                assert!(text.contains("ca_names = \"empty\""), "{text}");
+            }
+            reals.push((
+                name,
+                real.class().to_owned(),
+                real.client_certificate.used,
+                real.http_status,
+            ));
+            paths.push(written.scenario);
+        }
+        rt.block_on(running.shutdown()).unwrap();
+    }
+    drop(rt);
+    let inputs = paths
+        .iter()
+        .map(|p| Input::Loaded(Box::new(scenarios::load_file(p).unwrap())))
+        .collect();
+    let report = scenarios::runner::run(
+        inputs,
+        &RunOptions {
+            jobs: 2,
+            jceks_iterations: Some(1000),
+            ..RunOptions::default()
+        },
+    )
+    .unwrap();
+    for ((name, class, used, status), scenario) in reals.iter().zip(&report.scenarios) {
+        assert_eq!(
+            scenario.status,
+            scenarios::report::Status::Met,
+            "{name} (real {class}, used {used}, HTTP {status:?}): {:?}",
+            scenario.steps.last().map(|s| &s.checks)
+        );
+        let observed = |field: &str| {
+            scenario
+                .steps
+                .last()
+                .unwrap()
+                .checks
+                .iter()
+                .find(|c| c.field == field)
+                .unwrap()
+                .observed
+                .clone()
+        };
+        assert_eq!(observed("outcome"), *class, "{name}");
+    }
+    // The nginx receiver let the stranger's handshake complete and answered 400.
+    assert!(
+        reals
+            .iter()
+            .any(|(n, _, _, s)| n == "nginx-stranger" && *s == Some(400)),
+        "{reals:?}"
+    );
+}

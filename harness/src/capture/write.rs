@@ -507,6 +507,18 @@ impl Capture<'_> {
             ClientCertificate::Alias(a) => {
                 let _ = writeln!(t, "client_certificate = {}", toml_str(a));
             }
+            // With no CA names every key pair fits, the scenario tenant's own SAP key pair
+            // too: name the alias the real test chose (or none, if it chose none).
+            ClientCertificate::Automatic(_) if p.requested() && p.ca_names().is_empty() => {
+                let _ = writeln!(
+                    t,
+                    "# alias empty in the real test; the receiver sent no CA names, so every key pair\n\
+                     # fits (the tenant's own SAP key pair too): the alias it chose is named"
+                );
+                if let Some(alias) = main.client_certificate.chosen_alias.as_deref() {
+                    let _ = writeln!(t, "client_certificate = {}", toml_str(alias));
+                }
+            }
             ClientCertificate::Automatic(policy) => {
                 let _ = writeln!(t, "client_certificate = \"\"");
                 if matches!(policy, crate::connect::Policy::RandomFitting { .. }) {
