@@ -382,8 +382,14 @@ impl Twins {
                     None => atvs.push(atv.raw.to_vec()),
                 }
             }
-            atvs.sort();
-            rdns.push(der::tlv(0x31, &atvs.concat()));
+            // An unchanged RDN keeps its bytes (a multi-valued one may not be sorted as DER
+            // wants, and CA names are compared byte for byte).
+            let mut joined = atvs.concat();
+            if joined != rdn.content {
+                atvs.sort();
+                joined = atvs.concat();
+            }
+            rdns.push(der::tlv(0x31, &joined));
         }
         Ok(der::tlv(0x30, &rdns.concat()))
     }
@@ -555,5 +561,30 @@ mod tests {
             t_int.subject
         );
         assert_ne!(t_leaf.serial, info(&leaf).serial);
+    }
+}
+
+#[cfg(test)]
+mod names {
+    use super::*;
+
+    #[test]
+    fn an_unchanged_name_keeps_its_bytes_even_unsorted() {
+        // One RDN with two attributes in non-DER order: O then CN (CN's OID sorts first).
+        let cn = der::seq(&[&der::oid("2.5.4.3"), &der::tlv(0x13, b"Root")]);
+        let o = der::seq(&[&der::oid("2.5.4.10"), &der::tlv(0x0c, b"Customer AG")]);
+        let name = der::seq(&[&der::tlv(0x31, &[o.as_slice(), cn.as_slice()].concat())]);
+        let twins = Twins::new(Renamer::new("localhost", "localhost", false), Vec::new());
+        let tlv = der::one(&name).unwrap();
+        assert_eq!(twins.name(&tlv).unwrap(), name);
+        let anonymized = Twins::new(Renamer::new("localhost", "localhost", true), Vec::new());
+        let renamed = anonymized.name(&tlv).unwrap();
+        assert_ne!(renamed, name);
+        assert!(!String::from_utf8_lossy(&renamed).contains("Customer"));
+        assert_eq!(
+            anonymized.name(&tlv).unwrap(),
+            renamed,
+            "the same input, the same output"
+        );
     }
 }
