@@ -176,6 +176,11 @@ impl Checker<'_> {
             ));
         }
         let world = self.world(raw.world)?;
+        // A twin keystore (`harness capture`) brings its aliases.
+        if let Some(k) = &raw.tenant.keystore {
+            self.tenant_aliases
+                .extend(k.aliases.iter().map(|a| a.to_ascii_lowercase()));
+        }
         for (i, receiver) in raw.receiver.iter().enumerate() {
             self.receiver(i, receiver)?;
         }

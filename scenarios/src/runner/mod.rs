@@ -202,6 +202,7 @@ async fn run_one(input: Input, dir: &Path, options: &RunOptions) -> ScenarioRepo
                 .jceks_iterations(jceks_iterations)
                 .salt_seed(seed);
             ctx.create_tenant(&scenario.tenant)?;
+            ctx.upload_scenario_keystore(&scenario)?;
             Ok::<_, StepError>(ctx)
         })
     };

@@ -252,6 +252,31 @@ impl Context {
         Ok(())
     }
 
+    /// The scenario's own keystore file (`harness capture`'s twin keystore), merged into
+    /// the tenant by an administrator before any step; a refused entry is an error.
+    pub(super) fn upload_scenario_keystore(
+        &mut self,
+        scenario: &crate::model::Scenario,
+    ) -> Result<(), StepError> {
+        let Some(keystore) = &scenario.tenant.keystore else {
+            return Ok(());
+        };
+        let path = std::path::Path::new(&scenario.source)
+            .parent()
+            .unwrap_or(std::path::Path::new("."))
+            .join(&keystore.file);
+        let bytes = std::fs::read(&path).map_err(|source| StepError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        let actor = Actor::admin(self.now);
+        let password = Password::new(keystore.password.as_str());
+        self.tenant_mut()?
+            .add_keystore(&actor, &bytes, &password, AddMode::Merge)
+            .map_err(StepError::Tenant)?;
+        Ok(())
+    }
+
     fn tenant(&self) -> Result<&Tenant, StepError> {
         self.tenant.as_ref().ok_or(StepError::NoTenant)
     }
