@@ -43,11 +43,11 @@ pub const DEFAULT_SEED: u64 = 1;
 /// short enough that a stalled receiver costs half a second, not CPI's minutes.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_millis(500);
 
-/// The timeouts of a connectivity test against a receiver whose fault makes every client wait
-/// (`connect-timeout`, the stalls): such a receiver never answers, so the outcome is the same
-/// for any timeout and a shorter one only ends the wait sooner. The stall after the
-/// CertificateRequest still needs the handshake up to that point, a few milliseconds on
-/// loopback.
+/// The timeout of the one phase in which a receiver made to wait never answers
+/// (`connect-timeout`: the TCP connect; `stall-before-server-hello`: the handshake;
+/// `stall-after-certificate-request`: the read after a TLS 1.3 handshake). The outcome is the
+/// same for any timeout there, so a shorter one only ends the wait sooner; the phases before
+/// it keep the full timeout, so a busy machine cannot change the outcome.
 pub const WAITING_FAULT_TIMEOUT: Duration = Duration::from_millis(100);
 
 /// A scenario to run, or the reason it could not be loaded (it is reported, not dropped).

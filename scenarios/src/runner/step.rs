@@ -461,13 +461,7 @@ impl Context {
             .and_then(|r| r.running.as_ref())
             .map(mock_receiver::RunningReceiver::addr)
             .ok_or_else(|| StepError::NotRunning(receiver.to_owned()))?;
-        // A receiver made to stall or to leave SYNs unanswered never answers: any timeout
-        // gives the same outcome, so the test waits less (the suite's wall time is these waits).
-        let timeout = if state.is_some_and(|r| r.fault().is_some_and(mock_receiver::Fault::waits)) {
-            self.timeout.min(super::WAITING_FAULT_TIMEOUT)
-        } else {
-            self.timeout
-        };
+        let fault = state.and_then(super::receiver::ReceiverState::fault);
         let tenant = self.tenant()?;
         let trust = tokio::task::block_in_place(|| TrustSource::from_tenant(tenant))
             .map_err(StepError::Connect)?;
@@ -475,7 +469,20 @@ impl Context {
         // DNS name (not an IP) is what Java's hostname rules, CN fallback included, apply to.
         let target =
             Target::new(host.unwrap_or("localhost"), addr.port()).map_err(StepError::Connect)?;
-        let mut options = Options::new(target).timeouts(timeout);
+        let mut options = Options::new(target).timeouts(self.timeout);
+        // A receiver made to stall or to leave SYNs unanswered never answers in the phase it
+        // stalls: any timeout there gives the same outcome, so that one wait is shorter (the
+        // suite's wall time is these waits); the phases before it keep theirs.
+        let short = self.timeout.min(super::WAITING_FAULT_TIMEOUT);
+        match fault {
+            Some(mock_receiver::Fault::ConnectTimeout) => options.connect_timeout = short,
+            Some(mock_receiver::Fault::StallBeforeServerHello) => options.handshake_timeout = short,
+            Some(mock_receiver::Fault::StallAfterCertificateRequest) => {
+                // TLS 1.3: the client's handshake is complete when the server stalls.
+                options.read_timeout = short;
+            }
+            _ => {}
+        }
         options.clock = Clock::Fixed(self.now);
         if !validate {
             options.validation = Validation::dangerous_off();
