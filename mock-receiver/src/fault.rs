@@ -52,7 +52,9 @@ pub(crate) async fn full_listener(
     let addr = listener.local_addr().map_err(bind_err)?;
     let mut fillers = Vec::new();
     for _ in 0..8 {
-        match tokio::time::timeout(Duration::from_millis(200), TcpStream::connect(addr)).await {
+        // A loopback SYN the kernel answers is answered at once; 50 ms is the proof that it
+        // will not (a connect that was merely slow only adds one more filler).
+        match tokio::time::timeout(Duration::from_millis(50), TcpStream::connect(addr)).await {
             Ok(Ok(stream)) => fillers.push(stream),
             Ok(Err(source)) => return Err(bind_err(source)),
             // The queue is full once a filler is queued and the next SYN goes unanswered (a
