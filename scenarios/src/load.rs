@@ -108,28 +108,46 @@ pub fn load_str(id: &str, file: &str, text: &str) -> Result<Scenario, LoadError>
 
 // ---- the file -------------------------------------------------------------------------------
 
-/// A scenario file as written: the model's types, plus the world's texts.
+/// A scenario file as written: the model's types, plus the world's texts. (The doc comments
+/// of these fields, like those of the model's, are docs/SCENARIOS.md's text.)
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct File {
+    /// The format version: `1`.
     version: u32,
+    /// The chain drawn in ASCII, and why the expectation follows (`scenarios list` shows its
+    /// first line).
     description: String,
+    /// The world the test PKI is generated from.
     #[serde(default)]
     world: FileWorld,
+    /// The tenant as provisioned, before any step.
     #[serde(default)]
     tenant: Tenant,
+    /// The receivers, each a mock HTTPS server on loopback.
     #[serde(default)]
     receiver: Vec<Receiver>,
+    /// The steps, run in file order.
     #[serde(default)]
     step: Vec<Step>,
 }
 
+/// The world: what the seeded test PKI (every certificate and key of the scenario) is
+/// generated from.
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct FileWorld {
+    /// The seed of the test PKI; the same seed gives the same keys and certificates. `scenarios
+    /// run --seed N` overrides it. Default: `1` (or `--seed`).
     seed: Option<u64>,
+    /// The key type of every certificate. Default: `"p256"`.
     key_type: Option<String>,
+    /// The simulated "now" (RFC 3339) certificates are valid at; `--now` overrides it.
+    /// Default: `"2026-06-01T00:00:00Z"` (or `--now`).
     now: Option<String>,
+    /// The iteration count JCEKS keys are sealed with (Java's `jdk.jceks.iterationCount`;
+    /// JDK 17 and CPI use 200,000); a low count only makes the run faster. `scenarios run
+    /// --jceks-iterations N` overrides it. Default: `200000`.
     jceks_iterations: Option<u32>,
 }
 
