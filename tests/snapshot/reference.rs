@@ -534,10 +534,14 @@ Rules the loader checks before anything runs, each error naming `file:line:colum
 an unknown key, a wrong type or an unknown value; a receiver, keystore, alias or download a
 step refers to that no earlier step declares or creates (a receiver is declared by
 `[[receiver]]`, a keystore by `build-keystore`, an alias in the tenant by `upload`,
-`tenant` `rename`/`add-certificate`, or `tenant.preinstalled`); an expectation naming an
-alias that nothing creates, or a value outside the key's vocabulary. Steps and array items
-are counted from 1 everywhere (`step[3].expect.outcome` is the third `[[step]]`), as in
-the reports.
+`tenant` `rename`/`add-certificate`, or `tenant.preinstalled`); and expectations that
+name what the scenario never creates: `chosen_alias` and `entries` an alias no earlier step
+puts in the tenant, `absent` an alias in no keystore and never in the tenant (always
+absent: a typo), `added`/`preserved`/`overwritten`/`refused` an alias not in the uploaded
+keystore (or on a step that is no upload), `user` a user no receiver maps, `http_status`
+outside 100 to 599, an empty `text_contains` text, an `outcome` that is no failure class.
+Steps and array items are counted from 1 everywhere (`step[3].expect.outcome` is the third
+`[[step]]`), as in the reports.
 
 Columns: **type** is the TOML type; **allowed** is what the loader says it expects when
 given a wrong value; **default** applies when the key is left out (*required*: it may not
@@ -712,4 +716,37 @@ fn every_key_of_the_reference_is_a_key_the_loader_reads() {
             }
         }
     }
+}
+
+#[test]
+fn scenarios_new_writes_a_template_that_runs_and_never_overwrites() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenarios = || {
+        let mut c = std::process::Command::new(tests::bin("scenarios"));
+        c.current_dir(dir.path());
+        c
+    };
+    let out = tests::run_ok(scenarios().args(["new", "my-case"]));
+    assert!(out.contains("wrote my-case.toml"), "{out}");
+    let file = dir.path().join("my-case.toml");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), scenarios::TEMPLATE);
+    // Never over an existing file: exit 2, the file as it was, no temp file left.
+    std::fs::write(&file, "mine").unwrap();
+    let again = tests::run(scenarios().args(["new", "my-case.toml"]));
+    assert_eq!(again.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("exists already"),
+        "{again:?}"
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "mine");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    // The template as written runs with every expectation met.
+    std::fs::write(&file, scenarios::TEMPLATE).unwrap();
+    let run = tests::run(scenarios().args(["run", "my-case.toml"]));
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stdout)
+    );
 }
