@@ -40,6 +40,12 @@ enum Default {
     Function(String),
 }
 
+/// Writes a scenario that sets `KEY = VALUE` in one table.
+type Probe = Box<dyn Fn(&str, &str) -> String>;
+
+/// Finds the tables of one kind in a parsed scenario.
+type Finder = Box<dyn Fn(&toml::Value) -> Vec<toml::Table>>;
+
 /// A table of the file format.
 struct Section {
     /// The heading (`[[receiver]]`).
@@ -49,9 +55,9 @@ struct Section {
     fields: Vec<Field>,
     /// A file that sets `KEY = VALUE` in this table (a wrong value, for the loader to name
     /// what it expects).
-    probe: Box<dyn Fn(&str, &str) -> String>,
+    probe: Probe,
     /// The tables of this kind in a scenario (for the examples).
-    find: Box<dyn Fn(&toml::Value) -> Vec<toml::Table>>,
+    find: Finder,
 }
 
 fn source(path: &str) -> syn::File {
