@@ -10,6 +10,10 @@
 //! which [`every_documented_example_loads_and_meets_its_expectations`] loads and runs: a
 //! scenario written from the reference alone.
 //!
+//! A new field needs nothing here unless its default comes from a function or a type this
+//! file does not know (it then says so; or write `Default: ...` in the field's doc comment), or
+//! it is a table of its own (add its type to [`TABLES`] and a section to [`sections`]).
+//!
 //! Regenerate after a change: `SCENARIOS_MD_WRITE=1 cargo nextest run -p tests --test
 //! snapshot reference` (under CI=true nothing is written; a stale file fails).
 
@@ -588,10 +592,23 @@ fn generate() -> Result<String, Vec<String>> {
                 .iter()
                 .find_map(|t| t.get(&field.name))
                 .map(|v| example_text(&field.ty, v));
-            let example = example.unwrap_or_else(|| {
-                missing.push(format!("{}: `{}`", section.title, field.name));
-                String::new()
-            });
+            // A key no runnable example can set (it needs files of its own) may give its
+            // example in its doc comment: `Example: `VALUE`.`
+            let example = example
+                .or_else(|| {
+                    let at = field.doc.find("Example: ")?;
+                    let rest = &field.doc[at + "Example: ".len()..];
+                    Some(
+                        rest.split_once(". ")
+                            .map_or(rest, |(e, _)| e)
+                            .trim_end_matches('.')
+                            .to_owned(),
+                    )
+                })
+                .unwrap_or_else(|| {
+                    missing.push(format!("{}: `{}`", section.title, field.name));
+                    String::new()
+                });
             let _ = writeln!(
                 out,
                 "| `{}` | {} | {} | {} | {} | {} |",
@@ -644,7 +661,7 @@ fn doc_path() -> PathBuf {
 fn scenarios_md_is_generated_from_the_loader_types() {
     let text = generate().unwrap_or_else(|missing| {
         panic!(
-            "no example in docs/scenarios/*.toml sets these keys; add each to an example (one that still runs and meets its expectations), then run {REGENERATE}:\n  {}",
+            "no example in docs/scenarios/*.toml sets these keys; add each to an example (one that still runs and meets its expectations), or, for a key no runnable example can set, end its doc comment with `Example: `VALUE`.`; then run {REGENERATE}:\n  {}",
             missing.join("\n  ")
         )
     });
