@@ -7,6 +7,7 @@
 //! |---|---|
 //! | [`pki`] | the seeded test PKI: roots, intermediates, leaves, self-signed, fault variants |
 //! | [`alert`] | the TLS alert registry: one name <-> code table for the client and the receiver |
+//! | [`capture`] | `harness capture`: probe a real receiver, write its twin (re-issued chain, mapped keystore) and a scenario |
 //! | [`cert`] | certificates as people read them (subject, issuer, serial, fingerprints) |
 //! | [`connect`] | CPI's Connectivity Test (TLS): rustls client, chain capture, client-certificate choice, failure classes, Java's texts |
 //! | [`decode`] | decoder failures (DER, X.509) in plain words, never their `Debug` text |
@@ -27,6 +28,7 @@
 //! compare against the real JDK.
 
 pub mod alert;
+pub mod capture;
 pub mod cert;
 pub mod chain;
 pub mod connect;

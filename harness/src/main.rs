@@ -32,6 +32,10 @@ enum Command {
     Explain(cli::explain::ExplainArgs),
     /// The simulated tenant keystore (CPI's Keystore Monitor): entries, owners, roles.
     Tenant(cli::tenant::TenantArgs),
+    /// Record a real receiver once (chain, versions, client-certificate behaviour, the test's
+    /// outcome) and write its twin and a scenario that reproduces it offline. Exit 0 when
+    /// written, 1 when the receiver sent no certificate (nothing written), 2 on bad input.
+    Capture(cli::capture::CaptureArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -42,6 +46,7 @@ fn main() -> std::process::ExitCode {
         Command::Connect(args) => cli::connect::run(args),
         Command::Tenant(args) => cli::tenant::run(args),
         Command::Explain(args) => cli::explain::run(args),
+        Command::Capture(args) => cli::capture::run(args),
     };
     match result {
         Ok(code) => code.into(),

@@ -114,9 +114,14 @@ fn main() {
         theirs.cpu_ms_per_handshake() / ours.cpu_ms_per_handshake().max(f64::EPSILON)
     );
 
-    let (all, _) = spawn_first_line(Command::new(BIN).args(["serve", "--all", "--json"]), |l| {
-        Some(l.to_owned())
-    });
+    // Its PKI in a temp dir of ours: the receiver is killed, so it cannot remove its own.
+    let pki = tempfile::tempdir().expect("temp dir");
+    let (all, _) = spawn_first_line(
+        Command::new(BIN)
+            .args(["serve", "--all", "--json", "--log", "off", "--pki-dir"])
+            .arg(pki.path().join("pki")),
+        |l| Some(l.to_owned()),
+    );
     let rss = rss_kib(all.0.id());
     drop(all);
     println!(

@@ -124,6 +124,23 @@ impl Journal {
         self.lock().list.iter().cloned().collect()
     }
 
+    /// How many connections the journal holds (at most its limit), without copying them.
+    pub fn len(&self) -> usize {
+        self.lock().list.len()
+    }
+
+    /// Whether the journal holds no connection.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The `n` most recent connections, oldest first (copies only those).
+    pub fn recent(&self, n: usize) -> Vec<ConnectionRecord> {
+        let records = self.lock();
+        let skip = records.list.len().saturating_sub(n);
+        records.list.iter().skip(skip).cloned().collect()
+    }
+
     /// Waits until `done` holds for the records, or `timeout` passes; returns the records
     /// either way with whether `done` held (tests synchronise on this, never on sleeps).
     pub async fn wait_until(

@@ -8,6 +8,7 @@
 //! | [`ReceiverSpec`], [`ClientAuth`], [`UserMap`], [`Fault`] | what a receiver is started from (spec.rs) |
 //! | [`Receiver`], [`RunningReceiver`] | start, address, journal, graceful shutdown (receiver.rs) |
 //! | [`Journal`] | what each connection did (journal.rs; also `GET /__admin/journal`) |
+//! | [`catalogue`] | the endpoints of `serve --all`, each with its expected CPI outcome |
 //!
 //! Data flow: a [`harness::pki::World`] (or your own files) -> [`ServerIdentity`] ->
 //! [`ReceiverSpec`] -> [`Receiver::start`] -> a rustls `ServerConfig` (tls.rs) -> per
@@ -40,6 +41,7 @@
 //! - *Which alert does the journal record?* The one rustls' error maps to; rustls does not
 //!   report what it sent, so `alert_sent` is a faithful reading of its mapping, not a capture.
 
+pub mod catalogue;
 mod error;
 mod fault;
 mod http;

@@ -49,8 +49,19 @@ struct Serve {
     /// wrong-eku, under-not-ca, two-intermediates.
     #[arg(long, value_enum, default_value = "valid", hide_possible_values = true)]
     variant: ServerVariant,
-    /// Start every profile on its own port and print a table.
-    #[arg(long)]
+    /// Start the whole catalogue, a local badssl: every trust profile and certificate
+    /// variant, client-auth mode, user mapping and fault on its own port, with the seeded
+    /// tenant keystores in --pki-dir (default: a temp dir removed at exit) and a landing page
+    /// on the admin listener (--admin-listen, default 127.0.0.1:0). Prints a table (or
+    /// --json): name, address, what it sends, client certificate, fault, CPI's outcome.
+    #[arg(
+        long,
+        conflicts_with_all = [
+            "variant", "client_auth", "trust", "ca_names", "rejection", "map_user",
+            "map_subject", "unmapped_status", "one_user_per_certificate", "require_mapping",
+            "fault", "tls",
+        ]
+    )]
     all: bool,
     /// Client authentication: none, optional, required.
     #[arg(long, value_enum, default_value = "none", hide_possible_values = true)]
@@ -141,7 +152,9 @@ struct Serve {
     #[arg(long, default_value = "p256")]
     key_type: String,
     /// Write the test PKI (PEM and DER, with index) into DIR, plus `served.chain.pem` (with
-    /// --all: `served-<profile>.chain.pem`): the chain exactly as sent.
+    /// --all: `served-<endpoint>.chain.pem`, and the seeded tenant keystores
+    /// `tenant-with-root.p12`, `tenant-without-root.p12` with `storepass.txt`): the chain
+    /// exactly as sent.
     #[arg(long, value_name = "DIR")]
     pki_dir: Option<PathBuf>,
     /// Replace --pki-dir if it exists.
@@ -193,6 +206,7 @@ macro_rules! say {
 /// they use.
 mod cli {
     pub(crate) mod admin;
+    pub(crate) mod all;
     pub(crate) mod banner;
 }
 
@@ -305,6 +319,9 @@ async fn serve(args: Serve) -> Result<(), CliError> {
             ),
         });
     }
+    if args.all {
+        return cli::all::serve(&args, &world, clock).await;
+    }
     let fault = match &args.fault {
         Some(name) => Some(name.parse::<Fault>().map_err(flag("--fault"))?),
         None => None,
@@ -375,11 +392,8 @@ async fn serve(args: Serve) -> Result<(), CliError> {
             .map_err(|e| flag("--pki-dir")(ReceiverError::Pki(e)))?;
     }
 
-    let profiles: Vec<TrustProfile> = if args.all {
-        TrustProfile::ALL.to_vec()
-    } else {
-        vec![args.profile]
-    };
+    // One receiver (`--all` returned above, serving the catalogue).
+    let profiles: Vec<TrustProfile> = vec![args.profile];
     let server_key = match &args.key {
         Some(path) => Some((path.as_path(), read_key(path, &args, &password)?)),
         None => None,
@@ -418,22 +432,15 @@ async fn serve(args: Serve) -> Result<(), CliError> {
             .log(log)
             .journal_limit(usize::try_from(args.journal_limit).unwrap_or(usize::MAX))
             .listen(args.listen);
-        if args.all {
-            spec = spec.listen(SocketAddr::new(args.listen.ip(), 0));
-        }
         if let Some(fault) = fault {
             spec = spec.fault(fault);
         }
         let label = spec.identity.label.clone();
         if let Some(dir) = &args.pki_dir {
             // Exactly what goes on the wire, beside the PKI it came from.
-            let name = if args.all {
-                format!("served-{}.chain.pem", profile.name())
-            } else {
-                "served.chain.pem".to_owned()
-            };
+            let name = "served.chain.pem";
             let pem = harness::cert::certs_to_pem(&spec.identity.chain);
-            harness::file::write_atomic(&dir.join(&name), pem.as_bytes()).map_err(|source| {
+            harness::file::write_atomic(&dir.join(name), pem.as_bytes()).map_err(|source| {
                 flag("--pki-dir")(ReceiverError::Write {
                     path: dir.join(name),
                     source,
@@ -465,11 +472,13 @@ async fn serve(args: Serve) -> Result<(), CliError> {
                         identity: label.clone(),
                         address: receiver.addr().to_string(),
                         journal: receiver.journal().clone(),
+                        listed: None,
                     })
                     .collect(),
                 clock: banner.clock,
                 trust_from: banner.trust_from,
                 trust_subjects: banner.trust_subjects.clone(),
+                pki_dir: None,
             });
             Some((bound, tokio::spawn(admin::serve(listener, catalogue))))
         }

@@ -10,6 +10,8 @@
 //! - `robustness`: garbage, every ClientHello truncation, 1,000 idle connections, slow
 //!   clients, sockets released;
 //! - `cli`: the `mock-receiver` binary: ready line, PKI directory, bad input exits 2;
+//! - `catalogue`: `serve --all`: every endpoint gives the outcome it announces (with the
+//!   harness's connectivity test), and the landing page renders in headless Chromium;
 //! - `help`: `--help` snapshots (insta).
 
 // Tests: a failed `unwrap`/`expect` is a failed run with its location (the
@@ -19,6 +21,8 @@
 #[path = "api/support.rs"]
 mod support;
 
+#[path = "api/catalogue.rs"]
+mod catalogue;
 #[path = "api/cli.rs"]
 mod cli;
 #[path = "api/client_auth.rs"]

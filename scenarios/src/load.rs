@@ -207,6 +207,11 @@ impl Checker<'_> {
                 .iter()
                 .map(|role| crate::runner::preinstalled_alias(*role).to_ascii_lowercase()),
         );
+        // A twin keystore (`harness capture`) brings its aliases.
+        if let Some(k) = &raw.tenant.keystore {
+            self.tenant_aliases
+                .extend(k.aliases.iter().map(|a| a.to_ascii_lowercase()));
+        }
         for (i, receiver) in raw.receiver.iter().enumerate() {
             self.receiver(i, receiver)?;
         }

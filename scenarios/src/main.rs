@@ -73,7 +73,8 @@ struct RunArgs {
     /// Show every step of every scenario (human format).
     #[arg(long, short)]
     verbose: bool,
-    /// The connectivity test's connect, handshake and read timeouts, in milliseconds.
+    /// The connectivity test's connect, handshake and read timeouts, in milliseconds
+    /// (against a receiver made to stall or to drop SYNs: at most 100).
     #[arg(long, value_name = "MS", default_value_t = 500)]
     timeout_ms: u64,
     /// Scenarios run at once (default: twice the CPUs).

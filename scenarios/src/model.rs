@@ -120,6 +120,23 @@ pub struct Tenant {
     /// as CPI pre-delivers them: a Tenant Administrator cannot change or delete them.
     #[serde(default)]
     pub preinstalled: Vec<Role>,
+    /// A keystore file merged into the tenant by an administrator before any step:
+    /// `harness capture`'s twin keystore.
+    #[serde(default)]
+    pub keystore: Option<TenantKeystore>,
+}
+
+/// A keystore file a scenario brings along (`harness capture`'s twin keystore).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TenantKeystore {
+    /// The file, relative to the scenario file.
+    pub file: String,
+    /// Its store password (a twin's, never a real keystore's).
+    pub password: String,
+    /// The aliases it holds, so steps may name them.
+    #[serde(default)]
+    pub aliases: Vec<String>,
 }
 
 /// A receiver system: a mock HTTPS server on loopback.
@@ -165,6 +182,20 @@ pub struct Receiver {
     /// The TLS versions it accepts (written `["1.2", "1.3"]`, the default).
     #[serde(default = "all_versions", deserialize_with = "tls_versions")]
     pub tls_versions: Vec<TlsVersion>,
+    /// A PEM file (relative to the scenario file) with the chain to send, exactly as sent
+    /// (`harness capture`'s twin); `profile` and `certificate` are then not used.
+    #[serde(default)]
+    pub cert_file: Option<String>,
+    /// The PKCS#8 PEM key of `cert_file`'s first certificate.
+    #[serde(default)]
+    pub key_file: Option<String>,
+    /// A PEM file of certificates added to the client trust store at start.
+    #[serde(default)]
+    pub client_trust_file: Option<String>,
+    /// A PEM file of certificates whose subjects are the CA names sent, in order (instead of
+    /// `ca_names`).
+    #[serde(default)]
+    pub ca_names_file: Option<String>,
 }
 
 fn default_unmapped_status() -> u16 {

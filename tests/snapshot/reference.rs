@@ -173,6 +173,7 @@ fn segment(ty: &Type) -> (String, Vec<Type>) {
 const TABLES: &[(&str, &str)] = &[
     ("FileWorld", "[world]"),
     ("Tenant", "[tenant]"),
+    ("TenantKeystore", "[tenant.keystore]"),
     ("Receiver", "[[receiver]]"),
     ("Step", "[[step]]"),
     ("Expect", "[step.expect]"),
@@ -320,6 +321,23 @@ fn allowed(section: &Section, field: &Field) -> String {
     }
 }
 
+/// Examples of the keys that name files beside the scenario (the twin scenarios `harness
+/// capture` writes): the runnable examples of docs/scenarios/ do not carry such files.
+const FILE_EXAMPLES: &[(&str, &str, &str)] = &[
+    ("[tenant]", "keystore", "see below"),
+    ("[tenant.keystore]", "file", "`\"twin-keystore.p12\"`"),
+    ("[tenant.keystore]", "password", "`\"Twin-Keystore-1\"`"),
+    ("[tenant.keystore]", "aliases", "`[\"backend_root\"]`"),
+    ("[[receiver]]", "cert_file", "`\"twin-chain.pem\"`"),
+    ("[[receiver]]", "key_file", "`\"twin-key.pem\"`"),
+    (
+        "[[receiver]]",
+        "client_trust_file",
+        "`\"twin-client-trust.pem\"`",
+    ),
+    ("[[receiver]]", "ca_names_file", "`\"twin-ca-names.pem\"`"),
+];
+
 fn sections() -> Vec<Section> {
     let load = source("scenarios/src/load.rs");
     let model = source("scenarios/src/model.rs");
@@ -357,6 +375,21 @@ fn sections() -> Vec<Section> {
         fields,
         probe: Box::new(move |k, v| format!("{head}[tenant]\n{k} = {v}\n")),
         find: Box::new(table_of("tenant")),
+    });
+    let (doc, fields) = find_struct(&model, "TenantKeystore");
+    out.push(Section {
+        title: "[tenant.keystore]".into(),
+        doc,
+        fields,
+        probe: Box::new(move |k, v| format!("{head}[tenant.keystore]\n{k} = {v}\n")),
+        find: Box::new(|root| {
+            root.get("tenant")
+                .and_then(|t| t.get("keystore"))
+                .and_then(toml::Value::as_table)
+                .into_iter()
+                .cloned()
+                .collect()
+        }),
     });
     let items = |root: &toml::Value, name: &str| -> Vec<toml::Table> {
         root.get(name)
@@ -593,8 +626,14 @@ fn generate() -> Result<String, Vec<String>> {
                 .find_map(|t| t.get(&field.name))
                 .map(|v| example_text(&field.ty, v));
             // A key no runnable example can set (it needs files of its own) may give its
-            // example in its doc comment: `Example: `VALUE`.`
+            // example in its doc comment (`Example: `VALUE`.`) or in FILE_EXAMPLES.
             let example = example
+                .or_else(|| {
+                    FILE_EXAMPLES
+                        .iter()
+                        .find(|(t, k, _)| *t == section.title && *k == field.name)
+                        .map(|(_, _, e)| (*e).to_owned())
+                })
                 .or_else(|| {
                     let at = field.doc.find("Example: ")?;
                     let rest = &field.doc[at + "Example: ".len()..];

@@ -79,35 +79,16 @@ pub(super) fn read(
     let mut entries: Vec<Entry> = Vec::with_capacity(raw.len());
     let mut seen = HashSet::with_capacity(raw.len());
     for item in raw {
-        let alias = format.stored_alias(&item.alias);
+        let (alias, created) = checked_header(format, &item)?;
         if !seen.insert(alias.clone()) {
             return Err(ErrorKind::DuplicateAlias { alias });
         }
-        let created =
-            OffsetDateTime::from_unix_timestamp_nanos(i128::from(item.created_ms) * 1_000_000)
-                .map_err(|_| ErrorKind::Malformed {
-                    reason: format!(
-                        "entry `{alias}`: creation date {} ms is out of range",
-                        item.created_ms
-                    ),
-                })?;
         let kind = match item.body {
             RawBody::Trusted(der) => EntryKind::TrustedCertificate(der.to_vec().into()),
-            RawBody::KeyPair { blob, chain } => {
-                let scheme = protector::scheme_of(blob).map_err(|e| in_entry(e, &alias))?;
-                if !accepts(format, scheme) {
-                    return Err(ErrorKind::Unsupported {
-                        what: format!(
-                            "PBEWithMD5AndTripleDES-protected key `{alias}` in a JKS file \
-                             (Java's JKS cannot recover it)"
-                        ),
-                    });
-                }
-                EntryKind::KeyPair {
-                    key: KeyMaterial::sealed(scheme, blob.to_vec()),
-                    chain: chain.into_iter().map(|c| c.to_vec().into()).collect(),
-                }
-            }
+            RawBody::KeyPair { blob, chain } => EntryKind::KeyPair {
+                key: KeyMaterial::sealed(checked_scheme(format, blob, &alias)?, blob.to_vec()),
+                chain: chain.into_iter().map(|c| c.to_vec().into()).collect(),
+            },
             RawBody::Secret(object) => EntryKind::SecretKey {
                 algorithm: open_secret(&object, passwords.key_for(&alias), &alias)?,
             },
@@ -119,6 +100,113 @@ pub(super) fn read(
         });
     }
     Ok(entries)
+}
+
+/// The alias as stored (lower-cased) and the creation date of an entry, or why Java would not
+/// load it.
+fn checked_header(
+    format: Format,
+    item: &container::RawEntry<'_>,
+) -> Result<(String, OffsetDateTime), ErrorKind> {
+    let alias = format.stored_alias(&item.alias);
+    let created =
+        OffsetDateTime::from_unix_timestamp_nanos(i128::from(item.created_ms) * 1_000_000)
+            .map_err(|_| ErrorKind::Malformed {
+                reason: format!(
+                    "entry `{alias}`: creation date {} ms is out of range",
+                    item.created_ms
+                ),
+            })?;
+    Ok((alias, created))
+}
+
+/// The protection scheme of a sealed key blob, refused where the format cannot hold it.
+fn checked_scheme(format: Format, blob: &[u8], alias: &str) -> Result<SealScheme, ErrorKind> {
+    let scheme = protector::scheme_of(blob).map_err(|e| in_entry(e, alias))?;
+    if !accepts(format, scheme) {
+        return Err(ErrorKind::Unsupported {
+            what: format!(
+                "PBEWithMD5AndTripleDES-protected key `{alias}` in a JKS file \
+                 (Java's JKS cannot recover it)"
+            ),
+        });
+    }
+    Ok(scheme)
+}
+
+/// Lists a JKS or JCEKS store one entry at a time: the structure, every entry's header and
+/// key scheme, duplicate aliases and the integrity digest are checked first (so nothing is
+/// handed out from a file [`read`] would refuse), then `each` sees every entry in file order,
+/// borrowed from `bytes`. No key is unsealed, secret-key entries included (keytool's `-list`
+/// needs no key password either). Memory beyond `bytes` is one entry plus 8 bytes per alias
+/// (a hash, to find duplicates; a hash collision falls back to [`read`]'s exact check).
+/// Returns the entry count first through `on_count`.
+pub(super) fn visit(
+    bytes: &[u8],
+    store_password: &Password,
+    format: Format,
+    on_count: impl FnOnce(usize) -> Result<(), ErrorKind>,
+    each: impl FnMut(super::view::EntryView<'_>) -> Result<(), ErrorKind>,
+) -> Result<(), ErrorKind> {
+    let hasher = std::hash::BuildHasherDefault::<std::hash::DefaultHasher>::default();
+    visit_hashed(bytes, store_password, format, hasher, on_count, each)
+}
+
+/// [`visit`] with the alias hasher given (tests force collisions with a constant one).
+fn visit_hashed(
+    bytes: &[u8],
+    store_password: &Password,
+    format: Format,
+    hasher: impl std::hash::BuildHasher,
+    on_count: impl FnOnce(usize) -> Result<(), ErrorKind>,
+    mut each: impl FnMut(super::view::EntryView<'_>) -> Result<(), ErrorKind>,
+) -> Result<(), ErrorKind> {
+    use std::cell::{Cell, RefCell};
+    let hashes = RefCell::new(HashSet::new());
+    let collision = Cell::new(false);
+    container::visit(
+        bytes,
+        format,
+        store_password,
+        |item| {
+            let (alias, _) = checked_header(format, item)?;
+            if let RawBody::KeyPair { blob, .. } = &item.body {
+                checked_scheme(format, blob, &alias)?;
+            }
+            if !hashes.borrow_mut().insert(hasher.hash_one(&alias)) {
+                collision.set(true);
+            }
+            Ok(())
+        },
+        |count| {
+            hashes.replace(HashSet::new());
+            if collision.get() {
+                // Two aliases share a hash: the exact check decides (an error when they are
+                // equal).
+                let mut seen = HashSet::with_capacity(count);
+                for item in container::parse(bytes, format, store_password)? {
+                    let alias = format.stored_alias(&item.alias);
+                    if !seen.insert(alias.clone()) {
+                        return Err(ErrorKind::DuplicateAlias { alias });
+                    }
+                }
+            }
+            on_count(count)
+        },
+        |item| {
+            let (alias, created) = checked_header(format, &item)?;
+            let kind = match item.body {
+                RawBody::Trusted(der) => super::view::ViewKind::TrustedCertificate(der),
+                RawBody::KeyPair { chain, .. } => super::view::ViewKind::KeyPair { chain },
+                RawBody::Secret(_) => super::view::ViewKind::SecretKey,
+            };
+            each(super::view::EntryView {
+                alias,
+                created,
+                kind,
+            })
+        },
+    )
 }
 
 /// Writes a version-2 JKS or JCEKS store, sealing plain keys with 200,000 iterations (JCEKS).
@@ -137,6 +225,8 @@ pub(crate) struct WriteOptions {
     pub(crate) iterations: u32,
     /// Fixed salts instead of random ones (byte-identical output, for tests).
     pub(crate) fixed_salt: Option<u8>,
+    /// Salts drawn from this seed (see `keystore::WriteOptions::salt_seed`).
+    pub(crate) salt_seed: Option<u64>,
 }
 
 impl Default for WriteOptions {
@@ -144,6 +234,7 @@ impl Default for WriteOptions {
         Self {
             iterations: JCEKS_ITERATIONS,
             fixed_salt: None,
+            salt_seed: None,
         }
     }
 }
@@ -254,34 +345,34 @@ fn seal_for(
         reason: format!("key `{alias}` is neither plain nor sealed"),
     })?;
     match format {
-        Format::Jks => Ok(protector::jks_seal(
-            plain,
-            password,
-            salt(options.fixed_salt)?,
-        )),
-        _ => protector::pbe_seal(
-            plain,
-            password,
-            salt(options.fixed_salt)?,
-            options.iterations,
-        )
-        .map_err(|e| in_entry(e, alias)),
+        Format::Jks => Ok(protector::jks_seal(plain, password, salt(options)?)),
+        _ => protector::pbe_seal(plain, password, salt(options)?, options.iterations)
+            .map_err(|e| in_entry(e, alias)),
     }
 }
 
-fn salt<const N: usize>(fixed: Option<u8>) -> Result<[u8; N], ErrorKind> {
+fn salt<const N: usize>(options: &WriteOptions) -> Result<[u8; N], ErrorKind> {
     let mut salt = [0u8; N];
-    match fixed {
-        Some(byte) => salt
-            .iter_mut()
+    if let Some(byte) = options.fixed_salt {
+        salt.iter_mut()
             .enumerate()
-            .for_each(|(i, b)| *b = byte.wrapping_add(i as u8)),
-        None => rustls::crypto::aws_lc_rs::default_provider()
+            .for_each(|(i, b)| *b = byte.wrapping_add(i as u8));
+    } else if let Some(seed) = options.salt_seed {
+        use sha2::{Digest as _, Sha256};
+        // From the seed alone: every key of a run sealed under one password shares one
+        // derivation (the MD5 rounds are the cost; the alias would multiply them).
+        let drawn = Sha256::new()
+            .chain_update(b"harness keystore salt\0")
+            .chain_update(seed.to_be_bytes())
+            .finalize();
+        salt.iter_mut().zip(drawn.iter()).for_each(|(b, d)| *b = *d);
+    } else {
+        rustls::crypto::aws_lc_rs::default_provider()
             .secure_random
             .fill(&mut salt)
             .map_err(|_| {
                 ErrorKind::Io(std::io::Error::other("the system random generator failed"))
-            })?,
+            })?;
     }
     Ok(salt)
 }

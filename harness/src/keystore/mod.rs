@@ -32,6 +32,7 @@ mod jks;
 mod pem;
 mod pkcs12;
 mod pkcs7;
+mod view;
 mod work;
 
 use std::path::Path;
@@ -43,6 +44,7 @@ pub use error::{ErrorKind, KeystoreError};
 pub(crate) use java_io::{JavaReadError, JavaReader, encode_modified_utf8};
 pub use pem::{pem_certificates, read_private_key};
 pub use pkcs12::{MAX_ITERATIONS as PKCS12_MAX_ITERATIONS, Pkcs12Profile};
+pub use view::{EntryView, ListError, ViewKind, list_entries};
 pub use work::MAX_KDF_WORK;
 
 /// Which format `bytes` hold, from their content (magic numbers, PEM labels, the first DER
@@ -158,6 +160,7 @@ impl Keystore {
                 options.check().map_err(wrap)?;
                 let jks_options = jks::WriteOptions {
                     iterations: options.jceks_iterations,
+                    salt_seed: options.salt_seed,
                     ..jks::WriteOptions::default()
                 };
                 jks::write_with(self.entries(), passwords, format, &jks_options).map_err(wrap)
@@ -214,12 +217,14 @@ impl Keystore {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct WriteOptions {
     jceks_iterations: u32,
+    salt_seed: Option<u64>,
 }
 
 impl Default for WriteOptions {
     fn default() -> Self {
         Self {
             jceks_iterations: Self::DEFAULT_JCEKS_ITERATIONS,
+            salt_seed: None,
         }
     }
 }
@@ -237,6 +242,17 @@ impl WriteOptions {
     /// has no iteration count and ignores it.
     pub fn jceks_iterations(mut self, count: u32) -> Self {
         self.jceks_iterations = count;
+        self
+    }
+
+    /// Seeded key-sealing salts (JKS and JCEKS) instead of random ones: every key gets the
+    /// salt drawn from `seed`, so the same key sealed under the same password gives the same
+    /// bytes, and a process runs the JCEKS key derivation once per password (it is cached by
+    /// password, salt and count). For reproducible test fixtures only (the scenario runner
+    /// seeds it with the scenario's seed): keys sharing a password and a salt share their
+    /// encryption key and IV, which a real keystore must not do.
+    pub fn salt_seed(mut self, seed: u64) -> Self {
+        self.salt_seed = Some(seed);
         self
     }
 

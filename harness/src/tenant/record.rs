@@ -76,6 +76,10 @@ pub struct TenantSpec {
     /// roots (e.g. a SuccessFactors root that SAP pre-delivers): `(alias, certificate)`.
     /// Like every SAP-owned entry, a Tenant Administrator cannot change or delete them.
     pub sap_trusted: Vec<(String, CertificateDer<'static>)>,
+    /// Seal keys with the salt drawn from [`TenantSpec::seed`] instead of random
+    /// ones ([`WriteOptions::salt_seed`]): a key sealed twice in one process costs its key
+    /// derivation once. For test tenants (the scenario runner); kept in the metadata.
+    pub seeded_salts: bool,
 }
 
 impl TenantSpec {
@@ -87,6 +91,7 @@ impl TenantSpec {
             name: "tenant".to_owned(),
             jceks_iterations: WriteOptions::DEFAULT_JCEKS_ITERATIONS,
             sap_trusted: Vec::new(),
+            seeded_salts: false,
         }
     }
 }
@@ -169,12 +174,20 @@ pub(crate) struct Metadata {
         skip_serializing_if = "is_default_jceks_iterations"
     )]
     pub(crate) jceks_iterations: u32,
+    /// See [`TenantSpec::seeded_salts`] (absent when off).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub(crate) seeded_salts: bool,
 }
 
 impl Metadata {
     /// How this tenant's keystore files are written.
     pub(crate) fn write_options(&self) -> WriteOptions {
-        WriteOptions::default().jceks_iterations(self.jceks_iterations)
+        let options = WriteOptions::default().jceks_iterations(self.jceks_iterations);
+        if self.seeded_salts {
+            options.salt_seed(self.seed)
+        } else {
+            options
+        }
     }
 }
 

@@ -189,6 +189,7 @@ impl Tenant {
             backup: None,
             history: Vec::new(),
             jceks_iterations: spec.jceks_iterations,
+            seeded_salts: spec.seeded_salts,
         };
         let mut tenant = Tenant {
             dir: dir.to_owned(),

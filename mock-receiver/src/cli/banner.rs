@@ -54,42 +54,18 @@ pub(crate) fn print_ready(
         say!("{ready}");
         return;
     }
-    if !args.all {
-        if let Some((label, profile, receiver)) = running.first() {
-            say!("{}", receiver.addr());
-            say!(
-                "serving {label} (client must trust: {}; client certificate: {cert_needed})",
-                if args.cert.is_some() {
-                    "your chain's root"
-                } else {
-                    profile.client_must_trust()
-                }
-            );
-            print_clock_and_trust(banner, &clock_text);
-        }
-        return;
-    }
-    let width = TrustProfile::ALL
-        .iter()
-        .map(|p| p.name().len())
-        .max()
-        .unwrap_or(8);
-    say!(
-        "{:<width$}  {:<21}  {:<8}  client must trust",
-        "profile",
-        "address",
-        "cert"
-    );
-    for (_, profile, receiver) in running {
+    if let Some((label, profile, receiver)) = running.first() {
+        say!("{}", receiver.addr());
         say!(
-            "{:<width$}  {:<21}  {:<8}  {}",
-            profile.name(),
-            receiver.addr().to_string(),
-            cert_needed,
-            profile.client_must_trust()
+            "serving {label} (client must trust: {}; client certificate: {cert_needed})",
+            if args.cert.is_some() {
+                "your chain's root"
+            } else {
+                profile.client_must_trust()
+            }
         );
+        print_clock_and_trust(banner, &clock_text);
     }
-    print_clock_and_trust(banner, &clock_text);
 }
 
 fn print_clock_and_trust(banner: &Banner, clock_text: &str) {

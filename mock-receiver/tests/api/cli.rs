@@ -6,8 +6,8 @@ use std::process::{Child, Command, Stdio};
 const BIN: &str = env!("CARGO_BIN_EXE_mock-receiver");
 
 /// Kills the child when the test ends, however it ends; keeps its stdout open till then.
-struct Running(
-    Child,
+pub(crate) struct Running(
+    pub(crate) Child,
     #[expect(
         dead_code,
         reason = "held open so the child never writes to a closed pipe"
@@ -22,7 +22,7 @@ impl Drop for Running {
     }
 }
 
-fn first_line(args: &[&str]) -> (Running, String) {
+pub(crate) fn first_line(args: &[&str]) -> (Running, String) {
     let mut child = Command::new(BIN)
         .args(args)
         .stdout(Stdio::piped())
@@ -86,23 +86,46 @@ fn prints_the_address_first_and_writes_the_pki() {
 
 #[test]
 fn json_ready_line() {
-    let (_child, line) = first_line(&["serve", "--all", "--json", "--client-auth", "required"]);
+    // --pki-dir in the test's own temp dir: a killed receiver cannot remove its default one.
+    let dir = tempfile::tempdir().unwrap();
+    let pki = dir.path().join("pki");
+    let (_child, line) = first_line(&[
+        "serve",
+        "--all",
+        "--json",
+        "--log",
+        "off",
+        "--pki-dir",
+        pki.to_str().unwrap(),
+    ]);
     let ready: serde_json::Value = serde_json::from_str(&line).unwrap();
     assert_eq!(ready["event"], "ready");
     let receivers = ready["receivers"].as_array().unwrap();
-    assert_eq!(receivers.len(), 5);
+    assert_eq!(receivers.len(), mock_receiver::catalogue::catalogue().len());
     for receiver in receivers {
-        assert_eq!(receiver["client_certificate"], "yes");
+        if receiver["fault"].is_string() {
+            continue;
+        }
         let addr: std::net::SocketAddr = receiver["address"].as_str().unwrap().parse().unwrap();
         std::net::TcpStream::connect(addr).unwrap();
     }
 }
 
 #[test]
+fn all_refuses_single_receiver_flags() {
+    fails_with_2(
+        &["serve", "--all", "--client-auth", "required"],
+        &["--client-auth"],
+    );
+}
+
+#[test]
 fn all_prints_a_table() {
+    let dir = tempfile::tempdir().unwrap();
     let mut child = Running(
         Command::new(BIN)
-            .args(["serve", "--all"])
+            .args(["serve", "--all", "--log", "off", "--pki-dir"])
+            .arg(dir.path().join("pki"))
             .stdout(Stdio::piped())
             .spawn()
             .unwrap(),
@@ -110,10 +133,11 @@ fn all_prints_a_table() {
     );
     let mut lines = BufReader::new(child.0.stdout.take().unwrap()).lines();
     let header = lines.next().unwrap().unwrap();
-    assert!(header.starts_with("profile"), "{header}");
-    let rows: Vec<String> = lines.take(5).map(Result::unwrap).collect();
-    for (row, profile) in rows.iter().zip(mock_receiver::TrustProfile::ALL) {
-        assert!(row.starts_with(profile.name()), "{row}");
+    assert!(header.starts_with("endpoint"), "{header}");
+    let catalogue = mock_receiver::catalogue::catalogue();
+    let rows: Vec<String> = lines.take(catalogue.len()).map(Result::unwrap).collect();
+    for (row, endpoint) in rows.iter().zip(&catalogue) {
+        assert!(row.starts_with(&format!("{} ", endpoint.name)), "{row}");
         assert!(row.contains("127.0.0.1:"), "{row}");
     }
 }

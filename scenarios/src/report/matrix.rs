@@ -10,9 +10,9 @@ use crate::model::{CertSource, Scenario, Step, TenantOperation, UploadMode};
 
 /// The trust-matrix cell of a scenario, and the index (0-based) of the step that fills it:
 /// the scenario's FINAL connectivity test or request against its first receiver, when that
-/// receiver is healthy (valid certificate, no fault, both TLS versions) and that final step
-/// validates the server certificate, offers both TLS versions and uses the receiver's own
-/// address. The row is what the receiver sends; the column is what the tenant trusts at that
+/// receiver is healthy (valid certificate of the world, no fault, both TLS versions) and that
+/// final step validates the server certificate, offers both TLS versions and uses the
+/// receiver's own address. The row is what the receiver sends; the column is what the tenant trusts at that
 /// step (after the uploads, deletions, renames and additions before it that the scenario
 /// does not expect to be refused), and with client authentication what the receiver trusts
 /// by then.
@@ -22,6 +22,7 @@ pub(crate) fn matrix_cell(scenario: &Scenario) -> Option<(usize, MatrixCell)> {
         mock_receiver::TlsVersions::of(versions) == mock_receiver::TlsVersions::Both
     };
     if receiver.fault.is_some()
+        || receiver.cert_file.is_some()
         || receiver.certificate != ServerVariant::Valid
         || !both(&receiver.tls_versions)
     {

@@ -43,6 +43,13 @@ pub const DEFAULT_SEED: u64 = 1;
 /// short enough that a stalled receiver costs half a second, not CPI's minutes.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_millis(500);
 
+/// The timeouts of a connectivity test against a receiver whose fault makes every client wait
+/// (`connect-timeout`, the stalls): such a receiver never answers, so the outcome is the same
+/// for any timeout and a shorter one only ends the wait sooner. The stall after the
+/// CertificateRequest still needs the handshake up to that point, a few milliseconds on
+/// loopback.
+pub const WAITING_FAULT_TIMEOUT: Duration = Duration::from_millis(100);
+
 /// A scenario to run, or the reason it could not be loaded (it is reported, not dropped).
 #[derive(Debug)]
 pub enum Input {
@@ -191,8 +198,11 @@ async fn run_one(input: Input, dir: &Path, options: &RunOptions) -> ScenarioRepo
         tokio::task::block_in_place(|| {
             let world = World::generate(&spec).map_err(StepError::World)?;
             let mut ctx = Context::new(dir.to_owned(), world, seed, now, options.timeout);
-            ctx.write_options = WriteOptions::default().jceks_iterations(jceks_iterations);
+            ctx.write_options = WriteOptions::default()
+                .jceks_iterations(jceks_iterations)
+                .salt_seed(seed);
             ctx.create_tenant(&scenario.tenant)?;
+            ctx.upload_scenario_keystore(&scenario)?;
             Ok::<_, StepError>(ctx)
         })
     };

@@ -33,6 +33,63 @@ pub(super) struct ReceiverState {
     trust: Vec<CertificateDer<'static>>,
     users: Vec<(CertificateDer<'static>, String)>,
     pub(super) running: Option<RunningReceiver>,
+    /// Files the declaration names (`harness capture`'s twin), read at start.
+    files: TwinFiles,
+}
+
+/// A receiver's own files: the identity to serve and the CA names to send.
+#[derive(Clone, Default)]
+struct TwinFiles {
+    identity: Option<mock_receiver::ServerIdentity>,
+    ca_names: Option<Vec<CertificateDer<'static>>>,
+}
+
+impl TwinFiles {
+    /// Reads the files of `declared`, relative to the scenario file's directory.
+    fn read(
+        declared: &model::Receiver,
+        source: &str,
+        trust: &mut Vec<CertificateDer<'static>>,
+    ) -> Result<Self, StepError> {
+        let base = std::path::Path::new(source)
+            .parent()
+            .unwrap_or(std::path::Path::new("."));
+        let spec_error = |source: ReceiverError| StepError::Spec {
+            name: declared.name.clone(),
+            source: Box::new(source),
+        };
+        let certs = |file: &str| {
+            let path = base.join(file);
+            harness::keystore::read_certificates(
+                &path,
+                &harness::keystore::Passwords::new(harness::secret::Password::new("")),
+            )
+            .map_err(|source| StepError::Keystore {
+                name: path.display().to_string(),
+                source: Box::new(source),
+            })
+        };
+        let mut files = TwinFiles::default();
+        if let Some(cert) = &declared.cert_file {
+            let key = declared.key_file.as_ref().map(|k| base.join(k));
+            files.identity = Some(
+                mock_receiver::ServerIdentity::from_files(
+                    &base.join(cert),
+                    key.as_deref(),
+                    None,
+                    &harness::secret::Password::new(""),
+                )
+                .map_err(spec_error)?,
+            );
+        }
+        if let Some(file) = &declared.client_trust_file {
+            trust.extend(certs(file)?);
+        }
+        if let Some(file) = &declared.ca_names_file {
+            files.ca_names = Some(certs(file)?);
+        }
+        Ok(files)
+    }
 }
 
 impl ReceiverState {
@@ -53,6 +110,11 @@ impl ReceiverState {
         Ok(users)
     }
 
+    /// The fault the receiver is configured with now.
+    pub(super) fn fault(&self) -> Option<mock_receiver::Fault> {
+        self.declared.fault
+    }
+
     /// The mock receiver's spec for the current configuration.
     fn spec(&self, world: &World, users: UserMap) -> Result<ReceiverSpec, StepError> {
         let d = &self.declared;
@@ -60,13 +122,20 @@ impl ReceiverState {
             name: d.name.clone(),
             source: Box::new(source),
         };
-        let spec = ReceiverSpec::variant(world, d.profile, d.certificate).map_err(spec_error)?;
+        let spec = match &self.files.identity {
+            Some(identity) => ReceiverSpec::new(identity.clone()),
+            None => ReceiverSpec::variant(world, d.profile, d.certificate).map_err(spec_error)?,
+        };
+        let ca_names = match &self.files.ca_names {
+            Some(certs) => mock_receiver::CaNames::Subjects(certs.clone()),
+            None => d.ca_names.resolve(world),
+        };
         let mut spec = spec
             .now(world.spec().now)
             .timeouts(RECEIVER_TIMEOUTS)
             .client_auth(
                 ClientAuth::new(d.client_auth, self.trust.clone())
-                    .ca_names(d.ca_names.resolve(world))
+                    .ca_names(ca_names)
                     .rejection(d.rejection),
             )
             .users(users)
@@ -82,11 +151,12 @@ impl Context {
     /// Starts every declared receiver on 127.0.0.1 port 0.
     pub(super) async fn start_receivers(&mut self, scenario: &Scenario) -> Result<(), StepError> {
         for declared in &scenario.receivers {
-            let trust = declared
+            let mut trust = declared
                 .trust
                 .iter()
                 .map(|role| self.world.get(*role).cert().clone())
                 .collect();
+            let files = TwinFiles::read(declared, &scenario.source, &mut trust)?;
             let users = declared
                 .users
                 .iter()
@@ -97,6 +167,7 @@ impl Context {
                 trust,
                 users,
                 running: None,
+                files,
             };
             let users = state.user_map().map_err(|source| StepError::Spec {
                 name: declared.name.clone(),
@@ -175,6 +246,7 @@ impl Context {
             trust: state.trust.clone(),
             users: state.users.clone(),
             running: None,
+            files: state.files.clone(),
         };
         next.trust.extend(added_trust);
         next.users.extend(added_users);

@@ -242,11 +242,38 @@ impl Context {
                     )
                 })
                 .collect(),
+            // Reproducible seals, each computed once per run (issue 14).
+            seeded_salts: true,
             ..TenantSpec::new(self.seed)
         };
         let tenant =
             Tenant::create(&dir, &tenant_spec, &admin, false).map_err(StepError::CreateTenant)?;
         self.tenant = Some(tenant);
+        Ok(())
+    }
+
+    /// The scenario's own keystore file (`harness capture`'s twin keystore), merged into
+    /// the tenant by an administrator before any step; a refused entry is an error.
+    pub(super) fn upload_scenario_keystore(
+        &mut self,
+        scenario: &crate::model::Scenario,
+    ) -> Result<(), StepError> {
+        let Some(keystore) = &scenario.tenant.keystore else {
+            return Ok(());
+        };
+        let path = std::path::Path::new(&scenario.source)
+            .parent()
+            .unwrap_or(std::path::Path::new("."))
+            .join(&keystore.file);
+        let bytes = std::fs::read(&path).map_err(|source| StepError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        let actor = Actor::admin(self.now);
+        let password = Password::new(keystore.password.as_str());
+        self.tenant_mut()?
+            .add_keystore(&actor, &bytes, &password, AddMode::Merge)
+            .map_err(StepError::Tenant)?;
         Ok(())
     }
 
@@ -429,12 +456,18 @@ impl Context {
         host: Option<&str>,
         tls_versions: &[harness::connect::TlsVersion],
     ) -> Result<Observed, StepError> {
-        let addr = self
-            .receivers
-            .get(receiver)
+        let state = self.receivers.get(receiver);
+        let addr = state
             .and_then(|r| r.running.as_ref())
             .map(mock_receiver::RunningReceiver::addr)
             .ok_or_else(|| StepError::NotRunning(receiver.to_owned()))?;
+        // A receiver made to stall or to leave SYNs unanswered never answers: any timeout
+        // gives the same outcome, so the test waits less (the suite's wall time is these waits).
+        let timeout = if state.is_some_and(|r| r.fault().is_some_and(mock_receiver::Fault::waits)) {
+            self.timeout.min(super::WAITING_FAULT_TIMEOUT)
+        } else {
+            self.timeout
+        };
         let tenant = self.tenant()?;
         let trust = tokio::task::block_in_place(|| TrustSource::from_tenant(tenant))
             .map_err(StepError::Connect)?;
@@ -442,7 +475,7 @@ impl Context {
         // DNS name (not an IP) is what Java's hostname rules, CN fallback included, apply to.
         let target =
             Target::new(host.unwrap_or("localhost"), addr.port()).map_err(StepError::Connect)?;
-        let mut options = Options::new(target).timeouts(self.timeout);
+        let mut options = Options::new(target).timeouts(timeout);
         options.clock = Clock::Fixed(self.now);
         if !validate {
             options.validation = Validation::dangerous_off();

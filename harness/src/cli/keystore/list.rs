@@ -10,10 +10,11 @@ use time::OffsetDateTime;
 
 use harness::cert::CertInfo;
 use harness::exit::ExitCode;
-use harness::keystore::{Entry, EntryKind, Format, Keystore};
+use harness::keystore::{Entry, EntryKind, EntryView, Format};
+use harness::secret::Password;
 use harness::text::escape;
 
-use super::{ListArgs, open};
+use super::{ListArgs, StorePass, open, read_input, store_password};
 
 /// The version of `list --json`'s document.
 const LIST_JSON_VERSION: u32 = 1;
@@ -41,11 +42,11 @@ struct ListedEntry {
 }
 
 pub(super) fn list(args: ListArgs) -> anyhow::Result<ExitCode> {
-    let (store, _) = open(&args.file, &args.pass)?;
     if !args.json && !args.verbose {
-        list_plain(&store, &args.file)?;
+        list_plain(&args.file, &args.pass)?;
         return Ok(ExitCode::Success);
     }
+    let (store, _) = open(&args.file, &args.pass)?;
     let entries = store
         .entries()
         .iter()
@@ -66,35 +67,40 @@ pub(super) fn list(args: ListArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::Success)
 }
 
-/// The plain listing, printed from the entries' bytes as it goes: no certificate is decoded
+/// The plain listing, printed from the file's bytes as it goes: no certificate is decoded
 /// (the line shows the alias, date, type, chain length and the SHA-256 of the first
-/// certificate's DER), nothing is collected, and one buffered lock on stdout takes it all.
-/// Its memory is the open keystore's; `--verbose` and `--json` decode every certificate.
-fn list_plain(store: &Keystore, file: &Path) -> anyhow::Result<()> {
+/// certificate's DER), no keystore model is built (JKS and JCEKS stream one entry at a time:
+/// [`harness::keystore::list_entries`]), and one buffered lock on stdout takes it all. Its
+/// memory is the file's plus one entry; `--verbose` and `--json` decode every certificate.
+fn list_plain(file: &Path, pass: &StorePass) -> anyhow::Result<()> {
     use sha2::{Digest as _, Sha256};
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    let entries = store.entries();
-    let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
-    write!(
-        out,
-        "Keystore type: {}\nKeystore file: {}\n\nYour keystore contains {} {}\n",
-        store.format().name().to_uppercase(),
-        file.display(),
-        entries.len(),
-        if entries.len() == 1 {
-            "entry"
-        } else {
-            "entries"
-        },
-    )?;
+    let bytes = read_input(file)?;
+    let format = harness::keystore::detect_format(&bytes)
+        .map_err(|kind| anyhow::anyhow!("cannot read keystore `{}`: {kind}", file.display()))?;
+    let password = if format.is_keystore() {
+        store_password(pass, file)?
+    } else {
+        Password::new("")
+    };
+    // `on_start` runs once, before the first `each`; both write to `out`.
+    let out = std::cell::RefCell::new(std::io::BufWriter::with_capacity(
+        64 * 1024,
+        std::io::stdout().lock(),
+    ));
     // "AB:CD:...": 32 bytes, 95 characters, written into one reused buffer.
     let mut fingerprint = [0u8; 32 * 3 - 1];
-    for entry in entries {
-        let (first, chain_length) = match &entry.kind {
-            EntryKind::TrustedCertificate(cert) => (Some(cert), 1),
-            EntryKind::KeyPair { chain, .. } => (chain.first(), chain.len()),
-            EntryKind::SecretKey { .. } => (None, 0),
-        };
+    let on_start = |format: Format, count: usize| {
+        write!(
+            out.borrow_mut(),
+            "Keystore type: {}\nKeystore file: {}\n\nYour keystore contains {count} {}\n",
+            format.name().to_uppercase(),
+            file.display(),
+            if count == 1 { "entry" } else { "entries" },
+        )
+    };
+    let each = |entry: EntryView<'_>| -> std::io::Result<()> {
+        let mut out = out.borrow_mut();
         write!(out, "\n{}, ", escape(&entry.alias))?;
         if entry.created == OffsetDateTime::UNIX_EPOCH {
             out.write_all(b"-")?;
@@ -103,12 +109,13 @@ fn list_plain(store: &Keystore, file: &Path) -> anyhow::Result<()> {
         }
         write!(
             out,
-            ", {}, chain {chain_length}\nCertificate fingerprint (SHA-256): ",
-            entry.kind.type_name()
+            ", {}, chain {}\nCertificate fingerprint (SHA-256): ",
+            entry.type_name(),
+            entry.chain_length()
         )?;
-        match first {
+        match entry.first_certificate() {
             Some(cert) => {
-                for (i, byte) in Sha256::digest(cert.as_ref()).iter().enumerate() {
+                for (i, byte) in Sha256::digest(cert).iter().enumerate() {
                     fingerprint[i * 3] = HEX[usize::from(byte >> 4)];
                     fingerprint[i * 3 + 1] = HEX[usize::from(byte & 0x0f)];
                     if i < 31 {
@@ -119,9 +126,11 @@ fn list_plain(store: &Keystore, file: &Path) -> anyhow::Result<()> {
             }
             None => out.write_all(b"-")?,
         }
-        out.write_all(b"\n")?;
-    }
-    out.flush()?;
+        out.write_all(b"\n")
+    };
+    let source = file.display().to_string();
+    harness::keystore::list_entries(&bytes, &password, &source, on_start, each)?;
+    out.into_inner().flush()?;
     Ok(())
 }
 

@@ -65,6 +65,50 @@ pub(super) fn parse<'a>(
     format: Format,
     store_password: &Password,
 ) -> Result<Vec<RawEntry<'a>>, ErrorKind> {
+    let mut entries = Vec::new();
+    let body_len = walk(
+        bytes,
+        format,
+        |_| {},
+        |entry| {
+            entries.push(entry);
+            Ok(())
+        },
+    )?;
+    check_digest(bytes, body_len, store_password)?;
+    Ok(entries)
+}
+
+/// Checks the structure and the integrity digest of `bytes` without keeping anything, then
+/// hands each entry to `each` in file order: a listing that holds one entry at a time.
+/// `first` runs on every entry of the checking pass (before the digest is known), so a caller
+/// can refuse the file before `each` has seen anything; `between` runs once, with the entry
+/// count, after the digest matched and before the first `each`.
+pub(super) fn visit<'a>(
+    bytes: &'a [u8],
+    format: Format,
+    store_password: &Password,
+    mut first: impl FnMut(&RawEntry<'a>) -> Result<(), ErrorKind>,
+    between: impl FnOnce(usize) -> Result<(), ErrorKind>,
+    each: impl FnMut(RawEntry<'a>) -> Result<(), ErrorKind>,
+) -> Result<(), ErrorKind> {
+    let mut count = 0;
+    let body_len = walk(bytes, format, |n| count = n, |entry| first(&entry))?;
+    check_digest(bytes, body_len, store_password)?;
+    between(count)?;
+    walk(bytes, format, |_| {}, each)?;
+    Ok(())
+}
+
+/// Walks the container structure, handing each entry to `each` as it is read; returns the
+/// length of the body (everything the digest covers). `on_count` hears the declared entry
+/// count once it is known to fit the bytes.
+fn walk<'a>(
+    bytes: &'a [u8],
+    format: Format,
+    on_count: impl FnOnce(usize),
+    mut each: impl FnMut(RawEntry<'a>) -> Result<(), ErrorKind>,
+) -> Result<usize, ErrorKind> {
     let mut r = Reader {
         input: JavaReader::new(bytes),
     };
@@ -83,7 +127,7 @@ pub(super) fn parse<'a>(
         });
     }
     let count = r.count("entry count", MIN_ENTRY_LEN)?;
-    let mut entries = Vec::with_capacity(count);
+    on_count(count);
     for index in 0..count {
         let tag = r.u32("entry tag")?;
         let alias = r.utf("alias")?;
@@ -114,14 +158,19 @@ pub(super) fn parse<'a>(
                 });
             }
         };
-        entries.push(RawEntry {
+        each(RawEntry {
             alias,
             created_ms,
             body,
-        });
+        })?;
     }
-    let body_len = r.pos();
-    let trailer = r.rest();
+    Ok(r.pos())
+}
+
+/// The trailer after `body_len` bytes must be exactly the integrity digest of the body under
+/// the store password.
+fn check_digest(bytes: &[u8], body_len: usize, store_password: &Password) -> Result<(), ErrorKind> {
+    let trailer = bytes.get(body_len..).unwrap_or_default();
     if trailer.len() < DIGEST_LEN {
         return Err(ErrorKind::Truncated {
             reason: format!(
@@ -143,7 +192,7 @@ pub(super) fn parse<'a>(
             integrity_only: true,
         });
     }
-    Ok(entries)
+    Ok(())
 }
 
 fn entry_context(kind: ErrorKind, alias: &str) -> ErrorKind {

@@ -264,23 +264,28 @@ pub(super) fn pbe_derive(
         sha2::Digest::update(&mut h, iterations.to_be_bytes());
         sha2::Digest::finalize(h).into()
     };
-    if let Some(hit) = derive_cache(|c| c.get(&name).copied()) {
-        return Ok(hit);
-    }
-    let derived = pbe_derive_uncached(&pw, salt, iterations);
-    derive_cache(|c| {
+    // One cell per inputs: a second thread asking for the same derivation while the first
+    // computes it waits for that result instead of running the rounds again (scenarios run
+    // in parallel and seal the same seeded keys).
+    let cell = derive_cache(|c| {
         if c.len() >= DERIVE_CACHE_LIMIT {
             c.clear();
         }
-        c.insert(name, derived)
+        Some(std::sync::Arc::clone(c.entry(name).or_default()))
     });
-    Ok(derived)
+    Ok(match cell {
+        Some(cell) => *cell.get_or_init(|| pbe_derive_uncached(&pw, salt, iterations)),
+        None => pbe_derive_uncached(&pw, salt, iterations),
+    })
 }
 
 /// Cache entries before the derive cache is emptied (a bound for long property-test runs).
 const DERIVE_CACHE_LIMIT: usize = 1024;
 
-type DeriveCache = std::collections::HashMap<[u8; 32], ([u8; 24], [u8; 8])>;
+/// A derived key and IV, computed at most once per inputs.
+type DeriveCell = std::sync::Arc<std::sync::OnceLock<([u8; 24], [u8; 8])>>;
+
+type DeriveCache = std::collections::HashMap<[u8; 32], DeriveCell>;
 
 /// Runs `f` on the process's derive cache; `None` when the lock is poisoned.
 fn derive_cache<T>(f: impl FnOnce(&mut DeriveCache) -> Option<T>) -> Option<T> {
@@ -291,6 +296,8 @@ fn derive_cache<T>(f: impl FnOnce(&mut DeriveCache) -> Option<T>) -> Option<T> {
 
 /// The MD5 rounds themselves (`salt` is 8 bytes, `iterations` >= 1: checked by the caller).
 fn pbe_derive_uncached(pw: &[u8], salt: &[u8], iterations: u32) -> ([u8; 24], [u8; 8]) {
+    #[cfg(test)]
+    tests::COMPUTED.with(|c| c.set(c.get() + 1));
     let mut halves = [[0u8; 4]; 2];
     halves[0].copy_from_slice(&salt[..4]);
     halves[1].copy_from_slice(&salt[4..]);
@@ -377,6 +384,32 @@ fn oid_text(oid: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
+    thread_local! {
+        /// How many derivations this thread computed (not taken from the cache).
+        pub(super) static COMPUTED: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+    }
+
+    #[test]
+    fn concurrent_equal_derivations_compute_once() {
+        let password = crate::secret::Password::new("concurrent derivation test");
+        // A salt no other test uses, so the cache cannot already hold it.
+        let salt = [0x5a, 0x17, 0xc3, 0x08, 0x99, 0x42, 0xe1, 0x7d];
+        let barrier = std::sync::Barrier::new(8);
+        let (results, computed): (Vec<_>, Vec<u32>) = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..8)
+                .map(|_| {
+                    scope.spawn(|| {
+                        barrier.wait();
+                        let derived = super::pbe_derive(&password, &salt, 20_000).unwrap();
+                        (derived, COMPUTED.with(std::cell::Cell::get))
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).unzip()
+        });
+        assert_eq!(computed.iter().sum::<u32>(), 1, "{computed:?}");
+        assert!(results.windows(2).all(|w| w[0] == w[1]));
+    }
     use super::*;
 
     fn hex(text: &str) -> Vec<u8> {

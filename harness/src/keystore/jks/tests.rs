@@ -162,6 +162,7 @@ fn write_then_read_keeps_aliases_dates_and_keys() {
     let options = WriteOptions {
         iterations: 3,
         fixed_salt: Some(1),
+        salt_seed: None,
     };
     for format in [Format::Jks, Format::Jceks] {
         let bytes = write_with(&entries, &passwords, format, &options).unwrap();
@@ -255,6 +256,7 @@ fn jceks_key_passwords_must_be_ascii_as_in_java() {
     let options = WriteOptions {
         iterations: 1,
         fixed_salt: None,
+        salt_seed: None,
     };
     let err = write_with(&entries, &passwords, Format::Jceks, &options).unwrap_err();
     assert!(matches!(err, ErrorKind::Unsupported { .. }), "{err:?}");
@@ -417,5 +419,171 @@ fn public_write_options_set_the_jceks_iteration_count() {
             .unwrap_err();
         let text = crate::exit::ErrorChain(&err).to_string();
         assert!(text.contains("iteration count"), "{text}");
+    }
+}
+
+/// One visited entry: alias, date, type and certificates.
+type Visited = (String, OffsetDateTime, &'static str, Vec<Vec<u8>>);
+
+/// Every entry [`visit`] hands out, or its error; and whether anything was handed out before
+/// the error.
+fn visited(
+    bytes: &[u8],
+    password: &Password,
+    format: Format,
+    hasher: impl std::hash::BuildHasher,
+) -> (Result<Vec<Visited>, ErrorKind>, bool) {
+    let mut seen = Vec::new();
+    let mut count = None;
+    let result = visit_hashed(
+        bytes,
+        password,
+        format,
+        hasher,
+        |n| {
+            count = Some(n);
+            Ok(())
+        },
+        |view| {
+            let certs = match &view.kind {
+                super::super::view::ViewKind::TrustedCertificate(der) => vec![der.to_vec()],
+                super::super::view::ViewKind::KeyPair { chain } => {
+                    chain.iter().map(|c| c.to_vec()).collect()
+                }
+                super::super::view::ViewKind::SecretKey => Vec::new(),
+            };
+            seen.push((view.alias.clone(), view.created, view.type_name(), certs));
+            Ok(())
+        },
+    );
+    let handed_out = !seen.is_empty() || count.is_some();
+    (result.map(|()| seen), handed_out)
+}
+
+/// A hasher that sends every alias to the same bucket: every second alias is a collision.
+#[derive(Default)]
+struct Constant;
+impl std::hash::Hasher for Constant {
+    fn finish(&self) -> u64 {
+        7
+    }
+    fn write(&mut self, _: &[u8]) {}
+}
+
+#[test]
+fn visiting_hands_out_what_reading_reads_and_nothing_from_a_bad_file() {
+    type Hash = std::hash::BuildHasherDefault<std::hash::DefaultHasher>;
+    type Collide = std::hash::BuildHasherDefault<Constant>;
+    let password = Password::new("changeit");
+    for (bytes, format) in [(KEYTOOL_JKS, Format::Jks), (KEYTOOL_JCEKS, Format::Jceks)] {
+        let read = read(bytes, &changeit(), format).unwrap();
+        let expected: Vec<_> = read
+            .iter()
+            .map(|e| {
+                let certs = match &e.kind {
+                    EntryKind::TrustedCertificate(c) => vec![c.to_vec()],
+                    EntryKind::KeyPair { chain, .. } => chain.iter().map(|c| c.to_vec()).collect(),
+                    EntryKind::SecretKey { .. } => Vec::new(),
+                };
+                (e.alias.clone(), e.created, e.kind.type_name(), certs)
+            })
+            .collect();
+        let (plain, _) = visited(bytes, &password, format, Hash::default());
+        assert_eq!(plain.unwrap(), expected, "{format}");
+        // Every alias collides: the exact check runs and finds no duplicate.
+        let (collided, _) = visited(bytes, &password, format, Collide::default());
+        assert_eq!(collided.unwrap(), expected, "{format} with collisions");
+        // A wrong password or a cut file: an error, and nothing handed out first.
+        let (wrong, handed) = visited(bytes, &Password::new("x"), format, Hash::default());
+        assert!(
+            matches!(wrong, Err(ErrorKind::WrongPassword { .. })),
+            "{wrong:?}"
+        );
+        assert!(
+            !handed,
+            "{format}: entries handed out before the digest was checked"
+        );
+        for cut in [bytes.len() - 1, bytes.len() / 2] {
+            let (err, handed) = visited(&bytes[..cut], &password, format, Hash::default());
+            assert!(err.is_err() && !handed, "{format} cut at {cut}");
+        }
+    }
+    // Two entries with the same alias (case differs; JKS lower-cases): refused, with the real
+    // hasher and through the collision fallback alike.
+    let cert = pem_der(KEYTOOL_CERT_PEM);
+    let store = Password::new("p");
+    let mut body = vec![0xfe, 0xed, 0xfe, 0xed, 0, 0, 0, 2, 0, 0, 0, 2];
+    for alias in [b"Dup", b"dUP"] {
+        body.extend_from_slice(&[0, 0, 0, 2, 0, 3]);
+        body.extend_from_slice(alias);
+        body.extend_from_slice(&[0; 8]);
+        body.extend_from_slice(&[0, 5]);
+        body.extend_from_slice(b"X.509");
+        body.extend_from_slice(&(cert.len() as u32).to_be_bytes());
+        body.extend_from_slice(&cert);
+    }
+    let mut bytes = body.clone();
+    bytes.extend_from_slice(&container::integrity_digest(&store, &body));
+    assert!(matches!(
+        super::read(&bytes, &Passwords::new(store.clone()), Format::Jks),
+        Err(ErrorKind::DuplicateAlias { .. })
+    ));
+    let (err, handed) = visited(&bytes, &store, Format::Jks, Hash::default());
+    assert!(
+        matches!(err, Err(ErrorKind::DuplicateAlias { .. })) && !handed,
+        "{err:?}"
+    );
+    let (err, handed) = visited(&bytes, &store, Format::Jks, Collide::default());
+    assert!(
+        matches!(err, Err(ErrorKind::DuplicateAlias { .. })) && !handed,
+        "{err:?}"
+    );
+}
+
+#[test]
+fn seeded_salts_make_sealing_reproducible_per_seed() {
+    use crate::keystore::{Keystore, WriteOptions};
+    let created = time::macros::datetime!(2026-01-01 00:00 UTC);
+    let store = |alias| {
+        Keystore::from_entries(Format::Jceks, vec![key_pair_entry(alias, created)]).unwrap()
+    };
+    let passwords = changeit();
+    let options = |seed| WriteOptions::default().jceks_iterations(10).salt_seed(seed);
+    for format in [Format::Jks, Format::Jceks] {
+        let write = |alias, options: &WriteOptions| {
+            store(alias)
+                .to_bytes_with(format, &passwords, options)
+                .unwrap()
+        };
+        let first = write("k", &options(1));
+        assert_eq!(
+            first,
+            write("k", &options(1)),
+            "{format}: same seed, same bytes"
+        );
+        assert_ne!(first, write("k", &options(2)), "{format}: another seed");
+        // The salt is the seed's alone: the same key under another alias seals to the same
+        // blob (one key derivation per password and seed).
+        let blob = |bytes: &[u8]| match &read(bytes, &passwords, format).unwrap()[0].kind {
+            EntryKind::KeyPair { key, .. } => key.sealed_parts().unwrap().1.to_vec(),
+            _ => panic!("not a key pair"),
+        };
+        assert_eq!(
+            blob(&first),
+            blob(&write("j", &options(1))),
+            "{format}: another alias"
+        );
+        // Random salts differ from run to run, and every variant unseals.
+        let random = WriteOptions::default().jceks_iterations(10);
+        assert_ne!(
+            write("k", &random),
+            write("k", &random),
+            "{format}: random salts"
+        );
+        let back = Keystore::from_bytes(&first, &passwords, "<seeded>").unwrap();
+        let EntryKind::KeyPair { key, .. } = &back.entries()[0].kind else {
+            panic!("not a key pair");
+        };
+        key.unlock(&Password::new("changeit"), "k").unwrap();
     }
 }
