@@ -23,5 +23,5 @@ pub mod report;
 pub mod runner;
 pub mod suite;
 
-pub use load::{LoadError, load_file, load_str};
+pub use load::{LoadError, TEMPLATE, load_file, load_str};
 pub use model::Scenario;

@@ -61,6 +61,10 @@ impl LoadError {
     }
 }
 
+/// The commented scenario `scenarios new NAME` writes: it loads, and runs with every
+/// expectation met, as it is.
+pub const TEMPLATE: &str = include_str!("load/template.toml");
+
 /// Reads and loads one scenario file; the id is the file stem.
 pub fn load_file(path: &Path) -> Result<Scenario, LoadError> {
     let file = path.display().to_string();
@@ -102,34 +106,53 @@ pub fn load_str(id: &str, file: &str, text: &str) -> Result<Scenario, LoadError>
         tenant_aliases: [SAP_KEY_PAIR_ALIAS.to_owned()].into(),
         downloaded: BTreeSet::new(),
         receivers: BTreeSet::new(),
+        users: BTreeSet::new(),
     }
     .scenario(id, file, raw)
 }
 
 // ---- the file -------------------------------------------------------------------------------
 
-/// A scenario file as written: the model's types, plus the world's texts.
+/// A scenario file as written: the model's types, plus the world's texts. (The doc comments
+/// of these fields, like those of the model's, are docs/SCENARIOS.md's text.)
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct File {
+    /// The format version: `1`.
     version: u32,
+    /// The chain drawn in ASCII, and why the expectation follows (`scenarios list` shows its
+    /// first line).
     description: String,
+    /// The world the test PKI is generated from.
     #[serde(default)]
     world: FileWorld,
+    /// The tenant as provisioned, before any step.
     #[serde(default)]
     tenant: Tenant,
+    /// The receivers, each a mock HTTPS server on loopback.
     #[serde(default)]
     receiver: Vec<Receiver>,
+    /// The steps, run in file order.
     #[serde(default)]
     step: Vec<Step>,
 }
 
+/// The world: what the seeded test PKI (every certificate and key of the scenario) is
+/// generated from.
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct FileWorld {
+    /// The seed of the test PKI; the same seed gives the same keys and certificates. `scenarios
+    /// run --seed N` overrides it. Default: `1` (or `--seed`).
     seed: Option<u64>,
+    /// The key type of every certificate. Default: `"p256"`.
     key_type: Option<String>,
+    /// The simulated "now" (RFC 3339) certificates are valid at; `--now` overrides it.
+    /// Default: `"2026-06-01T00:00:00Z"` (or `--now`).
     now: Option<String>,
+    /// The iteration count JCEKS keys are sealed with (Java's `jdk.jceks.iterationCount`;
+    /// JDK 17 and CPI use 200,000); a low count only makes the run faster. `scenarios run
+    /// --jceks-iterations N` overrides it. Default: `200000`.
     jceks_iterations: Option<u32>,
 }
 
@@ -144,6 +167,8 @@ struct Checker<'a> {
     /// Aliases whose `.p7b` has been downloaded (lower-cased).
     downloaded: BTreeSet<String>,
     receivers: BTreeSet<String>,
+    /// Technical users some receiver maps (at start or by a configure-receiver step).
+    users: BTreeSet<String>,
 }
 
 /// One segment of a field path.
@@ -176,6 +201,12 @@ impl Checker<'_> {
             ));
         }
         let world = self.world(raw.world)?;
+        self.tenant_aliases.extend(
+            raw.tenant
+                .preinstalled
+                .iter()
+                .map(|role| crate::runner::preinstalled_alias(*role).to_ascii_lowercase()),
+        );
         // A twin keystore (`harness capture`) brings its aliases.
         if let Some(k) = &raw.tenant.keystore {
             self.tenant_aliases
@@ -246,6 +277,8 @@ impl Checker<'_> {
                 format!("receiver `{}` is declared twice", receiver.name),
             ));
         }
+        self.users
+            .extend(receiver.users.iter().map(|u| u.user.clone()));
         for (j, mapping) in receiver.users.iter().enumerate() {
             if !matches!(mapping.certificate, CertSource::Role(_)) {
                 let mut p = at("users");
@@ -391,6 +424,7 @@ impl Checker<'_> {
                     let mut p = at("users");
                     p.extend([Seg::Index(j), key("certificate")]);
                     self.downloaded_source(&p, &mapping.certificate)?;
+                    self.users.insert(mapping.user.clone());
                 }
             }
             Step::Connect {
@@ -411,7 +445,103 @@ impl Checker<'_> {
                 }
             }
         }
+        self.expectations(i, &*step)
+    }
+
+    /// The expectation values the loader can check: aliases that the scenario creates,
+    /// users that a receiver maps, statuses HTTP has, texts that can fail to match.
+    fn expectations(&mut self, i: usize, step: &Step) -> Result<(), LoadError> {
+        let expect = step.expect();
+        let at = |name: &str, j: Option<usize>| {
+            let mut p = vec![key("step"), Seg::Index(i), key("expect"), key(name)];
+            p.extend(j.map(Seg::Index));
+            p
+        };
+        if let Some(alias) = &expect.chosen_alias {
+            self.known_alias(&at("chosen_alias", None), alias)?;
+        }
+        for (j, alias) in expect.entries.iter().enumerate() {
+            self.known_alias(&at("entries", Some(j)), alias)?;
+        }
+        for (j, alias) in expect.absent.iter().enumerate() {
+            // An alias nothing ever mentions is trivially absent: an expectation that cannot
+            // fail is a typo.
+            let lower = alias.to_ascii_lowercase();
+            if !self.tenant_aliases.contains(&lower)
+                && !self.keystores.values().any(|(_, a)| a.contains(&lower))
+                && reserved_prefix(alias).is_none()
+            {
+                return Err(self.err(
+                    &at("absent", Some(j)),
+                    format!("alias `{alias}` is in no keystore and never in the tenant, so it is always absent (a typo?)"),
+                ));
+            }
+        }
+        let uploaded = match step {
+            Step::Upload { keystore, .. } => self.keystores.get(keystore).map(|(_, a)| a.clone()),
+            _ => None,
+        };
+        let upload_lists = [
+            ("added", &expect.added),
+            ("preserved", &expect.preserved),
+            ("overwritten", &expect.overwritten),
+        ];
+        for (name, aliases) in upload_lists {
+            for (j, alias) in aliases.iter().enumerate() {
+                self.uploaded_alias(&at(name, Some(j)), uploaded.as_deref(), name, alias)?;
+            }
+        }
+        for (j, entry) in expect.refused.iter().enumerate() {
+            let mut p = at("refused", Some(j));
+            p.push(key("alias"));
+            self.uploaded_alias(&p, uploaded.as_deref(), "refused", &entry.alias)?;
+        }
+        if let Some(user) = &expect.user
+            && !self.users.contains(user)
+        {
+            return Err(self.err(
+                &at("user", None),
+                format!("user `{user}` is mapped by no receiver (no `users` entry names it before this step)"),
+            ));
+        }
+        if let Some(status) = expect.http_status
+            && !(100..=599).contains(&status)
+        {
+            return Err(self.err(
+                &at("http_status", None),
+                format!("{status} is no HTTP status (100 to 599)"),
+            ));
+        }
+        for (j, text) in expect.text_contains.iter().enumerate() {
+            if text.is_empty() {
+                return Err(self.err(
+                    &at("text_contains", Some(j)),
+                    "an empty text is in every output: the expectation cannot fail".into(),
+                ));
+            }
+        }
         Ok(())
+    }
+
+    /// An alias an upload expectation names must be in the uploaded keystore.
+    fn uploaded_alias(
+        &self,
+        at: &[Seg],
+        uploaded: Option<&[String]>,
+        name: &str,
+        alias: &str,
+    ) -> Result<(), LoadError> {
+        match uploaded {
+            None => Err(self.err(
+                at,
+                format!("`{name}` is an upload's expectation (this step is no upload)"),
+            )),
+            Some(aliases) if !aliases.contains(&alias.to_ascii_lowercase()) => Err(self.err(
+                at,
+                format!("alias `{alias}` is not in the uploaded keystore"),
+            )),
+            Some(_) => Ok(()),
+        }
     }
 
     /// A `leaf-of:` / `root-of:` source needs a download step before.

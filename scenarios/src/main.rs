@@ -28,6 +28,14 @@ enum Command {
     Run(RunArgs),
     /// Print the catalogue: id, description, expected result.
     List(ListArgs),
+    /// Write a commented template scenario NAME.toml that runs as it is (never overwrites).
+    New(NewArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct NewArgs {
+    /// The scenario's name: writes NAME.toml (a path may lead to it: `cases/my-case`).
+    name: PathBuf,
 }
 
 #[derive(clap::Args, Debug)]
@@ -115,7 +123,47 @@ fn run() -> anyhow::Result<std::process::ExitCode> {
     match cli.command {
         Command::Run(args) => run_command(args),
         Command::List(args) => list_command(args).map(Into::into),
+        Command::New(args) => new_command(&args).map(Into::into),
     }
+}
+
+/// `scenarios new NAME`: the template as NAME.toml, written whole or not at all, never over
+/// an existing file.
+fn new_command(args: &NewArgs) -> anyhow::Result<ExitCode> {
+    let mut path = args.name.clone();
+    if path.extension().is_none_or(|e| e != "toml") {
+        let mut name = path.into_os_string();
+        name.push(".toml");
+        path = PathBuf::from(name);
+    }
+    if path.exists() {
+        anyhow::bail!(
+            "`{}` exists already: `scenarios new` never overwrites a file (choose another name)",
+            path.display()
+        );
+    }
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    let mut temp = tempfile::NamedTempFile::new_in(&dir)
+        .with_context(|| format!("cannot write in `{}`", dir.display()))?;
+    use std::io::Write;
+    temp.write_all(scenarios::TEMPLATE.as_bytes())
+        .and_then(|()| temp.as_file().sync_all())
+        .with_context(|| format!("cannot write `{}`", path.display()))?;
+    temp.persist_noclobber(&path).map_err(|e| {
+        anyhow::Error::new(e.error).context(format!(
+            "cannot create `{}` (never overwritten)",
+            path.display()
+        ))
+    })?;
+    println!(
+        "wrote {} (run it: scenarios run {}; every key: docs/SCENARIOS.md)",
+        path.display(),
+        path.display()
+    );
+    Ok(ExitCode::Success)
 }
 
 fn run_command(args: RunArgs) -> anyhow::Result<std::process::ExitCode> {

@@ -15,6 +15,7 @@
 
 mod cli;
 mod explain;
+mod reference;
 mod report;
 
 use scenarios::report::{self as rep, ScenarioReport};

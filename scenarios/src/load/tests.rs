@@ -246,3 +246,77 @@ fn wrong_password_is_seen_at_load() {
         }
     ));
 }
+
+/// GOOD with the connect step's expectation replaced.
+fn expecting(expect: &str) -> String {
+    GOOD.replace(
+        "expect = { outcome = \"success\" }",
+        &format!("expect = {{ {expect} }}"),
+    )
+}
+
+#[test]
+fn expected_aliases_must_be_created() {
+    assert_eq!(
+        error(&expecting("chosen_alias = \"cpi_clinet\"")),
+        "x.toml:25:12: field `step[3].expect.chosen_alias`: alias `cpi_clinet` is never created (no earlier step puts it in the tenant keystore)"
+    );
+    assert_eq!(
+        error(&expecting("entries = [\"backend_root\", \"backend_rot\"]")),
+        "x.toml:25:39: field `step[3].expect.entries[2]`: alias `backend_rot` is never created (no earlier step puts it in the tenant keystore)"
+    );
+    let e = error(&expecting("absent = [\"nothing_like_it\"]"));
+    assert!(
+        e.starts_with("x.toml:25:22: field `step[3].expect.absent[1]`: alias `nothing_like_it` is in no keystore"),
+        "{e}"
+    );
+    // Created aliases, SAP's own and pre-installed ones are fine.
+    let ok = expecting(
+        "entries = [\"Backend_Root\", \"sap_cloudintegrationcertificate\", \"sap_receiver_root\"]",
+    )
+    .replace(
+        "[world]",
+        "[tenant]\npreinstalled = [\"receiver-root\"]\n[world]",
+    );
+    load_str("x", "x.toml", &ok).unwrap();
+}
+
+#[test]
+fn upload_expectations_name_aliases_of_the_uploaded_keystore() {
+    let text = GOOD.replace(
+        "action = \"upload\"\nkeystore = \"customer\"\n",
+        "action = \"upload\"\nkeystore = \"customer\"\nexpect = { added = [\"backend_rot\"] }\n",
+    );
+    assert_eq!(
+        error(&text),
+        "x.toml:21:21: field `step[2].expect.added[1]`: alias `backend_rot` is not in the uploaded keystore"
+    );
+    assert_eq!(
+        error(&expecting("overwritten = [\"backend_root\"]")),
+        "x.toml:25:27: field `step[3].expect.overwritten[1]`: `overwritten` is an upload's expectation (this step is no upload)"
+    );
+}
+
+#[test]
+fn expected_users_statuses_and_texts_are_checked() {
+    let e = error(&expecting("user = \"CPI_OUTBOUND\""));
+    assert!(
+        e.starts_with("x.toml:25:12: field `step[3].expect.user`: user `CPI_OUTBOUND` is mapped by no receiver"),
+        "{e}"
+    );
+    let e = error(&expecting("http_status = 20"));
+    assert!(
+        e.starts_with("x.toml:25:12: field `step[3].expect.http_status`: 20 is no HTTP status"),
+        "{e}"
+    );
+    let e = error(&expecting("text_contains = [\"\"]"));
+    assert!(
+        e.starts_with("x.toml:25:29: field `step[3].expect.text_contains[1]`: an empty text"),
+        "{e}"
+    );
+    let e = error(&expecting("outcome = \"unknown-isuer\""));
+    assert!(
+        e.contains("field `step[3].expect.outcome`: unknown variant `unknown-isuer`"),
+        "{e}"
+    );
+}

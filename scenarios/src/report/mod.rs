@@ -11,7 +11,7 @@ mod matrix;
 mod model;
 pub mod redact;
 
-pub use html::html;
+pub use html::{html, legend};
 pub use human::{HumanOptions, human};
 pub use json::json;
 pub use junit::junit;

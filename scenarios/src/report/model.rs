@@ -133,8 +133,14 @@ pub struct MatrixCell {
     pub trust: String,
     /// Whether the receiver asks for a client certificate.
     pub client_auth: String,
-    /// The outcome observed (`success` or a failure class), when the test ran.
+    /// The outcome observed (`success` or a failure class) at the scenario's final
+    /// connectivity test or request, when it ran.
     pub observed: Option<String>,
+    /// That final step (1-based), the one whose outcome the cell shows.
+    pub step: usize,
+    /// The HTTP status that step received, when it got one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http_status: Option<u16>,
 }
 
 /// One step's result.

@@ -247,6 +247,7 @@ async fn run_one(input: Input, dir: &Path, options: &RunOptions) -> ScenarioRepo
                     && let (Some(cell), Some(outcome)) = (&mut report.matrix, observed.outcome)
                 {
                     cell.observed = Some(outcome.to_string());
+                    cell.http_status = observed.http_status;
                 }
             }
             Err(e) => {
