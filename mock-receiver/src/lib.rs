@@ -8,6 +8,7 @@
 //! | [`ReceiverSpec`], [`ClientAuth`], [`UserMap`], [`Fault`] | what a receiver is started from (spec.rs) |
 //! | [`Receiver`], [`RunningReceiver`] | start, address, journal, graceful shutdown (receiver.rs) |
 //! | [`Journal`] | what each connection did (journal.rs; also `GET /__admin/journal`) |
+//! | [`Legacy`] | TLS 1.0/1.1, CBC, RSA key exchange, DHE, legacy keys: served by OpenSSL (legacy/) |
 //!
 //! Data flow: a [`harness::pki::World`] (or your own files) -> [`ServerIdentity`] ->
 //! [`ReceiverSpec`] -> [`Receiver::start`] -> a rustls `ServerConfig` (tls.rs) -> per
@@ -44,6 +45,7 @@ mod error;
 mod fault;
 mod http;
 mod journal;
+mod legacy;
 mod profile;
 mod receiver;
 mod spec;
@@ -51,6 +53,7 @@ mod tls;
 
 pub use error::ReceiverError;
 pub use journal::{ChainCertificate, ConnectionRecord, Journal, RequestRecord};
+pub use legacy::{CipherPolicy, Legacy, LegacyServerKey, LegacyVersion, legacy_identity};
 pub use profile::{ServerIdentity, ServerVariant, TrustProfile, read_certificates};
 pub use receiver::{ConnectionLog, Receiver, RunningReceiver};
 pub use spec::{
