@@ -60,7 +60,9 @@ impl ReceiverState {
             name: d.name.clone(),
             source: Box::new(source),
         };
-        let spec = ReceiverSpec::variant(world, d.profile, d.certificate).map_err(spec_error)?;
+        let spec = ReceiverSpec::variant(world, d.profile, d.certificate)
+            .and_then(|spec| spec.with_legacy(world, d.profile, d.legacy))
+            .map_err(spec_error)?;
         let mut spec = spec
             .now(world.spec().now)
             .timeouts(RECEIVER_TIMEOUTS)
