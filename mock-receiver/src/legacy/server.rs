@@ -1,14 +1,15 @@
 //! The OpenSSL engine of a legacy receiver: context, accept loop, one connection.
 
+use std::collections::HashMap;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use openssl::dh::Dh;
-use openssl::pkey::PKey;
+use openssl::pkey::{PKey, Private};
 use openssl::ssl::{
     AlpnError, NameType, Ssl, SslContext, SslContextBuilder, SslMethod, SslVerifyMode, SslVersion,
 };
@@ -95,6 +96,53 @@ fn versions(spec: &ReceiverSpec) -> Result<(SslVersion, SslVersion), ReceiverErr
     Ok((min, max))
 }
 
+/// Parsed certificates and keys by their DER, for the life of the process: OpenSSL 3's
+/// decoders cost about 0.7 ms a certificate and 2 ms a key (measured, debug build), most of
+/// a legacy receiver's start, and scenario runs and tests start many receivers from the same
+/// world. Bounded: emptied when it reaches [`PARSED_LIMIT`] entries.
+#[derive(Default)]
+struct Parsed {
+    certs: HashMap<Vec<u8>, X509>,
+    keys: HashMap<Vec<u8>, PKey<Private>>,
+}
+
+const PARSED_LIMIT: usize = 512;
+
+fn parsed() -> &'static Mutex<Parsed> {
+    static PARSED: OnceLock<Mutex<Parsed>> = OnceLock::new();
+    PARSED.get_or_init(Default::default)
+}
+
+/// A certificate, parsed once per process.
+fn parse_cert(der: &[u8]) -> Result<X509, openssl::error::ErrorStack> {
+    if let Some(cert) = parsed().lock().ok().and_then(|p| p.certs.get(der).cloned()) {
+        return Ok(cert);
+    }
+    let cert = X509::from_der(der)?;
+    if let Ok(mut p) = parsed().lock() {
+        if p.certs.len() >= PARSED_LIMIT {
+            p.certs.clear();
+        }
+        p.certs.insert(der.to_vec(), cert.clone());
+    }
+    Ok(cert)
+}
+
+/// A private key (PKCS#8), parsed once per process.
+fn parse_key(der: &[u8]) -> Result<PKey<Private>, openssl::error::ErrorStack> {
+    if let Some(key) = parsed().lock().ok().and_then(|p| p.keys.get(der).cloned()) {
+        return Ok(key);
+    }
+    let key = PKey::private_key_from_der(der)?;
+    if let Ok(mut p) = parsed().lock() {
+        if p.keys.len() >= PARSED_LIMIT {
+            p.keys.clear();
+        }
+        p.keys.insert(der.to_vec(), key.clone());
+    }
+    Ok(key)
+}
+
 /// The OpenSSL server context of a legacy spec.
 pub(crate) fn context(spec: &ReceiverSpec) -> Result<SslContext, ReceiverError> {
     let mut b = SslContextBuilder::new(SslMethod::tls_server()).map_err(tls_error("context"))?;
@@ -121,7 +169,7 @@ pub(crate) fn context(spec: &ReceiverSpec) -> Result<SslContext, ReceiverError> 
             source: None,
         })?;
     let cert = |der: &CertificateDer<'_>| {
-        X509::from_der(der).map_err(tls_error(format!("certificate of `{}`", identity.label)))
+        parse_cert(der).map_err(tls_error(format!("certificate of `{}`", identity.label)))
     };
     b.set_certificate(&*cert(leaf)?)
         .map_err(tls_error(format!("certificate of `{}`", identity.label)))?;
@@ -129,7 +177,7 @@ pub(crate) fn context(spec: &ReceiverSpec) -> Result<SslContext, ReceiverError> 
         b.add_extra_chain_cert(cert(extra)?)
             .map_err(tls_error("chain"))?;
     }
-    let key = PKey::private_key_from_der(identity.key.secret_pkcs8_der())
+    let key = parse_key(identity.key.secret_pkcs8_der())
         .map_err(tls_error(format!("server key of `{}`", identity.label)))?;
     b.set_private_key(&key)
         .and_then(|()| b.check_private_key())
