@@ -6,7 +6,9 @@
 //! under RSA worlds are byte-identical across runs; ECDSA and RSA-PSS signatures from
 //! OpenSSL are randomised (the certificates differ in their signature bytes only).
 
+use std::collections::HashMap;
 use std::net::IpAddr;
+use std::sync::{Mutex, OnceLock};
 
 use harness::pki::{Role, World};
 use harness::secret::PrivateKey;
@@ -42,8 +44,30 @@ fn derive(seed: u64, purpose: &str) -> [u8; 32] {
     openssl::sha::sha256(&input)
 }
 
-/// A seeded RSA key of `bits` as PKCS#8 DER.
+/// A seeded RSA key of `bits` as PKCS#8 DER; generated once per process (an RSA-2048 key
+/// costs up to a second in a debug build, and tests start many receivers of one world).
 fn seeded_rsa(seed: [u8; 32], bits: usize) -> Result<Vec<u8>, ReceiverError> {
+    type Cache = HashMap<([u8; 32], usize), Vec<u8>>;
+    static CACHE: OnceLock<Mutex<Cache>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(der) = cache
+        .lock()
+        .ok()
+        .and_then(|c| c.get(&(seed, bits)).cloned())
+    {
+        return Ok(der);
+    }
+    let der = generate_rsa(seed, bits)?;
+    if let Ok(mut c) = cache.lock() {
+        if c.len() >= 64 {
+            c.clear();
+        }
+        c.insert((seed, bits), der.clone());
+    }
+    Ok(der)
+}
+
+fn generate_rsa(seed: [u8; 32], bits: usize) -> Result<Vec<u8>, ReceiverError> {
     let mut rng = rand_chacha::ChaCha20Rng::from_seed(seed);
     let key = rsa::PrivateKey::new(&mut rng, bits).map_err(|e| ReceiverError::Tls {
         what: format!("legacy PKI: RSA-{bits} key"),
@@ -374,7 +398,8 @@ mod tests {
 
     #[test]
     fn each_legacy_key_has_its_feature_and_chains_to_the_world() {
-        let world = World::generate(&WorldSpec::new(7).key_type(KeyType::Rsa2048)).unwrap();
+        // Seed 1: its RSA keys are in the harness key pool (fast in debug builds).
+        let world = World::generate(&WorldSpec::new(1).key_type(KeyType::Rsa2048)).unwrap();
         let int = X509::from_der(world.get(Role::ReceiverIntermediate).cert()).unwrap();
         for (key, wanted) in [
             (LegacyServerKey::Rsa1024, "Public-Key: (1024 bit)"),
@@ -408,13 +433,13 @@ mod tests {
 
     #[test]
     fn keys_are_seeded_and_rsa_chains_are_byte_identical() {
-        let spec = WorldSpec::new(9).key_type(KeyType::Rsa2048);
+        let spec = WorldSpec::new(1).key_type(KeyType::Rsa2048);
         let world = World::generate(&spec).unwrap();
         let a = identity(&world, TrustProfile::LeafOnly, LegacyServerKey::Rsa1024).unwrap();
         let b = identity(&world, TrustProfile::LeafOnly, LegacyServerKey::Rsa1024).unwrap();
         assert_eq!(a.chain, b.chain);
         assert_eq!(a.key.secret_pkcs8_der(), b.key.secret_pkcs8_der());
-        let other = World::generate(&WorldSpec::new(10).key_type(KeyType::Rsa2048)).unwrap();
+        let other = World::generate(&WorldSpec::new(2)).unwrap();
         let c = identity(&other, TrustProfile::LeafOnly, LegacyServerKey::Rsa1024).unwrap();
         assert_ne!(a.key.secret_pkcs8_der(), c.key.secret_pkcs8_der());
     }

@@ -179,6 +179,25 @@ pub(crate) fn context(spec: &ReceiverSpec) -> Result<SslContext, ReceiverError> 
     }
     let key = parse_key(identity.key.secret_pkcs8_der())
         .map_err(tls_error(format!("server key of `{}`", identity.label)))?;
+    // RSA key exchange and DHE_RSA need an RSA server key (DHE_DSS is not offered): refuse a
+    // receiver no client could ever complete a handshake with.
+    let tls12_only = max == SslVersion::TLS1_2 || spec.legacy.version.is_some();
+    let needs_rsa = match spec.legacy.ciphers {
+        Some(CipherPolicy::RsaKxOnly | CipherPolicy::DheOnly) => true,
+        Some(CipherPolicy::FfdheOnly) => tls12_only,
+        _ => false,
+    };
+    if needs_rsa && key.id() != openssl::pkey::Id::RSA {
+        return Err(ReceiverError::Tls {
+            what: format!(
+                "legacy receiver: cipher policy `{}` needs an RSA server key, and `{}` has \
+                 another (use key type rsa2048 or the server key rsa1024)",
+                spec.legacy.ciphers.map_or("-", CipherPolicy::name),
+                identity.label
+            ),
+            source: None,
+        });
+    }
     b.set_private_key(&key)
         .and_then(|()| b.check_private_key())
         .map_err(tls_error(format!(
@@ -754,6 +773,59 @@ mod tests {
             );
             receiver.shutdown().await.unwrap();
         }
+    }
+
+    #[tokio::test]
+    async fn impossible_settings_are_refused_at_start() {
+        let p256 = World::generate(&WorldSpec::new(1)).unwrap();
+        let start = |world: &World, legacy: Legacy, versions: TlsVersions, fault: Option<Fault>| {
+            let mut spec = ReceiverSpec::profile(world, TrustProfile::LeafIntermediate)
+                .unwrap()
+                .versions(versions)
+                .with_legacy(world, TrustProfile::LeafIntermediate, legacy)
+                .unwrap();
+            if let Some(fault) = fault {
+                spec = spec.fault(fault);
+            }
+            async move {
+                Receiver::start(spec)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            }
+        };
+        let rsa_kx = Legacy {
+            ciphers: Some(CipherPolicy::RsaKxOnly),
+            ..Legacy::default()
+        };
+        let error = start(&p256, rsa_kx, TlsVersions::Both, None)
+            .await
+            .unwrap_err();
+        assert!(error.contains("needs an RSA server key"), "{error}");
+        let cbc = Legacy {
+            ciphers: Some(CipherPolicy::CbcOnly),
+            ..Legacy::default()
+        };
+        let error = start(&p256, cbc, TlsVersions::Tls13Only, None)
+            .await
+            .unwrap_err();
+        assert!(error.contains("has no suite in TLS 1.3"), "{error}");
+        let stall = Some(Fault::StallBeforeServerHello);
+        let error = start(&p256, cbc, TlsVersions::Both, stall)
+            .await
+            .unwrap_err();
+        assert!(error.contains("not available on a legacy"), "{error}");
+        // RSA-1024 is an RSA key: RSA key exchange works in a P-256 world.
+        let rsa1024 = Legacy {
+            server_key: Some(LegacyServerKey::Rsa1024),
+            ..rsa_kx
+        };
+        start(&p256, rsa1024, TlsVersions::Both, None)
+            .await
+            .unwrap();
+        start(&p256, cbc, TlsVersions::Both, Some(Fault::Refuse))
+            .await
+            .unwrap();
     }
 
     #[tokio::test]
