@@ -470,6 +470,7 @@ async fn serve(args: Serve) -> Result<(), CliError> {
         let receiver = Receiver::start(spec).await.map_err(|e| {
             let name = match (&e, &args.cert) {
                 (ReceiverError::Bind { .. }, _) => "--listen",
+                (ReceiverError::Tls { .. }, _) if legacy.is_active() => "--legacy-*",
                 (_, Some(_)) => "--cert",
                 (_, None) => "--profile",
             };

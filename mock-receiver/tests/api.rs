@@ -10,7 +10,9 @@
 //! - `robustness`: garbage, every ClientHello truncation, 1,000 idle connections, slow
 //!   clients, sockets released;
 //! - `cli`: the `mock-receiver` binary: ready line, PKI directory, bad input exits 2;
-//! - `help`: `--help` snapshots (insta).
+//! - `help`: `--help` snapshots (insta);
+//! - `legacy`: the `--legacy-*` flags (an OpenSSL receiver; the engine itself is tested in
+//!   `src/legacy/`).
 
 // Tests: a failed `unwrap`/`expect` is a failed run with its location (the
 // workspace denies both in library code; clippy.toml allows them only in #[test] functions).
@@ -27,6 +29,8 @@ mod client_auth;
 mod faults;
 #[path = "api/help.rs"]
 mod help;
+#[path = "api/legacy.rs"]
+mod legacy;
 #[path = "api/robustness.rs"]
 mod robustness;
 #[path = "api/trust.rs"]
