@@ -9,6 +9,7 @@
 //! | [`Receiver`], [`RunningReceiver`] | start, address, journal, graceful shutdown (receiver.rs) |
 //! | [`Journal`] | what each connection did (journal.rs; also `GET /__admin/journal`) |
 //! | [`catalogue`] | the endpoints of `serve --all`, each with its expected CPI outcome |
+//! | [`Legacy`] | TLS 1.0/1.1, CBC, RSA key exchange, DHE, legacy keys: served by OpenSSL (legacy/) |
 //!
 //! Data flow: a [`harness::pki::World`] (or your own files) -> [`ServerIdentity`] ->
 //! [`ReceiverSpec`] -> [`Receiver::start`] -> a rustls `ServerConfig` (tls.rs) -> per
@@ -46,6 +47,7 @@ mod error;
 mod fault;
 mod http;
 mod journal;
+mod legacy;
 mod profile;
 mod receiver;
 mod spec;
@@ -53,6 +55,7 @@ mod tls;
 
 pub use error::ReceiverError;
 pub use journal::{ChainCertificate, ConnectionRecord, Journal, RequestRecord};
+pub use legacy::{CipherPolicy, Legacy, LegacyServerKey, LegacyVersion, legacy_identity};
 pub use profile::{ServerIdentity, ServerVariant, TrustProfile, read_certificates};
 pub use receiver::{ConnectionLog, Receiver, RunningReceiver};
 pub use spec::{

@@ -189,6 +189,23 @@ struct Serve {
     /// plain HTTP on this loopback address, reachable without a client certificate.
     #[arg(long, value_name = "ADDR")]
     admin_listen: Option<SocketAddr>,
+    /// Legacy receiver (served by OpenSSL): TLS 1.2 cipher suites cbc-only, rsa-kx-only,
+    /// dhe-only, or groups ffdhe-only.
+    #[arg(long, value_enum, value_name = "POLICY", hide_possible_values = true)]
+    legacy_ciphers: Option<mock_receiver::CipherPolicy>,
+    /// Legacy receiver (served by OpenSSL): TLS 1.0 or 1.1 alone (replaces --tls).
+    #[arg(long, value_enum, value_name = "1.0|1.1", hide_possible_values = true)]
+    legacy_tls: Option<mock_receiver::LegacyVersion>,
+    /// Legacy receiver (served by OpenSSL): server key rsa1024, rsa-pss, sha1-chain or
+    /// key-encipherment-only, issued under the seeded intermediate (replaces --variant).
+    #[arg(
+        long,
+        value_enum,
+        value_name = "KEY",
+        conflicts_with = "cert",
+        hide_possible_values = true
+    )]
+    legacy_key: Option<mock_receiver::LegacyServerKey>,
 }
 
 /// Prints a line to stdout, ignoring a closed pipe: a reader that took the ready line and
@@ -435,6 +452,16 @@ async fn serve(args: Serve) -> Result<(), CliError> {
         if let Some(fault) = fault {
             spec = spec.fault(fault);
         }
+        let legacy = mock_receiver::Legacy {
+            ciphers: args.legacy_ciphers,
+            version: args.legacy_tls,
+            server_key: args.legacy_key,
+        };
+        if legacy.is_active() {
+            spec = spec
+                .with_legacy(&world, *profile, legacy)
+                .map_err(flag("--legacy-key"))?;
+        }
         let label = spec.identity.label.clone();
         if let Some(dir) = &args.pki_dir {
             // Exactly what goes on the wire, beside the PKI it came from.
@@ -450,6 +477,7 @@ async fn serve(args: Serve) -> Result<(), CliError> {
         let receiver = Receiver::start(spec).await.map_err(|e| {
             let name = match (&e, &args.cert) {
                 (ReceiverError::Bind { .. }, _) => "--listen",
+                (ReceiverError::Tls { .. }, _) if legacy.is_active() => "--legacy-*",
                 (_, Some(_)) => "--cert",
                 (_, None) => "--profile",
             };

@@ -28,6 +28,9 @@ impl Receiver {
     /// the socket is bound, so the address is connectable at once. Many receivers may run in
     /// one process.
     pub async fn start(spec: ReceiverSpec) -> Result<RunningReceiver, ReceiverError> {
+        if spec.legacy.is_active() {
+            return crate::legacy::start(spec).await;
+        }
         let (config, verifier) = server_config(&spec)?;
         let journal = Journal::with_limit(spec.journal_limit);
         let (stop, stopped) = watch::channel(false);
@@ -88,6 +91,25 @@ pub struct RunningReceiver {
 }
 
 impl RunningReceiver {
+    /// A running receiver from its parts (the legacy engine's start).
+    pub(crate) fn from_parts(
+        addr: SocketAddr,
+        journal: Journal,
+        stop: watch::Sender<bool>,
+        task: Option<tokio::task::JoinHandle<()>>,
+        active: Arc<AtomicUsize>,
+        shutdown_timeout: std::time::Duration,
+    ) -> Self {
+        Self {
+            addr,
+            journal,
+            stop,
+            task,
+            active,
+            shutdown_timeout,
+        }
+    }
+
     /// The bound address (for [`Fault::Refuse`], an address where nothing listens).
     pub fn addr(&self) -> SocketAddr {
         self.addr
@@ -139,7 +161,7 @@ struct Shared {
 }
 
 /// Decrements the open-connection count when a connection task ends, however it ends.
-struct ActiveGuard(Arc<AtomicUsize>);
+pub(crate) struct ActiveGuard(pub(crate) Arc<AtomicUsize>);
 
 impl Drop for ActiveGuard {
     fn drop(&mut self) {
@@ -219,7 +241,7 @@ impl std::str::FromStr for ConnectionLog {
 }
 
 /// The text log line of one connection.
-fn log_text(r: &ConnectionRecord) -> String {
+pub(crate) fn log_text(r: &ConnectionRecord) -> String {
     let mut line = format!("connection {} from {}", r.id, r.peer);
     line.push_str(&format!(" sni={}", r.sni.as_deref().unwrap_or("-")));
     if let Some(protocol) = &r.protocol {

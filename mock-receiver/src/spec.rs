@@ -44,6 +44,9 @@ pub struct ReceiverSpec {
     /// How many connections the journal keeps (the most recent; at least 1; default
     /// [`crate::Journal::CAPACITY`], 10,000).
     pub journal_limit: usize,
+    /// Legacy TLS settings; any of them set makes OpenSSL serve the receiver instead of
+    /// rustls (see [`crate::Legacy`]). None by default.
+    pub legacy: crate::legacy::Legacy,
 }
 
 impl ReceiverSpec {
@@ -61,6 +64,7 @@ impl ReceiverSpec {
             timeouts: Timeouts::default(),
             log: crate::receiver::ConnectionLog::Off,
             journal_limit: crate::Journal::CAPACITY,
+            legacy: crate::legacy::Legacy::default(),
         }
     }
 
@@ -141,6 +145,22 @@ impl ReceiverSpec {
     pub fn journal_limit(mut self, limit: usize) -> Self {
         self.journal_limit = limit.max(1);
         self
+    }
+
+    /// Sets the legacy TLS settings; a legacy server key replaces the identity with
+    /// `profile`'s chain of that key from `world` (the server certificate variant is then
+    /// the valid one).
+    pub fn with_legacy(
+        mut self,
+        world: &World,
+        profile: TrustProfile,
+        legacy: crate::legacy::Legacy,
+    ) -> Result<Self, ReceiverError> {
+        if let Some(key) = legacy.server_key {
+            self.identity = crate::legacy::legacy_identity(world, profile, key)?;
+        }
+        self.legacy = legacy;
+        Ok(self)
     }
 }
 

@@ -125,7 +125,10 @@ pub(crate) struct ReceiverVerifier {
 }
 
 impl ReceiverVerifier {
-    fn new(spec: &ReceiverSpec, provider: Arc<CryptoProvider>) -> Result<Self, ReceiverError> {
+    pub(crate) fn new(
+        spec: &ReceiverSpec,
+        provider: Arc<CryptoProvider>,
+    ) -> Result<Self, ReceiverError> {
         let auth = &spec.client_auth;
         let mut roots = RootCertStore::empty();
         for cert in &auth.trust {

@@ -12,7 +12,9 @@
 //! - `cli`: the `mock-receiver` binary: ready line, PKI directory, bad input exits 2;
 //! - `catalogue`: `serve --all`: every endpoint gives the outcome it announces (with the
 //!   harness's connectivity test), and the landing page renders in headless Chromium;
-//! - `help`: `--help` snapshots (insta).
+//! - `help`: `--help` snapshots (insta);
+//! - `legacy`: the `--legacy-*` flags (an OpenSSL receiver; the engine itself is tested in
+//!   `src/legacy/`).
 
 // Tests: a failed `unwrap`/`expect` is a failed run with its location (the
 // workspace denies both in library code; clippy.toml allows them only in #[test] functions).
@@ -31,6 +33,8 @@ mod client_auth;
 mod faults;
 #[path = "api/help.rs"]
 mod help;
+#[path = "api/legacy.rs"]
+mod legacy;
 #[path = "api/robustness.rs"]
 mod robustness;
 #[path = "api/trust.rs"]

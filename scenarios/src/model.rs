@@ -196,6 +196,14 @@ pub struct Receiver {
     /// `ca_names`).
     #[serde(default)]
     pub ca_names_file: Option<String>,
+    /// Legacy TLS, served by OpenSSL instead of rustls (all optional, none by default):
+    /// `legacy = { ciphers = "cbc-only" | "rsa-kx-only" | "dhe-only" | "ffdhe-only",
+    /// version = "1.0" | "1.1", server_key = "rsa1024" | "rsa-pss" | "sha1-chain" |
+    /// "key-encipherment-only" }`. The cipher policies other than `ffdhe-only` cap the
+    /// receiver at TLS 1.2; `version` replaces `tls_versions`; `server_key` replaces
+    /// `certificate` with a leaf of that kind under the same intermediate.
+    #[serde(default)]
+    pub legacy: mock_receiver::Legacy,
 }
 
 fn default_unmapped_status() -> u16 {

@@ -15,6 +15,7 @@ mod corpus_p12;
 mod java_texts;
 mod keystore_jks;
 mod keystore_p12;
+mod legacy_java;
 mod limbo;
 mod pki;
 mod real_certs;

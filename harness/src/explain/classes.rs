@@ -93,7 +93,7 @@ pub fn advice(class: FailureClass) -> Advice {
             leads_here: &[
                 "the receiver uses a client-only (clientAuth) certificate as its server certificate",
             ],
-            scenarios: &["keyusage-server-wrong-eku"],
+            scenarios: &["keyusage-server-wrong-eku", "legacy-key-encipherment-only"],
             distinguish: "`harness connect --no-validate HOST` shows the certificate; its extended key \
                           usage is the difference",
             fix: "the receiver uses a certificate with extended key usage serverAuth",
@@ -233,7 +233,12 @@ pub fn advice(class: FailureClass) -> Advice {
                  others",
                 "a receiver answering `handshake_failure` before sending any certificate",
             ],
-            scenarios: &["net-alert-handshake-failure", "net-protocol-mismatch"],
+            scenarios: &[
+                "legacy-tls10-only",
+                "legacy-tls11-only",
+                "net-alert-handshake-failure",
+                "net-protocol-mismatch",
+            ],
             distinguish: "`harness connect HOST` shows whether a server certificate was received \
                           and a client certificate requested: none means a protocol mismatch, a \
                           request means a client-certificate problem",

@@ -123,9 +123,11 @@ impl ReceiverState {
             source: Box::new(source),
         };
         let spec = match &self.files.identity {
-            Some(identity) => ReceiverSpec::new(identity.clone()),
-            None => ReceiverSpec::variant(world, d.profile, d.certificate).map_err(spec_error)?,
-        };
+            Some(identity) => Ok(ReceiverSpec::new(identity.clone())),
+            None => ReceiverSpec::variant(world, d.profile, d.certificate),
+        }
+        .and_then(|spec| spec.with_legacy(world, d.profile, d.legacy))
+        .map_err(spec_error)?;
         let ca_names = match &self.files.ca_names {
             Some(certs) => mock_receiver::CaNames::Subjects(certs.clone()),
             None => d.ca_names.resolve(world),
