@@ -679,7 +679,8 @@ pub(crate) fn materialise(w: &World, index: usize, pool: &KeyPool, now: i64, dir
         Format::Jks => "keystore.jks",
         _ => "keystore.p12",
     });
-    store.write_file(&keystore, format, &passwords).unwrap();
+    // Plain write: the world is throwaway (no fsync per file).
+    std::fs::write(&keystore, store.to_bytes(format, &passwords).unwrap()).unwrap();
 
     Materials {
         dir: dir.to_owned(),

@@ -150,12 +150,18 @@ public class DiffProbe {
         public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
             rec.requested = true;
             String alias = null;
+            boolean fits = false;
             if (fixed != null) {
-                alias = getPrivateKey(fixed) != null ? fixed : null;
+                // JSSE asks once per key type and skips a key of another type: the fixed
+                // alias is sent only when asked for its own type.
+                PrivateKey key = getPrivateKey(fixed);
+                alias = key != null ? fixed : null;
+                fits = key != null && Arrays.asList(keyType).contains(key.getAlgorithm());
             } else if (inner != null) {
                 alias = inner.chooseClientAlias(keyType, issuers, socket);
+                fits = alias != null;
             }
-            rec.used = alias != null;
+            rec.used = fits;
             return alias;
         }
 
