@@ -228,7 +228,7 @@ dimension! {
 
 dimension! {
     /// The keystore's format.
-    StoreFormat = "store" { Pkcs12 = "pkcs12", Jks = "jks" }
+    StoreFormat = "store" { Jks = "jks", Pkcs12 = "pkcs12" }
 }
 
 dimension! {
@@ -278,98 +278,142 @@ pub(crate) struct World {
     pub(crate) validate: Validate,
 }
 
-/// Draws a dimension's value "usually the common one": the first value with weight
-/// `common`, any value with weight 1 (so rare features appear without drowning the rest).
-fn usually<T: Clone + std::fmt::Debug + 'static>(all: &'static [T], common: u32) -> BoxedStrategy<T> {
-    prop_oneof![common => Just(all[0].clone()), 1 => select(all)].boxed()
+/// How many dimensions a world moves away from the common world (the first value of each):
+/// one mostly, up to three, so each divergence points at the few features that cause it.
+fn perturbation_count() -> impl Strategy<Value = usize> {
+    prop_oneof![1 => Just(0usize), 8 => Just(1usize), 4 => Just(2usize), 2 => Just(3usize)]
 }
 
-/// The strategy over worlds (the id is set by the caller).
+/// The number of dimensions [`perturb`] knows.
+const DIMENSIONS: usize = 29;
+
+/// The common world: every dimension at its first value, the receiver asking for no client
+/// certificate, one client key pair under the client root, chosen automatically.
+pub(crate) fn common() -> World {
+    World {
+        id: String::new(),
+        ca_key: CaKey::ALL[0],
+        leaf_key: KeyKind::ALL[0],
+        digest: Digest::ALL[0],
+        shape: Shape::ALL[0],
+        sent: Sent::ALL[0],
+        trust: Trust::ALL[0],
+        leaf_ku: LeafKu::ALL[0],
+        leaf_eku: LeafEku::ALL[0],
+        leaf_bc: LeafBc::ALL[0],
+        ca: CaProfile::ALL[0],
+        nc: NameConstraints::ALL[0],
+        policies: Policies::ALL[0],
+        leaf_extra: LeafExtra::ALL[0],
+        names: Names::ALL[0],
+        validity: ServerValidity::ALL[0],
+        host: Host::ALL[0],
+        san: San::ALL[0],
+        sni: Sni::ALL[0],
+        protocol: Protocol::ALL[0],
+        suites: Suites::ALL[0],
+        groups: Groups::ALL[0],
+        client_auth: ClientAuth::ALL[0],
+        ca_names: CaNames::ALL[0],
+        client_sigalgs: ClientSigalgs::ALL[0],
+        keys: vec![ClientKey::EcRoot],
+        key_password: KeyPassword::ALL[0],
+        store: StoreFormat::ALL[0],
+        client_mode: ClientMode::Automatic,
+        validate: Validate::ALL[0],
+    }
+}
+
+/// Sets dimension `dim` to its value number `pick` (modulo its length). A client-side
+/// dimension also makes the receiver ask for a client certificate (required, or optional
+/// for an odd pick), so that it matters.
+fn perturb(w: &mut World, dim: usize, pick: usize, keys: &[ClientKey]) {
+    fn at<T: Copy>(all: &[T], pick: usize) -> T {
+        all[pick % all.len()]
+    }
+    let ask = |w: &mut World| {
+        if w.client_auth == ClientAuth::None {
+            w.client_auth = if pick % 2 == 1 {
+                ClientAuth::Optional
+            } else {
+                ClientAuth::Required
+            };
+        }
+    };
+    match dim {
+        0 => w.ca_key = at(CaKey::ALL, pick),
+        1 => w.leaf_key = at(KeyKind::ALL, pick),
+        2 => w.digest = at(Digest::ALL, pick),
+        3 => w.shape = at(Shape::ALL, pick),
+        4 => w.sent = at(Sent::ALL, pick),
+        5 => w.trust = at(Trust::ALL, pick),
+        6 => w.leaf_ku = at(LeafKu::ALL, pick),
+        7 => w.leaf_eku = at(LeafEku::ALL, pick),
+        8 => w.leaf_bc = at(LeafBc::ALL, pick),
+        9 => w.ca = at(CaProfile::ALL, pick),
+        10 => w.nc = at(NameConstraints::ALL, pick),
+        11 => w.policies = at(Policies::ALL, pick),
+        12 => w.leaf_extra = at(LeafExtra::ALL, pick),
+        13 => w.names = at(Names::ALL, pick),
+        14 => w.validity = at(ServerValidity::ALL, pick),
+        15 => w.host = at(Host::ALL, pick),
+        16 => w.san = at(San::ALL, pick),
+        17 => w.sni = at(Sni::ALL, pick),
+        18 => w.protocol = at(Protocol::ALL, pick),
+        19 => w.suites = at(Suites::ALL, pick),
+        20 => w.groups = at(Groups::ALL, pick),
+        21 => w.client_auth = at(ClientAuth::ALL, pick),
+        22 => {
+            w.ca_names = at(CaNames::ALL, pick);
+            ask(w);
+        }
+        23 => {
+            w.client_sigalgs = at(ClientSigalgs::ALL, pick);
+            ask(w);
+        }
+        24 => {
+            w.keys = keys.to_vec();
+            ask(w);
+        }
+        25 => {
+            w.key_password = at(KeyPassword::ALL, pick);
+            ask(w);
+        }
+        26 => w.store = at(StoreFormat::ALL, pick),
+        27 => {
+            w.client_mode = at(ClientMode::ALL, pick);
+            ask(w);
+        }
+        _ => w.validate = at(Validate::ALL, pick),
+    }
+}
+
+/// The strategy over worlds (the id is set by the caller): the common world moved along a
+/// few dimensions.
 pub(crate) fn world() -> impl Strategy<Value = World> {
-    let pki = (
-        CaKey::any(),
-        KeyKind::any(),
-        usually(Digest::ALL, 2),
-        usually(Shape::ALL, 2),
-        usually(Sent::ALL, 2),
-        usually(Trust::ALL, 3),
-        usually(LeafKu::ALL, 2),
-        usually(LeafEku::ALL, 2),
-        usually(LeafBc::ALL, 2),
-        usually(CaProfile::ALL, 4),
-    );
-    let more = (
-        usually(NameConstraints::ALL, 3),
-        usually(Policies::ALL, 3),
-        usually(LeafExtra::ALL, 3),
-        usually(Names::ALL, 2),
-        usually(ServerValidity::ALL, 3),
-        Host::any(),
-        usually(San::ALL, 3),
-        usually(Sni::ALL, 2),
-    );
-    let receiver = (
-        usually(Protocol::ALL, 2),
-        usually(Suites::ALL, 2),
-        usually(Groups::ALL, 2),
-        ClientAuth::any(),
-        usually(CaNames::ALL, 2),
-        usually(ClientSigalgs::ALL, 3),
-    );
-    let client = (
-        proptest::collection::vec(ClientKey::any(), 0..=3),
-        usually(KeyPassword::ALL, 3),
-        StoreFormat::any(),
-        prop_oneof![1 => Just(ClientMode::Off), 3 => Just(ClientMode::Automatic), 1 => Just(ClientMode::AliasFirst)],
-        usually(Validate::ALL, 5),
-    );
-    (pki, more, receiver, client).prop_map(
-        |(
-            (ca_key, leaf_key, digest, shape, sent, trust, leaf_ku, leaf_eku, leaf_bc, ca),
-            (nc, policies, leaf_extra, names, validity, host, san, sni),
-            (protocol, suites, groups, client_auth, ca_names, client_sigalgs),
-            (mut keys, key_password, store, client_mode, validate),
-        )| {
-            let mut seen = Vec::new();
-            keys.retain(|k| {
-                let new = !seen.contains(k);
-                seen.push(*k);
-                new
-            });
-            World {
-                id: String::new(),
-                ca_key,
-                leaf_key,
-                digest,
-                shape,
-                sent,
-                trust,
-                leaf_ku,
-                leaf_eku,
-                leaf_bc,
-                ca,
-                nc,
-                policies,
-                leaf_extra,
-                names,
-                validity,
-                host,
-                san,
-                sni,
-                protocol,
-                suites,
-                groups,
-                client_auth,
-                ca_names,
-                client_sigalgs,
-                keys,
-                key_password,
-                store,
-                client_mode,
-                validate,
-            }
-        },
-    )
+    let moves = perturbation_count().prop_flat_map(|n| {
+        proptest::collection::vec(
+            (
+                0..DIMENSIONS,
+                any::<usize>(),
+                proptest::collection::vec(select(ClientKey::ALL), 0..=3),
+            ),
+            n,
+        )
+    });
+    moves.prop_map(|moves| {
+        let mut w = common();
+        for (dim, pick, keys) in moves {
+            perturb(&mut w, dim, pick, &keys);
+        }
+        let mut seen = Vec::new();
+        w.keys.retain(|k| {
+            let new = !seen.contains(k);
+            seen.push(*k);
+            new
+        });
+        w
+    })
 }
 
 impl World {
@@ -411,6 +455,12 @@ impl World {
             tags.push(format!("{}={}", ClientKey::KEY, k.tag()));
         }
         tags
+    }
+
+    /// The tags in which the world differs from the common world (what it moved along).
+    pub(crate) fn moved(&self) -> Vec<String> {
+        let base = common().tags();
+        self.tags().into_iter().filter(|t| !base.contains(t)).collect()
     }
 
     /// The host name the clients use.
