@@ -460,7 +460,10 @@ impl World {
     /// The tags in which the world differs from the common world (what it moved along).
     pub(crate) fn moved(&self) -> Vec<String> {
         let base = common().tags();
-        self.tags().into_iter().filter(|t| !base.contains(t)).collect()
+        self.tags()
+            .into_iter()
+            .filter(|t| !base.contains(t))
+            .collect()
     }
 
     /// The host name the clients use.

@@ -93,7 +93,10 @@ pub(crate) fn write(
                 ..k.clone()
             });
         } else {
-            println!("dropped (allows nothing): {} {} | {} when {:?}", k.what, k.ours, k.java, k.when);
+            println!(
+                "dropped (allows nothing): {} {} | {} when {:?}",
+                k.what, k.ours, k.java, k.when
+            );
         }
     }
     for (f, _) in found.iter().zip(&allowed).filter(|(_, a)| !**a) {

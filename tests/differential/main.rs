@@ -30,7 +30,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use harness::connect::{
-    ClientCertificate, Clock, FailureClass, Options, Outcome, Policy, Target, TrustSource, Validation,
+    ClientCertificate, Clock, FailureClass, Options, Outcome, Policy, Target, TrustSource,
+    Validation,
 };
 use harness::keystore::{Keystore, Passwords};
 use harness::secret::Password;
@@ -127,7 +128,11 @@ fn verdict_of(o: &Outcome) -> Verdict {
     Verdict {
         class: o.class().to_owned(),
         used: o.client_certificate.used,
-        text: o.failure.as_ref().map(|f| f.java_text()).unwrap_or_default(),
+        text: o
+            .failure
+            .as_ref()
+            .map(|f| f.java_text())
+            .unwrap_or_default(),
     }
 }
 
@@ -174,15 +179,33 @@ const RACY_CLASSES: [&str; 3] = ["client-cert-required", "client-cert-rejected",
 /// not have: issue 11 section 2), and the class each belongs to.
 const JAVA_ONLY_TEXTS: &[(&str, FailureClass)] = &[
     ("KeyUsage does not allow", FailureClass::BadKeyUsage),
-    ("Netscape cert type does not permit", FailureClass::BadKeyUsage),
-    ("Extended key usage does not permit", FailureClass::BadKeyUsage),
-    ("name constraints check failed", FailureClass::BadCertificate),
-    ("unrecognized critical extension", FailureClass::BadCertificate),
+    (
+        "Netscape cert type does not permit",
+        FailureClass::BadKeyUsage,
+    ),
+    (
+        "Extended key usage does not permit",
+        FailureClass::BadKeyUsage,
+    ),
+    (
+        "name constraints check failed",
+        FailureClass::BadCertificate,
+    ),
+    (
+        "unrecognized critical extension",
+        FailureClass::BadCertificate,
+    ),
     ("keyCertSign bit is not set", FailureClass::BadCertificate),
     ("policy tree", FailureClass::BadCertificate),
     ("is not a CA certificate", FailureClass::BadCertificate),
-    ("basic constraints check failed", FailureClass::BadCertificate),
-    ("Algorithm constraints check failed", FailureClass::BadCertificate),
+    (
+        "basic constraints check failed",
+        FailureClass::BadCertificate,
+    ),
+    (
+        "Algorithm constraints check failed",
+        FailureClass::BadCertificate,
+    ),
     ("received handshake warning", FailureClass::Alert),
     ("Received fatal alert", FailureClass::Alert),
 ];
@@ -238,9 +261,11 @@ fn run_java(java: &Path, classes: &Path, worlds_file: &Path) -> Vec<JavaLine> {
 
 #[test]
 fn connectivity_test_agrees_with_jdk17_over_generated_worlds() {
-    let (Some(openssl), Some(java), Some(javac)) =
-        (tests::tool("openssl"), tests::tool("java"), tests::tool("javac"))
-    else {
+    let (Some(openssl), Some(java), Some(javac)) = (
+        tests::tool("openssl"),
+        tests::tool("java"),
+        tests::tool("javac"),
+    ) else {
         return;
     };
     let started = Instant::now();
@@ -254,7 +279,9 @@ fn connectivity_test_agrees_with_jdk17_over_generated_worlds() {
         &openssl,
         &Path::new(env!("CARGO_TARGET_TMPDIR")).join("differential-keys"),
     );
-    let now = time::OffsetDateTime::now_utc().replace_nanosecond(0).unwrap();
+    let now = time::OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .unwrap();
     let tmp = tempfile::tempdir().unwrap();
     let classes = compile_probe(&javac, tmp.path());
 
@@ -273,13 +300,22 @@ fn connectivity_test_agrees_with_jdk17_over_generated_worlds() {
                             .enumerate()
                             .map(|(i, w)| {
                                 let index = c * half + i;
-                                pki::materialise(w, index, pool, now.unix_timestamp(), &tmp.join(&w.id))
+                                pki::materialise(
+                                    w,
+                                    index,
+                                    pool,
+                                    now.unix_timestamp(),
+                                    &tmp.join(&w.id),
+                                )
                             })
                             .collect::<Vec<_>>()
                     })
                 })
                 .collect();
-            handles.into_iter().flat_map(|h| h.join().unwrap()).collect()
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap())
+                .collect()
         })
     };
     let made = started.elapsed();
@@ -309,7 +345,10 @@ fn connectivity_test_agrees_with_jdk17_over_generated_worlds() {
                     })
                 })
                 .collect();
-            handles.into_iter().flat_map(|h| h.join().unwrap()).collect()
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap())
+                .collect()
         });
         // Ours, four at a time.
         let served: Vec<(usize, u16)> = receivers
@@ -388,9 +427,16 @@ fn connectivity_test_agrees_with_jdk17_over_generated_worlds() {
                     s.spawn(move || run_java(java, classes, &file))
                 })
                 .collect();
-            handles.into_iter().flat_map(|h| h.join().unwrap()).collect()
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap())
+                .collect()
         });
-        assert_eq!(java_lines.len(), served.len(), "the probe answers every world");
+        assert_eq!(
+            java_lines.len(),
+            served.len(),
+            "the probe answers every world"
+        );
         for ((&(i, _), our), jl) in served.iter().zip(our_verdicts).zip(java_lines) {
             assert_eq!(batch[i].id, jl.id);
             let class = if RACY_CLASSES.contains(&our.class.as_str())
@@ -488,7 +534,11 @@ fn connectivity_test_agrees_with_jdk17_over_generated_worlds() {
     let mut per_dim: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
     for t in tags.values().flatten().filter(|t| !t.starts_with("id=")) {
         let (k, v) = t.split_once('=').unwrap();
-        *per_dim.entry(k.to_owned()).or_default().entry(v.to_owned()).or_default() += 1;
+        *per_dim
+            .entry(k.to_owned())
+            .or_default()
+            .entry(v.to_owned())
+            .or_default() += 1;
     }
     println!("worlds per dimension value:");
     for (k, vs) in &per_dim {
@@ -502,8 +552,16 @@ fn connectivity_test_agrees_with_jdk17_over_generated_worlds() {
     for (e, n) in &why_not {
         println!("  not served ({n}): {e}");
     }
-    let agree = results.len() - found.iter().map(|f| &f.world).collect::<BTreeSet<_>>().len();
-    println!("{agree} of {} worlds agree in class, client certificate used and text", results.len());
+    let agree = results.len()
+        - found
+            .iter()
+            .map(|f| &f.world)
+            .collect::<BTreeSet<_>>()
+            .len();
+    println!(
+        "{agree} of {} worlds agree in class, client certificate used and text",
+        results.len()
+    );
     let mut by_kind: BTreeMap<(&str, &str, &str), usize> = BTreeMap::new();
     for f in &found {
         *by_kind.entry((f.what, &f.ours, &f.java)).or_default() += 1;

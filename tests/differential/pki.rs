@@ -86,15 +86,19 @@ fn generate(openssl: &Path, dir: &Path, kind: KeyKind, path: &Path) {
         let params = dir.join("dsa2048.params");
         if !params.is_file() {
             let ptmp = dir.join("dsa2048.params.tmp");
-            tests::run_ok(Command::new(openssl).args([
-                "genpkey",
-                "-genparam",
-                "-algorithm",
-                "DSA",
-                "-pkeyopt",
-                "dsa_paramgen_bits:2048",
-                "-out",
-            ]).arg(&ptmp));
+            tests::run_ok(
+                Command::new(openssl)
+                    .args([
+                        "genpkey",
+                        "-genparam",
+                        "-algorithm",
+                        "DSA",
+                        "-pkeyopt",
+                        "dsa_paramgen_bits:2048",
+                        "-out",
+                    ])
+                    .arg(&ptmp),
+            );
             std::fs::rename(&ptmp, &params).unwrap();
         }
         tests::run_ok(
@@ -238,7 +242,10 @@ fn issue(spec: Spec<'_>) -> Issued {
         {
             let ctx = b.x509v3_context(spec.issuer.map(|i| i.cert.as_ref()), None);
             let mut all = vec![ext("subjectKeyIdentifier", "hash")];
-            if spec.issuer.is_some_and(|i| i.cert.subject_key_id().is_some()) {
+            if spec
+                .issuer
+                .is_some_and(|i| i.cert.subject_key_id().is_some())
+            {
                 all.push(ext("authorityKeyIdentifier", "keyid"));
             }
             all.extend(spec.exts.iter().cloned());
@@ -290,7 +297,13 @@ fn write_pem(path: &Path, certs: &[&X509]) {
 }
 
 /// Makes the world's PKI and keystore in `dir`, valid around `now` (Unix seconds).
-pub(crate) fn materialise(w: &World, index: usize, pool: &KeyPool, now: i64, dir: &Path) -> Materials {
+pub(crate) fn materialise(
+    w: &World,
+    index: usize,
+    pool: &KeyPool,
+    now: i64,
+    dir: &Path,
+) -> Materials {
     std::fs::create_dir_all(dir).unwrap();
     let (subject_enc, issuer_enc) = match w.names {
         Names::Utf8 => (Asn1Type::UTF8STRING, Asn1Type::UTF8STRING),
@@ -422,7 +435,9 @@ pub(crate) fn materialise(w: &World, index: usize, pool: &KeyPool, now: i64, dir
         LeafBc::Ca => leaf_exts.push(ext("basicConstraints", "critical,CA:TRUE")),
     }
     match w.leaf_ku {
-        LeafKu::SigEnc => leaf_exts.push(ext("keyUsage", "critical,digitalSignature,keyEncipherment")),
+        LeafKu::SigEnc => {
+            leaf_exts.push(ext("keyUsage", "critical,digitalSignature,keyEncipherment"))
+        }
         LeafKu::Sig => leaf_exts.push(ext("keyUsage", "critical,digitalSignature")),
         LeafKu::Enc => leaf_exts.push(ext("keyUsage", "critical,keyEncipherment")),
         LeafKu::Absent => {}
@@ -453,13 +468,16 @@ pub(crate) fn materialise(w: &World, index: usize, pool: &KeyPool, now: i64, dir
         // One policy, 1.3.6.1.4.1.55555.1.1, as DER (the policy syntax needs a config
         // database the crate does not pass).
         Policies::Leaf => leaf_exts.push(ext("certificatePolicies", POLICY_DER)),
-        Policies::LeafCritical => {
-            leaf_exts.push(ext("certificatePolicies", &format!("critical,{POLICY_DER}")))
-        }
+        Policies::LeafCritical => leaf_exts.push(ext(
+            "certificatePolicies",
+            &format!("critical,{POLICY_DER}"),
+        )),
         _ => {}
     }
     match w.leaf_extra {
-        LeafExtra::UnknownCritical => leaf_exts.push(ext("1.3.6.1.4.1.55555.2.1", "critical,DER:05:00")),
+        LeafExtra::UnknownCritical => {
+            leaf_exts.push(ext("1.3.6.1.4.1.55555.2.1", "critical,DER:05:00"))
+        }
         LeafExtra::UnknownNonCritical => leaf_exts.push(ext("1.3.6.1.4.1.55555.2.1", "DER:05:00")),
         LeafExtra::NsCertTypeClient => leaf_exts.push(ext("nsCertType", "client")),
         _ => {}
@@ -473,7 +491,11 @@ pub(crate) fn materialise(w: &World, index: usize, pool: &KeyPool, now: i64, dir
     let leaf = issue(Spec {
         subject: cn(leaf_cn),
         key: pool.get(w.leaf_key, index + 7).clone(),
-        issuer: if self_signed { None } else { Some(ints.last().unwrap_or(&root)) },
+        issuer: if self_signed {
+            None
+        } else {
+            Some(ints.last().unwrap_or(&root))
+        },
         digest: w.digest,
         window: leaf_window,
         v1: w.leaf_extra == LeafExtra::V1,
@@ -500,7 +522,11 @@ pub(crate) fn materialise(w: &World, index: usize, pool: &KeyPool, now: i64, dir
     };
     let p = |n: &str| dir.join(n);
     write_pem(&p("server.pem"), &[&leaf.cert]);
-    std::fs::write(p("server.key"), leaf.key.private_key_to_pem_pkcs8().unwrap()).unwrap();
+    std::fs::write(
+        p("server.key"),
+        leaf.key.private_key_to_pem_pkcs8().unwrap(),
+    )
+    .unwrap();
     let server_chain = (!extra.is_empty()).then(|| {
         write_pem(&p("server-chain.pem"), &extra);
         p("server-chain.pem")
@@ -599,7 +625,11 @@ pub(crate) fn materialise(w: &World, index: usize, pool: &KeyPool, now: i64, dir
     let client_ca = p("client-ca.pem");
     write_pem(
         &client_ca,
-        &[if w.ca_names == CaNames::Foreign { &foreign.cert } else { &croot.cert }],
+        &[if w.ca_names == CaNames::Foreign {
+            &foreign.cert
+        } else {
+            &croot.cert
+        }],
     );
 
     let format = match w.store {

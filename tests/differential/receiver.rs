@@ -90,9 +90,10 @@ pub(crate) fn args(w: &World, m: &Materials) -> Vec<String> {
             }
             match w.client_sigalgs {
                 ClientSigalgs::Default => {}
-                ClientSigalgs::Ecdsa => {
-                    a.extend([s("-client_sigalgs"), s("ECDSA+SHA256:ECDSA+SHA384:ECDSA+SHA512")])
-                }
+                ClientSigalgs::Ecdsa => a.extend([
+                    s("-client_sigalgs"),
+                    s("ECDSA+SHA256:ECDSA+SHA384:ECDSA+SHA512"),
+                ]),
                 ClientSigalgs::Rsa => a.extend([
                     s("-client_sigalgs"),
                     s("RSA+SHA256:RSA+SHA384:rsa_pss_rsae_sha256:rsa_pss_rsae_sha384"),
