@@ -144,10 +144,11 @@ pub(crate) fn start(openssl: &Path, w: &World, m: &Materials) -> Result<Receiver
     std::thread::spawn(move || {
         let mut tx = Some(tx);
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(addr) = line.strip_prefix("ACCEPT ") {
-                if let Some(tx) = tx.take() {
-                    let _ = tx.send(addr.rsplit(':').next().and_then(|p| p.parse::<u16>().ok()));
-                }
+            // `tx.take()` only on the ACCEPT line: earlier lines (DH parameters) go by.
+            if let Some(addr) = line.strip_prefix("ACCEPT ")
+                && let Some(tx) = tx.take()
+            {
+                let _ = tx.send(addr.rsplit(':').next().and_then(|p| p.parse::<u16>().ok()));
             }
         }
     });
