@@ -3,14 +3,28 @@
 //! An entry allows a divergence of kind `what` (`class`, `used` or `text`; `*` any) where
 //! ours and Java's values are `ours` and `java` (`*` for any; a trailing `*` for a prefix),
 //! in a world that has every tag of `when` (`suites=rsa-kx`, or `id=w017` for one world). A
-//! divergence no entry allows fails the test; so does an entry that allows nothing in a run
-//! with the default seed (it no longer diverges: remove it). `DIFF_WRITE_KNOWN=1` rewrites
+//! divergence no entry allows fails the test; so does an entry whose worlds occur in the run
+//! but none diverges as it allows (it no longer diverges: remove it). `DIFF_WRITE_KNOWN=1` rewrites
 //! the file from the run (see [`write`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
+
+/// The comment a new file starts with.
+const HEADER: &str = "\
+# Known divergences of `harness connect` from the real JDK 17 in the differential test
+# (tests/differential). An entry allows a divergence of kind `what` (class | used | text;
+# `*` any) with our value `ours` and Java's `java` (`*` any, a trailing `*` a prefix) in the
+# worlds that have every tag of `when` (the world's dimensions as the summary prints them,
+# or `id=wNNN`). The test fails on a divergence no entry allows, and on an entry whose worlds
+# occur in the run without diverging as it allows (remove it). DIFF_WRITE_KNOWN=1 rewrites
+# the file: such entries are dropped, each new divergence gets an entry for the dimensions
+# its world moved along with reason TODO. `worlds` counts what an entry allowed in the run
+# that wrote it (information only).
+
+";
 
 /// One divergence found in one world.
 #[derive(Clone, Debug)]
@@ -67,15 +81,17 @@ pub(crate) fn load(path: &Path) -> KnownFile {
     }
 }
 
-/// Rewrites the file from this run: keeps the entries that allowed a divergence (their
-/// order, `when` and reason), drops the ones that allowed none, and adds one entry per
-/// divergence no entry allows, for that world only (`when = ["id=w017"]`) with the reason
-/// `TODO`, for review: replace its `when` by the feature that causes it.
+/// Rewrites the file from this run: keeps the entries that allowed a divergence or whose
+/// worlds this run did not draw (their order, `when` and reason), drops the ones whose
+/// worlds occur without diverging, and adds one entry per
+/// divergence no entry allows, `when` the dimensions its world moved along (the likely
+/// cause; `id=wNNN` for the common world), with the reason `TODO` for review.
 pub(crate) fn write(
     path: &Path,
     old: &KnownFile,
     found: &[Found],
     tags: &BTreeMap<String, BTreeSet<String>>,
+    moved: &BTreeMap<String, Vec<String>>,
 ) {
     let mut out = KnownFile::default();
     let mut allowed = vec![false; found.len()];
@@ -87,7 +103,8 @@ pub(crate) fn write(
                 n += 1;
             }
         }
-        if n > 0 {
+        let drawn = tags.values().any(|t| k.when.iter().all(|w| t.contains(w)));
+        if n > 0 || !drawn {
             out.divergence.push(Known {
                 worlds: n,
                 ..k.clone()
@@ -100,24 +117,43 @@ pub(crate) fn write(
         }
     }
     for (f, _) in found.iter().zip(&allowed).filter(|(_, a)| !**a) {
-        out.divergence.push(Known {
+        // The dimensions the world moved along are the likely cause; the common world
+        // itself is named by its id.
+        let when = match moved.get(&f.world) {
+            Some(m) if !m.is_empty() => m.clone(),
+            _ => vec![format!("id={}", f.world)],
+        };
+        let probe = Known {
             what: f.what.to_owned(),
             ours: f.ours.clone(),
             java: f.java.clone(),
-            when: vec![format!("id={}", f.world)],
+            when,
             reason: "TODO".to_owned(),
             worlds: 1,
-        });
+        };
+        match out.divergence.iter_mut().find(|k| {
+            k.reason == "TODO"
+                && k.what == probe.what
+                && k.ours == probe.ours
+                && k.java == probe.java
+                && k.when == probe.when
+        }) {
+            Some(k) => k.worlds += 1,
+            None => out.divergence.push(probe),
+        }
     }
-    let header = "# Known divergences of `harness connect` from the real JDK 17 in the differential test\n\
-        # (tests/differential). An entry allows a divergence of kind `what` (class | used | text;\n\
-        # `*` any) with our value `ours` and Java's `java` (`*` any, a trailing `*` a prefix) in\n\
-        # the worlds that have every tag of `when` (the world's dimensions, as the summary prints\n\
-        # them, and `id=wNNN`). The test fails on a divergence no entry allows and, with the\n\
-        # default seed, on an entry that allows none (it no longer diverges: remove it).\n\
-        # DIFF_WRITE_KNOWN=1 rewrites the file: entries that allow nothing are dropped, each\n\
-        # new divergence gets an entry for its world with reason TODO. `worlds` counts what an\n\
-        # entry allowed in the run that wrote it (information only).\n\n";
+    // The file's own leading comments are kept.
+    let old_text = std::fs::read_to_string(path).unwrap_or_default();
+    let kept: String = old_text
+        .lines()
+        .take_while(|l| l.starts_with('#') || l.trim().is_empty())
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let header = if kept.trim().is_empty() {
+        HEADER.to_owned()
+    } else {
+        kept
+    };
     let body = toml::to_string_pretty(&out).unwrap();
     let tmp = path.with_extension("toml.tmp");
     std::fs::write(&tmp, format!("{header}{body}")).unwrap();
