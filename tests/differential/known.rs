@@ -159,3 +159,60 @@ pub(crate) fn write(
     std::fs::write(&tmp, format!("{header}{body}")).unwrap();
     std::fs::rename(&tmp, path).unwrap();
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn known(what: &str, ours: &str, java: &str, when: &[&str]) -> Known {
+        Known {
+            what: what.into(),
+            ours: ours.into(),
+            java: java.into(),
+            when: when.iter().map(|t| t.to_string()).collect(),
+            reason: "r".into(),
+            worlds: 0,
+        }
+    }
+
+    #[test]
+    fn entries_match_kind_values_prefixes_and_every_tag() {
+        let found = Found {
+            world: "w001".into(),
+            what: "class",
+            ours: "error: cannot use key pair …: wrong key password".into(),
+            java: "success".into(),
+        };
+        let tags: BTreeSet<String> = ["key-password=first-differs", "store=jks", "id=w001"]
+            .iter()
+            .map(|t| t.to_string())
+            .collect();
+        assert!(
+            known(
+                "class",
+                "error: cannot use*",
+                "*",
+                &["key-password=first-differs"]
+            )
+            .allows(&found, &tags)
+        );
+        assert!(known("*", "*", "success", &["store=jks", "id=w001"]).allows(&found, &tags));
+        assert!(!known("text", "*", "*", &[]).allows(&found, &tags));
+        assert!(!known("class", "error: cannot use", "*", &[]).allows(&found, &tags));
+        assert!(!known("class", "*", "*", &["store=jks", "store=pkcs12"]).allows(&found, &tags));
+    }
+
+    #[test]
+    fn the_checked_in_file_parses_and_every_entry_has_a_reason() {
+        let file =
+            load(&::tests::workspace_root().join("tests/differential/known-divergences.toml"));
+        assert!(!file.divergence.is_empty());
+        for k in &file.divergence {
+            assert!(!k.reason.trim().is_empty(), "{k:?}");
+            assert!(
+                ["class", "used", "text", "*"].contains(&k.what.as_str()),
+                "{k:?}"
+            );
+        }
+    }
+}
