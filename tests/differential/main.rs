@@ -366,18 +366,7 @@ fn connectivity_test_agrees_with_jdk17_over_generated_worlds() {
             let mut tasks = Vec::new();
             for &(i, port) in &served {
                 let (w, m) = (batch[i].clone(), &mats[i]);
-                let m = pki::Materials {
-                    dir: m.dir.clone(),
-                    server_cert: m.server_cert.clone(),
-                    server_key: m.server_key.clone(),
-                    server_chain: m.server_chain.clone(),
-                    sni_cert: m.sni_cert.clone(),
-                    sni_key: m.sni_key.clone(),
-                    client_ca: m.client_ca.clone(),
-                    keystore: m.keystore.clone(),
-                    store_type: m.store_type,
-                    aliases: m.aliases.clone(),
-                };
+                let m = m.clone();
                 let limit = limit.clone();
                 tasks.push(tokio::spawn(async move {
                     let _permit = limit.acquire().await.unwrap();

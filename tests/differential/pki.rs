@@ -270,6 +270,7 @@ fn issue(spec: Spec<'_>) -> Issued {
 }
 
 /// The files and passwords of one materialised world.
+#[derive(Clone, Debug)]
 pub(crate) struct Materials {
     pub(crate) dir: PathBuf,
     /// The receiver's certificate, key and extra certificates (`-cert_chain`; none when
