@@ -3,8 +3,8 @@
 //! An entry allows a divergence of kind `what` (`class`, `used` or `text`; `*` any) where
 //! ours and Java's values are `ours` and `java` (`*` for any; a trailing `*` for a prefix),
 //! in a world that has every tag of `when` (`suites=rsa-kx`, or `id=w017` for one world). A
-//! divergence no entry allows fails the test; so does an entry whose worlds occur in the run
-//! but none diverges as it allows (it no longer diverges: remove it). `DIFF_WRITE_KNOWN=1` rewrites
+//! divergence no entry allows fails the test; so does a stale entry ([`Known::is_stale`]:
+//! its feature alone no longer makes a world diverge; remove it). `DIFF_WRITE_KNOWN=1` rewrites
 //! the file from the run (see [`write`]).
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -18,9 +18,9 @@ const HEADER: &str = "\
 # (tests/differential). An entry allows a divergence of kind `what` (class | used | text;
 # `*` any) with our value `ours` and Java's `java` (`*` any, a trailing `*` a prefix) in the
 # worlds that have every tag of `when` (the world's dimensions as the summary prints them,
-# or `id=wNNN`). The test fails on a divergence no entry allows, and on an entry whose worlds
-# occur in the run without diverging as it allows (remove it). DIFF_WRITE_KNOWN=1 rewrites
-# the file: such entries are dropped, each new divergence gets an entry for the dimensions
+# or `id=wNNN`). The test fails on a divergence no entry allows, and on a stale entry: some
+# world moved along the entry's features only and none such diverges as it allows (remove
+# it). DIFF_WRITE_KNOWN=1 rewrites the file: stale entries are dropped, each new divergence gets an entry for the dimensions
 # its world moved along with reason TODO. `worlds` counts what an entry allowed in the run
 # that wrote it (information only).
 
@@ -73,6 +73,30 @@ impl Known {
     }
 }
 
+impl Known {
+    /// Whether the entry no longer diverges: some world of the run moved along the entry's
+    /// features only (so nothing else can explain it) and no such world diverges as the entry
+    /// allows. An entry whose features this run drew only together with others says nothing.
+    pub(crate) fn is_stale(
+        &self,
+        allowed_in: &BTreeSet<String>,
+        tags: &BTreeMap<String, BTreeSet<String>>,
+        moved: &BTreeMap<String, Vec<String>>,
+    ) -> bool {
+        let pure: Vec<&String> = tags
+            .iter()
+            .filter(|(w, t)| {
+                self.when.iter().all(|x| t.contains(x))
+                    && moved
+                        .get(*w)
+                        .is_some_and(|m| m.iter().all(|x| self.when.contains(x)))
+            })
+            .map(|(w, _)| w)
+            .collect();
+        !pure.is_empty() && !pure.iter().any(|w| allowed_in.contains(*w))
+    }
+}
+
 pub(crate) fn load(path: &Path) -> KnownFile {
     match std::fs::read_to_string(path) {
         Ok(text) => toml::from_str(&text)
@@ -81,9 +105,9 @@ pub(crate) fn load(path: &Path) -> KnownFile {
     }
 }
 
-/// Rewrites the file from this run: keeps the entries that allowed a divergence or whose
-/// worlds this run did not draw (their order, `when` and reason), drops the ones whose
-/// worlds occur without diverging, and adds one entry per
+/// Rewrites the file from this run: keeps the entries that are not stale
+/// ([`Known::is_stale`]; their order, `when` and reason), drops the stale ones, and adds one
+/// entry per
 /// divergence no entry allows, `when` the dimensions its world moved along (the likely
 /// cause; `id=wNNN` for the common world), with the reason `TODO` for review.
 pub(crate) fn write(
@@ -97,14 +121,15 @@ pub(crate) fn write(
     let mut allowed = vec![false; found.len()];
     for k in &old.divergence {
         let mut n = 0;
+        let mut allowed_in = BTreeSet::new();
         for (i, f) in found.iter().enumerate() {
             if k.allows(f, &tags[&f.world]) {
                 allowed[i] = true;
+                allowed_in.insert(f.world.clone());
                 n += 1;
             }
         }
-        let drawn = tags.values().any(|t| k.when.iter().all(|w| t.contains(w)));
-        if n > 0 || !drawn {
+        if !k.is_stale(&allowed_in, tags, moved) {
             out.divergence.push(Known {
                 worlds: n,
                 ..k.clone()
