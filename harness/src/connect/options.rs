@@ -224,6 +224,10 @@ pub struct Options {
     pub min_version: TlsVersion,
     /// The highest TLS version offered.
     pub max_version: TlsVersion,
+    /// Connect to this address instead of resolving the host (as curl's `--resolve`): the
+    /// host still names the receiver for SNI and host-name checks. The differential test uses
+    /// it for dotted host names that no resolver here knows.
+    pub connect_to: Option<std::net::IpAddr>,
 }
 
 impl Options {
@@ -241,6 +245,7 @@ impl Options {
             read_timeout: Duration::from_secs(10),
             min_version: TlsVersion::Tls12,
             max_version: TlsVersion::Tls13,
+            connect_to: None,
         }
     }
 

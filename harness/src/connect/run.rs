@@ -263,13 +263,17 @@ async fn execute(options: &Options, prepared: Prepared) -> Outcome {
 async fn talk(options: &Options, prepared: &Prepared, wire: &mut Wire) {
     let target = &options.target;
     let connect_start = Instant::now();
-    let lookup = timeout(
-        options.connect_timeout,
-        tokio::net::lookup_host((target.host.as_str(), target.port)),
-    )
-    .await;
+    let lookup = match options.connect_to {
+        Some(ip) => Ok(Ok(vec![SocketAddr::new(ip, target.port)])),
+        None => timeout(
+            options.connect_timeout,
+            tokio::net::lookup_host((target.host.as_str(), target.port)),
+        )
+        .await
+        .map(|r| r.map(|a| a.collect())),
+    };
     let addresses: Vec<SocketAddr> = match lookup {
-        Ok(Ok(addresses)) => addresses.collect(),
+        Ok(Ok(addresses)) => addresses,
         Ok(Err(err)) => {
             wire.error = Some(WireError::Done(Failure::UnknownHost {
                 host: target.host.clone(),
