@@ -131,7 +131,7 @@ impl Validator {
     ) -> Result<Accepted, PkixError> {
         let _ = usage;
         self.legacy(chain, host, now)
-            .map_err(|e| self.from_rustls(&e, chain, host, now))
+            .map_err(|e| self.refusal(&e, chain, host, now))
     }
 
     /// "Validate Server Certificate" off: what JSSE still checks (algorithm constraints on
@@ -253,7 +253,7 @@ impl Validator {
             .any(|alg| alg.verify_signature(key, message, signature).is_ok())
     }
 
-    fn from_rustls(
+    fn refusal(
         &self,
         err: &rustls::Error,
         chain: &[CertificateDer<'_>],
@@ -342,13 +342,7 @@ impl Validator {
                 },
             ),
         };
-        PkixError {
-            rule,
-            index: None,
-            detail: failure.message(),
-            java: failure.java_text(),
-            failure,
-        }
+        PkixError::new(rule, None, failure.message(), failure.java_text(), failure)
     }
 }
 

@@ -56,7 +56,7 @@ fn canonical_ava(ava: &x509_parser::x509::AttributeTypeAndValue<'_>) -> String {
         | Tag::UniversalString
         | Tag::BmpString
         | Tag::VisibleString
-        | Tag::NumericString => ava.as_str().ok().map(|s| normalise(s)),
+        | Tag::NumericString => ava.as_str().ok().map(normalise),
         _ => None,
     };
     match text {
