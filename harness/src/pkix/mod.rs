@@ -6,23 +6,26 @@
 //! Certificate" on, [`Validator::check_unvalidated`] what JSSE still checks with it off. A
 //! refusal is a [`PkixError`] naming the rule broken, with Java's exact text.
 
+mod cert;
 mod error;
+mod host;
 pub mod name;
+mod path;
+pub mod rules;
 
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use rustls::client::{verify_server_cert_signed_by_trust_anchor, verify_server_name};
 use rustls::crypto::CryptoProvider;
-use rustls::server::ParsedCertificate;
-use rustls::{CertificateError, RootCertStore};
-use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
-use x509_parser::prelude::{FromDer, GeneralName, X509Certificate};
+use rustls_pki_types::{CertificateDer, UnixTime};
 
 pub use error::PkixError;
+pub use rules::{RULES, Rule, Wrap};
 
 use crate::cert::CertInfo;
-use crate::connect::{Failure, TlsVersion};
+use crate::connect::{Failure, FailureClass, TlsVersion};
+use cert::Cert;
+use path::{CertRef, Link, Refusal};
 
 /// The name the client connects to, as Java's HostnameChecker sees it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -95,29 +98,29 @@ pub enum Accepted {
 /// Java's trust manager for one trust store.
 #[derive(Debug)]
 pub struct Validator {
-    roots: RootCertStore,
-    trusted: Vec<CertificateDer<'static>>,
-    provider: Arc<CryptoProvider>,
+    anchors: Vec<Cert>,
 }
 
 impl Validator {
     /// Every certificate becomes a trust anchor whatever its position or validity (Java's
-    /// trust store semantics).
+    /// trust store semantics). A certificate that does not decode is skipped (Java would not
+    /// load such a keystore; our keystore readers refuse undecodable certificates).
     pub fn new(trusted: impl IntoIterator<Item = CertificateDer<'static>>) -> Self {
-        let trusted: Vec<_> = trusted.into_iter().collect();
-        let mut roots = RootCertStore::empty();
-        let _ = roots.add_parsable_certificates(trusted.iter().cloned());
-        Self {
-            roots,
-            trusted,
-            provider: java_provider(),
+        let mut anchors: Vec<Cert> = Vec::new();
+        for der in trusted {
+            if let Ok(cert) = Cert::parse(der.as_ref())
+                && !anchors.iter().any(|a| a.der == cert.der)
+            {
+                anchors.push(cert);
+            }
         }
+        Self { anchors }
     }
 
     /// How many trust anchors the validator holds (Java refuses an empty trust store with
     /// its own text).
     pub fn trust_anchor_count(&self) -> usize {
-        self.roots.len()
+        self.anchors.len()
     }
 
     /// "Validate Server Certificate" on: the path (as Java builds it), every rule, then HTTPS
@@ -129,9 +132,44 @@ impl Validator {
         now: UnixTime,
         usage: TlsUsage,
     ) -> Result<Accepted, PkixError> {
-        let _ = usage;
-        self.legacy(chain, host, now)
-            .map_err(|e| self.refusal(&e, chain, host, now))
+        let cx = Context {
+            chain,
+            host: Some(host),
+            now,
+        };
+        if self.anchors.is_empty() {
+            return Err(self.error(&cx, Refusal::for_rule("empty-trust-store")));
+        }
+        let sent = parse_chain(chain).map_err(|r| self.error(&cx, r))?;
+        let links: Vec<Link<'_>> = sent
+            .iter()
+            .enumerate()
+            .map(|(i, cert)| Link {
+                cert,
+                at: CertRef::Sent(i),
+            })
+            .collect();
+        let at = now.as_secs() as i64;
+        let accepted = self
+            .engine_validate(&links, at)
+            .map_err(|r| self.error(&cx, r))?;
+        if accepted != Accepted::TrustedEndEntity {
+            path::end_entity_check(links[0], usage).map_err(|r| self.error(&cx, r))?;
+        }
+        host::check(&sent[0], host).map_err(|rule| {
+            let text = rules::rule(rule)
+                .map(|r| r.java.replace("{host}", &host.to_string()))
+                .unwrap_or_default();
+            self.error(
+                &cx,
+                Refusal {
+                    rule,
+                    cert: Some(CertRef::Sent(0)),
+                    text,
+                },
+            )
+        })?;
+        Ok(accepted)
     }
 
     /// "Validate Server Certificate" off: what JSSE still checks (algorithm constraints on
@@ -141,261 +179,248 @@ impl Validator {
         chain: &[CertificateDer<'_>],
         usage: TlsUsage,
     ) -> Result<(), PkixError> {
-        let _ = (chain, usage);
+        let _ = usage;
+        let cx = Context {
+            chain,
+            host: None,
+            now: UnixTime::since_unix_epoch(std::time::Duration::ZERO),
+        };
+        let sent = parse_chain(chain).map_err(|r| self.error(&cx, r))?;
+        for (i, cert) in sent.iter().enumerate().rev() {
+            let link = Link {
+                cert,
+                at: CertRef::Sent(i),
+            };
+            if let Err(refusal) = path::algorithm_check(link) {
+                let _ = refusal;
+                return Err(self.error(
+                    &cx,
+                    Refusal {
+                        rule: "unvalidated-algorithm-constraints",
+                        cert: Some(CertRef::Sent(i)),
+                        text: "Certificates do not conform to algorithm constraints".into(),
+                    },
+                ));
+            }
+        }
         Ok(())
     }
 
-    fn legacy(
-        &self,
-        chain: &[CertificateDer<'_>],
-        host: &Host,
-        now: UnixTime,
-    ) -> Result<Accepted, rustls::Error> {
-        let Some((end_entity, intermediates)) = chain.split_first() else {
-            return Err(rustls::Error::NoCertificatesPresented);
-        };
-        let parsed = ParsedCertificate::try_from(end_entity)?;
-        let accepted = if self
-            .trusted
-            .iter()
-            .any(|t| t.as_ref() == end_entity.as_ref())
-        {
-            Accepted::TrustedEndEntity
-        } else if is_ca(end_entity) {
-            self.java_ca_target_path(end_entity, intermediates, now)?;
+    /// `PKIXValidator.engineValidate`: a chain sent in order under a trusted name is
+    /// validated as sent; anything else is built.
+    fn engine_validate(&self, links: &[Link<'_>], now: i64) -> Result<Accepted, Refusal> {
+        let target_kind = if links[0].cert.basic_constraints.is_some_and(|(ca, _)| ca) {
             Accepted::CaAsTarget
         } else {
-            verify_server_cert_signed_by_trust_anchor(
-                &parsed,
-                &self.roots,
-                intermediates,
-                now,
-                self.provider.signature_verification_algorithms.all,
-            )?;
             Accepted::Path
         };
-        let server_name = match host {
-            Host::Dns(name) => ServerName::try_from(name.clone()).map_err(|_| {
-                rustls::Error::InvalidCertificate(CertificateError::NotValidForName)
-            })?,
-            Host::Ip(ip) => ServerName::IpAddress((*ip).into()),
-        };
-        match verify_server_name(&parsed, &server_name) {
-            Ok(()) => Ok(accepted),
-            Err(_) if java_cn_fallback(end_entity, &server_name) => Ok(accepted),
-            Err(err) => Err(err),
-        }
-    }
-
-    fn java_ca_target_path(
-        &self,
-        target: &CertificateDer<'_>,
-        sent: &[CertificateDer<'_>],
-        now: UnixTime,
-    ) -> Result<(), rustls::Error> {
-        fn parse(der: &[u8]) -> Result<X509Certificate<'_>, rustls::Error> {
-            X509Certificate::from_der(der)
-                .map(|(_, c)| c)
-                .map_err(|_| rustls::Error::InvalidCertificate(CertificateError::BadEncoding))
-        }
-        let at = now.as_secs() as i64;
-        let mut current = parse(target.as_ref())?;
-        if let Ok(Some(eku)) = current.extended_key_usage()
-            && !(eku.value.server_auth || eku.value.any)
-        {
-            return Err(rustls::Error::InvalidCertificate(
-                CertificateError::InvalidPurpose,
-            ));
-        }
-        for _ in 0..=sent.len() {
-            let validity = current.validity();
-            if at > validity.not_after.timestamp() {
-                return Err(rustls::Error::InvalidCertificate(CertificateError::Expired));
+        let mut prev_issuer = None;
+        for (i, link) in links.iter().enumerate() {
+            if i != 0 && Some(&link.cert.subject) != prev_issuer {
+                return self.build(links, now).map(|()| target_kind);
             }
-            if at < validity.not_before.timestamp() {
-                return Err(rustls::Error::InvalidCertificate(
-                    CertificateError::NotValidYet,
-                ));
-            }
-            let signed_by = |issuer: &X509Certificate<'_>| {
-                issuer.subject().as_raw() == current.issuer().as_raw()
-                    && self.signature_ok(&current, issuer)
-            };
-            for anchor in &self.trusted {
-                if let Ok(anchor) = parse(anchor.as_ref())
-                    && signed_by(&anchor)
-                {
-                    return Ok(());
+            if self.is_trusted(link.cert) {
+                if i == 0 {
+                    return Ok(Accepted::TrustedEndEntity);
                 }
+                return self.do_validate(&links[..i], now).map(|()| target_kind);
             }
-            let next = sent
-                .iter()
-                .filter_map(|c| parse(c.as_ref()).ok())
-                .find(|c| c.as_raw() != current.as_raw() && signed_by(c));
-            match next {
-                Some(next) => current = next,
-                None => break,
+            prev_issuer = Some(&link.cert.issuer);
+        }
+        let last = links[links.len() - 1].cert;
+        if self
+            .anchors
+            .iter()
+            .any(|a| a.subject == last.issuer && last.signed_by(a.key.as_ref()))
+        {
+            self.do_validate(links, now).map(|()| target_kind)
+        } else {
+            self.build(links, now).map(|()| target_kind)
+        }
+    }
+
+    /// Java's trusted-certificate test: the same certificate, or the same subject and key.
+    fn is_trusted(&self, cert: &Cert) -> bool {
+        self.anchors
+            .iter()
+            .any(|a| a.der == cert.der || (a.subject == cert.subject && a.spki == cert.spki))
+    }
+
+    /// `PKIXCertPathValidator`: each anchor named as the path's issuer is tried; the last
+    /// failure is reported.
+    fn do_validate(&self, path: &[Link<'_>], now: i64) -> Result<(), Refusal> {
+        let issuer = &path[path.len() - 1].cert.issuer;
+        let mut last = None;
+        for (i, anchor) in self.anchors.iter().enumerate() {
+            if &anchor.subject != issuer {
+                continue;
+            }
+            let anchor = Link {
+                cert: anchor,
+                at: CertRef::Anchor(i),
+            };
+            match path::validate_path(path, anchor, now) {
+                Ok(()) => return Ok(()),
+                Err(refusal) => last = Some(refusal),
             }
         }
-        Err(rustls::Error::InvalidCertificate(
-            CertificateError::UnknownIssuer,
-        ))
+        Err(last.unwrap_or_else(|| Refusal::for_rule("no-trust-anchor")))
     }
 
-    fn signature_ok(&self, cert: &X509Certificate<'_>, issuer: &X509Certificate<'_>) -> bool {
-        let key = issuer.public_key().subject_public_key.data.as_ref();
-        let message = cert.tbs_certificate.as_ref();
-        let signature = cert.signature_value.data.as_ref();
-        self.provider
-            .signature_verification_algorithms
-            .all
-            .iter()
-            .any(|alg| alg.verify_signature(key, message, signature).is_ok())
+    /// `SunCertPathBuilder`: depth-first from the target through the certificates sent to a
+    /// trust anchor; a candidate path that fails validation is dropped.
+    fn build(&self, links: &[Link<'_>], now: i64) -> Result<(), Refusal> {
+        let mut path = vec![links[0]];
+        if self.search(&mut path, links, now) {
+            Ok(())
+        } else {
+            Err(Refusal::for_rule("path-building"))
+        }
     }
 
-    fn refusal(
-        &self,
-        err: &rustls::Error,
-        chain: &[CertificateDer<'_>],
-        host: &Host,
-        now: UnixTime,
-    ) -> PkixError {
-        let infos: Vec<CertInfo> = chain
+    fn search<'a>(&self, path: &mut Vec<Link<'a>>, pool: &[Link<'a>], now: i64) -> bool {
+        let current = path[path.len() - 1].cert;
+        for (i, anchor) in self.anchors.iter().enumerate() {
+            if anchor.subject == current.issuer
+                && current.signed_by(anchor.key.as_ref())
+                && path::validate_path(
+                    path,
+                    Link {
+                        cert: anchor,
+                        at: CertRef::Anchor(i),
+                    },
+                    now,
+                )
+                .is_ok()
+            {
+                return true;
+            }
+        }
+        let intermediates = path[1..].iter().filter(|l| !l.cert.self_issued()).count();
+        if intermediates >= path::BUILDER_MAX_PATH_LENGTH {
+            return false;
+        }
+        for candidate in pool {
+            if candidate.cert.subject == current.issuer
+                && !path.iter().any(|l| l.cert.der == candidate.cert.der)
+                && current.signed_by(candidate.cert.key.as_ref())
+            {
+                path.push(*candidate);
+                if self.search(path, pool, now) {
+                    return true;
+                }
+                path.pop();
+            }
+        }
+        false
+    }
+
+    /// A refusal with everything a report needs.
+    fn error(&self, cx: &Context<'_>, refusal: Refusal) -> PkixError {
+        let rule = rules::rule(refusal.rule);
+        let class = rule.map_or(FailureClass::BadCertificate, |r| r.class);
+        let wrap = rule.map_or(Wrap::Handshake, |r| r.wrap);
+        let java = format!("{}{}", rules::java_prefix(wrap), refusal.text);
+        let der: Option<&[u8]> = match refusal.cert {
+            Some(CertRef::Sent(i)) => cx.chain.get(i).map(|c| c.as_ref()),
+            Some(CertRef::Anchor(i)) => self.anchors.get(i).map(|a| a.der.as_slice()),
+            None => None,
+        };
+        let info = der.and_then(|d| CertInfo::from_der(d).ok());
+        let infos: Vec<CertInfo> = cx
+            .chain
             .iter()
             .filter_map(|c| CertInfo::from_der(c.as_ref()).ok())
             .collect();
-        let now_dt = time::OffsetDateTime::from_unix_timestamp(now.as_secs() as i64)
+        let now = time::OffsetDateTime::from_unix_timestamp(cx.now.as_secs() as i64)
             .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-        let now_text = crate::time::format_rfc3339(now_dt);
-        let leaf_subject = infos.first().map(|c| c.subject.clone()).unwrap_or_default();
-        let find = |state| infos.iter().find(|c| c.validity_at(now_dt) == state);
-        use crate::cert::ValidityState;
-        let (rule, failure) = match err {
-            rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer) => {
+        let now = crate::time::format_rfc3339(now);
+        let subject = info.as_ref().map(|c| c.subject.clone()).unwrap_or_default();
+        let failure = match class {
+            FailureClass::UnknownIssuer => {
                 let top = infos.last();
-                (
-                    "path-unknown-issuer",
-                    Failure::UnknownIssuer {
-                        top_subject: top.map(|c| c.subject.clone()).unwrap_or_default(),
-                        top_issuer: top.map(|c| c.issuer.clone()).unwrap_or_default(),
-                        trust_anchors: self.trust_anchor_count(),
-                    },
-                )
+                Failure::UnknownIssuer {
+                    top_subject: top.map(|c| c.subject.clone()).unwrap_or_default(),
+                    top_issuer: top.map(|c| c.issuer.clone()).unwrap_or_default(),
+                    trust_anchors: self.trust_anchor_count(),
+                }
             }
-            rustls::Error::InvalidCertificate(
-                CertificateError::Expired | CertificateError::ExpiredContext { .. },
-            ) => {
-                let cert = find(ValidityState::Expired);
-                (
-                    "validity-expired",
-                    Failure::Expired {
-                        subject: cert.map(|c| c.subject.clone()).unwrap_or(leaf_subject),
-                        not_after: cert.map(|c| c.not_after.clone()).unwrap_or_default(),
-                        now: now_text,
-                    },
-                )
-            }
-            rustls::Error::InvalidCertificate(
-                CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. },
-            ) => {
-                let cert = find(ValidityState::NotYetValid);
-                (
-                    "validity-not-yet-valid",
-                    Failure::NotYetValid {
-                        subject: cert.map(|c| c.subject.clone()).unwrap_or(leaf_subject),
-                        not_before: cert.map(|c| c.not_before.clone()).unwrap_or_default(),
-                        now: now_text,
-                    },
-                )
-            }
-            rustls::Error::InvalidCertificate(
-                CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
-            ) => {
-                let presented = match infos.first() {
+            FailureClass::Expired => Failure::Expired {
+                subject,
+                not_after: info.map(|c| c.not_after).unwrap_or_default(),
+                now,
+            },
+            FailureClass::NotYetValid => Failure::NotYetValid {
+                subject,
+                not_before: info.map(|c| c.not_before).unwrap_or_default(),
+                now,
+            },
+            FailureClass::NameMismatch => Failure::NameMismatch {
+                host: cx.host.map(Host::to_string).unwrap_or_default(),
+                presented: match infos.first() {
                     Some(leaf) if !leaf.subject_alt_names.is_empty() => {
                         leaf.subject_alt_names.clone()
                     }
                     Some(leaf) => vec![leaf.subject.clone()],
                     None => Vec::new(),
-                };
-                (
-                    "host-name-mismatch",
-                    Failure::NameMismatch {
-                        host: host.to_string(),
-                        presented,
-                    },
-                )
-            }
-            rustls::Error::InvalidCertificate(
-                CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. },
-            ) => (
-                "eku-server-auth",
-                Failure::BadKeyUsage {
-                    subject: leaf_subject,
-                    detail: "the extended key usage does not include serverAuth".into(),
                 },
-            ),
-            other => (
-                "bad-certificate",
-                Failure::BadCertificate {
-                    detail: format!("{other:?}"),
-                },
-            ),
+            },
+            FailureClass::BadKeyUsage => Failure::BadKeyUsage {
+                subject,
+                detail: refusal.text.clone(),
+            },
+            _ => Failure::BadCertificate {
+                detail: refusal.text.clone(),
+            },
         };
-        PkixError::new(rule, None, failure.message(), failure.java_text(), failure)
+        let index = match refusal.cert {
+            Some(CertRef::Sent(i)) => Some(i),
+            _ => None,
+        };
+        let detail = match refusal.cert {
+            Some(CertRef::Anchor(_)) => format!(
+                "{} (trust anchor `{}`)",
+                rule.map_or("", |r| r.checks),
+                subject_of(der)
+            ),
+            _ => format!("{}: {}", refusal.rule, refusal.text),
+        };
+        PkixError::new(refusal.rule, index, detail, java, failure)
     }
 }
 
-/// Whether a certificate says it is a CA (basicConstraints cA=TRUE).
-fn is_ca(der: &CertificateDer<'_>) -> bool {
-    X509Certificate::from_der(der.as_ref())
-        .ok()
-        .and_then(|(_, c)| c.basic_constraints().ok().flatten().map(|b| b.value.ca))
-        .unwrap_or(false)
+fn subject_of(der: Option<&[u8]>) -> String {
+    der.and_then(|d| CertInfo::from_der(d).ok())
+        .map(|c| c.subject)
+        .unwrap_or_default()
 }
 
-/// Java's `HostnameChecker.matchDNS`: when a certificate has no DNS SAN, the most specific
-/// CN is matched instead (never for IP addresses, which need an IP SAN).
-fn java_cn_fallback(end_entity: &CertificateDer<'_>, host: &ServerName<'_>) -> bool {
-    let ServerName::DnsName(dns) = host else {
-        return false;
-    };
-    let Ok((_, cert)) = X509Certificate::from_der(end_entity.as_ref()) else {
-        return false;
-    };
-    let has_dns_san = match cert.subject_alternative_name() {
-        Ok(Some(san)) => san
-            .value
-            .general_names
-            .iter()
-            .any(|n| matches!(n, GeneralName::DNSName(_))),
-        _ => false,
-    };
-    if has_dns_san {
-        return false;
-    }
-    let Some(cn) = cert
-        .subject()
-        .iter_common_name()
-        .last()
-        .and_then(|cn| cn.as_str().ok())
-    else {
-        return false;
-    };
-    dns_matches(cn, dns.as_ref())
+/// What an error report needs besides the refusal.
+struct Context<'a> {
+    chain: &'a [CertificateDer<'a>],
+    host: Option<&'a Host>,
+    now: UnixTime,
 }
 
-/// A presented name against a host: case-insensitive, with a wildcard only as the whole
-/// leftmost label.
-fn dns_matches(presented: &str, host: &str) -> bool {
-    let presented = presented.trim_end_matches('.').to_ascii_lowercase();
-    let host = host.trim_end_matches('.').to_ascii_lowercase();
-    if let Some(rest) = presented.strip_prefix("*.") {
-        return host
-            .split_once('.')
-            .is_some_and(|(label, tail)| !label.is_empty() && tail == rest && rest.contains('.'));
+fn parse_chain(chain: &[CertificateDer<'_>]) -> Result<Vec<Cert>, Refusal> {
+    if chain.is_empty() {
+        return Err(Refusal {
+            rule: "unparsable-certificate",
+            cert: None,
+            text: "Empty server certificate chain".into(),
+        });
     }
-    presented == host
+    chain
+        .iter()
+        .enumerate()
+        .map(|(i, der)| {
+            Cert::parse(der.as_ref()).map_err(|e| Refusal {
+                rule: "unparsable-certificate",
+                cert: Some(CertRef::Sent(i)),
+                text: format!("certificate {i} of the chain does not decode: {}", e.0),
+            })
+        })
+        .collect()
 }
 
 /// The crypto provider of every connectivity test: aws-lc-rs with the key exchange groups
@@ -414,15 +439,4 @@ pub(crate) fn java_provider() -> Arc<CryptoProvider> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn wildcards_match_one_leftmost_label() {
-        assert!(dns_matches("localhost", "LOCALHOST"));
-        assert!(dns_matches("*.example.com", "a.example.com"));
-        assert!(!dns_matches("*.example.com", "a.b.example.com"));
-        assert!(!dns_matches("*.com", "example.com"));
-        assert!(!dns_matches("example.com", "a.example.com"));
-    }
-}
+mod tests;
