@@ -271,14 +271,25 @@ impl Validator {
     /// trust anchor; a candidate path that fails validation is dropped.
     fn build(&self, links: &[Link<'_>], now: i64) -> Result<(), Refusal> {
         let mut path = vec![links[0]];
-        if self.search(&mut path, links, now) {
+        let mut budget = path::BUILDER_BUDGET;
+        if self.search(&mut path, links, now, &mut budget) {
             Ok(())
         } else {
             Err(Refusal::for_rule("path-building"))
         }
     }
 
-    fn search<'a>(&self, path: &mut Vec<Link<'a>>, pool: &[Link<'a>], now: i64) -> bool {
+    fn search<'a>(
+        &self,
+        path: &mut Vec<Link<'a>>,
+        pool: &[Link<'a>],
+        now: i64,
+        budget: &mut usize,
+    ) -> bool {
+        if *budget == 0 {
+            return false;
+        }
+        *budget -= 1;
         let current = path[path.len() - 1].cert;
         for (i, anchor) in self.anchors.iter().enumerate() {
             if anchor.subject == current.issuer
@@ -306,7 +317,7 @@ impl Validator {
                 && current.signed_by(candidate.cert.key.as_ref())
             {
                 path.push(*candidate);
-                if self.search(path, pool, now) {
+                if self.search(path, pool, now, budget) {
                     return true;
                 }
                 path.pop();

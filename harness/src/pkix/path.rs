@@ -46,6 +46,11 @@ impl Refusal {
 /// `java/security/cert/PKIXBuilderParameters.java`).
 pub(crate) const BUILDER_MAX_PATH_LENGTH: usize = 5;
 
+/// How many partial paths the builder extends before it gives up (Java's builder has no
+/// such limit but a chain is at most `jdk.tls.maxCertificateChainLength` (10) certificates;
+/// this bounds a pathological chain of same-named certificates).
+pub(crate) const BUILDER_BUDGET: usize = 2000;
+
 /// The key sizes below which `jdk.certpath.disabledAlgorithms` refuses a key (JDK 17
 /// `conf/security/java.security`: RSA keySize < 1024, DSA keySize < 1024, EC keySize < 224).
 pub(crate) const MIN_KEY_BITS: &[(&str, u32)] = &[("RSA", 1024), ("DSA", 1024), ("EC", 224)];
