@@ -49,10 +49,13 @@ fn key(kind: &str) -> PKey<Private> {
         "ed25519" => PKey::generate_ed25519().unwrap(),
         "ed448" => PKey::generate_ed448().unwrap(),
         "rsapss" => {
-            let out = tests::run_ok(
-                Command::new("openssl")
-                    .args(["genpkey", "-algorithm", "RSA-PSS", "-pkeyopt", "rsa_keygen_bits:2048"]),
-            );
+            let out = tests::run_ok(Command::new("openssl").args([
+                "genpkey",
+                "-algorithm",
+                "RSA-PSS",
+                "-pkeyopt",
+                "rsa_keygen_bits:2048",
+            ]));
             PKey::private_key_from_pem(out.as_bytes()).unwrap()
         }
         other => panic!("unknown key kind {other}"),
@@ -71,13 +74,21 @@ fn name(cn: &str, utf8: bool) -> X509Name {
     b.append_entry_by_nid_with_type(
         Nid::ORGANIZATIONNAME,
         "Pkix Probe",
-        if utf8 { Asn1Type::UTF8STRING } else { Asn1Type::PRINTABLESTRING },
+        if utf8 {
+            Asn1Type::UTF8STRING
+        } else {
+            Asn1Type::PRINTABLESTRING
+        },
     )
     .unwrap();
     b.append_entry_by_nid_with_type(
         Nid::COMMONNAME,
         cn,
-        if utf8 { Asn1Type::UTF8STRING } else { Asn1Type::PRINTABLESTRING },
+        if utf8 {
+            Asn1Type::UTF8STRING
+        } else {
+            Asn1Type::PRINTABLESTRING
+        },
     )
     .unwrap();
     b.build()
@@ -289,7 +300,10 @@ fn auth_type(kx: KeyExchange) -> &'static str {
 fn cases() -> Vec<Case> {
     let (rk, ik, lk) = (key("rsa2048"), key("p256"), key("p256"));
     let root = Spec::new("Probe Root", &rk).ca(None).build();
-    let int = Spec::new("Probe Intermediate", &ik).ca(None).by(&root, &rk).build();
+    let int = Spec::new("Probe Intermediate", &ik)
+        .ca(None)
+        .by(&root, &rk)
+        .build();
     let leaf = Spec::new("localhost", &lk).leaf().by(&int, &ik).build();
     let mut cases = vec![
         case("ok-chain", &[&root], &[&leaf, &int]),
@@ -299,7 +313,11 @@ fn cases() -> Vec<Case> {
         case("ok-tls13", &[&root], &[&leaf, &int]).kx(KeyExchange::Tls13),
         case("unknown-issuer", &[&leaf], &[&int]),
         case("reversed", &[&root], &[&int, &leaf]),
-        case("duplicates-and-extras", &[&root], &[&leaf, &leaf, &root, &int]),
+        case(
+            "duplicates-and-extras",
+            &[&root],
+            &[&leaf, &leaf, &root, &int],
+        ),
         case("leaf-only-missing-intermediate", &[&root], &[&leaf]),
         case("wrong-host", &[&root], &[&leaf, &int]).host("example.com"),
         case("ip-host", &[&root], &[&leaf, &int]).host("127.0.0.1"),
@@ -325,14 +343,32 @@ fn cases() -> Vec<Case> {
         let k = key(kind);
         // The leaf's own key is `kind`; the CA signing it uses the same algorithm, so the
         // signature algorithm is exercised too.
-        let ca = Spec::new(&format!("CA {id}"), &k).ca(None).digest_of(digest).build();
-        let l = Spec::new("localhost", &k).leaf().by(&ca, &k).digest_of(digest).build();
+        let ca = Spec::new(&format!("CA {id}"), &k)
+            .ca(None)
+            .digest_of(digest)
+            .build();
+        let l = Spec::new("localhost", &k)
+            .leaf()
+            .by(&ca, &k)
+            .digest_of(digest)
+            .build();
         cases.push(case(id, &[&ca], &[&l]).kx(kx));
         cases.push(case(&format!("{id}-unvalidated"), &[], &[&l, &ca]).unvalidated());
         // The algorithm in an intermediate under a strong root.
-        let int2 = Spec::new(&format!("Int {id}"), &k).ca(None).by(&root, &rk).build();
-        let l2 = Spec::new("localhost", &lk).leaf().by(&int2, &k).digest_of(digest).build();
-        cases.push(case(&format!("{id}-as-intermediate"), &[&root], &[&l2, &int2]));
+        let int2 = Spec::new(&format!("Int {id}"), &k)
+            .ca(None)
+            .by(&root, &rk)
+            .build();
+        let l2 = Spec::new("localhost", &lk)
+            .leaf()
+            .by(&int2, &k)
+            .digest_of(digest)
+            .build();
+        cases.push(case(
+            &format!("{id}-as-intermediate"),
+            &[&root],
+            &[&l2, &int2],
+        ));
     }
 
     // Structure.
@@ -372,44 +408,68 @@ fn cases() -> Vec<Case> {
     no_kcs.ku = Some(&["digitalSignature"]);
     let no_kcs = no_kcs.build();
     let under_no_kcs = Spec::new("localhost", &lk).leaf().by(&no_kcs, &ik).build();
-    cases.push(case("ca-without-keycertsign", &[&root], &[&under_no_kcs, &no_kcs]));
+    cases.push(case(
+        "ca-without-keycertsign",
+        &[&root],
+        &[&under_no_kcs, &no_kcs],
+    ));
 
     let not_ca = Spec::new("Not A CA", &ik).leaf().by(&root, &rk).build();
     let under_not_ca = Spec::new("localhost", &lk).leaf().by(&not_ca, &ik).build();
-    cases.push(case("intermediate-not-ca", &[&root], &[&under_not_ca, &not_ca]));
+    cases.push(case(
+        "intermediate-not-ca",
+        &[&root],
+        &[&under_not_ca, &not_ca],
+    ));
 
-    let pl0 = Spec::new("PathLen Zero", &ik).ca(Some(0)).by(&root, &rk).build();
-    let below = Spec::new("Below PathLen Zero", &ik).ca(None).by(&pl0, &ik).build();
+    let pl0 = Spec::new("PathLen Zero", &ik)
+        .ca(Some(0))
+        .by(&root, &rk)
+        .build();
+    let below = Spec::new("Below PathLen Zero", &ik)
+        .ca(None)
+        .by(&pl0, &ik)
+        .build();
     let under_below = Spec::new("localhost", &lk).leaf().by(&below, &ik).build();
-    cases.push(case("pathlen-violated", &[&root], &[&under_below, &below, &pl0]));
+    cases.push(case(
+        "pathlen-violated",
+        &[&root],
+        &[&under_below, &below, &pl0],
+    ));
     let under_pl0 = Spec::new("localhost", &lk).leaf().by(&pl0, &ik).build();
     cases.push(case("pathlen-zero-ok", &[&root], &[&under_pl0, &pl0]));
 
     // Name constraints: on an intermediate they apply, on the anchor they do not.
     let mut nc_int = Spec::new("NC Intermediate", &ik).ca(None).by(&root, &rk);
-    nc_int
-        .conf
-        .push(("nameConstraints", "critical,permitted;DNS:example.com".into()));
+    nc_int.conf.push((
+        "nameConstraints",
+        "critical,permitted;DNS:example.com".into(),
+    ));
     let nc_int = nc_int.build();
     let under_nc = Spec::new("localhost", &lk).leaf().by(&nc_int, &ik).build();
-    cases.push(case("nc-intermediate-refuses", &[&root], &[&under_nc, &nc_int]));
+    cases.push(case(
+        "nc-intermediate-refuses",
+        &[&root],
+        &[&under_nc, &nc_int],
+    ));
     let mut good = Spec::new("www.example.com", &lk).leaf().by(&nc_int, &ik);
     good.san = &["DNS:www.example.com"];
     let good = good.build();
-    cases.push(
-        case("nc-intermediate-permits", &[&root], &[&good, &nc_int]).host("www.example.com"),
-    );
+    cases
+        .push(case("nc-intermediate-permits", &[&root], &[&good, &nc_int]).host("www.example.com"));
     let mut nc_root = Spec::new("NC Root", &rk).ca(None);
-    nc_root
-        .conf
-        .push(("nameConstraints", "critical,permitted;DNS:example.com".into()));
+    nc_root.conf.push((
+        "nameConstraints",
+        "critical,permitted;DNS:example.com".into(),
+    ));
     let nc_root = nc_root.build();
     let under_nc_root = Spec::new("localhost", &lk).leaf().by(&nc_root, &rk).build();
     cases.push(case("nc-anchor-ignored", &[&nc_root], &[&under_nc_root]));
     let mut nc_ex = Spec::new("NC Excluding", &ik).ca(None).by(&root, &rk);
-    nc_ex
-        .conf
-        .push(("nameConstraints", "critical,excluded;IP:127.0.0.0/255.0.0.0".into()));
+    nc_ex.conf.push((
+        "nameConstraints",
+        "critical,excluded;IP:127.0.0.0/255.0.0.0".into(),
+    ));
     let nc_ex = nc_ex.build();
     let under_nc_ex = Spec::new("localhost", &lk).leaf().by(&nc_ex, &ik).build();
     cases.push(case("nc-excluded-ip", &[&root], &[&under_nc_ex, &nc_ex]));
@@ -426,12 +486,23 @@ fn cases() -> Vec<Case> {
     let mut crit_int = Spec::new("Critical Int", &ik).ca(None).by(&root, &rk);
     crit_int.raw.push(("1.2.3.4.5", true, vec![0x05, 0x00]));
     let crit_int = crit_int.build();
-    let under_crit = Spec::new("localhost", &lk).leaf().by(&crit_int, &ik).build();
-    cases.push(case("unknown-critical-intermediate", &[&root], &[&under_crit, &crit_int]));
+    let under_crit = Spec::new("localhost", &lk)
+        .leaf()
+        .by(&crit_int, &ik)
+        .build();
+    cases.push(case(
+        "unknown-critical-intermediate",
+        &[&root],
+        &[&under_crit, &crit_int],
+    ));
     let mut noncrit = Spec::new("localhost", &lk).leaf().by(&int, &ik);
     noncrit.raw.push(("1.2.3.4.5", false, vec![0x05, 0x00]));
     let noncrit = noncrit.build();
-    cases.push(case("unknown-noncritical-leaf", &[&root], &[&noncrit, &int]));
+    cases.push(case(
+        "unknown-noncritical-leaf",
+        &[&root],
+        &[&noncrit, &int],
+    ));
 
     for (id, ekus) in [
         ("eku-any", &["2.5.29.37.0"][..]),
@@ -458,18 +529,32 @@ fn cases() -> Vec<Case> {
     let pol = pol.build();
     cases.push(case("critical-policies", &[&root], &[&pol, &int]));
     let mut req = Spec::new("Requires Policy", &ik).ca(None).by(&root, &rk);
-    req.raw.push(("2.5.29.36", true, REQUIRE_EXPLICIT_POLICY.to_vec()));
+    req.raw
+        .push(("2.5.29.36", true, REQUIRE_EXPLICIT_POLICY.to_vec()));
     let req = req.build();
     let under_req = Spec::new("localhost", &lk).leaf().by(&req, &ik).build();
-    cases.push(case("explicit-policy-missing", &[&root], &[&under_req, &req]));
-    let mut req2 = Spec::new("Requires Policy With", &ik).ca(None).by(&root, &rk);
-    req2.raw.push(("2.5.29.36", true, REQUIRE_EXPLICIT_POLICY.to_vec()));
+    cases.push(case(
+        "explicit-policy-missing",
+        &[&root],
+        &[&under_req, &req],
+    ));
+    let mut req2 = Spec::new("Requires Policy With", &ik)
+        .ca(None)
+        .by(&root, &rk);
+    req2.raw
+        .push(("2.5.29.36", true, REQUIRE_EXPLICIT_POLICY.to_vec()));
     req2.raw.push(("2.5.29.32", false, policies(&[ANY_POLICY])));
     let req2 = req2.build();
     let mut with_pol = Spec::new("localhost", &lk).leaf().by(&req2, &ik);
-    with_pol.raw.push(("2.5.29.32", false, policies(&[PROBE_POLICY])));
+    with_pol
+        .raw
+        .push(("2.5.29.32", false, policies(&[PROBE_POLICY])));
     let with_pol = with_pol.build();
-    cases.push(case("explicit-policy-present", &[&root], &[&with_pol, &req2]));
+    cases.push(case(
+        "explicit-policy-present",
+        &[&root],
+        &[&with_pol, &req2],
+    ));
 
     // Dates before 1970.
     let mut old_root = Spec::new("Old Root", &rk).ca(None);
@@ -485,14 +570,30 @@ fn cases() -> Vec<Case> {
     utf8.issuer_name_override = Some(name("Probe Root", true));
     let utf8 = utf8.build();
     let under_utf8 = Spec::new("localhost", &lk).leaf().by(&utf8, &ik).build();
-    cases.push(case("issuer-utf8-vs-printable", &[&root], &[&under_utf8, &utf8]));
+    cases.push(case(
+        "issuer-utf8-vs-printable",
+        &[&root],
+        &[&under_utf8, &utf8],
+    ));
 
     // Host names.
     for (id, sans, host) in [
         ("wildcard", &["DNS:*.example.com"][..], "a.example.com"),
-        ("wildcard-two-labels", &["DNS:*.example.com"][..], "a.b.example.com"),
-        ("wildcard-partial", &["DNS:f*.example.com"][..], "foo.example.com"),
-        ("wildcard-inner-label", &["DNS:www.*.com"][..], "www.example.com"),
+        (
+            "wildcard-two-labels",
+            &["DNS:*.example.com"][..],
+            "a.b.example.com",
+        ),
+        (
+            "wildcard-partial",
+            &["DNS:f*.example.com"][..],
+            "foo.example.com",
+        ),
+        (
+            "wildcard-inner-label",
+            &["DNS:www.*.com"][..],
+            "www.example.com",
+        ),
         ("wildcard-tld", &["DNS:*.com"][..], "example.com"),
         ("ip-san-dns-host", &["IP:127.0.0.1"][..], "localhost"),
         ("dns-san-ip-host", &["DNS:localhost"][..], "127.0.0.1"),
@@ -523,18 +624,28 @@ fn cases() -> Vec<Case> {
                 Some((c, k)) => (c, k),
                 None => (&root, &rk),
             };
-            Spec::new(&format!("Depth {i}"), &k).ca(None).by(issuer, issuer_key).build()
+            Spec::new(&format!("Depth {i}"), &k)
+                .ca(None)
+                .by(issuer, issuer_key)
+                .build()
         };
         ints.push((c, k));
     }
     let (last, last_key) = ints.last().unwrap();
-    let deep = Spec::new("localhost", &lk).leaf().by(last, last_key).build();
+    let deep = Spec::new("localhost", &lk)
+        .leaf()
+        .by(last, last_key)
+        .build();
     let mut in_order: Vec<&X509> = vec![&deep];
     in_order.extend(ints.iter().rev().map(|(c, _)| c));
     cases.push(case("seven-intermediates-in-order", &[&root], &in_order));
     let mut shuffled: Vec<&X509> = vec![&deep];
     shuffled.extend(ints.iter().map(|(c, _)| c));
-    cases.push(case("seven-intermediates-out-of-order", &[&root], &shuffled));
+    cases.push(case(
+        "seven-intermediates-out-of-order",
+        &[&root],
+        &shuffled,
+    ));
     let mut five: Vec<&X509> = vec![];
     let (c5, k5) = &ints[4];
     let deep5 = Spec::new("localhost", &lk).leaf().by(c5, k5).build();
@@ -593,9 +704,11 @@ const EXPORTS: [&str; 3] = [
 
 #[test]
 fn pkix_validator_agrees_with_jdk17() {
-    let (Some(java), Some(javac), Some(_)) =
-        (tests::tool("java"), tests::tool("javac"), tests::tool("openssl"))
-    else {
+    let (Some(java), Some(javac), Some(_)) = (
+        tests::tool("java"),
+        tests::tool("javac"),
+        tests::tool("openssl"),
+    ) else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -614,7 +727,11 @@ fn pkix_validator_agrees_with_jdk17() {
             c.host,
             c.now,
             auth_type(c.kx),
-            if c.validate { "validate" } else { "unvalidated" }
+            if c.validate {
+                "validate"
+            } else {
+                "unvalidated"
+            }
         ));
     }
     let cases_file = dir.path().join("cases.tsv");

@@ -77,8 +77,8 @@ pub(crate) fn algorithm_check(link: Link<'_>) -> Result<(), Refusal> {
                 "algorithm-disabled",
                 Some(link.at),
                 format!(
-                    "Algorithm constraints check failed on disabled algorithm: {digest} used with certificate: {}. Usage was tls server",
-                    cert.subject_text
+                    "Algorithm constraints check failed on signature algorithm: {}",
+                    cert.sig_alg
                 ),
             ));
         }
@@ -99,7 +99,7 @@ pub(crate) fn key_size_check(link: Link<'_>) -> Result<(), Refusal> {
                 "algorithm-key-size",
                 Some(link.at),
                 format!(
-                    "Algorithm constraints check failed on keysize limits: {} {} bit key used with certificate: {}. Usage was tls server",
+                    "Algorithm constraints check failed on keysize limits: {} {} bit key used with certificate: {}",
                     cert.key_alg, cert.key_bits, cert.subject_text
                 ),
             ));
@@ -125,10 +125,8 @@ pub(crate) fn validate_path(path: &[Link<'_>], anchor: Link<'_>, now: i64) -> Re
         let last = k == n;
         let mut unresolved: Vec<&str> = cert.critical.iter().map(String::as_str).collect();
 
-        // AlgorithmChecker (certpath constraints); the anchor's key first.
-        if k == 1 {
-            key_size_check(anchor)?;
-        }
+        // AlgorithmChecker (certpath constraints): the signature algorithm, then the key
+        // (measured: JDK 17 does not refuse a weak anchor key here).
         algorithm_check(*link)?;
 
         // KeyChecker.
@@ -139,14 +137,25 @@ pub(crate) fn validate_path(path: &[Link<'_>], anchor: Link<'_>, now: i64) -> Re
                 "CA key usage check failed: keyCertSign bit is not set",
             ));
         }
-        unresolved.retain(|o| ![oid::KEY_USAGE, oid::EXTENDED_KEY_USAGE, oid::SUBJECT_ALT_NAME].contains(o));
+        unresolved.retain(|o| {
+            ![
+                oid::KEY_USAGE,
+                oid::EXTENDED_KEY_USAGE,
+                oid::SUBJECT_ALT_NAME,
+            ]
+            .contains(o)
+        });
 
         // ConstraintsChecker: name constraints, then basic constraints.
         if !constraints.is_empty()
             && (last || !cert.self_issued())
             && !constraints.iter().all(|nc| nc_permits(nc, cert))
         {
-            return Err(Refusal::new("name-constraints", at, "name constraints check failed"));
+            return Err(Refusal::new(
+                "name-constraints",
+                at,
+                "name constraints check failed",
+            ));
         }
         if let Some(nc) = &cert.name_constraints {
             constraints.push(nc);
@@ -211,10 +220,18 @@ pub(crate) fn validate_path(path: &[Link<'_>], anchor: Link<'_>, now: i64) -> Re
             return Err(Refusal::new("signature", at, "signature check failed"));
         }
         if now > cert.not_after {
-            return Err(Refusal::new("validity-expired", at, "validity check failed"));
+            return Err(Refusal::new(
+                "validity-expired",
+                at,
+                "validity check failed",
+            ));
         }
         if now < cert.not_before {
-            return Err(Refusal::new("validity-not-yet-valid", at, "validity check failed"));
+            return Err(Refusal::new(
+                "validity-not-yet-valid",
+                at,
+                "validity check failed",
+            ));
         }
         if &cert.issuer != prev_subject {
             return Err(Refusal::new(
@@ -250,7 +267,9 @@ pub(crate) fn end_entity_check(link: Link<'_>, usage: TlsUsage) -> Result<(), Re
                 "KeyUsage does not allow key encipherment",
             ));
         }
-        KeyExchange::Ecdhe | KeyExchange::Dhe | KeyExchange::Tls13 if cert.ku_bit(0) == Some(false) => {
+        KeyExchange::Ecdhe | KeyExchange::Dhe | KeyExchange::Tls13
+            if cert.ku_bit(0) == Some(false) =>
+        {
             return Err(Refusal::new(
                 "ee-digital-signature",
                 at,
@@ -261,7 +280,13 @@ pub(crate) fn end_entity_check(link: Link<'_>, usage: TlsUsage) -> Result<(), Re
     }
     if let Some(eku) = &cert.eku
         && !eku.iter().any(|o| {
-            [oid::EKU_SERVER_AUTH, oid::EKU_ANY, oid::EKU_MS_SGC, oid::EKU_NS_SGC].contains(&o.as_str())
+            [
+                oid::EKU_SERVER_AUTH,
+                oid::EKU_ANY,
+                oid::EKU_MS_SGC,
+                oid::EKU_NS_SGC,
+            ]
+            .contains(&o.as_str())
         })
     {
         return Err(Refusal::new(
@@ -368,7 +393,12 @@ fn nc_permits(nc: &NameConstraints, cert: &Cert) -> bool {
     }
     let mut alt: Vec<Name> = match &cert.san {
         Some(san) => san.clone(),
-        None => cert.emails_in_subject.iter().cloned().map(Name::Email).collect(),
+        None => cert
+            .emails_in_subject
+            .iter()
+            .cloned()
+            .map(Name::Email)
+            .collect(),
     };
     if let Some(cn) = cert.common_names.last() {
         if let Ok(ip) = cn.parse::<std::net::IpAddr>() {
@@ -395,7 +425,8 @@ fn nc_permits(nc: &NameConstraints, cert: &Cert) -> bool {
             .flatten()
             .filter(|c| same_type(c, name))
             .collect();
-        !excluded && (permitted_of_type.is_empty() || permitted_of_type.iter().any(|c| within(name, c)))
+        !excluded
+            && (permitted_of_type.is_empty() || permitted_of_type.iter().any(|c| within(name, c)))
     })
 }
 

@@ -39,7 +39,6 @@ pub struct Rule {
     pub source: &'static str,
 }
 
-
 macro_rules! rules {
     ($($id:literal, $wrap:ident, $class:ident, $java:literal, $checks:literal, $source:expr;)+) => {
         /// Every rule, in the order Java applies them to one certificate.
@@ -72,11 +71,11 @@ rules! {
         "a chain sent in order ends under a trusted certificate's name",
         "sun/security/provider/certpath/PKIXCertPathValidator.java";
     "algorithm-key-size", PathValidation, BadCertificate,
-        "Algorithm constraints check failed on keysize limits: {alg} {bits} bit key used with certificate: {subject}. Usage was tls server",
-        "jdk.certpath.disabledAlgorithms: RSA keySize < 1024, DSA keySize < 1024, EC keySize < 224 (each certificate's key, and the trust anchor's)",
+        "Algorithm constraints check failed on keysize limits: {alg} {bits} bit key used with certificate: {subject}",
+        "jdk.certpath.disabledAlgorithms: RSA keySize < 1024, DSA keySize < 1024, EC keySize < 224 (each certificate's key below the trust anchor; the anchor's own key is not refused)",
         "sun/security/provider/certpath/AlgorithmChecker.java; sun/security/util/DisabledAlgorithmConstraints.java (KeySizeConstraint); conf/security/java.security";
     "algorithm-disabled", PathValidation, BadCertificate,
-        "Algorithm constraints check failed on disabled algorithm: {alg} used with certificate: {subject}. Usage was tls server",
+        "Algorithm constraints check failed on signature algorithm: {alg}",
         "jdk.certpath.disabledAlgorithms: MD2, MD5 in a certificate's signature algorithm (SHA1 only under JDK cacerts roots: jdkCA)",
         "sun/security/provider/certpath/AlgorithmChecker.java; sun/security/util/DisabledAlgorithmConstraints.java (DisabledConstraint)";
     "ca-key-cert-sign", PathValidation, BadKeyUsage,
@@ -180,4 +179,3 @@ pub(crate) fn java_prefix(wrap: Wrap) -> &'static str {
         }
     }
 }
-

@@ -74,7 +74,7 @@ public class PkixProbe {
                         sun.security.validator.Validator.VAR_TLS_SERVER, ks);
                     ((sun.security.validator.PKIXValidator) v).getParameters()
                         .setDate(new Date(Long.parseLong(f[4]) * 1000L));
-                    X509Certificate[] trusted = v.validate(arr, null, null, constraints, f[5]);
+                    X509Certificate[] trusted = v.validate(arr, null, Collections.<byte[]>emptyList(), constraints, f[5]);
                     sun.security.util.HostnameChecker.getInstance(
                         sun.security.util.HostnameChecker.TYPE_TLS).match(f[3], trusted[0]);
                 }
