@@ -137,10 +137,11 @@ impl Validator {
             host: Some(host),
             now,
         };
+        // JSSE parses the server's certificates before its trust manager sees them.
+        let sent = parse_chain(chain).map_err(|r| self.error(&cx, r))?;
         if self.anchors.is_empty() {
             return Err(self.error(&cx, Refusal::for_rule("empty-trust-store")));
         }
-        let sent = parse_chain(chain).map_err(|r| self.error(&cx, r))?;
         let links: Vec<Link<'_>> = sent
             .iter()
             .enumerate()
@@ -166,6 +167,7 @@ impl Validator {
                     rule,
                     cert: Some(CertRef::Sent(0)),
                     text,
+                    detail: None,
                 },
             )
         })?;
@@ -192,13 +194,13 @@ impl Validator {
                 at: CertRef::Sent(i),
             };
             if let Err(refusal) = path::algorithm_check(link) {
-                let _ = refusal;
                 return Err(self.error(
                     &cx,
                     Refusal {
                         rule: "unvalidated-algorithm-constraints",
                         cert: Some(CertRef::Sent(i)),
                         text: "Certificates do not conform to algorithm constraints".into(),
+                        detail: Some(refusal.text),
                     },
                 ));
             }
@@ -381,7 +383,10 @@ impl Validator {
                 detail: refusal.text.clone(),
             },
             _ => Failure::BadCertificate {
-                detail: refusal.text.clone(),
+                detail: refusal
+                    .detail
+                    .clone()
+                    .unwrap_or_else(|| refusal.text.clone()),
             },
         };
         let index = match refusal.cert {
@@ -394,7 +399,11 @@ impl Validator {
                 rule.map_or("", |r| r.checks),
                 subject_of(der)
             ),
-            _ => format!("{}: {}", refusal.rule, refusal.text),
+            _ => format!(
+                "{}: {}",
+                refusal.rule,
+                refusal.detail.as_deref().unwrap_or(&refusal.text)
+            ),
         };
         PkixError::new(refusal.rule, index, detail, java, failure)
     }
@@ -419,6 +428,7 @@ fn parse_chain(chain: &[CertificateDer<'_>]) -> Result<Vec<Cert>, Refusal> {
             rule: "unparsable-certificate",
             cert: None,
             text: "Empty server certificate chain".into(),
+            detail: None,
         });
     }
     chain
@@ -428,7 +438,11 @@ fn parse_chain(chain: &[CertificateDer<'_>]) -> Result<Vec<Cert>, Refusal> {
             Cert::parse(der.as_ref()).map_err(|e| Refusal {
                 rule: "unparsable-certificate",
                 cert: Some(CertRef::Sent(i)),
-                text: format!("certificate {i} of the chain does not decode: {}", e.0),
+                text: "Failed to parse server certificates".into(),
+                detail: Some(format!(
+                    "certificate {i} of the chain does not decode: {}",
+                    e.0
+                )),
             })
         })
         .collect()
