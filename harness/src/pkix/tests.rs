@@ -9,7 +9,9 @@ use openssl::hash::MessageDigest;
 use openssl::nid::Nid;
 use openssl::pkey::{PKey, Private};
 use openssl::rsa::Rsa;
-use openssl::x509::extension::{BasicConstraints, ExtendedKeyUsage, KeyUsage, SubjectAlternativeName};
+use openssl::x509::extension::{
+    BasicConstraints, ExtendedKeyUsage, KeyUsage, SubjectAlternativeName,
+};
 use openssl::x509::{X509, X509Builder, X509Extension, X509NameBuilder};
 
 use super::*;
@@ -64,14 +66,18 @@ fn mk(cn: &str, key: &PKey<Private>, issuer: Option<(&X509, &PKey<Private>)>, o:
     let mut b = X509Builder::new().unwrap();
     b.set_version(2).unwrap();
     let serial = BigNum::from_u32(SERIAL.fetch_add(1, Ordering::Relaxed)).unwrap();
-    b.set_serial_number(&Asn1Integer::from_bn(&serial).unwrap()).unwrap();
+    b.set_serial_number(&Asn1Integer::from_bn(&serial).unwrap())
+        .unwrap();
     let mut name = X509NameBuilder::new().unwrap();
     name.append_entry_by_nid(Nid::COMMONNAME, cn).unwrap();
     let name = name.build();
     b.set_subject_name(&name).unwrap();
-    b.set_issuer_name(issuer.map_or(&*name, |(i, _)| i.subject_name())).unwrap();
-    b.set_not_before(&Asn1Time::from_unix(o.not_before).unwrap()).unwrap();
-    b.set_not_after(&Asn1Time::from_unix(o.not_after).unwrap()).unwrap();
+    b.set_issuer_name(issuer.map_or(&*name, |(i, _)| i.subject_name()))
+        .unwrap();
+    b.set_not_before(&Asn1Time::from_unix(o.not_before).unwrap())
+        .unwrap();
+    b.set_not_after(&Asn1Time::from_unix(o.not_after).unwrap())
+        .unwrap();
     b.set_pubkey(key).unwrap();
     if let Some(len) = o.ca {
         let mut bc = BasicConstraints::new();
@@ -126,7 +132,8 @@ fn mk(cn: &str, key: &PKey<Private>, issuer: Option<(&X509, &PKey<Private>)>, o:
         b.append_extension(ext).unwrap();
     }
     let signer = issuer.map_or(key, |(_, k)| k);
-    b.sign(signer, MessageDigest::from_name(o.digest).unwrap()).unwrap();
+    b.sign(signer, MessageDigest::from_name(o.digest).unwrap())
+        .unwrap();
     b.build()
 }
 
@@ -173,15 +180,25 @@ fn every_rule_id_is_unique_kebab_case_and_documented() {
     ids.dedup();
     assert_eq!(ids.len(), RULES.len());
     for r in RULES {
-        assert!(r.id.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'), "{}", r.id);
+        assert!(
+            r.id.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'),
+            "{}",
+            r.id
+        );
         assert!(!r.java.is_empty() && !r.checks.is_empty() && !r.source.is_empty());
     }
 }
 
 #[test]
 fn a_chain_in_order_is_accepted() {
-    assert_eq!(world(ca(), leaf(), "localhost", ECDHE).unwrap(), Accepted::Path);
-    assert_eq!(world(ca(), leaf(), "127.0.0.1", ECDHE).unwrap(), Accepted::Path);
+    assert_eq!(
+        world(ca(), leaf(), "localhost", ECDHE).unwrap(),
+        Accepted::Path
+    );
+    assert_eq!(
+        world(ca(), leaf(), "127.0.0.1", ECDHE).unwrap(),
+        Accepted::Path
+    );
 }
 
 #[test]
@@ -221,19 +238,41 @@ fn path_building_and_out_of_order() {
     let l = mk("localhost", &lk, Some((&i, &ik)), leaf());
     let v = Validator::new([der(&root)]);
     let host = Host::parse("localhost");
-    let err = expect(v.validate(&[der(&l)], &host, at(NOW), ECDHE), "path-building");
-    assert!(err.java_text().ends_with("unable to find valid certification path to requested target"));
+    let err = expect(
+        v.validate(&[der(&l)], &host, at(NOW), ECDHE),
+        "path-building",
+    );
+    assert!(
+        err.java_text()
+            .ends_with("unable to find valid certification path to requested target")
+    );
     // Out of order with a duplicate and an extra: built.
     let other = mk("Other", &ec(), None, ca());
     let sent = [der(&l), der(&other), der(&l), der(&i)];
-    assert_eq!(v.validate(&sent, &host, at(NOW), ECDHE).unwrap(), Accepted::Path);
+    assert_eq!(
+        v.validate(&sent, &host, at(NOW), ECDHE).unwrap(),
+        Accepted::Path
+    );
     // CA first: the CA is the target, then the host name is checked against it.
-    let err = v.validate(&[der(&i), der(&l)], &host, at(NOW), ECDHE).unwrap_err();
+    let err = v
+        .validate(&[der(&i), der(&l)], &host, at(NOW), ECDHE)
+        .unwrap_err();
     assert_eq!(err.rule(), "ee-digital-signature");
     // The leaf itself trusted: accepted at once, even expired.
-    let own = mk("localhost", &lk, None, Opt { not_after: NOW - DAY, not_before: NOW - 2 * DAY, ..leaf() });
+    let own = mk(
+        "localhost",
+        &lk,
+        None,
+        Opt {
+            not_after: NOW - DAY,
+            not_before: NOW - 2 * DAY,
+            ..leaf()
+        },
+    );
     assert_eq!(
-        Validator::new([der(&own)]).validate(&[der(&own)], &host, at(NOW), ECDHE).unwrap(),
+        Validator::new([der(&own)])
+            .validate(&[der(&own)], &host, at(NOW), ECDHE)
+            .unwrap(),
         Accepted::TrustedEndEntity
     );
 }
@@ -243,9 +282,22 @@ fn algorithm_rules() {
     // MD5 in the leaf's signature.
     let (rk, lk) = (PKey::from_rsa(Rsa::generate(2048).unwrap()).unwrap(), ec());
     let root = mk("Root", &rk, None, ca());
-    let l = mk("localhost", &lk, Some((&root, &rk)), Opt { digest: "MD5", ..leaf() });
+    let l = mk(
+        "localhost",
+        &lk,
+        Some((&root, &rk)),
+        Opt {
+            digest: "MD5",
+            ..leaf()
+        },
+    );
     let err = expect(
-        Validator::new([der(&root)]).validate(&[der(&l)], &Host::parse("localhost"), at(NOW), ECDHE),
+        Validator::new([der(&root)]).validate(
+            &[der(&l)],
+            &Host::parse("localhost"),
+            at(NOW),
+            ECDHE,
+        ),
         "algorithm-disabled",
     );
     assert!(
@@ -259,7 +311,12 @@ fn algorithm_rules() {
     let root = mk("Root", &rk, None, ca());
     let l = mk("localhost", &lk, Some((&root, &rk)), leaf());
     let err = expect(
-        Validator::new([der(&root)]).validate(&[der(&l)], &Host::parse("localhost"), at(NOW), ECDHE),
+        Validator::new([der(&root)]).validate(
+            &[der(&l)],
+            &Host::parse("localhost"),
+            at(NOW),
+            ECDHE,
+        ),
         "algorithm-key-size",
     );
     assert!(
@@ -272,13 +329,34 @@ fn algorithm_rules() {
     let root = mk("Root", &rk, None, ca());
     let l = mk("localhost", &lk, Some((&root, &rk)), leaf());
     expect(
-        Validator::new([der(&root)]).validate(&[der(&l)], &Host::parse("localhost"), at(NOW), ECDHE),
+        Validator::new([der(&root)]).validate(
+            &[der(&l)],
+            &Host::parse("localhost"),
+            at(NOW),
+            ECDHE,
+        ),
         "algorithm-issuer-key",
     );
     // Validation off: MD5 still refused, SHA-1 not.
     let k = PKey::from_rsa(Rsa::generate(1024).unwrap()).unwrap();
-    let md5 = mk("localhost", &k, None, Opt { digest: "MD5", ..leaf() });
-    let sha1 = mk("localhost", &k, None, Opt { digest: "SHA1", ..leaf() });
+    let md5 = mk(
+        "localhost",
+        &k,
+        None,
+        Opt {
+            digest: "MD5",
+            ..leaf()
+        },
+    );
+    let sha1 = mk(
+        "localhost",
+        &k,
+        None,
+        Opt {
+            digest: "SHA1",
+            ..leaf()
+        },
+    );
     let v = Validator::new([]);
     let err = v.check_unvalidated(&[der(&md5)], ECDHE).unwrap_err();
     assert_eq!(err.rule(), "unvalidated-algorithm-constraints");
@@ -295,14 +373,35 @@ fn anchor_rules() {
     let root = mk("Root", &rk, None, Opt { ca: None, ..ca() });
     let l = mk("localhost", &lk, Some((&root, &rk)), leaf());
     let err = expect(
-        Validator::new([der(&root)]).validate(&[der(&l)], &Host::parse("localhost"), at(NOW), ECDHE),
+        Validator::new([der(&root)]).validate(
+            &[der(&l)],
+            &Host::parse("localhost"),
+            at(NOW),
+            ECDHE,
+        ),
         "anchor-not-ca",
     );
-    assert!(err.java_text().ends_with("TrustAnchor with subject \"CN=Root\" is not a CA certificate"));
-    let root = mk("Root", &rk, None, Opt { ku: Some(vec!["digitalSignature"]), ..ca() });
+    assert!(
+        err.java_text()
+            .ends_with("TrustAnchor with subject \"CN=Root\" is not a CA certificate")
+    );
+    let root = mk(
+        "Root",
+        &rk,
+        None,
+        Opt {
+            ku: Some(vec!["digitalSignature"]),
+            ..ca()
+        },
+    );
     let l = mk("localhost", &lk, Some((&root, &rk)), leaf());
     expect(
-        Validator::new([der(&root)]).validate(&[der(&l)], &Host::parse("localhost"), at(NOW), ECDHE),
+        Validator::new([der(&root)]).validate(
+            &[der(&l)],
+            &Host::parse("localhost"),
+            at(NOW),
+            ECDHE,
+        ),
         "anchor-key-cert-sign",
     );
 }
@@ -310,19 +409,46 @@ fn anchor_rules() {
 #[test]
 fn ca_rules() {
     let err = expect(
-        world(Opt { ku: Some(vec!["digitalSignature"]), ..ca() }, leaf(), "localhost", ECDHE),
+        world(
+            Opt {
+                ku: Some(vec!["digitalSignature"]),
+                ..ca()
+            },
+            leaf(),
+            "localhost",
+            ECDHE,
+        ),
         "ca-key-cert-sign",
     );
-    assert!(err.java_text().ends_with("CA key usage check failed: keyCertSign bit is not set"));
-    expect(world(Opt { ca: None, ..ca() }, leaf(), "localhost", ECDHE), "basic-constraints-not-ca");
+    assert!(
+        err.java_text()
+            .ends_with("CA key usage check failed: keyCertSign bit is not set")
+    );
+    expect(
+        world(Opt { ca: None, ..ca() }, leaf(), "localhost", ECDHE),
+        "basic-constraints-not-ca",
+    );
     // pathLen 0 on the intermediate and another CA below it.
     let (rk, ik, jk, lk) = (ec(), ec(), ec(), ec());
     let root = mk("Root", &rk, None, ca());
-    let i = mk("Int", &ik, Some((&root, &rk)), Opt { ca: Some(Some(0)), ..ca() });
+    let i = mk(
+        "Int",
+        &ik,
+        Some((&root, &rk)),
+        Opt {
+            ca: Some(Some(0)),
+            ..ca()
+        },
+    );
     let j = mk("Below", &jk, Some((&i, &ik)), ca());
     let l = mk("localhost", &lk, Some((&j, &jk)), leaf());
     let err = expect(
-        Validator::new([der(&root)]).validate(&[der(&l), der(&j), der(&i)], &Host::parse("localhost"), at(NOW), ECDHE),
+        Validator::new([der(&root)]).validate(
+            &[der(&l), der(&j), der(&i)],
+            &Host::parse("localhost"),
+            at(NOW),
+            ECDHE,
+        ),
         "basic-constraints-path-len",
     );
     assert!(err.java_text().ends_with("basic constraints check failed: pathLenConstraint violated - this cert must be the last cert in the certification path"));
@@ -330,15 +456,22 @@ fn ca_rules() {
 
 /// nameConstraints: permitted dNSName example.com.
 const NC_EXAMPLE_COM: &[u8] = &[
-    0x30, 0x0f, 0xa0, 0x0d, 0x30, 0x0b, 0x82, 0x09, b'e', b'x', b'a', b'm', b'p', b'l', b'e', b'.', b'c',
+    0x30, 0x0f, 0xa0, 0x0d, 0x30, 0x0b, 0x82, 0x09, b'e', b'x', b'a', b'm', b'p', b'l', b'e', b'.',
+    b'c',
 ];
 
 #[test]
 fn name_constraints_on_intermediates_not_on_anchors() {
     // "example.c" (the DER above is cut to 9 characters on purpose: any name but
     // `example.c` and its subdomains is outside).
-    let nc = Opt { raw: vec![("2.5.29.30", true, NC_EXAMPLE_COM.to_vec())], ..ca() };
-    let err = expect(world(nc.clone(), leaf(), "localhost", ECDHE), "name-constraints");
+    let nc = Opt {
+        raw: vec![("2.5.29.30", true, NC_EXAMPLE_COM.to_vec())],
+        ..ca()
+    };
+    let err = expect(
+        world(nc.clone(), leaf(), "localhost", ECDHE),
+        "name-constraints",
+    );
     assert!(err.java_text().ends_with("name constraints check failed"));
     // The same constraints on the anchor: ignored.
     let (rk, lk) = (ec(), ec());
@@ -351,15 +484,42 @@ fn name_constraints_on_intermediates_not_on_anchors() {
 
 #[test]
 fn policy_and_extension_rules() {
-    let require = Opt { raw: vec![("2.5.29.36", true, vec![0x30, 0x03, 0x80, 0x01, 0x00])], ..ca() };
-    let err = expect(world(require, leaf(), "localhost", ECDHE), "policy-required");
-    assert!(err.java_text().ends_with("non-null policy tree required and policy tree is null"));
+    let require = Opt {
+        raw: vec![("2.5.29.36", true, vec![0x30, 0x03, 0x80, 0x01, 0x00])],
+        ..ca()
+    };
+    let err = expect(
+        world(require, leaf(), "localhost", ECDHE),
+        "policy-required",
+    );
+    assert!(
+        err.java_text()
+            .ends_with("non-null policy tree required and policy tree is null")
+    );
     // Critical certificate policies are processed, not unknown.
     let policies = vec![0x30, 0x06, 0x30, 0x04, 0x06, 0x02, 0x2a, 0x03];
-    world(ca(), Opt { raw: vec![("2.5.29.32", true, policies)], ..leaf() }, "localhost", ECDHE).unwrap();
-    let critical = Opt { raw: vec![("1.2.3.4", true, vec![0x05, 0x00])], ..leaf() };
-    let err = expect(world(ca(), critical, "localhost", ECDHE), "unrecognized-critical-extension");
-    assert!(err.java_text().ends_with("unrecognized critical extension(s)"));
+    world(
+        ca(),
+        Opt {
+            raw: vec![("2.5.29.32", true, policies)],
+            ..leaf()
+        },
+        "localhost",
+        ECDHE,
+    )
+    .unwrap();
+    let critical = Opt {
+        raw: vec![("1.2.3.4", true, vec![0x05, 0x00])],
+        ..leaf()
+    };
+    let err = expect(
+        world(ca(), critical, "localhost", ECDHE),
+        "unrecognized-critical-extension",
+    );
+    assert!(
+        err.java_text()
+            .ends_with("unrecognized critical extension(s)")
+    );
 }
 
 #[test]
@@ -371,64 +531,157 @@ fn signature_and_validity_rules() {
     let l = mk("localhost", &lk, Some((&i, &lk)), leaf());
     let v = Validator::new([der(&root)]);
     let host = Host::parse("localhost");
-    expect(v.validate(&[der(&l), der(&i)], &host, at(NOW), ECDHE), "signature");
+    expect(
+        v.validate(&[der(&l), der(&i)], &host, at(NOW), ECDHE),
+        "signature",
+    );
     let l = mk("localhost", &lk, Some((&i, &ik)), leaf());
-    let err = expect(v.validate(&[der(&l), der(&i)], &host, at(NOW + 2 * DAY), ECDHE), "validity-expired");
+    let err = expect(
+        v.validate(&[der(&l), der(&i)], &host, at(NOW + 2 * DAY), ECDHE),
+        "validity-expired",
+    );
     // Checked from the anchor down: the intermediate (sent second) expires first.
     assert_eq!(err.index(), Some(1));
-    expect(v.validate(&[der(&l), der(&i)], &host, at(NOW - 2 * DAY), ECDHE), "validity-not-yet-valid");
+    expect(
+        v.validate(&[der(&l), der(&i)], &host, at(NOW - 2 * DAY), ECDHE),
+        "validity-not-yet-valid",
+    );
     // Before 1970.
-    let old = mk("Old", &rk, None, Opt { not_before: -3650 * DAY, ..ca() });
-    let l = mk("localhost", &lk, Some((&old, &rk)), Opt { not_before: -DAY, ..leaf() });
-    Validator::new([der(&old)]).validate(&[der(&l)], &host, at(NOW), ECDHE).unwrap();
+    let old = mk(
+        "Old",
+        &rk,
+        None,
+        Opt {
+            not_before: -3650 * DAY,
+            ..ca()
+        },
+    );
+    let l = mk(
+        "localhost",
+        &lk,
+        Some((&old, &rk)),
+        Opt {
+            not_before: -DAY,
+            ..leaf()
+        },
+    );
+    Validator::new([der(&old)])
+        .validate(&[der(&l)], &host, at(NOW), ECDHE)
+        .unwrap();
 }
 
 #[test]
 fn end_entity_rules() {
-    let rsa = TlsUsage { version: TlsVersion::Tls12, key_exchange: KeyExchange::Rsa };
-    let tls13 = TlsUsage { version: TlsVersion::Tls13, key_exchange: KeyExchange::Tls13 };
-    let ke = Opt { ku: Some(vec!["keyEncipherment"]), ..leaf() };
+    let rsa = TlsUsage {
+        version: TlsVersion::Tls12,
+        key_exchange: KeyExchange::Rsa,
+    };
+    let tls13 = TlsUsage {
+        version: TlsVersion::Tls13,
+        key_exchange: KeyExchange::Tls13,
+    };
+    let ke = Opt {
+        ku: Some(vec!["keyEncipherment"]),
+        ..leaf()
+    };
     world(ca(), ke.clone(), "localhost", rsa).unwrap();
-    let err = expect(world(ca(), ke.clone(), "localhost", tls13), "ee-digital-signature");
-    assert_eq!(err.java_text(), "javax.net.ssl.SSLHandshakeException: KeyUsage does not allow digital signatures");
+    let err = expect(
+        world(ca(), ke.clone(), "localhost", tls13),
+        "ee-digital-signature",
+    );
+    assert_eq!(
+        err.java_text(),
+        "javax.net.ssl.SSLHandshakeException: KeyUsage does not allow digital signatures"
+    );
     expect(world(ca(), leaf(), "localhost", rsa), "ee-key-encipherment");
-    let client = Opt { eku: Some(vec!["clientAuth"]), ..leaf() };
-    expect(world(ca(), client, "localhost", ECDHE), "ee-extended-key-usage");
-    for accepted in ["2.5.29.37.0", "1.3.6.1.4.1.311.10.3.3", "2.16.840.1.113730.4.1"] {
-        world(ca(), Opt { eku: Some(vec![accepted]), ..leaf() }, "localhost", ECDHE).unwrap();
+    let client = Opt {
+        eku: Some(vec!["clientAuth"]),
+        ..leaf()
+    };
+    expect(
+        world(ca(), client, "localhost", ECDHE),
+        "ee-extended-key-usage",
+    );
+    for accepted in [
+        "2.5.29.37.0",
+        "1.3.6.1.4.1.311.10.3.3",
+        "2.16.840.1.113730.4.1",
+    ] {
+        world(
+            ca(),
+            Opt {
+                eku: Some(vec![accepted]),
+                ..leaf()
+            },
+            "localhost",
+            ECDHE,
+        )
+        .unwrap();
     }
     // Netscape cert type: SSL client only (03 02 07 80).
-    let ns = Opt { raw: vec![("2.16.840.1.113730.1.1", false, vec![0x03, 0x02, 0x07, 0x80])], ..leaf() };
+    let ns = Opt {
+        raw: vec![("2.16.840.1.113730.1.1", false, vec![0x03, 0x02, 0x07, 0x80])],
+        ..leaf()
+    };
     expect(world(ca(), ns, "localhost", ECDHE), "ee-netscape-cert-type");
 }
 
 #[test]
 fn host_rules() {
-    let err = expect(world(ca(), leaf(), "other.example", ECDHE), "host-dns-san-mismatch");
+    let err = expect(
+        world(ca(), leaf(), "other.example", ECDHE),
+        "host-dns-san-mismatch",
+    );
     assert_eq!(
         err.java_text(),
         "javax.net.ssl.SSLHandshakeException: No subject alternative DNS name matching other.example found."
     );
     expect(world(ca(), leaf(), "10.0.0.1", ECDHE), "host-ip-mismatch");
-    let no_san = Opt { san: Vec::new(), ..leaf() };
+    let no_san = Opt {
+        san: Vec::new(),
+        ..leaf()
+    };
     world(ca(), no_san.clone(), "localhost", ECDHE).unwrap();
-    expect(world(ca(), no_san.clone(), "127.0.0.1", ECDHE), "host-ip-no-san");
+    expect(
+        world(ca(), no_san.clone(), "127.0.0.1", ECDHE),
+        "host-ip-no-san",
+    );
     let err = expect(world(ca(), no_san, "other", ECDHE), "host-cn-mismatch");
-    assert_eq!(err.java_text(), "javax.net.ssl.SSLHandshakeException: No name matching other found");
-    expect(world(ca(), leaf(), "under_score.example", ECDHE), "host-illegal-name");
+    assert_eq!(
+        err.java_text(),
+        "javax.net.ssl.SSLHandshakeException: No name matching other found"
+    );
+    expect(
+        world(ca(), leaf(), "under_score.example", ECDHE),
+        "host-illegal-name",
+    );
 }
 
 #[test]
 fn canonical_names_ignore_case_string_type_and_spaces() {
     use x509_parser::prelude::FromDer;
-    let a = X509NameBuilder::new().map(|mut b| {
-        b.append_entry_by_nid_with_type(Nid::COMMONNAME, "My  Root", openssl::asn1::Asn1Type::PRINTABLESTRING).unwrap();
-        b.build()
-    }).unwrap();
-    let b = X509NameBuilder::new().map(|mut b| {
-        b.append_entry_by_nid_with_type(Nid::COMMONNAME, " my root ", openssl::asn1::Asn1Type::UTF8STRING).unwrap();
-        b.build()
-    }).unwrap();
+    let a = X509NameBuilder::new()
+        .map(|mut b| {
+            b.append_entry_by_nid_with_type(
+                Nid::COMMONNAME,
+                "My  Root",
+                openssl::asn1::Asn1Type::PRINTABLESTRING,
+            )
+            .unwrap();
+            b.build()
+        })
+        .unwrap();
+    let b = X509NameBuilder::new()
+        .map(|mut b| {
+            b.append_entry_by_nid_with_type(
+                Nid::COMMONNAME,
+                " my root ",
+                openssl::asn1::Asn1Type::UTF8STRING,
+            )
+            .unwrap();
+            b.build()
+        })
+        .unwrap();
     let (a, b) = (a.to_der().unwrap(), b.to_der().unwrap());
     assert_ne!(a, b);
     assert_eq!(name::canonical(&a), name::canonical(&b));
