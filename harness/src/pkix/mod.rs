@@ -6,7 +6,7 @@
 //! Certificate" on, [`Validator::check_unvalidated`] what JSSE still checks with it off. A
 //! refusal is a [`PkixError`] naming the rule broken ([`RULES`]: id, Java's exact text, what
 //! it checks, where JDK 17 does it), with the full `SSLHandshakeException` message CPI shows
-//! and the connectivity test's [`Failure`](crate::connect::Failure).
+//! and the connectivity test's [`Failure`].
 //!
 //! # How Java decides, in order
 //!
