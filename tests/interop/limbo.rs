@@ -85,7 +85,6 @@ const EXCEPTIONS: &[(&str, &str)] = &[
     ("webpki::eku::ee-critical-eku", JAVA),
     ("webpki::eku::ee-without-eku", JAVA),
     ("webpki::eku::root-has-eku", JAVA),
-    ("webpki::explicit-curve", OURS),
     ("webpki::forbidden-dsa-leaf", JAVA),
     ("webpki::forbidden-dsa-root", JAVA),
     ("webpki::forbidden-rsa-key-not-divisible-by-8-in-leaf", JAVA),

@@ -943,8 +943,4 @@ const LIMBO_DIVERGENCES: &[(&str, &str)] = &[
         "webpki::san::wildcard-embedded-ulabel-san",
         "HostnameChecker converts names with IDN.toUnicode/toASCII; we compare ASCII labels only",
     ),
-    (
-        "webpki::explicit-curve",
-        "Java refuses to parse an EC key with explicit curve parameters (\"Only named ECParameters supported\"); our parse check misses this encoding",
-    ),
 ];

@@ -266,7 +266,7 @@ fn java_parse_checks(c: &X509Certificate<'_>) -> Result<(), ParseError> {
             .algorithm
             .parameters
             .as_ref()
-            .is_none_or(|p| p.as_oid().is_err())
+            .is_none_or(|p| p.tag() != x509_parser::der_parser::asn1_rs::Tag::Oid)
     {
         return Err(ParseError("Only named ECParameters supported".into()));
     }
