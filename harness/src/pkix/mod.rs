@@ -430,11 +430,10 @@ impl Validator {
                 rule.map_or("", |r| r.checks),
                 subject_of(der)
             ),
-            _ => format!(
-                "{}: {}",
-                refusal.rule,
-                refusal.detail.as_deref().unwrap_or(&refusal.text)
-            ),
+            _ => refusal
+                .detail
+                .clone()
+                .unwrap_or_else(|| refusal.text.clone()),
         };
         PkixError::new(refusal.rule, index, detail, java, failure)
     }
