@@ -200,7 +200,7 @@ impl Cert {
                 _ => {}
             }
         }
-        let key = X509::from_der(der).ok().and_then(|x| x.public_key().ok());
+        let key = cert.x509.as_ref().and_then(|x| x.public_key().ok());
         let (key_alg, key_bits) = key_facts(&c, key.as_ref());
         if key.is_none() && ["RSA", "EC", "DSA", "RSASSA-PSS"].contains(&key_alg.as_str()) {
             // `X509Key.parse`: "subject key, java.security.InvalidKeyException: ...".

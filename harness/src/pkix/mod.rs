@@ -256,17 +256,25 @@ impl Validator {
                 if i == 0 {
                     return Ok(Accepted::TrustedEndEntity);
                 }
-                return self.do_validate(&links[..i], now).map(|()| target_kind);
+                return self
+                    .do_validate(&links[..i], now, &[])
+                    .map(|()| target_kind);
             }
             prev_issuer = Some(&link.cert.issuer);
         }
         let last = links[links.len() - 1].cert;
-        if self
+        // `isSignatureValid(trustedSubjects.get(issuer), last)`: the anchors whose key
+        // verifies the last certificate (their signature is then not verified again).
+        let verified: Vec<usize> = self
             .anchors
             .iter()
-            .any(|a| a.subject == last.issuer && last.signed_by(a.key.as_ref()))
-        {
-            self.do_validate(links, now).map(|()| target_kind)
+            .enumerate()
+            .filter(|(_, a)| a.subject == last.issuer && last.signed_by(a.key.as_ref()))
+            .map(|(i, _)| i)
+            .collect();
+        if !verified.is_empty() {
+            self.do_validate(links, now, &verified)
+                .map(|()| target_kind)
         } else {
             self.build(links, now).map(|()| target_kind)
         }
@@ -281,7 +289,7 @@ impl Validator {
 
     /// `PKIXCertPathValidator`: each anchor named as the path's issuer is tried; the last
     /// failure is reported.
-    fn do_validate(&self, path: &[Link<'_>], now: i64) -> Result<(), Refusal> {
+    fn do_validate(&self, path: &[Link<'_>], now: i64, verified: &[usize]) -> Result<(), Refusal> {
         let issuer = &path[path.len() - 1].cert.issuer;
         let mut last = None;
         for (i, anchor) in self.anchors.iter().enumerate() {
@@ -292,7 +300,7 @@ impl Validator {
                 cert: anchor,
                 at: CertRef::Anchor(i),
             };
-            match path::validate_path(path, anchor, now) {
+            match path::validate_path(path, anchor, now, verified.contains(&i)) {
                 Ok(()) => return Ok(()),
                 Err(refusal) => last = Some(refusal),
             }
@@ -334,6 +342,7 @@ impl Validator {
                         at: CertRef::Anchor(i),
                     },
                     now,
+                    true,
                 )
                 .is_ok()
             {

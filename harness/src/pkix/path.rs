@@ -152,7 +152,15 @@ pub(crate) fn key_size_check(link: Link<'_>) -> Result<(), Refusal> {
 /// `PKIXCertPathValidator` over `path` (target first, the certificate under the anchor
 /// last) with `anchor`, at `now`: the checkers in Java's order for each certificate from
 /// the anchor down.
-pub(crate) fn validate_path(path: &[Link<'_>], anchor: Link<'_>, now: i64) -> Result<(), Refusal> {
+///
+/// `first_signature_verified`: the caller has already verified the signature of the
+/// certificate under the anchor with the anchor's key (not done twice).
+pub(crate) fn validate_path(
+    path: &[Link<'_>],
+    anchor: Link<'_>,
+    now: i64,
+    first_signature_verified: bool,
+) -> Result<(), Refusal> {
     let n = path.len();
     anchor_check(anchor)?;
     let mut prev = anchor.cert;
@@ -269,7 +277,7 @@ pub(crate) fn validate_path(path: &[Link<'_>], anchor: Link<'_>, now: i64) -> Re
         });
 
         // BasicChecker: signature, validity, name chaining.
-        if !cert.signed_by(prev_key) {
+        if !(k == 1 && first_signature_verified) && !cert.signed_by(prev_key) {
             return Err(Refusal::new("signature", at, "signature check failed"));
         }
         if now > cert.not_after {
