@@ -277,7 +277,8 @@ pub(crate) fn validate_path(
         });
 
         // BasicChecker: signature, validity, name chaining.
-        if !(k == 1 && first_signature_verified) && !cert.signed_by(prev_key) {
+        let already_verified = k == 1 && first_signature_verified;
+        if !(already_verified || cert.signed_by(prev_key)) {
             return Err(Refusal::new("signature", at, "signature check failed"));
         }
         if now > cert.not_after {
