@@ -6,6 +6,7 @@
 //! | module | what it is |
 //! |---|---|
 //! | [`pki`] | the seeded test PKI: roots, intermediates, leaves, self-signed, fault variants |
+//! | [`pkix`] | Java 17's server-certificate validation (PKIX path, rules, host names) as data |
 //! | [`alert`] | the TLS alert registry: one name <-> code table for the client and the receiver |
 //! | [`capture`] | `harness capture`: probe a real receiver, write its twin (re-issued chain, mapped keystore) and a scenario |
 //! | [`cert`] | certificates as people read them (subject, issuer, serial, fingerprints) |
@@ -39,6 +40,7 @@ pub mod explain;
 pub mod file;
 pub mod keystore;
 pub mod pki;
+pub mod pkix;
 pub mod secret;
 pub mod tenant;
 pub mod text;

@@ -18,6 +18,7 @@ mod keystore_p12;
 mod legacy_java;
 mod limbo;
 mod pki;
+mod pkix_java;
 mod real_certs;
 mod receiver;
 mod tenant;
