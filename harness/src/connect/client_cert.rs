@@ -13,7 +13,8 @@ use rustls::sign::CertifiedKey;
 use serde::Serialize;
 
 use super::ConnectError;
-use super::options::{ClientCertificate, Policy};
+use super::key_manager::{CertificateRequestInfo, KeyManager, same_name};
+use super::options::{ClientCertificate, Policy, TlsVersion};
 use super::trust::KeyPairSource;
 
 /// Why an alias was (or was not) chosen.
@@ -98,28 +99,6 @@ pub struct ClientCertReport {
     pub used: bool,
 }
 
-/// One key pair as the chooser sees it: alias, the issuer names of its chain, and the key,
-/// loaded only when a server asks (most receivers never do).
-#[derive(Clone, Debug)]
-pub(crate) struct Candidate {
-    pub(crate) alias: String,
-    pub(crate) issuers: Vec<Vec<u8>>,
-    pub(crate) source: KeyPairSource,
-}
-
-impl Candidate {
-    fn load(&self) -> Option<Arc<CertifiedKey>> {
-        let signing = super::verifier::java_provider()
-            .key_provider
-            .load_private_key(self.source.key.to_rustls())
-            .ok()?;
-        Some(Arc::new(CertifiedKey::new(
-            self.source.chain.clone(),
-            signing,
-        )))
-    }
-}
-
 /// Chooses an alias for a CertificateRequest: pure logic, unit-tested below.
 ///
 /// `candidates` are (alias, DER issuer names of its chain) in keystore order.
@@ -146,7 +125,10 @@ pub fn choose_alias(
             let fitting: Vec<String> = candidates
                 .iter()
                 .filter(|(_, issuers)| {
-                    ca_names.is_empty() || issuers.iter().any(|i| ca_names.contains(&i.as_slice()))
+                    ca_names.is_empty()
+                        || issuers
+                            .iter()
+                            .any(|i| ca_names.iter().any(|n| same_name(n, i)))
                 })
                 .map(|(a, _)| (*a).to_owned())
                 .collect();
@@ -182,35 +164,6 @@ fn splitmix64(seed: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// Builds the candidates: every key pair with the issuer names of its chain. An empty chain
-/// is refused here; a key rustls cannot load is refused when [`TrustSource`] is built from a
-/// keystore and, at the latest, when the server asks.
-///
-/// [`TrustSource`]: super::TrustSource
-pub(crate) fn candidates(key_pairs: &[KeyPairSource]) -> Result<Vec<Candidate>, ConnectError> {
-    key_pairs
-        .iter()
-        .map(|kp| {
-            if kp.chain.is_empty() {
-                return Err(ConnectError::KeyPair {
-                    alias: kp.alias.clone(),
-                    source: super::KeyPairError::EmptyChain,
-                });
-            }
-            let issuers = kp
-                .chain
-                .iter()
-                .filter_map(|c| crate::cert::issuer_der(c.as_ref()).ok())
-                .collect();
-            Ok(Candidate {
-                alias: kp.alias.clone(),
-                issuers,
-                source: kp.clone(),
-            })
-        })
-        .collect()
-}
-
 /// Checks that rustls can load a key pair's private key (so a bad key is bad input, found
 /// before any network traffic).
 pub(crate) fn check_key(kp: &KeyPairSource) -> Result<(), ConnectError> {
@@ -234,19 +187,21 @@ pub(crate) struct ResolveRecord {
     pub(crate) used: bool,
 }
 
-/// rustls' hook: called only when a CertificateRequest arrives.
+/// rustls' hook: called only when a CertificateRequest arrives; the choice is the
+/// [`KeyManager`]'s.
 #[derive(Debug)]
 pub(crate) struct Resolver {
-    configured: ClientCertificate,
-    candidates: Vec<Candidate>,
+    key_manager: KeyManager,
+    /// The highest version offered (rustls does not say which one was negotiated here).
+    version: TlsVersion,
     pub(crate) record: Arc<Mutex<ResolveRecord>>,
 }
 
 impl Resolver {
-    pub(crate) fn new(configured: ClientCertificate, candidates: Vec<Candidate>) -> Self {
+    pub(crate) fn new(key_manager: KeyManager, version: TlsVersion) -> Self {
         Self {
-            configured,
-            candidates,
+            key_manager,
+            version,
             record: Arc::default(),
         }
     }
@@ -258,27 +213,23 @@ impl ResolvesClientCert for Resolver {
         root_hint_subjects: &[&[u8]],
         sigschemes: &[SignatureScheme],
     ) -> Option<Arc<CertifiedKey>> {
-        // Keys whose algorithm the server cannot verify are left out, as Java's key
-        // manager filters by key type.
-        let usable: Vec<(&Candidate, Arc<CertifiedKey>)> = self
-            .candidates
-            .iter()
-            .filter_map(|c| c.load().map(|key| (c, key)))
-            .filter(|(_, key)| key.key.choose_scheme(sigschemes).is_some())
-            .collect();
-        let views: Vec<(&str, &[Vec<u8>])> = usable
-            .iter()
-            .map(|(c, _)| (c.alias.as_str(), c.issuers.as_slice()))
-            .collect();
-        let (chosen, reason) = choose_alias(&self.configured, &views, root_hint_subjects);
-        let key = chosen
-            .as_deref()
-            .and_then(|a| usable.iter().find(|(c, _)| c.alias == a))
-            .map(|(_, key)| Arc::clone(key));
+        let request = CertificateRequestInfo {
+            ca_names_der: root_hint_subjects.iter().map(|n| n.to_vec()).collect(),
+            signature_schemes: sigschemes.iter().map(|&s| u16::from(s)).collect(),
+            version: self.version,
+        };
+        let (chosen, reason) = self.key_manager.choose(&request);
+        let key = chosen.as_ref().and_then(|k| {
+            let signing = super::verifier::java_provider()
+                .key_provider
+                .load_private_key(k.pkcs8.to_rustls())
+                .ok()?;
+            Some(Arc::new(CertifiedKey::new(k.chain.clone(), signing)))
+        });
         let mut record = self.record.lock().unwrap_or_else(|p| p.into_inner());
         record.requested = true;
-        record.ca_names = root_hint_subjects.iter().map(|n| n.to_vec()).collect();
-        record.chosen = chosen;
+        record.ca_names = request.ca_names_der;
+        record.chosen = chosen.map(|k| k.alias);
         record.reason = Some(reason);
         record.used = key.is_some();
         key
