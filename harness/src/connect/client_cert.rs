@@ -13,7 +13,7 @@ use rustls::sign::CertifiedKey;
 use serde::Serialize;
 
 use super::ConnectError;
-use super::key_manager::{CertificateRequestInfo, KeyManager, same_name};
+use super::key_manager::{CertificateRequestInfo, CheckResult, Dropped, KeyManager, same_name};
 use super::options::{ClientCertificate, Policy, TlsVersion};
 use super::trust::KeyPairSource;
 
@@ -48,6 +48,29 @@ pub enum ChoiceReason {
     },
     /// The keystore holds no key pair at all.
     NoKeyPairs,
+    /// Java's PKIX key manager (the default): the first key pair, in keystore order, of the
+    /// best rank among those that fit (see [`super::key_manager`]).
+    BestRanked {
+        /// The rank of the chosen key pair.
+        rank: CheckResult,
+        /// Every fitting alias, best first.
+        fitting: Vec<String>,
+        /// The key pairs that do not fit, and why.
+        dropped: Vec<Dropped>,
+    },
+    /// The key manager chose a key pair whose key password differs from the keystore
+    /// password: Java's key manager cannot unseal the key (`getPrivateKey` gives `null`), so
+    /// no certificate is sent.
+    KeyPasswordDiffers {
+        /// The alias chosen.
+        alias: String,
+    },
+    /// No key pair fits the CertificateRequest, for the reasons given (key type, CA names,
+    /// signature algorithms of the chain).
+    NothingFits {
+        /// Every key pair and why it does not fit.
+        dropped: Vec<Dropped>,
+    },
 }
 
 impl ChoiceReason {
@@ -74,8 +97,38 @@ impl ChoiceReason {
                 key_pairs.len()
             ),
             ChoiceReason::NoKeyPairs => "the keystore holds no key pair".into(),
+            ChoiceReason::BestRanked {
+                rank,
+                fitting,
+                dropped,
+            } => {
+                let mut text = format!(
+                    "Java's PKIX key manager chose `{alias}` ({}), the first of the best rank among {} fitting key pair(s)",
+                    rank.describe(),
+                    fitting.len()
+                );
+                if !dropped.is_empty() {
+                    text.push_str(&format!("; not fitting: {}", dropped_text(dropped)));
+                }
+                text
+            }
+            ChoiceReason::KeyPasswordDiffers { alias } => format!(
+                "Java's key manager chose `{alias}`, but its key password differs from the keystore password, so Java cannot unseal the key and sends no certificate"
+            ),
+            ChoiceReason::NothingFits { dropped } => format!(
+                "no key pair fits the server's CertificateRequest: {}",
+                dropped_text(dropped)
+            ),
         }
     }
+}
+
+fn dropped_text(dropped: &[Dropped]) -> String {
+    dropped
+        .iter()
+        .map(|d| format!("`{}` ({})", d.alias, d.drop.describe()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The client-certificate part of an outcome.
@@ -157,24 +210,47 @@ pub fn choose_alias(
 }
 
 /// A seeded mix (SplitMix64): enough for a reproducible pick, no RNG crate API needed.
-fn splitmix64(seed: u64) -> u64 {
+pub(crate) fn splitmix64(seed: u64) -> u64 {
     let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^ (z >> 31)
 }
 
-/// Checks that rustls can load a key pair's private key (so a bad key is bad input, found
-/// before any network traffic).
+/// Checks that a key pair's private key is one Java accepts as a client key (RSA of any
+/// size, RSASSA-PSS, EC, EdDSA, DSA: PKCS#8 with that algorithm), so a bad key is bad input,
+/// found before any network traffic. Whether a TLS engine can sign with it is the engine's
+/// business.
 pub(crate) fn check_key(kp: &KeyPairSource) -> Result<(), ConnectError> {
-    super::verifier::java_provider()
-        .key_provider
-        .load_private_key(kp.key.to_rustls())
-        .map(|_| ())
-        .map_err(|e| ConnectError::KeyPair {
+    const JAVA_CLIENT_KEYS: &[&str] = &[
+        "1.2.840.113549.1.1.1",
+        "1.2.840.113549.1.1.10",
+        "1.2.840.10045.2.1",
+        "1.3.101.112",
+        "1.3.101.113",
+        "1.2.840.10040.4.1",
+    ];
+    let algorithm = pkcs8_algorithm(kp.key.secret_pkcs8_der());
+    match algorithm {
+        Some(oid) if JAVA_CLIENT_KEYS.contains(&oid.as_str()) => Ok(()),
+        other => Err(ConnectError::KeyPair {
             alias: kp.alias.clone(),
-            source: super::KeyPairError::UnsupportedKey(crate::decode::TlsError(e)),
-        })
+            source: super::KeyPairError::UnsupportedKey(crate::decode::TlsError(
+                rustls::Error::General(match other {
+                    Some(oid) => format!("key algorithm {oid} is not a client key Java can use"),
+                    None => "the private key is not PKCS#8".to_owned(),
+                }),
+            )),
+        }),
+    }
+}
+
+/// The algorithm OID of a PKCS#8 `PrivateKeyInfo`.
+fn pkcs8_algorithm(der: &[u8]) -> Option<String> {
+    let (_, info) = x509_parser::der_parser::parse_der(der).ok()?;
+    let fields = info.as_sequence().ok()?;
+    let algorithm = fields.get(1)?.as_sequence().ok()?;
+    Some(algorithm.first()?.as_oid().ok()?.to_id_string())
 }
 
 /// What the resolver saw and chose.
@@ -229,7 +305,11 @@ impl ResolvesClientCert for Resolver {
         let mut record = self.record.lock().unwrap_or_else(|p| p.into_inner());
         record.requested = true;
         record.ca_names = request.ca_names_der;
-        record.chosen = chosen.map(|k| k.alias);
+        record.chosen = match (&chosen, &reason) {
+            (Some(k), _) => Some(k.alias.clone()),
+            (None, ChoiceReason::KeyPasswordDiffers { alias }) => Some(alias.clone()),
+            (None, _) => None,
+        };
         record.reason = Some(reason);
         record.used = key.is_some();
         key
