@@ -289,9 +289,21 @@ impl ResolvesClientCert for Resolver {
         root_hint_subjects: &[&[u8]],
         sigschemes: &[SignatureScheme],
     ) -> Option<Arc<CertifiedKey>> {
+        let mut signature_schemes: Vec<u16> = sigschemes.iter().map(|&s| u16::from(s)).collect();
+        if self.version == TlsVersion::Tls13 {
+            // rustls hides the schemes a TLS 1.3 CertificateVerify cannot use, but servers
+            // (OpenSSL, JSSE, rustls) list rsa_pkcs1_* for certificate signatures, and Java's
+            // key manager checks the chain against them. Until the OpenSSL client passes the
+            // server's list as sent, assume them.
+            for code in [0x0401, 0x0501, 0x0601] {
+                if !signature_schemes.contains(&code) {
+                    signature_schemes.push(code);
+                }
+            }
+        }
         let request = CertificateRequestInfo {
             ca_names_der: root_hint_subjects.iter().map(|n| n.to_vec()).collect(),
-            signature_schemes: sigschemes.iter().map(|&s| u16::from(s)).collect(),
+            signature_schemes,
             version: self.version,
         };
         let (chosen, reason) = self.key_manager.choose(&request);
