@@ -536,10 +536,7 @@ fn java_and_our_key_managers_choose_the_same_alias() {
         }
         compared += 1;
         let init_agrees = (java.result == "init-failed") == (ours.result == "init-failed");
-        if ours.alias != java.alias
-            || !init_agrees
-            || ours.used != java.used
-        {
+        if ours.alias != java.alias || !init_agrees || ours.used != java.used {
             mismatches.push(format!("{name} {store} {kind} {version}"));
         }
     }

@@ -34,7 +34,7 @@
 //! | check | Java | dropped as |
 //! |---|---|---|
 //! | leaf key algorithm is one of the key types asked for | `KeyType.matches` | [`Drop::KeyType`] |
-//! | some certificate of the chain has an issuer among the CA names (none sent: any) | `issuerSet.contains(getIssuerX500Principal())` (X500Principal: canonical DN comparison) | [`Drop::Issuer`] |
+//! | some certificate of the chain has an issuer among the CA names (none sent: any) | `issuerSet.contains(getIssuerX500Principal())` (X500Principal: canonical DN comparison, [`same_name`]) | [`Drop::Issuer`] |
 //! | every certificate's signature algorithm is one the server listed | `conformsToAlgorithmConstraints` | [`Drop::SignatureAlgorithm`] |
 //!
 //! The fitting ones are ranked by the leaf's [`CheckResult`], then by the position of their
@@ -425,8 +425,21 @@ pub fn java_alias_order(format: Option<Format>, aliases: &[&str]) -> Vec<usize> 
 
 /// Whether a CA name of a CertificateRequest names the issuer `issuer` (both DER `Name`s), as
 /// `X500Principal.equals` compares them.
+///
+/// Both are compared in their canonical form (case-insensitive, string-type-insensitive,
+/// whitespace-normalised: helper pkix's [`crate::pkix::name::canonical`]); a name that does not
+/// parse is compared byte for byte.
 pub(crate) fn same_name(ca_name: &[u8], issuer: &[u8]) -> bool {
-    ca_name == issuer
+    if ca_name == issuer {
+        return true;
+    }
+    match (
+        crate::pkix::name::canonical(ca_name),
+        crate::pkix::name::canonical(issuer),
+    ) {
+        (Some(a), Some(b)) => a == b,
+        _ => false,
+    }
 }
 
 /// Java's name of a key algorithm OID (`PublicKey.getAlgorithm()`).

@@ -252,3 +252,28 @@ fn java_collection_orders_match_jdk17() {
         hashtable_order(&["b", "a"])
     );
 }
+
+/// A DER Name of one CN attribute with the given string tag.
+fn cn(tag: u8, text: &str) -> Vec<u8> {
+    let value = [&[tag, text.len() as u8][..], text.as_bytes()].concat();
+    let oid = [0x06, 0x03, 0x55, 0x04, 0x03];
+    let atv = [&[0x30, (oid.len() + value.len()) as u8][..], &oid, &value].concat();
+    let set = [&[0x31, atv.len() as u8][..], &atv].concat();
+    [&[0x30, set.len() as u8][..], &set].concat()
+}
+
+#[test]
+fn ca_names_are_compared_as_java_compares_distinguished_names() {
+    // PrintableString vs UTF8String, case and inner whitespace: the same name to Java.
+    assert!(same_name(&cn(0x13, "Client CA"), &cn(0x0c, "client  ca")));
+    assert!(!same_name(&cn(0x13, "Client CA"), &cn(0x0c, "Other CA")));
+    let f = [facts(
+        "k",
+        "EC",
+        &cn(0x0c, "client ca"),
+        "SHA256withECDSA",
+        CheckResult::Valid,
+    )];
+    let r = request(&[&cn(0x13, "Client CA")], OPENSSL, TlsVersion::Tls13);
+    assert_eq!(chosen(KeyManagerKind::Pkix, &f, &r).as_deref(), Some("k"));
+}
