@@ -144,9 +144,24 @@ impl ServerCertVerifier for RecordingVerifier {
             Err(err) => {
                 record.error = Some(err.clone());
                 if self.enforce {
-                    Err(err)
-                } else {
-                    Ok(ServerCertVerified::assertion())
+                    return Err(err);
+                }
+                // Validation off: JSSE still applies its algorithm constraints to the chain
+                // as sent (MD5, small keys).
+                let chain: Vec<CertificateDer<'_>> = std::iter::once(end_entity.clone())
+                    .chain(intermediates.iter().cloned())
+                    .collect();
+                let usage = TlsUsage {
+                    version: super::TlsVersion::Tls13,
+                    key_exchange: KeyExchange::Unknown,
+                };
+                match self.inner.validator.check_unvalidated(&chain, usage) {
+                    Ok(()) => Ok(ServerCertVerified::assertion()),
+                    Err(refused) => {
+                        let err = to_rustls(refused);
+                        record.error = Some(err.clone());
+                        Err(err)
+                    }
                 }
             }
         }

@@ -4,8 +4,8 @@ use std::fmt;
 
 use crate::connect::{Failure, FailureClass};
 
-/// Why Java would refuse the chain. `Display`: plain words for people; [`java_text`]
-/// (PkixError::java_text) is what CPI shows.
+/// Why Java would refuse the chain. `Display`: plain words for people; [`java_text`](Self::java_text)
+/// is what CPI shows.
 #[derive(Clone, Debug, thiserror::Error)]
 pub struct PkixError(Box<Inner>);
 

@@ -31,6 +31,10 @@ fn match_ip(cert: &Cert, ip: IpAddr) -> Result<(), &'static str> {
 }
 
 fn match_dns(cert: &Cert, host: &str) -> Result<(), &'static str> {
+    // `new SNIHostName(expectedName)` first.
+    if !valid_sni(host) {
+        return Err("host-illegal-name");
+    }
     if let Some(san) = &cert.san {
         let mut found = false;
         for name in san {

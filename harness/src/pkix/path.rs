@@ -14,6 +14,8 @@ pub(crate) struct Refusal {
     pub(crate) cert: Option<CertRef>,
     /// The text Java prints after the wrap (already filled in).
     pub(crate) text: String,
+    /// More for people than Java says, when there is more.
+    pub(crate) detail: Option<String>,
 }
 
 /// Where a certificate of a path comes from.
@@ -37,6 +39,7 @@ impl Refusal {
             rule,
             cert,
             text: text.into(),
+            detail: None,
         }
     }
 }
@@ -86,15 +89,53 @@ pub(crate) fn algorithm_check(link: Link<'_>) -> Result<(), Refusal> {
     key_size_check(link)
 }
 
-pub(crate) fn key_size_check(link: Link<'_>) -> Result<(), Refusal> {
-    let cert = link.cert;
+/// Whether `cert`'s key is below `jdk.certpath.disabledAlgorithms`' sizes.
+pub(crate) fn key_too_small(cert: &Cert) -> bool {
     let key_alg = if cert.key_alg == "RSASSA-PSS" {
         "RSA"
     } else {
         cert.key_alg.as_str()
     };
-    for (alg, min) in MIN_KEY_BITS {
-        if key_alg == *alg && cert.key_bits < *min {
+    MIN_KEY_BITS
+        .iter()
+        .any(|(alg, min)| key_alg == *alg && cert.key_bits < *min)
+}
+
+/// JDK 17's checks of the trust anchor a path ends at (a v3 anchor must be a CA, with
+/// keyCertSign when it has a key usage); measured with x509-limbo's
+/// `rfc5280::root-missing-basic-constraints` and `rfc5280::root-inconsistent-ca-extensions`.
+fn anchor_check(anchor: Link<'_>) -> Result<(), Refusal> {
+    let cert = anchor.cert;
+    if cert.version < 3 {
+        return Ok(());
+    }
+    if !cert.basic_constraints.is_some_and(|(ca, _)| ca) {
+        return Err(Refusal::new(
+            "anchor-not-ca",
+            Some(anchor.at),
+            format!(
+                "TrustAnchor with subject \"{}\" is not a CA certificate",
+                cert.subject_text
+            ),
+        ));
+    }
+    if cert.ku_bit(5) == Some(false) {
+        return Err(Refusal::new(
+            "anchor-key-cert-sign",
+            Some(anchor.at),
+            format!(
+                "TrustAnchor with subject \"{}\" does not have keyCertSign bit set in KeyUsage extension",
+                cert.subject_text
+            ),
+        ));
+    }
+    Ok(())
+}
+
+pub(crate) fn key_size_check(link: Link<'_>) -> Result<(), Refusal> {
+    let cert = link.cert;
+    {
+        if key_too_small(cert) {
             return Err(Refusal::new(
                 "algorithm-key-size",
                 Some(link.at),
@@ -113,6 +154,8 @@ pub(crate) fn key_size_check(link: Link<'_>) -> Result<(), Refusal> {
 /// the anchor down.
 pub(crate) fn validate_path(path: &[Link<'_>], anchor: Link<'_>, now: i64) -> Result<(), Refusal> {
     let n = path.len();
+    anchor_check(anchor)?;
+    let mut prev = anchor.cert;
     let mut prev_key = anchor.cert.key.as_ref();
     let mut prev_subject = &anchor.cert.subject;
     let mut max_path_length = n as i64;
@@ -128,6 +171,16 @@ pub(crate) fn validate_path(path: &[Link<'_>], anchor: Link<'_>, now: i64) -> Re
         // AlgorithmChecker (certpath constraints): the signature algorithm, then the key
         // (measured: JDK 17 does not refuse a weak anchor key here).
         algorithm_check(*link)?;
+        if key_too_small(prev) {
+            return Err(Refusal::new(
+                "algorithm-issuer-key",
+                at,
+                format!(
+                    "Algorithm constraints check failed on signature algorithm: {}",
+                    cert.sig_alg
+                ),
+            ));
+        }
 
         // KeyChecker.
         if !last && cert.ku_bit(5) == Some(false) {
@@ -242,6 +295,7 @@ pub(crate) fn validate_path(path: &[Link<'_>], anchor: Link<'_>, now: i64) -> Re
         }
         prev_key = cert.key.as_ref();
         prev_subject = &cert.subject;
+        prev = cert;
 
         if !unresolved.is_empty() {
             return Err(Refusal::new(
@@ -439,8 +493,13 @@ fn valid_dns_name(name: &str) -> bool {
         })
 }
 
-fn same_type(a: &Name, b: &Name) -> bool {
-    std::mem::discriminant(a) == std::mem::discriminant(b)
+/// Whether a constraint and a name are of the same type (an IPv4 constraint does not
+/// constrain an IPv6 name: Java's `IPAddressName.constrains` answers NAME_DIFF_TYPE).
+fn same_type(c: &Name, name: &Name) -> bool {
+    match (c, name) {
+        (Name::Ip(c), Name::Ip(n)) => c.len() == n.len() * 2,
+        _ => std::mem::discriminant(c) == std::mem::discriminant(name),
+    }
 }
 
 /// Whether `name` lies within the constraint `c` (same type).

@@ -47,7 +47,13 @@ public class PkixProbe {
             String[] f = line.split("\t", -1);
             String id = f[0];
             try {
-                List<X509Certificate> chain = load(f[2]);
+                List<X509Certificate> chain;
+                try {
+                    chain = load(f[2]);
+                } catch (CertificateException ce) {
+                    // JSSE's CertificateMessage: the server's certificates do not parse.
+                    throw new CertificateException("Failed to parse server certificates", ce);
+                }
                 X509Certificate[] arr = chain.toArray(new X509Certificate[0]);
                 if (f[6].equals("unvalidated")) {
                     try {
@@ -66,7 +72,15 @@ public class PkixProbe {
                     KeyStore ks = KeyStore.getInstance("PKCS12");
                     ks.load(null, null);
                     int i = 0;
-                    for (X509Certificate t : load(f[1])) {
+                    List<X509Certificate> anchors;
+                    try {
+                        anchors = load(f[1]);
+                    } catch (CertificateException ce) {
+                        // No keystore could hold it: no CPI tenant has this trust store.
+                        System.out.println(id + "\tTRUST-UNLOADABLE");
+                        continue;
+                    }
+                    for (X509Certificate t : anchors) {
                         ks.setCertificateEntry("t" + (i++), t);
                     }
                     sun.security.validator.Validator v = sun.security.validator.Validator.getInstance(
