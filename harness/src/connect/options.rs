@@ -228,6 +228,8 @@ pub struct Options {
     /// host still names the receiver for SNI and host-name checks. The differential test uses
     /// it for dotted host names that no resolver here knows.
     pub connect_to: Option<std::net::IpAddr>,
+    /// Which Java key manager chooses the client certificate when the alias is empty.
+    pub key_manager: super::KeyManagerKind,
 }
 
 impl Options {
@@ -246,6 +248,7 @@ impl Options {
             min_version: TlsVersion::Tls12,
             max_version: TlsVersion::Tls13,
             connect_to: None,
+            key_manager: super::KeyManagerKind::Pkix,
         }
     }
 

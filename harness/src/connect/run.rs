@@ -13,8 +13,9 @@ use tokio::time::timeout;
 use tokio_rustls::TlsConnector;
 
 use super::ConnectError;
-use super::client_cert::{self, ChoiceReason, ClientCertReport, Resolver};
+use super::client_cert::{ChoiceReason, ClientCertReport, Resolver};
 use super::failure::{self, Context, Failure, Phase};
+use super::key_manager::KeyManager;
 use super::options::{ClientCertificate, Options, TlsVersion, Validation};
 use super::outcome::{ChainCert, Outcome, Timings};
 use super::trust::TrustSource;
@@ -42,19 +43,8 @@ struct Prepared {
 }
 
 fn prepare(options: &Options, trust: &TrustSource) -> Result<Prepared, ConnectError> {
-    let key_pairs = match &options.client_certificate {
-        ClientCertificate::Off => Vec::new(),
-        ClientCertificate::Alias(alias) => {
-            if !trust.has_alias(alias) {
-                return Err(ConnectError::UnknownAlias {
-                    alias: alias.clone(),
-                });
-            }
-            trust.key_pair(alias).into_iter().cloned().collect()
-        }
-        ClientCertificate::Automatic(_) => trust.key_pairs().to_vec(),
-    };
-    let candidates = client_cert::candidates(&key_pairs)?;
+    let now = options.clock.now();
+    let key_manager = KeyManager::new(options, trust, now)?;
 
     let (sni, sni_text) = match &options.sni {
         Some(name) => {
@@ -88,7 +78,6 @@ fn prepare(options: &Options, trust: &TrustSource) -> Result<Prepared, ConnectEr
 
     let verifier = ServerVerifier::new(trust.trusted().iter().map(|(_, c)| c.clone()));
     let trust_anchors = verifier.trust_anchor_count();
-    let now = options.clock.now();
     let unix = UnixTime::since_unix_epoch(Duration::from_secs(
         u64::try_from(now.unix_timestamp()).unwrap_or(0),
     ));
@@ -98,10 +87,7 @@ fn prepare(options: &Options, trust: &TrustSource) -> Result<Prepared, ConnectEr
         unix,
         options.validation == Validation::Required,
     ));
-    let resolver = Arc::new(Resolver::new(
-        options.client_certificate.clone(),
-        candidates,
-    ));
+    let resolver = Arc::new(Resolver::new(key_manager, options.max_version));
     let mut config = ClientConfig::builder_with_provider(super::verifier::java_provider())
         .with_protocol_versions(&versions)
         .map_err(|e| ConnectError::Config(crate::decode::TlsError(e)))?

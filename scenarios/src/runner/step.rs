@@ -114,6 +114,7 @@ impl Context {
                 policy,
                 host,
                 tls_versions,
+                key_manager,
                 ..
             } => {
                 self.connect(
@@ -123,6 +124,7 @@ impl Context {
                     *policy,
                     host.as_deref(),
                     tls_versions,
+                    key_manager.unwrap_or_default(),
                 )
                 .await
             }
@@ -447,6 +449,7 @@ impl Context {
 
     /// CPI's Connectivity Test (TLS) against a receiver, with the tenant keystore as trust
     /// store and key source.
+    #[allow(clippy::too_many_arguments)] // one per field of the connect step
     async fn connect(
         &mut self,
         receiver: &str,
@@ -455,6 +458,7 @@ impl Context {
         policy: AliasPolicy,
         host: Option<&str>,
         tls_versions: &[harness::connect::TlsVersion],
+        key_manager: harness::connect::KeyManagerKind,
     ) -> Result<Observed, StepError> {
         let state = self.receivers.get(receiver);
         let addr = state
@@ -484,6 +488,7 @@ impl Context {
             _ => {}
         }
         options.clock = Clock::Fixed(self.now);
+        options.key_manager = key_manager;
         if !validate {
             options.validation = Validation::dangerous_off();
         }
@@ -562,6 +567,7 @@ impl Context {
                 AliasPolicy::First,
                 None,
                 &[],
+                harness::connect::KeyManagerKind::default(),
             )
             .await?;
         if let Some(running) = self
