@@ -202,6 +202,7 @@ pub struct Receiver {
     /// "key-encipherment-only" }`. The cipher policies other than `ffdhe-only` cap the
     /// receiver at TLS 1.2; `version` replaces `tls_versions`; `server_key` replaces
     /// `certificate` with a leaf of that kind under the same intermediate.
+    /// Default: `{}` (a rustls receiver). Example: `{ ciphers = "cbc-only" }`
     #[serde(default)]
     pub legacy: mock_receiver::Legacy,
 }
@@ -429,7 +430,7 @@ pub enum Step {
         #[serde(default)]
         expect: Expect,
         /// Which Java key manager chooses when the alias is empty (`pkix`, the default, or
-        /// `sunx509`).
+        /// `sunx509`). Example: `"sunx509"`
         #[serde(default)]
         key_manager: Option<harness::connect::KeyManagerKind>,
     },

@@ -39,6 +39,7 @@ const COMMANDS: &[&[&str]] = &[
     &["tenant", "lint"],
     &["connect"],
     &["explain"],
+    &["capture"],
 ];
 
 /// `harness ARGS --help`, with the environment that help texts show (`[env: ...]`) cleared.
