@@ -398,6 +398,12 @@ pub(crate) fn classify_io(err: &io::Error, cx: &Context<'_>) -> Failure {
     if let Some(tls) = err.get_ref().and_then(|e| e.downcast_ref::<Error>()) {
         return classify_tls(tls, cx);
     }
+    if let Some(ssl) = err
+        .get_ref()
+        .and_then(|e| e.downcast_ref::<openssl::ssl::Error>())
+    {
+        return classify_ssl(ssl, cx);
+    }
     match err.kind() {
         io::ErrorKind::TimedOut => Failure::ReadTimeout {
             phase: cx.phase,
@@ -425,6 +431,103 @@ pub(crate) fn classify_io(err: &io::Error, cx: &Context<'_>) -> Failure {
             detail: io_text(err),
         },
     }
+}
+
+/// Classifies an error of the OpenSSL client (handshake, or a read/write after it). A
+/// refusal by our own validator is classified by the caller from what the validator said;
+/// this sees only what OpenSSL and the server said.
+pub(crate) fn classify_ssl(err: &openssl::ssl::Error, cx: &Context<'_>) -> Failure {
+    if let Some(io) = err.io_error() {
+        return classify_io(io, cx);
+    }
+    let errors = err.ssl_error().map(|s| s.errors()).unwrap_or_default();
+    // An alert from the server: OpenSSL files it as reason 1000 + the alert code.
+    if let Some(alert) = errors
+        .iter()
+        .map(|e| e.reason_code())
+        .find(|r| (1000..1256).contains(r))
+    {
+        return classify_alert(AlertDescription::from((alert - 1000) as u8), cx);
+    }
+    let reasons: Vec<String> = errors
+        .iter()
+        .filter_map(|e| e.reason().map(str::to_owned))
+        .collect();
+    let has = |text: &str| reasons.iter().any(|r| r == text);
+    let detail = if reasons.is_empty() {
+        "the connection closed".to_owned()
+    } else {
+        reasons.join("; ")
+    };
+    if has("wrong version number") || has("packet length too long") || has("http request") {
+        return Failure::NotTls { detail };
+    }
+    if has("unsupported protocol")
+        || has("no protocols available")
+        || has("wrong cipher returned")
+        || has("no ciphers available")
+        || has("unknown cipher returned")
+        || has("tlsv1 alert protocol version")
+        || has("unsupported elliptic curve")
+        || has("wrong curve")
+    {
+        return Failure::ProtocolMismatch {
+            detail: format!(
+                "the server chose what Java does not offer ({detail}); Java offers {}",
+                offered_text()
+            ),
+            alert: None,
+        };
+    }
+    if has("excessive message size") {
+        return Failure::BadCertificate {
+            detail: format!(
+                "a handshake message exceeds {} bytes (jdk.tls.maxHandshakeMessageSize): {detail}",
+                super::engine::hello::MAX_HANDSHAKE_MESSAGE_SIZE
+            ),
+        };
+    }
+    let certificate_library = errors
+        .iter()
+        .any(|e| matches!(e.library(), Some("asn1 encoding routines" | "x509 certificate routines")));
+    if certificate_library {
+        return Failure::BadCertificate {
+            detail: format!("the server's certificate does not parse: {detail}"),
+        };
+    }
+    if errors.is_empty() || has("unexpected eof while reading") {
+        return match (cx.requested, cx.sent_alias) {
+            (true, Some(alias)) if cx.phase == Phase::Response => Failure::ClientCertRejected {
+                alias: alias.to_owned(),
+                alert: "none received: the connection closed after the client certificate was sent"
+                    .into(),
+                phase: cx.phase,
+            },
+            _ => Failure::HandshakeClosed {
+                phase: cx.phase,
+                detail,
+            },
+        };
+    }
+    Failure::HandshakeClosed {
+        phase: cx.phase,
+        detail,
+    }
+}
+
+/// What Java offers, in words, for a protocol mismatch's evidence.
+pub(crate) fn offered_text() -> String {
+    use super::engine::hello;
+    let suites: Vec<&str> = hello::TLS13_SUITES
+        .iter()
+        .chain(hello::TLS12_SUITES)
+        .map(|s| s.java)
+        .collect();
+    format!(
+        "{} with {}",
+        hello::DEFAULT_VERSIONS.join(", "),
+        suites.join(", ")
+    )
 }
 
 /// Classifies a rustls error.

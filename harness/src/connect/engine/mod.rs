@@ -1,0 +1,461 @@
+//! The connectivity test's TLS client: the system OpenSSL (libssl 3.0 through the `openssl`
+//! and `tokio-openssl` crates), configured to send JDK 17's default ClientHello
+//! ([`hello`]), with every certificate decision taken by our Java-rules validator and the
+//! client certificate chosen when the server's CertificateRequest arrives.
+//!
+//! OpenSSL's own chain verification is overruled: `SSL_VERIFY_PEER` with a callback that
+//! records the chain exactly as sent and answers with our validator's decision (validation
+//! off: always yes). One `SSL_CTX` serves every test of the process (built once: the
+//! cipher, group and signature lists are parsed once); the per-test state ([`Hook`]) hangs
+//! on each `SSL` as ex data.
+
+pub(crate) mod ffi;
+pub mod hello;
+
+use std::sync::{Arc, Mutex, OnceLock};
+
+use openssl::error::ErrorStack;
+use openssl::nid::Nid;
+use openssl::pkey::{Id, PKey};
+use openssl::ssl::{
+    Ssl, SslContext, SslContextBuilder, SslMethod, SslOptions, SslRef, SslSessionCacheMode,
+    SslVerifyMode, SslVersion, StatusType,
+};
+use openssl::x509::{X509, X509StoreContext, X509StoreContextRef};
+use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
+
+use super::ConnectError;
+use super::client_cert::{Candidate, ChoiceReason, choose_alias};
+use super::options::{ClientCertificate, TlsVersion};
+use super::verifier::{Accepted, ServerVerifier};
+
+/// What the server's certificate check and the client-certificate hook saw, read by `run`
+/// after the handshake.
+#[derive(Debug, Default)]
+pub(crate) struct Record {
+    /// The server's certificates, exactly as sent.
+    pub(crate) chain: Vec<CertificateDer<'static>>,
+    /// Whether the chain has been judged (the verify callback runs once per depth).
+    judged: bool,
+    /// What validation said (also when validation is off).
+    pub(crate) error: Option<rustls::Error>,
+    /// A refusal of Java's own that is no certificate rule (chain length, an
+    /// `unrecognized_name` warning under TLS 1.2): the Java reason text.
+    pub(crate) refusal: Option<Refusal>,
+    /// How the chain was accepted, when it was.
+    pub(crate) accepted: Option<Accepted>,
+    /// Whether the server sent a CertificateRequest.
+    pub(crate) requested: bool,
+    /// Its CA names (DER).
+    pub(crate) ca_names: Vec<Vec<u8>>,
+    /// The signature schemes it accepts.
+    pub(crate) ca_sigalgs: Vec<u16>,
+    /// The alias chosen.
+    pub(crate) chosen: Option<String>,
+    /// Why.
+    pub(crate) reason: Option<ChoiceReason>,
+    /// Whether a certificate was handed to OpenSSL for sending.
+    pub(crate) used: bool,
+    /// A warning `unrecognized_name` alert arrived.
+    pub(crate) unrecognized_name_warning: bool,
+}
+
+/// Why Java's client stops the handshake on its own, besides certificate rules.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    /// More certificates than `jdk.tls.maxCertificateChainLength`.
+    ChainTooLong {
+        /// How many the server sent.
+        length: usize,
+    },
+    /// A warning `unrecognized_name` alert under TLS 1.2.
+    UnrecognizedName,
+}
+
+/// The per-test state the OpenSSL callbacks work with.
+pub(crate) struct Hook {
+    pub(crate) record: Mutex<Record>,
+    verifier: ServerVerifier,
+    host: ServerName<'static>,
+    now: UnixTime,
+    enforce: bool,
+    configured: ClientCertificate,
+    candidates: Vec<Candidate>,
+}
+
+impl Hook {
+    pub(crate) fn new(
+        verifier: ServerVerifier,
+        host: ServerName<'static>,
+        now: UnixTime,
+        enforce: bool,
+        configured: ClientCertificate,
+        candidates: Vec<Candidate>,
+    ) -> Self {
+        Self {
+            record: Mutex::default(),
+            verifier,
+            host,
+            now,
+            enforce,
+            configured,
+            candidates,
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Record> {
+        self.record.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The verify callback: judges the chain once (first call), then answers every depth
+    /// with that decision.
+    fn verify(&self, ctx: &mut X509StoreContextRef) -> bool {
+        let mut record = self.lock();
+        if !record.judged {
+            record.judged = true;
+            let ssl = X509StoreContext::ssl_idx()
+                .ok()
+                .and_then(|idx| ctx.ex_data(idx));
+            let chain: Vec<CertificateDer<'static>> = ssl
+                .and_then(|ssl| ssl.peer_cert_chain())
+                .map(|stack| {
+                    stack
+                        .iter()
+                        .filter_map(|c| c.to_der().ok())
+                        .map(CertificateDer::from)
+                        .collect()
+                })
+                .unwrap_or_default();
+            let tls12 = ssl.is_some_and(|s| s.version2() != Some(SslVersion::TLS1_3));
+            record.chain = chain;
+            if record.unrecognized_name_warning && tls12 {
+                record.refusal = Some(Refusal::UnrecognizedName);
+            } else if record.chain.len() > hello::MAX_CERTIFICATE_CHAIN_LENGTH {
+                record.refusal = Some(Refusal::ChainTooLong {
+                    length: record.chain.len(),
+                });
+            } else if let Some((leaf, rest)) = record.chain.split_first() {
+                match self.verifier.verify(leaf, rest, &self.host, self.now) {
+                    Ok(accepted) => record.accepted = Some(accepted),
+                    Err(err) => record.error = Some(err),
+                }
+            } else {
+                record.error = Some(rustls::Error::NoCertificatesPresented);
+            }
+        }
+        let ok = record.refusal.is_none() && (record.error.is_none() || !self.enforce);
+        if !ok {
+            ctx.set_error(ffi::refused());
+        }
+        ok
+    }
+
+    /// The client-certificate hook: Java's key manager choice, then the key handed to
+    /// OpenSSL. `false` only on an internal failure (the handshake then fails).
+    fn client_cert(&self, ssl: &mut SslRef) -> bool {
+        let ca_names = ffi::peer_ca_names(ssl);
+        let sigalgs = ffi::peer_sigalgs(ssl);
+        // Keys whose algorithm the server cannot verify are left out, as Java's key
+        // manager filters by key type.
+        let usable: Vec<(&Candidate, PKey<openssl::pkey::Private>)> = self
+            .candidates
+            .iter()
+            .filter_map(|c| {
+                PKey::private_key_from_der(c.source.key.secret_pkcs8_der())
+                    .ok()
+                    .map(|k| (c, k))
+            })
+            .filter(|(_, key)| key_fits(key, &sigalgs))
+            .collect();
+        let views: Vec<(&str, &[Vec<u8>])> = usable
+            .iter()
+            .map(|(c, _)| (c.alias.as_str(), c.issuers.as_slice()))
+            .collect();
+        let names: Vec<&[u8]> = ca_names.iter().map(Vec::as_slice).collect();
+        let (chosen, reason) = choose_alias(&self.configured, &views, &names);
+        let key = chosen
+            .as_deref()
+            .and_then(|a| usable.iter().find(|(c, _)| c.alias == a));
+        let used = match key {
+            Some((candidate, key)) => load(ssl, &candidate.source.chain, key).is_ok(),
+            None => false,
+        };
+        let mut record = self.lock();
+        record.requested = true;
+        record.ca_names = ca_names;
+        record.ca_sigalgs = sigalgs;
+        record.chosen = chosen;
+        record.reason = Some(reason);
+        record.used = used;
+        true
+    }
+}
+
+fn load(
+    ssl: &mut SslRef,
+    chain: &[CertificateDer<'static>],
+    key: &PKey<openssl::pkey::Private>,
+) -> Result<(), ErrorStack> {
+    let mut certs = chain.iter();
+    let Some(leaf) = certs.next() else {
+        return Ok(());
+    };
+    let leaf = X509::from_der(leaf.as_ref())?;
+    ssl.set_certificate(&leaf)?;
+    ssl.set_private_key(key)?;
+    for cert in certs {
+        ssl.add_chain_cert(X509::from_der(cert.as_ref())?)?;
+    }
+    Ok(())
+}
+
+/// Whether a key can sign with one of the schemes the server accepts (an empty list: any).
+fn key_fits(key: &PKey<openssl::pkey::Private>, sigalgs: &[u16]) -> bool {
+    if sigalgs.is_empty() {
+        return true;
+    }
+    let id = key.id();
+    sigalgs.iter().any(|&scheme| {
+        let (hash, sig) = ((scheme >> 8) as u8, scheme as u8);
+        match id {
+            Id::RSA => sig == 1 || matches!(scheme, 0x0804..=0x0806),
+            Id::RSA_PSS => matches!(scheme, 0x0809..=0x080B),
+            Id::EC => sig == 3 && hash != 0x08,
+            Id::DSA => sig == 2,
+            Id::ED25519 => scheme == 0x0807,
+            Id::ED448 => scheme == 0x0808,
+            _ => false,
+        }
+    })
+}
+
+fn hook_index() -> Result<openssl::ex_data::Index<Ssl, Arc<Hook>>, ErrorStack> {
+    static INDEX: OnceLock<Result<openssl::ex_data::Index<Ssl, Arc<Hook>>, ErrorStack>> =
+        OnceLock::new();
+    INDEX.get_or_init(Ssl::new_ex_index).clone()
+}
+
+fn hook_of(ssl: &SslRef) -> Option<Arc<Hook>> {
+    ssl.ex_data(hook_index().ok()?).cloned()
+}
+
+fn on_client_cert(ssl: &mut SslRef) -> bool {
+    match hook_of(ssl) {
+        Some(hook) => hook.client_cert(ssl),
+        None => true,
+    }
+}
+
+fn on_alert(ssl: &SslRef, level: u8, description: u8) {
+    // level 1 = warning, 112 = unrecognized_name.
+    if level == 1
+        && description == 112
+        && let Some(hook) = hook_of(ssl)
+    {
+        hook.lock().unrecognized_name_warning = true;
+    }
+}
+
+/// The one client context of the process.
+fn context() -> Result<&'static SslContext, ConnectError> {
+    static CONTEXT: OnceLock<Result<SslContext, ErrorStack>> = OnceLock::new();
+    CONTEXT
+        .get_or_init(build_context)
+        .as_ref()
+        .map_err(|e| ConnectError::Config(e.clone()))
+}
+
+fn build_context() -> Result<SslContext, ErrorStack> {
+    let mut builder = SslContextBuilder::new(SslMethod::tls_client())?;
+    builder.set_cipher_list(&hello::openssl_cipher_list())?;
+    builder.set_ciphersuites(&hello::openssl_ciphersuites())?;
+    builder.set_groups_list(&hello::openssl_groups())?;
+    builder.set_sigalgs_list(&hello::openssl_sigalgs())?;
+    builder.set_security_level(0);
+    // Java sends neither encrypt_then_mac nor a session ticket it could reuse: every test
+    // is a full handshake, as CPI's is.
+    // SSL_OP_NO_ENCRYPT_THEN_MAC (1 << 19), which the crate does not name.
+    builder.set_options(SslOptions::from_bits_retain(1 << 19));
+    builder.set_session_cache_mode(SslSessionCacheMode::OFF);
+    builder.set_min_proto_version(Some(SslVersion::TLS1))?;
+    builder.set_max_proto_version(Some(SslVersion::TLS1_3))?;
+    ffi::install(
+        &mut builder,
+        on_client_cert,
+        on_alert,
+        hello::MAX_HANDSHAKE_MESSAGE_SIZE,
+    );
+    Ok(builder.build())
+}
+
+fn ssl_version(v: TlsVersion) -> SslVersion {
+    match v {
+        TlsVersion::Tls10 => SslVersion::TLS1,
+        TlsVersion::Tls11 => SslVersion::TLS1_1,
+        TlsVersion::Tls12 => SslVersion::TLS1_2,
+        TlsVersion::Tls13 => SslVersion::TLS1_3,
+    }
+}
+
+/// A new client SSL for one test: versions, SNI, OCSP status request (as Java sends), the
+/// verify callback and the hook.
+pub(crate) fn new_ssl(
+    hook: &Arc<Hook>,
+    min: TlsVersion,
+    max: TlsVersion,
+    sni: Option<&str>,
+) -> Result<Ssl, ConnectError> {
+    let config = |e: ErrorStack| ConnectError::Config(e);
+    let mut ssl = Ssl::new(context()?).map_err(config)?;
+    ssl.set_min_proto_version(Some(ssl_version(min)))
+        .map_err(config)?;
+    ssl.set_max_proto_version(Some(ssl_version(max)))
+        .map_err(config)?;
+    if let Some(name) = sni {
+        ssl.set_hostname(name).map_err(config)?;
+    }
+    ssl.set_status_type(StatusType::OCSP).map_err(config)?;
+    ssl.set_ex_data(hook_index().map_err(config)?, hook.clone());
+    let verify_hook = hook.clone();
+    ssl.set_verify_callback(SslVerifyMode::PEER, move |_, ctx| verify_hook.verify(ctx));
+    Ok(ssl)
+}
+
+/// What the handshake negotiated, in Java's names.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Negotiated {
+    pub(crate) protocol: Option<String>,
+    pub(crate) cipher: Option<String>,
+    pub(crate) group: Option<String>,
+    pub(crate) signature_scheme: Option<String>,
+}
+
+/// Reads what a finished handshake negotiated.
+pub(crate) fn negotiated(ssl: &SslRef) -> Negotiated {
+    let protocol = Some(ssl.version_str().to_owned()).filter(|v| v != "unknown");
+    let cipher = ssl
+        .current_cipher()
+        .and_then(|c| c.standard_name())
+        .map(str::to_owned);
+    let group = group_name(ssl);
+    let leaf_key = ssl
+        .peer_certificate()
+        .and_then(|c| c.public_key().ok())
+        .map(|k| k.id());
+    let signature_scheme = ffi::peer_signature(ssl)
+        .and_then(|(kind, digest)| scheme_name(kind, digest, leaf_key))
+        .map(str::to_owned);
+    Negotiated {
+        protocol,
+        cipher,
+        group,
+        signature_scheme,
+    }
+}
+
+fn group_name(ssl: &SslRef) -> Option<String> {
+    let nid = ffi::negotiated_group(ssl);
+    let named = match nid {
+        1034 => Some("x25519"),
+        1035 => Some("x448"),
+        415 => Some("secp256r1"),
+        715 => Some("secp384r1"),
+        716 => Some("secp521r1"),
+        1126 => Some("ffdhe2048"),
+        1127 => Some("ffdhe3072"),
+        1128 => Some("ffdhe4096"),
+        1129 => Some("ffdhe6144"),
+        1130 => Some("ffdhe8192"),
+        _ => None,
+    };
+    if let Some(name) = named {
+        return Some(name.to_owned());
+    }
+    // TLS 1.2 DHE with the server's own parameters: no named group, only a size.
+    let key = ssl.peer_tmp_key().ok()?;
+    match key.id() {
+        Id::DH => Some(format!("dhe{}", key.bits())),
+        Id::EC => key
+            .ec_key()
+            .ok()?
+            .group()
+            .curve_name()
+            .and_then(|n: Nid| n.short_name().ok())
+            .map(str::to_owned),
+        _ => None,
+    }
+}
+
+fn scheme_name(kind: i32, digest: i32, leaf: Option<Id>) -> Option<&'static str> {
+    let hash = match digest {
+        64 => "sha1",
+        675 => "sha224",
+        672 => "sha256",
+        673 => "sha384",
+        674 => "sha512",
+        _ => "",
+    };
+    let name = match (kind, hash) {
+        (1087, _) => "ed25519",
+        (1088, _) => "ed448",
+        (408, "sha256") => "ecdsa_secp256r1_sha256",
+        (408, "sha384") => "ecdsa_secp384r1_sha384",
+        (408, "sha512") => "ecdsa_secp521r1_sha512",
+        (408, "sha224") => "ecdsa_sha224",
+        (408, "sha1") => "ecdsa_sha1",
+        (6, "sha256") => "rsa_pkcs1_sha256",
+        (6, "sha384") => "rsa_pkcs1_sha384",
+        (6, "sha512") => "rsa_pkcs1_sha512",
+        (6, "sha224") => "rsa_sha224",
+        (6, "sha1") => "rsa_pkcs1_sha1",
+        (912, h) if leaf == Some(Id::RSA_PSS) => match h {
+            "sha256" => "rsa_pss_pss_sha256",
+            "sha384" => "rsa_pss_pss_sha384",
+            "sha512" => "rsa_pss_pss_sha512",
+            _ => return None,
+        },
+        (912, "sha256") => "rsa_pss_rsae_sha256",
+        (912, "sha384") => "rsa_pss_rsae_sha384",
+        (912, "sha512") => "rsa_pss_rsae_sha512",
+        (116, "sha256") => "dsa_sha256",
+        (116, "sha224") => "dsa_sha224",
+        (116, "sha1") => "dsa_sha1",
+        _ => return None,
+    };
+    Some(name)
+}
+
+/// The key exchange of a negotiated suite (for the rules that depend on it).
+pub(crate) fn key_exchange_of(cipher: &str) -> &'static str {
+    if !cipher.contains("_WITH_") {
+        "tls13"
+    } else if cipher.starts_with("TLS_ECDHE_") {
+        "ecdhe"
+    } else if cipher.starts_with("TLS_DHE_") {
+        "dhe"
+    } else if cipher.starts_with("TLS_RSA_") {
+        "rsa"
+    } else {
+        "unknown"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_context_accepts_every_list() {
+        assert!(context().is_ok());
+    }
+
+    #[test]
+    fn key_exchange_follows_the_suite_name() {
+        assert_eq!(key_exchange_of("TLS_AES_128_GCM_SHA256"), "tls13");
+        assert_eq!(key_exchange_of("TLS_RSA_WITH_AES_128_CBC_SHA"), "rsa");
+        assert_eq!(
+            key_exchange_of("TLS_DHE_RSA_WITH_AES_256_GCM_SHA384"),
+            "dhe"
+        );
+    }
+}
