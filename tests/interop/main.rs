@@ -6,6 +6,7 @@
 // workspace denies both in library code; clippy.toml allows them only in #[test] functions).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod client_hello;
 mod connect_java;
 mod connect_openssl;
 mod corpus_jks;
