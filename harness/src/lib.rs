@@ -6,6 +6,7 @@
 //! | module | what it is |
 //! |---|---|
 //! | [`pki`] | the seeded test PKI: roots, intermediates, leaves, self-signed, fault variants |
+//! | [`pkix`] | Java 17's server-certificate validation (PKIX path, rules, host names) as data |
 //! | [`alert`] | the TLS alert registry: one name <-> code table for the client and the receiver |
 //! | [`cert`] | certificates as people read them (subject, issuer, serial, fingerprints) |
 //! | [`connect`] | CPI's Connectivity Test (TLS): rustls client, chain capture, client-certificate choice, failure classes, Java's texts |
@@ -37,6 +38,7 @@ pub mod explain;
 pub mod file;
 pub mod keystore;
 pub mod pki;
+pub mod pkix;
 pub mod secret;
 pub mod tenant;
 pub mod text;
