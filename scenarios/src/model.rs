@@ -391,6 +391,10 @@ pub enum Step {
         /// What the step expects.
         #[serde(default)]
         expect: Expect,
+        /// Which Java key manager chooses when the alias is empty (`pkix`, the default, or
+        /// `sunx509`).
+        #[serde(default)]
+        key_manager: Option<harness::connect::KeyManagerKind>,
     },
     /// An HTTP request through the channel (GET / with the chosen client certificate).
     Request {

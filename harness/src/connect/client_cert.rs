@@ -5,14 +5,11 @@
 //! are compared byte for byte with the issuer of every certificate in a key pair's chain, as
 //! Java's key manager matches issuers. An empty list lets every key pair fit.
 
-use std::sync::{Arc, Mutex};
 
-use rustls::SignatureScheme;
-use rustls::client::ResolvesClientCert;
-use rustls::sign::CertifiedKey;
 use serde::Serialize;
 
 use super::ConnectError;
+use super::key_manager::{CheckResult, Dropped, same_name};
 use super::options::{ClientCertificate, Policy};
 use super::trust::KeyPairSource;
 
@@ -47,6 +44,29 @@ pub enum ChoiceReason {
     },
     /// The keystore holds no key pair at all.
     NoKeyPairs,
+    /// Java's PKIX key manager (the default): the first key pair, in keystore order, of the
+    /// best rank among those that fit (see [`super::key_manager`]).
+    BestRanked {
+        /// The rank of the chosen key pair.
+        rank: CheckResult,
+        /// Every fitting alias, best first.
+        fitting: Vec<String>,
+        /// The key pairs that do not fit, and why.
+        dropped: Vec<Dropped>,
+    },
+    /// The key manager chose a key pair whose key password differs from the keystore
+    /// password: Java's key manager cannot unseal the key (`getPrivateKey` gives `null`), so
+    /// no certificate is sent.
+    KeyPasswordDiffers {
+        /// The alias chosen.
+        alias: String,
+    },
+    /// No key pair fits the CertificateRequest, for the reasons given (key type, CA names,
+    /// signature algorithms of the chain).
+    NothingFits {
+        /// Every key pair and why it does not fit.
+        dropped: Vec<Dropped>,
+    },
 }
 
 impl ChoiceReason {
@@ -73,8 +93,38 @@ impl ChoiceReason {
                 key_pairs.len()
             ),
             ChoiceReason::NoKeyPairs => "the keystore holds no key pair".into(),
+            ChoiceReason::BestRanked {
+                rank,
+                fitting,
+                dropped,
+            } => {
+                let mut text = format!(
+                    "Java's PKIX key manager chose `{alias}` ({}), the first of the best rank among {} fitting key pair(s)",
+                    rank.describe(),
+                    fitting.len()
+                );
+                if !dropped.is_empty() {
+                    text.push_str(&format!("; not fitting: {}", dropped_text(dropped)));
+                }
+                text
+            }
+            ChoiceReason::KeyPasswordDiffers { alias } => format!(
+                "Java's key manager chose `{alias}`, but its key password differs from the keystore password, so Java cannot unseal the key and sends no certificate"
+            ),
+            ChoiceReason::NothingFits { dropped } => format!(
+                "no key pair fits the server's CertificateRequest: {}",
+                dropped_text(dropped)
+            ),
         }
     }
+}
+
+fn dropped_text(dropped: &[Dropped]) -> String {
+    dropped
+        .iter()
+        .map(|d| format!("`{}` ({})", d.alias, d.drop.describe()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The client-certificate part of an outcome.
@@ -96,28 +146,6 @@ pub struct ClientCertReport {
     pub reason: ChoiceReason,
     /// "Client Certificate Used: YES/NO".
     pub used: bool,
-}
-
-/// One key pair as the chooser sees it: alias, the issuer names of its chain, and the key,
-/// loaded only when a server asks (most receivers never do).
-#[derive(Clone, Debug)]
-pub(crate) struct Candidate {
-    pub(crate) alias: String,
-    pub(crate) issuers: Vec<Vec<u8>>,
-    pub(crate) source: KeyPairSource,
-}
-
-impl Candidate {
-    fn load(&self) -> Option<Arc<CertifiedKey>> {
-        let signing = super::verifier::java_provider()
-            .key_provider
-            .load_private_key(self.source.key.to_rustls())
-            .ok()?;
-        Some(Arc::new(CertifiedKey::new(
-            self.source.chain.clone(),
-            signing,
-        )))
-    }
 }
 
 /// Chooses an alias for a CertificateRequest: pure logic, unit-tested below.
@@ -146,7 +174,10 @@ pub fn choose_alias(
             let fitting: Vec<String> = candidates
                 .iter()
                 .filter(|(_, issuers)| {
-                    ca_names.is_empty() || issuers.iter().any(|i| ca_names.contains(&i.as_slice()))
+                    ca_names.is_empty()
+                        || issuers
+                            .iter()
+                            .any(|i| ca_names.iter().any(|n| same_name(n, i)))
                 })
                 .map(|(a, _)| (*a).to_owned())
                 .collect();
@@ -175,120 +206,47 @@ pub fn choose_alias(
 }
 
 /// A seeded mix (SplitMix64): enough for a reproducible pick, no RNG crate API needed.
-fn splitmix64(seed: u64) -> u64 {
+pub(crate) fn splitmix64(seed: u64) -> u64 {
     let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^ (z >> 31)
 }
 
-/// Builds the candidates: every key pair with the issuer names of its chain. An empty chain
-/// is refused here; a key rustls cannot load is refused when [`TrustSource`] is built from a
-/// keystore and, at the latest, when the server asks.
-///
-/// [`TrustSource`]: super::TrustSource
-pub(crate) fn candidates(key_pairs: &[KeyPairSource]) -> Result<Vec<Candidate>, ConnectError> {
-    key_pairs
-        .iter()
-        .map(|kp| {
-            if kp.chain.is_empty() {
-                return Err(ConnectError::KeyPair {
-                    alias: kp.alias.clone(),
-                    source: super::KeyPairError::EmptyChain,
-                });
-            }
-            let issuers = kp
-                .chain
-                .iter()
-                .filter_map(|c| crate::cert::issuer_der(c.as_ref()).ok())
-                .collect();
-            Ok(Candidate {
-                alias: kp.alias.clone(),
-                issuers,
-                source: kp.clone(),
-            })
-        })
-        .collect()
-}
-
-/// Checks that rustls can load a key pair's private key (so a bad key is bad input, found
-/// before any network traffic).
+/// Checks that a key pair's private key is one Java accepts as a client key (RSA of any
+/// size, RSASSA-PSS, EC, EdDSA, DSA: PKCS#8 with that algorithm), so a bad key is bad input,
+/// found before any network traffic. Whether a TLS engine can sign with it is the engine's
+/// business.
 pub(crate) fn check_key(kp: &KeyPairSource) -> Result<(), ConnectError> {
-    super::verifier::java_provider()
-        .key_provider
-        .load_private_key(kp.key.to_rustls())
-        .map(|_| ())
-        .map_err(|e| ConnectError::KeyPair {
+    const JAVA_CLIENT_KEYS: &[&str] = &[
+        "1.2.840.113549.1.1.1",
+        "1.2.840.113549.1.1.10",
+        "1.2.840.10045.2.1",
+        "1.3.101.112",
+        "1.3.101.113",
+        "1.2.840.10040.4.1",
+    ];
+    let algorithm = pkcs8_algorithm(kp.key.secret_pkcs8_der());
+    match algorithm {
+        Some(oid) if JAVA_CLIENT_KEYS.contains(&oid.as_str()) => Ok(()),
+        other => Err(ConnectError::KeyPair {
             alias: kp.alias.clone(),
-            source: super::KeyPairError::UnsupportedKey(crate::decode::TlsError(e)),
-        })
-}
-
-/// What the resolver saw and chose.
-#[derive(Debug, Default)]
-pub(crate) struct ResolveRecord {
-    pub(crate) requested: bool,
-    pub(crate) ca_names: Vec<Vec<u8>>,
-    pub(crate) chosen: Option<String>,
-    pub(crate) reason: Option<ChoiceReason>,
-    pub(crate) used: bool,
-}
-
-/// rustls' hook: called only when a CertificateRequest arrives.
-#[derive(Debug)]
-pub(crate) struct Resolver {
-    configured: ClientCertificate,
-    candidates: Vec<Candidate>,
-    pub(crate) record: Arc<Mutex<ResolveRecord>>,
-}
-
-impl Resolver {
-    pub(crate) fn new(configured: ClientCertificate, candidates: Vec<Candidate>) -> Self {
-        Self {
-            configured,
-            candidates,
-            record: Arc::default(),
-        }
+            source: super::KeyPairError::UnsupportedKey(crate::decode::TlsError(
+                rustls::Error::General(match other {
+                    Some(oid) => format!("key algorithm {oid} is not a client key Java can use"),
+                    None => "the private key is not PKCS#8".to_owned(),
+                }),
+            )),
+        }),
     }
 }
 
-impl ResolvesClientCert for Resolver {
-    fn resolve(
-        &self,
-        root_hint_subjects: &[&[u8]],
-        sigschemes: &[SignatureScheme],
-    ) -> Option<Arc<CertifiedKey>> {
-        // Keys whose algorithm the server cannot verify are left out, as Java's key
-        // manager filters by key type.
-        let usable: Vec<(&Candidate, Arc<CertifiedKey>)> = self
-            .candidates
-            .iter()
-            .filter_map(|c| c.load().map(|key| (c, key)))
-            .filter(|(_, key)| key.key.choose_scheme(sigschemes).is_some())
-            .collect();
-        let views: Vec<(&str, &[Vec<u8>])> = usable
-            .iter()
-            .map(|(c, _)| (c.alias.as_str(), c.issuers.as_slice()))
-            .collect();
-        let (chosen, reason) = choose_alias(&self.configured, &views, root_hint_subjects);
-        let key = chosen
-            .as_deref()
-            .and_then(|a| usable.iter().find(|(c, _)| c.alias == a))
-            .map(|(_, key)| Arc::clone(key));
-        let mut record = self.record.lock().unwrap_or_else(|p| p.into_inner());
-        record.requested = true;
-        record.ca_names = root_hint_subjects.iter().map(|n| n.to_vec()).collect();
-        record.chosen = chosen;
-        record.reason = Some(reason);
-        record.used = key.is_some();
-        key
-    }
-
-    fn has_certs(&self) -> bool {
-        // Always true, so rustls asks us on every CertificateRequest and we can report that
-        // the server asked, even when we end up sending nothing.
-        true
-    }
+/// The algorithm OID of a PKCS#8 `PrivateKeyInfo`.
+fn pkcs8_algorithm(der: &[u8]) -> Option<String> {
+    let (_, info) = x509_parser::der_parser::parse_der(der).ok()?;
+    let fields = info.as_sequence().ok()?;
+    let algorithm = fields.get(1)?.as_sequence().ok()?;
+    Some(algorithm.first()?.as_oid().ok()?.to_id_string())
 }
 
 #[cfg(test)]

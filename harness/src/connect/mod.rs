@@ -43,6 +43,7 @@ mod download;
 pub mod engine;
 mod failure;
 mod java_text;
+mod key_manager;
 mod options;
 mod outcome;
 mod run;
@@ -53,10 +54,14 @@ pub use client_cert::{ChoiceReason, ClientCertReport, choose_alias};
 pub use divergence::{DIVERGENCES, Divergence, JAVA_RULES};
 pub use download::{add_sent_root, chain_pem, chain_zip, sent_root};
 pub use failure::{Failure, FailureClass, Phase, UnknownFailureClass};
+pub use key_manager::{
+    CertificateRequestInfo, CheckResult, ClientKey, Drop, Dropped, KeyManagerKind, KeyPairFacts,
+    Ranking, hash_map_order, hashtable_order, java_alias_order, key_types, rank,
+};
 pub use options::{ClientCertificate, Clock, Options, Policy, Target, TlsVersion, Validation};
 pub use outcome::{ChainCert, Outcome, REPORT_VERSION, Timings};
 pub use run::run;
-pub use trust::{KeyPairSource, Origin, TrustSource};
+pub use trust::{KeyPairSource, LockedKeyPair, Origin, TrustSource};
 pub use verifier::ServerVerifier;
 
 /// Why a connectivity test could not run (as opposed to ran and failed).

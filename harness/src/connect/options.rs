@@ -234,6 +234,8 @@ pub struct Options {
     pub min_version: TlsVersion,
     /// The highest TLS version offered.
     pub max_version: TlsVersion,
+    /// Which Java key manager chooses the client certificate when the alias is empty.
+    pub key_manager: super::KeyManagerKind,
 }
 
 impl Options {
@@ -251,6 +253,7 @@ impl Options {
             read_timeout: Duration::from_secs(10),
             min_version: TlsVersion::Tls12,
             max_version: TlsVersion::Tls13,
+            key_manager: super::KeyManagerKind::Pkix,
         }
     }
 

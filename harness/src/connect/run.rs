@@ -12,13 +12,14 @@ use tokio::time::timeout;
 use tokio_openssl::SslStream;
 
 use super::ConnectError;
-use super::client_cert::{self, ChoiceReason, ClientCertReport};
+use super::client_cert::{ChoiceReason, ClientCertReport};
 use super::engine::{self, Hook, Negotiated, Refusal};
 use super::failure::{self, Context, Failure, Phase};
+use super::key_manager::KeyManager;
 use super::options::{ClientCertificate, Options, Validation};
 use super::outcome::{ChainCert, Outcome, Timings};
 use super::trust::TrustSource;
-use super::verifier::{Accepted, ServerVerifier};
+use crate::pkix::{Accepted, Validator};
 use crate::cert::CertInfo;
 use crate::time::format_rfc3339;
 
@@ -40,21 +41,11 @@ struct Prepared {
 }
 
 fn prepare(options: &Options, trust: &TrustSource) -> Result<Prepared, ConnectError> {
-    let key_pairs = match &options.client_certificate {
-        ClientCertificate::Off => Vec::new(),
-        ClientCertificate::Alias(alias) => {
-            if !trust.has_alias(alias) {
-                return Err(ConnectError::UnknownAlias {
-                    alias: alias.clone(),
-                });
-            }
-            trust.key_pair(alias).into_iter().cloned().collect()
-        }
-        ClientCertificate::Automatic(_) => trust.key_pairs().to_vec(),
-    };
-    let candidates = client_cert::candidates(&key_pairs)?;
+    let now = options.clock.now();
+    let key_manager = KeyManager::new(options, trust, now)?;
 
-    let host = options.target.server_name()?;
+    options.target.server_name()?;
+    let host = crate::pkix::Host::parse(&options.target.host);
     let sni = match &options.sni {
         Some(name) => {
             let valid = rustls_pki_types::ServerName::try_from(name.as_str())
@@ -73,19 +64,17 @@ fn prepare(options: &Options, trust: &TrustSource) -> Result<Prepared, ConnectEr
         });
     }
 
-    let verifier = ServerVerifier::new(trust.trusted().iter().map(|(_, c)| c.clone()));
-    let trust_anchors = verifier.trust_anchor_count();
-    let now = options.clock.now();
+    let validator = Validator::new(trust.trusted().iter().map(|(_, c)| c.clone()));
+    let trust_anchors = validator.trust_anchor_count();
     let unix = UnixTime::since_unix_epoch(Duration::from_secs(
         u64::try_from(now.unix_timestamp()).unwrap_or(0),
     ));
     let hook = Arc::new(Hook::new(
-        verifier,
+        validator,
         host,
         unix,
         options.validation == Validation::Required,
-        options.client_certificate.clone(),
-        candidates,
+        key_manager,
     ));
     Ok(Prepared {
         hook,
@@ -144,7 +133,10 @@ async fn execute(options: &Options, prepared: Prepared) -> Outcome {
     // judged: a key chosen then is sent only if the server's chain passed (or was not
     // checked).
     let chain_passed = record.refusal.is_none()
-        && (record.error.is_none() || options.validation == Validation::DangerousOff);
+        && match options.validation {
+            Validation::Required => record.error.is_none(),
+            Validation::DangerousOff => record.unvalidated.is_none(),
+        };
     let used = record.used && chain_passed;
     let now = prepared.now;
     let cx = |phase| Context {
@@ -163,11 +155,10 @@ async fn execute(options: &Options, prepared: Prepared) -> Outcome {
         },
     };
     // Our own refusals come first: OpenSSL only reports "certificate verify failed".
-    let refused = match (&record.refusal, &record.error, wire.error.is_some()) {
-        (Some(refusal), _, true) => Some(refusal_failure(refusal)),
-        (None, Some(err), true) if options.validation == Validation::Required => {
-            Some(failure::classify_tls(err, &cx(Phase::Handshake)))
-        }
+    let refused = match (&record.refusal, wire.error.is_some(), options.validation) {
+        (Some(refusal), true, _) => Some(refusal_failure(refusal)),
+        (None, true, Validation::Required) => record.error.as_ref().map(|e| e.failure()),
+        (None, true, Validation::DangerousOff) => record.unvalidated.as_ref().map(|e| e.failure()),
         _ => None,
     };
     let failure = match (refused, wire.error.take()) {
@@ -187,9 +178,7 @@ async fn execute(options: &Options, prepared: Prepared) -> Outcome {
         },
     };
     let ignored_validation_failure = match (&options.validation, &record.error) {
-        (Validation::DangerousOff, Some(err)) => {
-            Some(failure::classify_tls(err, &cx(Phase::Handshake)))
-        }
+        (Validation::DangerousOff, Some(err)) => Some(err.failure()),
         _ => None,
     };
     let reason = match (&options.client_certificate, record.reason) {

@@ -19,6 +19,22 @@ pub struct TrustSource {
     trusted: Vec<(String, CertificateDer<'static>)>,
     key_pairs: Vec<KeyPairSource>,
     other_aliases: Vec<String>,
+    /// Key pair entries whose key did not unseal with the key password.
+    locked_key_pairs: Vec<LockedKeyPair>,
+    /// Every key pair alias (unsealed or locked) in keystore order.
+    key_pair_order: Vec<String>,
+    /// The keystore format, when read from one (Java's alias order depends on it).
+    format: Option<crate::keystore::Format>,
+}
+
+/// A key pair entry whose key does not unseal with the key password given (the keystore
+/// password, for CPI and Java's key managers): Java's key manager cannot use it.
+#[derive(Clone, Debug)]
+pub struct LockedKeyPair {
+    /// The alias.
+    pub alias: String,
+    /// The certificate chain, leaf first (readable without the key password).
+    pub chain: Vec<CertificateDer<'static>>,
 }
 
 /// One key pair entry, unsealed.
@@ -59,18 +75,32 @@ impl TrustSource {
         label: &str,
     ) -> Result<Self, ConnectError> {
         let mut source = Self::new(label);
+        source.format = Some(store.format());
         for entry in store.entries() {
             match &entry.kind {
                 crate::keystore::EntryKind::TrustedCertificate(cert) => {
                     source.trusted.push((entry.alias.clone(), cert.clone()));
                 }
                 crate::keystore::EntryKind::KeyPair { key, chain } => {
-                    let key = key
-                        .unlock(passwords.key_for(&entry.alias), &entry.alias)
-                        .map_err(|e| ConnectError::KeyPair {
-                            alias: entry.alias.clone(),
-                            source: super::KeyPairError::Keystore(e),
-                        })?;
+                    source.key_pair_order.push(entry.alias.clone());
+                    let key = match key.unlock(passwords.key_for(&entry.alias), &entry.alias) {
+                        Ok(key) => key,
+                        // Java's key manager cannot use it; the key manager decides what
+                        // that means (see connect::key_manager).
+                        Err(crate::keystore::ErrorKind::WrongKeyPassword { .. }) => {
+                            source.locked_key_pairs.push(LockedKeyPair {
+                                alias: entry.alias.clone(),
+                                chain: chain.clone(),
+                            });
+                            continue;
+                        }
+                        Err(e) => {
+                            return Err(ConnectError::KeyPair {
+                                alias: entry.alias.clone(),
+                                source: super::KeyPairError::Keystore(e),
+                            });
+                        }
+                    };
                     let pair = KeyPairSource {
                         alias: entry.alias.clone(),
                         chain: chain.clone(),
@@ -153,9 +183,38 @@ impl TrustSource {
             .find(|k| k.alias.eq_ignore_ascii_case(alias))
     }
 
+    /// Key pair entries whose key did not unseal with the key password.
+    pub fn locked_key_pairs(&self) -> &[LockedKeyPair] {
+        &self.locked_key_pairs
+    }
+
+    /// The keystore format, when read from a keystore.
+    pub fn format(&self) -> Option<crate::keystore::Format> {
+        self.format
+    }
+
+    /// The position of key pair `alias` in keystore order (entries added in code come after
+    /// those read from a keystore, in the order added).
+    pub(crate) fn key_pair_position(&self, alias: &str) -> usize {
+        self.key_pair_order
+            .iter()
+            .position(|a| a == alias)
+            .or_else(|| {
+                self.key_pairs
+                    .iter()
+                    .position(|k| k.alias == alias)
+                    .map(|p| self.key_pair_order.len() + p)
+            })
+            .unwrap_or(usize::MAX)
+    }
+
     /// Whether any entry (of any kind) has `alias`.
     pub fn has_alias(&self, alias: &str) -> bool {
         self.key_pair(alias).is_some()
+            || self
+                .locked_key_pairs
+                .iter()
+                .any(|k| k.alias.eq_ignore_ascii_case(alias))
             || self
                 .trusted
                 .iter()

@@ -114,6 +114,7 @@ impl Context {
                 policy,
                 host,
                 tls_versions,
+                key_manager,
                 ..
             } => {
                 self.connect(
@@ -123,6 +124,7 @@ impl Context {
                     *policy,
                     host.as_deref(),
                     tls_versions,
+                    key_manager.unwrap_or_default(),
                 )
                 .await
             }
@@ -420,6 +422,7 @@ impl Context {
 
     /// CPI's Connectivity Test (TLS) against a receiver, with the tenant keystore as trust
     /// store and key source.
+    #[allow(clippy::too_many_arguments)] // one per field of the connect step
     async fn connect(
         &mut self,
         receiver: &str,
@@ -428,6 +431,7 @@ impl Context {
         policy: AliasPolicy,
         host: Option<&str>,
         tls_versions: &[harness::connect::TlsVersion],
+        key_manager: harness::connect::KeyManagerKind,
     ) -> Result<Observed, StepError> {
         let addr = self
             .receivers
@@ -444,6 +448,7 @@ impl Context {
             Target::new(host.unwrap_or("localhost"), addr.port()).map_err(StepError::Connect)?;
         let mut options = Options::new(target).timeouts(self.timeout);
         options.clock = Clock::Fixed(self.now);
+        options.key_manager = key_manager;
         if !validate {
             options.validation = Validation::dangerous_off();
         }
@@ -522,6 +527,7 @@ impl Context {
                 AliasPolicy::First,
                 None,
                 &[],
+                harness::connect::KeyManagerKind::default(),
             )
             .await?;
         if let Some(running) = self

@@ -22,12 +22,13 @@ use openssl::ssl::{
     SslVerifyMode, SslVersion, StatusType,
 };
 use openssl::x509::{X509, X509StoreContext, X509StoreContextRef};
-use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls_pki_types::{CertificateDer, UnixTime};
 
 use super::ConnectError;
-use super::client_cert::{Candidate, ChoiceReason, choose_alias};
-use super::options::{ClientCertificate, TlsVersion};
-use super::verifier::{Accepted, ServerVerifier};
+use super::client_cert::ChoiceReason;
+use super::key_manager::{CertificateRequestInfo, ClientKey, KeyManager};
+use super::options::TlsVersion;
+use crate::pkix::{Accepted, Host, KeyExchange, PkixError, TlsUsage, Validator};
 
 /// What the server's certificate check and the client-certificate hook saw, read by `run`
 /// after the handshake.
@@ -38,7 +39,9 @@ pub(crate) struct Record {
     /// Whether the chain has been judged (the verify callback runs once per depth).
     judged: bool,
     /// What validation said (also when validation is off).
-    pub(crate) error: Option<rustls::Error>,
+    pub(crate) error: Option<PkixError>,
+    /// Validation off: what JSSE still refuses (algorithm constraints on the chain as sent).
+    pub(crate) unvalidated: Option<PkixError>,
     /// A refusal of Java's own that is no certificate rule (chain length, an
     /// `unrecognized_name` warning under TLS 1.2): the Java reason text.
     pub(crate) refusal: Option<Refusal>,
@@ -75,31 +78,28 @@ pub(crate) enum Refusal {
 /// The per-test state the OpenSSL callbacks work with.
 pub(crate) struct Hook {
     pub(crate) record: Mutex<Record>,
-    verifier: ServerVerifier,
-    host: ServerName<'static>,
+    validator: Validator,
+    host: Host,
     now: UnixTime,
     enforce: bool,
-    configured: ClientCertificate,
-    candidates: Vec<Candidate>,
+    key_manager: KeyManager,
 }
 
 impl Hook {
     pub(crate) fn new(
-        verifier: ServerVerifier,
-        host: ServerName<'static>,
+        validator: Validator,
+        host: Host,
         now: UnixTime,
         enforce: bool,
-        configured: ClientCertificate,
-        candidates: Vec<Candidate>,
+        key_manager: KeyManager,
     ) -> Self {
         Self {
             record: Mutex::default(),
-            verifier,
+            validator,
             host,
             now,
             enforce,
-            configured,
-            candidates,
+            key_manager,
         }
     }
 
@@ -127,6 +127,10 @@ impl Hook {
                 })
                 .unwrap_or_default();
             let tls12 = ssl.is_some_and(|s| s.version2() != Some(SslVersion::TLS1_3));
+            let usage = ssl.map(usage_of).unwrap_or(TlsUsage {
+                version: TlsVersion::Tls13,
+                key_exchange: KeyExchange::Unknown,
+            });
             record.chain = chain;
             if record.unrecognized_name_warning && tls12 {
                 record.refusal = Some(Refusal::UnrecognizedName);
@@ -134,16 +138,28 @@ impl Hook {
                 record.refusal = Some(Refusal::ChainTooLong {
                     length: record.chain.len(),
                 });
-            } else if let Some((leaf, rest)) = record.chain.split_first() {
-                match self.verifier.verify(leaf, rest, &self.host, self.now) {
+            } else {
+                match self
+                    .validator
+                    .validate(&record.chain, &self.host, self.now, usage)
+                {
                     Ok(accepted) => record.accepted = Some(accepted),
                     Err(err) => record.error = Some(err),
                 }
-            } else {
-                record.error = Some(rustls::Error::NoCertificatesPresented);
+                if !self.enforce {
+                    record.unvalidated = self
+                        .validator
+                        .check_unvalidated(&record.chain, usage)
+                        .err();
+                }
             }
         }
-        let ok = record.refusal.is_none() && (record.error.is_none() || !self.enforce);
+        let ok = record.refusal.is_none()
+            && if self.enforce {
+                record.error.is_none()
+            } else {
+                record.unvalidated.is_none()
+            };
         if !ok {
             ctx.set_error(ffi::refused());
         }
@@ -153,80 +169,42 @@ impl Hook {
     /// The client-certificate hook: Java's key manager choice, then the key handed to
     /// OpenSSL. `false` only on an internal failure (the handshake then fails).
     fn client_cert(&self, ssl: &mut SslRef) -> bool {
-        let ca_names = ffi::peer_ca_names(ssl);
-        let sigalgs = ffi::peer_sigalgs(ssl);
-        // Keys whose algorithm the server cannot verify are left out, as Java's key
-        // manager filters by key type.
-        let usable: Vec<(&Candidate, PKey<openssl::pkey::Private>)> = self
-            .candidates
-            .iter()
-            .filter_map(|c| {
-                PKey::private_key_from_der(c.source.key.secret_pkcs8_der())
-                    .ok()
-                    .map(|k| (c, k))
-            })
-            .filter(|(_, key)| key_fits(key, &sigalgs))
-            .collect();
-        let views: Vec<(&str, &[Vec<u8>])> = usable
-            .iter()
-            .map(|(c, _)| (c.alias.as_str(), c.issuers.as_slice()))
-            .collect();
-        let names: Vec<&[u8]> = ca_names.iter().map(Vec::as_slice).collect();
-        let (chosen, reason) = choose_alias(&self.configured, &views, &names);
-        let key = chosen
-            .as_deref()
-            .and_then(|a| usable.iter().find(|(c, _)| c.alias == a));
-        let used = match key {
-            Some((candidate, key)) => load(ssl, &candidate.source.chain, key).is_ok(),
-            None => false,
+        let request = CertificateRequestInfo {
+            ca_names_der: ffi::peer_ca_names(ssl),
+            signature_schemes: ffi::peer_sigalgs(ssl),
+            version: usage_of(ssl).version,
         };
+        let (chosen, reason) = self.key_manager.choose(&request);
+        let used = chosen.as_ref().is_some_and(|key| load(ssl, key).is_ok());
         let mut record = self.lock();
         record.requested = true;
-        record.ca_names = ca_names;
-        record.ca_sigalgs = sigalgs;
-        record.chosen = chosen;
+        record.chosen = match (&chosen, &reason) {
+            (Some(k), _) => Some(k.alias.clone()),
+            (None, ChoiceReason::KeyPasswordDiffers { alias }) => Some(alias.clone()),
+            (None, _) => None,
+        };
+        record.ca_names = request.ca_names_der;
+        record.ca_sigalgs = request.signature_schemes;
         record.reason = Some(reason);
         record.used = used;
         true
     }
 }
 
-fn load(
-    ssl: &mut SslRef,
-    chain: &[CertificateDer<'static>],
-    key: &PKey<openssl::pkey::Private>,
-) -> Result<(), ErrorStack> {
-    let mut certs = chain.iter();
+/// Hands a chosen key pair to OpenSSL for sending.
+fn load(ssl: &mut SslRef, key: &ClientKey) -> Result<(), ErrorStack> {
+    let mut certs = key.chain.iter();
     let Some(leaf) = certs.next() else {
         return Ok(());
     };
+    let private = PKey::private_key_from_der(key.pkcs8.secret_pkcs8_der())?;
     let leaf = X509::from_der(leaf.as_ref())?;
     ssl.set_certificate(&leaf)?;
-    ssl.set_private_key(key)?;
+    ssl.set_private_key(&private)?;
     for cert in certs {
         ssl.add_chain_cert(X509::from_der(cert.as_ref())?)?;
     }
     Ok(())
-}
-
-/// Whether a key can sign with one of the schemes the server accepts (an empty list: any).
-fn key_fits(key: &PKey<openssl::pkey::Private>, sigalgs: &[u16]) -> bool {
-    if sigalgs.is_empty() {
-        return true;
-    }
-    let id = key.id();
-    sigalgs.iter().any(|&scheme| {
-        let (hash, sig) = ((scheme >> 8) as u8, scheme as u8);
-        match id {
-            Id::RSA => sig == 1 || matches!(scheme, 0x0804..=0x0806),
-            Id::RSA_PSS => matches!(scheme, 0x0809..=0x080B),
-            Id::EC => sig == 3 && hash != 0x08,
-            Id::DSA => sig == 2,
-            Id::ED25519 => scheme == 0x0807,
-            Id::ED448 => scheme == 0x0808,
-            _ => false,
-        }
-    })
 }
 
 fn hook_index() -> Result<openssl::ex_data::Index<Ssl, Arc<Hook>>, ErrorStack> {
@@ -425,18 +403,36 @@ fn scheme_name(kind: i32, digest: i32, leaf: Option<Id>) -> Option<&'static str>
     Some(name)
 }
 
-/// The key exchange of a negotiated suite (for the rules that depend on it).
-pub(crate) fn key_exchange_of(cipher: &str) -> &'static str {
+/// What the handshake has negotiated so far, for the rules that depend on it.
+fn usage_of(ssl: &SslRef) -> TlsUsage {
+    let version = match ssl.version2() {
+        Some(SslVersion::TLS1_3) => TlsVersion::Tls13,
+        Some(SslVersion::TLS1_1) => TlsVersion::Tls11,
+        Some(SslVersion::TLS1) => TlsVersion::Tls10,
+        _ => TlsVersion::Tls12,
+    };
+    let key_exchange = ssl
+        .current_cipher()
+        .and_then(|c| c.standard_name())
+        .map_or(KeyExchange::Unknown, key_exchange_of);
+    TlsUsage {
+        version,
+        key_exchange,
+    }
+}
+
+/// The key exchange of a negotiated suite, from its IANA name.
+pub(crate) fn key_exchange_of(cipher: &str) -> KeyExchange {
     if !cipher.contains("_WITH_") {
-        "tls13"
+        KeyExchange::Tls13
     } else if cipher.starts_with("TLS_ECDHE_") {
-        "ecdhe"
+        KeyExchange::Ecdhe
     } else if cipher.starts_with("TLS_DHE_") {
-        "dhe"
+        KeyExchange::Dhe
     } else if cipher.starts_with("TLS_RSA_") {
-        "rsa"
+        KeyExchange::Rsa
     } else {
-        "unknown"
+        KeyExchange::Unknown
     }
 }
 
@@ -451,11 +447,14 @@ mod tests {
 
     #[test]
     fn key_exchange_follows_the_suite_name() {
-        assert_eq!(key_exchange_of("TLS_AES_128_GCM_SHA256"), "tls13");
-        assert_eq!(key_exchange_of("TLS_RSA_WITH_AES_128_CBC_SHA"), "rsa");
+        assert_eq!(key_exchange_of("TLS_AES_128_GCM_SHA256"), KeyExchange::Tls13);
+        assert_eq!(
+            key_exchange_of("TLS_RSA_WITH_AES_128_CBC_SHA"),
+            KeyExchange::Rsa
+        );
         assert_eq!(
             key_exchange_of("TLS_DHE_RSA_WITH_AES_256_GCM_SHA384"),
-            "dhe"
+            KeyExchange::Dhe
         );
     }
 }
