@@ -12,6 +12,7 @@ mod connect_openssl;
 mod corpus_jks;
 mod corpus_p12;
 mod java_texts;
+mod keymgr_java;
 mod keystore_jks;
 mod keystore_p12;
 mod limbo;

@@ -48,6 +48,11 @@ pub(crate) struct ConnectArgs {
     /// Seed of `--pick random`.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pick_seed: u64,
+    /// With `--client-cert` and no alias: which Java key manager decides what fits and ranks
+    /// (`pkix`, the JDK default: valid before expired, clientAuth usage first; `sunx509`: the
+    /// first fitting).
+    #[arg(long, value_enum, default_value_t = harness::connect::KeyManagerKind::Pkix)]
+    key_manager: harness::connect::KeyManagerKind,
     /// Simulated "now" (RFC 3339) for certificate validity, a start time that runs forward;
     /// default: the wall clock.
     #[arg(long, value_name = "RFC3339", value_parser = parse_now)]
@@ -153,6 +158,7 @@ pub(crate) fn run(args: ConnectArgs) -> anyhow::Result<ExitCode> {
         }),
         Some(alias) => ClientCertificate::Alias(alias.to_owned()),
     };
+    options.key_manager = args.key_manager;
     options.sni = args.sni.clone();
     options.clock = Clock::from_flag(args.now);
     options.min_version = args.tls_min;

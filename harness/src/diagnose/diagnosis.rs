@@ -335,6 +335,10 @@ fn explain(
                     Store::ClientKeyPairs,
                     "add a key pair entry whose chain the receiver trusts".to_owned(),
                 ),
+                ChoiceReason::KeyPasswordDiffers { alias } => (
+                    Store::ClientKeyPairs,
+                    format!("seal the key of `{alias}` with the keystore password (Java's key manager unseals keys with the keystore password only), or delete the entry so another key pair is chosen"),
+                ),
                 _ => (
                     Store::ClientKeyPairs,
                     "name the alias of a key pair the receiver trusts".to_owned(),

@@ -503,7 +503,7 @@ async fn required_and_fitting_key_pair_is_used() {
             ["CN=Tenant Client Root CA, OU=seed 1, O=Harness Tenant"]
         );
         assert!(
-            matches!(&cc.reason, ChoiceReason::FirstFitting { fitting } if fitting == &["client"])
+            matches!(&cc.reason, ChoiceReason::BestRanked { fitting, .. } if fitting == &["client"])
         );
         assert_eq!(diagnose(&out, &trust).client_certificate_used, "YES");
     }
@@ -1815,13 +1815,19 @@ mod tenant {
         let cc = &out.client_certificate;
         assert_eq!(cc.chosen_alias.as_deref(), Some("client"));
         assert!(
-            matches!(&cc.reason, ChoiceReason::FirstFitting { fitting } if fitting == &["client"])
+            matches!(&cc.reason, ChoiceReason::BestRanked { fitting, .. } if fitting == &["client"])
         );
         assert_eq!(diagnose(&out, &trust).client_certificate_used, "YES");
 
         // The receiver names only SAP's root: the SAP-owned key pair fits and is sent.
         let out = case(Auth::Required(vec![sap_root.clone()])).await;
-        assert_eq!(out.class(), "success", "{:?}", out.failure);
+        assert_eq!(
+            out.class(),
+            "success",
+            "{:?} {:?}",
+            out.failure,
+            out.client_certificate
+        );
         assert_eq!(
             out.client_certificate.chosen_alias.as_deref(),
             Some(SAP_KEY_PAIR_ALIAS)
@@ -1833,7 +1839,7 @@ mod tenant {
         assert_eq!(out.class(), "success", "{:?}", out.failure);
         let cc = &out.client_certificate;
         assert!(
-            matches!(&cc.reason, ChoiceReason::FirstFitting { fitting }
+            matches!(&cc.reason, ChoiceReason::BestRanked { fitting, .. }
                 if fitting == &[SAP_KEY_PAIR_ALIAS, "client"]),
             "{:?}",
             cc.reason
