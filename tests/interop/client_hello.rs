@@ -235,3 +235,151 @@ fn jdk17_client_hello_is_the_measured_table_and_ours() {
     let ours_single = our_offer(&openssl, dir.path(), "localhost");
     assert_eq!(ours_single.sni, None, "no SNI for `localhost`, as Java");
 }
+
+/// A client that trusts any server chain (CPI's "Validate Server Certificate" off), over a
+/// socket to 127.0.0.1 sending `host` as SNI when Java sends one; prints `OK` or the
+/// exception.
+const TRUST_ALL_JAVA: &str = r#"
+import javax.net.ssl.*;
+import java.net.Socket;
+import java.security.cert.X509Certificate;
+public class TrustAll {
+  public static void main(String[] a) throws Exception {
+    TrustManager[] tm = { new X509TrustManager() {
+      public void checkClientTrusted(X509Certificate[] c, String t) {}
+      public void checkServerTrusted(X509Certificate[] c, String t) {}
+      public X509Certificate[] getAcceptedIssuers() { return new X509Certificate[0]; } } };
+    SSLContext ctx = SSLContext.getInstance("TLS"); ctx.init(null, tm, null);
+    Socket raw = new Socket("127.0.0.1", Integer.parseInt(a[1]));
+    SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket(raw, a[0], Integer.parseInt(a[1]), true);
+    try { s.startHandshake(); System.out.println("OK"); } catch (Exception e) { System.out.println(e); }
+  }
+}
+"#;
+
+fn s_server_with(openssl: &Path, dir: &Path, extra: &[&str]) -> (Child, u16) {
+    let mut child = Command::new(openssl)
+        .current_dir(dir)
+        .args([
+            "s_server", "-accept", "127.0.0.1:0", "-cert", "c.pem", "-key", "k.pem", "-naccept",
+            "1", "-www",
+        ])
+        .args(extra)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("openssl s_server starts");
+    let mut out = BufReader::new(child.stdout.take().expect("piped stdout"));
+    let mut line = String::new();
+    let port = loop {
+        line.clear();
+        assert!(out.read_line(&mut line).expect("s_server output") > 0, "no ACCEPT line");
+        if let Some(rest) = line.trim().strip_prefix("ACCEPT 127.0.0.1:") {
+            break rest.parse().expect("a port");
+        }
+    };
+    child.stdout = Some(out.into_inner());
+    (child, port)
+}
+
+/// Java's limits and its `unrecognized_name` habit, each measured against the real JDK and
+/// compared with our outcome (class and Java text).
+#[test]
+fn java_wire_limits_and_unrecognized_name() {
+    let (Some(java), Some(openssl)) = (tests::tool("java"), tests::tool("openssl")) else {
+        return;
+    };
+    let dir = setup(&openssl);
+    let d = dir.path();
+    std::fs::write(d.join("TrustAll.java"), TRUST_ALL_JAVA).unwrap();
+    let cert = std::fs::read_to_string(d.join("c.pem")).unwrap();
+    std::fs::write(d.join("chain10.pem"), cert.repeat(10)).unwrap();
+    std::fs::write(d.join("chain9.pem"), cert.repeat(9)).unwrap();
+    // CA names: 260 long names make a CertificateRequest of about 41 KB.
+    run_ok(Command::new(&openssl).current_dir(d).args([
+        "ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "cak.pem",
+    ]));
+    let mut cas = String::new();
+    for i in 0..260 {
+        let subject = format!(
+            "/CN=Certificate Authority number {i} of a very large enterprise PKI/O=Some Long Organisation Name Incorporated Worldwide/OU=Unit {i}"
+        );
+        cas.push_str(&run_ok(Command::new(&openssl).current_dir(d).args([
+            "req", "-x509", "-key", "cak.pem", "-subj", &subject, "-days", "3",
+        ])));
+    }
+    std::fs::write(d.join("cas.pem"), cas).unwrap();
+
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    // (case, s_server options, host Java connects as, expected Java text prefix)
+    let cases: [(&str, &[&str], &str, Option<&str>); 5] = [
+        (
+            "chain-of-11",
+            &["-cert_chain", "chain10.pem"],
+            "localhost",
+            Some("javax.net.ssl.SSLProtocolException: The certificate chain length (11) exceeds the maximum allowed length (10)"),
+        ),
+        ("chain-of-10", &["-cert_chain", "chain9.pem"], "localhost", None),
+        (
+            "ca-names-41k",
+            &["-verify", "1", "-CAfile", "cas.pem"],
+            "localhost",
+            Some("javax.net.ssl.SSLProtocolException: The size of the handshake message"),
+        ),
+        (
+            "unrecognized-name-tls12",
+            &["-cert2", "c.pem", "-key2", "k.pem", "-servername", "other.example.com", "-tls1_2"],
+            "receiver.example.com",
+            Some("javax.net.ssl.SSLHandshakeException: received handshake warning: unrecognized_name"),
+        ),
+        (
+            "unrecognized-name-tls13",
+            &["-cert2", "c.pem", "-key2", "k.pem", "-servername", "other.example.com", "-tls1_3"],
+            "receiver.example.com",
+            None,
+        ),
+    ];
+    for (id, extra, host, expected) in cases {
+        let (mut server, port) = s_server_with(&openssl, d, extra);
+        let out = run_ok(
+            Command::new(&java)
+                .current_dir(d)
+                .args(["TrustAll.java", host, &port.to_string()]),
+        );
+        let _ = server.kill();
+        let _ = server.wait();
+        let java_text = out.trim().to_owned();
+        match expected {
+            Some(prefix) => assert!(java_text.starts_with(prefix), "{id}: Java said `{java_text}`"),
+            None => assert_eq!(java_text, "OK", "{id}"),
+        }
+
+        let (mut server, port) = s_server_with(&openssl, d, extra);
+        let mut options = Options::new(Target::new("127.0.0.1", port).unwrap())
+            .timeouts(Duration::from_secs(20));
+        options.validation = Validation::dangerous_off();
+        if host.contains('.') {
+            options.sni = Some(host.to_owned());
+        }
+        let outcome = rt
+            .block_on(harness::connect::run(&options, &TrustSource::new("none")))
+            .unwrap();
+        let _ = server.kill();
+        let _ = server.wait();
+        match expected {
+            Some(prefix) => {
+                let failure = outcome.failure.as_ref().unwrap_or_else(|| panic!("{id}: we succeeded"));
+                assert!(
+                    failure.java_text().starts_with(prefix),
+                    "{id}: ours `{}` vs Java `{java_text}`",
+                    failure.java_text()
+                );
+            }
+            None => assert!(outcome.succeeded(), "{id}: {:?}", outcome.failure),
+        }
+    }
+}

@@ -480,9 +480,11 @@ pub(crate) fn classify_ssl(err: &openssl::ssl::Error, cx: &Context<'_>) -> Failu
         };
     }
     if has("excessive message size") {
+        // Java names the message's size; OpenSSL stops reading it at the limit, so the size
+        // is not known here.
         return Failure::BadCertificate {
             detail: format!(
-                "a handshake message exceeds {} bytes (jdk.tls.maxHandshakeMessageSize): {detail}",
+                "The size of the handshake message exceeds the maximum allowed size ({})",
                 super::engine::hello::MAX_HANDSHAKE_MESSAGE_SIZE
             ),
         };

@@ -156,7 +156,7 @@ async fn execute(options: &Options, prepared: Prepared) -> Outcome {
     };
     // Our own refusals come first: OpenSSL only reports "certificate verify failed".
     let refused = match (&record.refusal, wire.error.is_some(), options.validation) {
-        (Some(refusal), true, _) => Some(refusal_failure(refusal)),
+        (Some(refusal), true, _) => Some(refusal_failure(refusal, prepared.sni.as_deref())),
         (None, true, Validation::Required) => record.error.as_ref().map(|e| e.failure()),
         (None, true, Validation::DangerousOff) => record.unvalidated.as_ref().map(|e| e.failure()),
         _ => None,
@@ -397,18 +397,22 @@ async fn talk(options: &Options, prepared: &Prepared, wire: &mut Wire) {
     let _ = timeout(Duration::from_millis(200), tls.shutdown()).await;
 }
 
-/// The failure of a refusal Java makes on its own (not a certificate rule).
-fn refusal_failure(refusal: &Refusal) -> Failure {
+/// The failure of a refusal Java makes on its own (not a certificate rule), with Java's
+/// message (measured with JDK 17.0.15).
+fn refusal_failure(refusal: &Refusal, sni: Option<&str>) -> Failure {
     match refusal {
         Refusal::ChainTooLong { length } => Failure::BadCertificate {
             detail: format!(
-                "the server sent {length} certificates; Java accepts at most {} (jdk.tls.maxCertificateChainLength)",
+                "The certificate chain length ({length}) exceeds the maximum allowed length ({})",
                 engine::hello::MAX_CERTIFICATE_CHAIN_LENGTH
             ),
         },
-        Refusal::UnrecognizedName => Failure::Alert {
-            alert: "unrecognized_name".into(),
-            phase: Phase::Handshake,
+        Refusal::UnrecognizedName => Failure::ProtocolMismatch {
+            detail: format!(
+                "the server answered the SNI name `{}` with a warning unrecognized_name alert, which Java's client treats as fatal under TLS 1.2",
+                sni.unwrap_or("-")
+            ),
+            alert: Some(super::java_text::UNRECOGNIZED_NAME_WARNING.to_owned()),
         },
     }
 }
