@@ -316,7 +316,13 @@ fn java_wire_limits_and_unrecognized_name() {
         .build()
         .unwrap();
     // (case, s_server options, host Java connects as, expected Java text prefix)
-    let cases: [(&str, &[&str], &str, Option<&str>); 5] = [
+    let cases: [(&str, &[&str], &str, Option<&str>); 6] = [
+        (
+            "no-suite-java-offers",
+            &["-tls1_2", "-cipher", "ECDHE-ECDSA-CAMELLIA256-SHA384"],
+            "localhost",
+            Some("javax.net.ssl.SSLHandshakeException: Received fatal alert: handshake_failure"),
+        ),
         (
             "chain-of-11",
             &["-cert_chain", "chain10.pem"],
@@ -378,6 +384,15 @@ fn java_wire_limits_and_unrecognized_name() {
                     "{id}: ours `{}` vs Java `{java_text}`",
                     failure.java_text()
                 );
+                if id == "no-suite-java-offers" {
+                    let evidence = serde_json::to_value(failure).unwrap();
+                    assert_eq!(evidence["class"], "protocol-mismatch", "{evidence}");
+                    let offered = evidence["evidence"]["offered"].as_array().unwrap();
+                    assert!(
+                        offered.iter().any(|s| s == "TLS_RSA_WITH_AES_128_CBC_SHA"),
+                        "{evidence}"
+                    );
+                }
             }
             None => assert!(outcome.succeeded(), "{id}: {:?}", outcome.failure),
         }

@@ -138,6 +138,11 @@ pub enum Failure {
         /// when our side found nothing in common.
         #[serde(skip_serializing_if = "Option::is_none")]
         alert: Option<String>,
+        /// What our ClientHello (Java's) offered: the versions, then the cipher suites in
+        /// Java's order. The server's own list is not on the wire; what it chose or said is
+        /// in `detail`.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        offered: Vec<String>,
     },
     /// Any other fatal alert from the server.
     Alert {
@@ -391,6 +396,8 @@ pub(crate) struct Context<'a> {
     pub(crate) clock: crate::time::Clock,
     pub(crate) trust_anchors: usize,
     pub(crate) timeout: Duration,
+    /// The lowest and highest version offered.
+    pub(crate) versions: (super::options::TlsVersion, super::options::TlsVersion),
 }
 
 /// Classifies an I/O error of the TLS stream (which may wrap a rustls error).
@@ -472,11 +479,9 @@ pub(crate) fn classify_ssl(err: &openssl::ssl::Error, cx: &Context<'_>) -> Failu
         || has("wrong curve")
     {
         return Failure::ProtocolMismatch {
-            detail: format!(
-                "the server chose what Java does not offer ({detail}); Java offers {}",
-                offered_text()
-            ),
+            detail: format!("the server chose what Java does not offer ({detail})"),
             alert: None,
+            offered: offered(cx),
         };
     }
     if has("excessive message size") {
@@ -517,19 +522,30 @@ pub(crate) fn classify_ssl(err: &openssl::ssl::Error, cx: &Context<'_>) -> Failu
     }
 }
 
-/// What Java offers, in words, for a protocol mismatch's evidence.
-pub(crate) fn offered_text() -> String {
+/// What our ClientHello offered, for a protocol mismatch's evidence: the versions of the
+/// test, then Java's cipher suites for them, in Java's order.
+pub(crate) fn offered(cx: &Context<'_>) -> Vec<String> {
     use super::engine::hello;
-    let suites: Vec<&str> = hello::TLS13_SUITES
+    use super::options::TlsVersion;
+    let (min, max) = cx.versions;
+    let versions = [
+        TlsVersion::Tls13,
+        TlsVersion::Tls12,
+        TlsVersion::Tls11,
+        TlsVersion::Tls10,
+    ];
+    let mut out: Vec<String> = versions
         .iter()
-        .chain(hello::TLS12_SUITES)
-        .map(|s| s.java)
+        .filter(|v| **v >= min && **v <= max)
+        .map(ToString::to_string)
         .collect();
-    format!(
-        "{} with {}",
-        hello::DEFAULT_VERSIONS.join(", "),
-        suites.join(", ")
-    )
+    if max >= TlsVersion::Tls13 {
+        out.extend(hello::TLS13_SUITES.iter().map(|s| s.java.to_owned()));
+    }
+    if min <= TlsVersion::Tls12 {
+        out.extend(hello::TLS12_SUITES.iter().map(|s| s.java.to_owned()));
+    }
+    out
 }
 
 /// Classifies a rustls error.
@@ -551,12 +567,14 @@ pub(crate) fn classify_tls(err: &Error, cx: &Context<'_>) -> Failure {
         Error::PeerIncompatible(p) => Failure::ProtocolMismatch {
             detail: incompatible_text(p),
             alert: None,
+            offered: offered(cx),
         },
         Error::PeerMisbehaved(PeerMisbehaved::SelectedUnusableCipherSuiteForVersion)
         | Error::PeerMisbehaved(PeerMisbehaved::SelectedUnofferedCipherSuite) => {
             Failure::ProtocolMismatch {
                 detail: "the server chose a cipher suite we did not offer".into(),
                 alert: None,
+                offered: offered(cx),
             }
         }
         Error::InappropriateMessage { .. } | Error::InappropriateHandshakeMessage { .. }
@@ -608,6 +626,7 @@ fn classify_alert(alert: AlertDescription, cx: &Context<'_>) -> Failure {
             Failure::ProtocolMismatch {
                 detail: format!("the server sent alert `{name}`"),
                 alert: Some(name),
+                offered: offered(cx),
             }
         }
         (true, Some(alias)) if alert == AlertDescription::HandshakeFailure => {
@@ -771,6 +790,10 @@ mod tests {
                     clock: crate::time::Clock::Fixed(crate::time::DEFAULT_NOW),
                     trust_anchors: 1,
                     timeout: Duration::from_secs(1),
+                    versions: (
+                        super::super::options::TlsVersion::Tls12,
+                        super::super::options::TlsVersion::Tls13,
+                    ),
                 };
                 let failure = classify_alert(AlertDescription::from(code), &cx);
                 assert_eq!(alert_name(AlertDescription::from(code)), name);

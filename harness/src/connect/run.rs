@@ -153,6 +153,7 @@ async fn execute(options: &Options, prepared: Prepared) -> Outcome {
             Phase::Handshake => options.handshake_timeout,
             Phase::Response => options.read_timeout,
         },
+        versions: (options.min_version, options.max_version),
     };
     // Our own refusals come first: OpenSSL only reports "certificate verify failed".
     let refused = match (&record.refusal, wire.error.is_some(), options.validation) {
@@ -413,6 +414,7 @@ fn refusal_failure(refusal: &Refusal, sni: Option<&str>) -> Failure {
                 sni.unwrap_or("-")
             ),
             alert: Some(super::java_text::UNRECOGNIZED_NAME_WARNING.to_owned()),
+            offered: Vec::new(),
         },
     }
 }
