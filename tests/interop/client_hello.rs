@@ -46,8 +46,17 @@ impl Server {
         let mut child = Command::new(openssl)
             .current_dir(dir)
             .args([
-                "s_server", "-accept", "127.0.0.1:0", "-cert", "c.pem", "-key", "k.pem",
-                "-trace", "-naccept", "1", "-www",
+                "s_server",
+                "-accept",
+                "127.0.0.1:0",
+                "-cert",
+                "c.pem",
+                "-key",
+                "k.pem",
+                "-trace",
+                "-naccept",
+                "1",
+                "-www",
             ])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -90,7 +99,9 @@ struct Offer {
 
 fn parse(trace: &str) -> Offer {
     let mut offer = Offer::default();
-    let start = trace.find("ClientHello").expect("a ClientHello in the trace");
+    let start = trace
+        .find("ClientHello")
+        .expect("a ClientHello in the trace");
     let body = &trace[start..];
     let end = body.find("\nSent Record").unwrap_or(body.len());
     let mut section = "";
@@ -121,8 +132,11 @@ fn parse(trace: &str) -> Offer {
                 if let Some(rest) = t.strip_prefix('{') {
                     let (pair, _) = rest.split_once('}').unwrap();
                     let (a, b) = pair.split_once(", ").unwrap();
-                    let byte = |s: &str| u8::from_str_radix(s.trim_start_matches("0x"), 16).unwrap();
-                    offer.suites.push(u16::from(byte(a)) << 8 | u16::from(byte(b)));
+                    let byte =
+                        |s: &str| u8::from_str_radix(s.trim_start_matches("0x"), 16).unwrap();
+                    offer
+                        .suites
+                        .push(u16::from(byte(a)) << 8 | u16::from(byte(b)));
                 }
             }
             "supported_groups" => offer.groups.extend(last_paren()),
@@ -167,8 +181,21 @@ fn table() -> Offer {
 fn setup(openssl: &Path) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     run_ok(Command::new(openssl).current_dir(dir.path()).args([
-        "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-        "-keyout", "k.pem", "-out", "c.pem", "-subj", "/CN=hello", "-days", "3",
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        "k.pem",
+        "-out",
+        "c.pem",
+        "-subj",
+        "/CN=hello",
+        "-days",
+        "3",
     ]));
     std::fs::write(dir.path().join("Hello.java"), HELLO_JAVA).unwrap();
     dir
@@ -189,8 +216,8 @@ fn java_offer(java: &Path, openssl: &Path, dir: &Path, host: &str) -> Offer {
 
 fn our_offer(openssl: &Path, dir: &Path, host: &str) -> Offer {
     let server = Server::start(openssl, dir);
-    let mut options = Options::new(Target::new(host, server.port).unwrap())
-        .timeouts(Duration::from_secs(20));
+    let mut options =
+        Options::new(Target::new(host, server.port).unwrap()).timeouts(Duration::from_secs(20));
     options.validation = Validation::dangerous_off();
     options.clock = Clock::System;
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -220,9 +247,15 @@ fn jdk17_client_hello_is_the_measured_table_and_ours() {
     let expected = table();
 
     let java_ip = java_offer(&java, &openssl, dir.path(), "127.0.0.1");
-    assert_eq!(java_ip, expected, "JDK 17's ClientHello drifted from the table");
+    assert_eq!(
+        java_ip, expected,
+        "JDK 17's ClientHello drifted from the table"
+    );
     let java_single = java_offer(&java, &openssl, dir.path(), "localhost");
-    assert_eq!(java_single.sni, None, "Java sends no SNI for a single label");
+    assert_eq!(
+        java_single.sni, None,
+        "Java sends no SNI for a single label"
+    );
     let java_dotted = java_offer(&java, &openssl, dir.path(), "receiver.example.com");
     assert_eq!(java_dotted.sni.as_deref(), Some("receiver.example.com"));
     assert_eq!(
@@ -261,8 +294,16 @@ fn s_server_with(openssl: &Path, dir: &Path, extra: &[&str]) -> (Child, u16) {
     let mut child = Command::new(openssl)
         .current_dir(dir)
         .args([
-            "s_server", "-accept", "127.0.0.1:0", "-cert", "c.pem", "-key", "k.pem", "-naccept",
-            "1", "-www",
+            "s_server",
+            "-accept",
+            "127.0.0.1:0",
+            "-cert",
+            "c.pem",
+            "-key",
+            "k.pem",
+            "-naccept",
+            "1",
+            "-www",
         ])
         .args(extra)
         .stdin(Stdio::null())
@@ -274,7 +315,10 @@ fn s_server_with(openssl: &Path, dir: &Path, extra: &[&str]) -> (Child, u16) {
     let mut line = String::new();
     let port = loop {
         line.clear();
-        assert!(out.read_line(&mut line).expect("s_server output") > 0, "no ACCEPT line");
+        assert!(
+            out.read_line(&mut line).expect("s_server output") > 0,
+            "no ACCEPT line"
+        );
         if let Some(rest) = line.trim().strip_prefix("ACCEPT 127.0.0.1:") {
             break rest.parse().expect("a port");
         }
@@ -298,7 +342,13 @@ fn java_wire_limits_and_unrecognized_name() {
     std::fs::write(d.join("chain9.pem"), cert.repeat(9)).unwrap();
     // CA names: 260 long names make a CertificateRequest of about 41 KB.
     run_ok(Command::new(&openssl).current_dir(d).args([
-        "ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "cak.pem",
+        "ecparam",
+        "-name",
+        "prime256v1",
+        "-genkey",
+        "-noout",
+        "-out",
+        "cak.pem",
     ]));
     let mut cas = String::new();
     for i in 0..260 {
@@ -327,9 +377,16 @@ fn java_wire_limits_and_unrecognized_name() {
             "chain-of-11",
             &["-cert_chain", "chain10.pem"],
             "localhost",
-            Some("javax.net.ssl.SSLProtocolException: The certificate chain length (11) exceeds the maximum allowed length (10)"),
+            Some(
+                "javax.net.ssl.SSLProtocolException: The certificate chain length (11) exceeds the maximum allowed length (10)",
+            ),
         ),
-        ("chain-of-10", &["-cert_chain", "chain9.pem"], "localhost", None),
+        (
+            "chain-of-10",
+            &["-cert_chain", "chain9.pem"],
+            "localhost",
+            None,
+        ),
         (
             "ca-names-41k",
             &["-verify", "1", "-CAfile", "cas.pem"],
@@ -338,35 +395,56 @@ fn java_wire_limits_and_unrecognized_name() {
         ),
         (
             "unrecognized-name-tls12",
-            &["-cert2", "c.pem", "-key2", "k.pem", "-servername", "other.example.com", "-tls1_2"],
+            &[
+                "-cert2",
+                "c.pem",
+                "-key2",
+                "k.pem",
+                "-servername",
+                "other.example.com",
+                "-tls1_2",
+            ],
             "receiver.example.com",
-            Some("javax.net.ssl.SSLHandshakeException: received handshake warning: unrecognized_name"),
+            Some(
+                "javax.net.ssl.SSLHandshakeException: received handshake warning: unrecognized_name",
+            ),
         ),
         (
             "unrecognized-name-tls13",
-            &["-cert2", "c.pem", "-key2", "k.pem", "-servername", "other.example.com", "-tls1_3"],
+            &[
+                "-cert2",
+                "c.pem",
+                "-key2",
+                "k.pem",
+                "-servername",
+                "other.example.com",
+                "-tls1_3",
+            ],
             "receiver.example.com",
             None,
         ),
     ];
     for (id, extra, host, expected) in cases {
         let (mut server, port) = s_server_with(&openssl, d, extra);
-        let out = run_ok(
-            Command::new(&java)
-                .current_dir(d)
-                .args(["TrustAll.java", host, &port.to_string()]),
-        );
+        let out = run_ok(Command::new(&java).current_dir(d).args([
+            "TrustAll.java",
+            host,
+            &port.to_string(),
+        ]));
         let _ = server.kill();
         let _ = server.wait();
         let java_text = out.trim().to_owned();
         match expected {
-            Some(prefix) => assert!(java_text.starts_with(prefix), "{id}: Java said `{java_text}`"),
+            Some(prefix) => assert!(
+                java_text.starts_with(prefix),
+                "{id}: Java said `{java_text}`"
+            ),
             None => assert_eq!(java_text, "OK", "{id}"),
         }
 
         let (mut server, port) = s_server_with(&openssl, d, extra);
-        let mut options = Options::new(Target::new("127.0.0.1", port).unwrap())
-            .timeouts(Duration::from_secs(20));
+        let mut options =
+            Options::new(Target::new("127.0.0.1", port).unwrap()).timeouts(Duration::from_secs(20));
         options.validation = Validation::dangerous_off();
         if host.contains('.') {
             options.sni = Some(host.to_owned());
@@ -378,7 +456,10 @@ fn java_wire_limits_and_unrecognized_name() {
         let _ = server.wait();
         match expected {
             Some(prefix) => {
-                let failure = outcome.failure.as_ref().unwrap_or_else(|| panic!("{id}: we succeeded"));
+                let failure = outcome
+                    .failure
+                    .as_ref()
+                    .unwrap_or_else(|| panic!("{id}: we succeeded"));
                 assert!(
                     failure.java_text().starts_with(prefix),
                     "{id}: ours `{}` vs Java `{java_text}`",

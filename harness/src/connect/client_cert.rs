@@ -5,7 +5,6 @@
 //! are compared byte for byte with the issuer of every certificate in a key pair's chain, as
 //! Java's key manager matches issuers. An empty list lets every key pair fit.
 
-
 use serde::Serialize;
 
 use super::ConnectError;

@@ -494,9 +494,12 @@ pub(crate) fn classify_ssl(err: &openssl::ssl::Error, cx: &Context<'_>) -> Failu
             ),
         };
     }
-    let certificate_library = errors
-        .iter()
-        .any(|e| matches!(e.library(), Some("asn1 encoding routines" | "x509 certificate routines")));
+    let certificate_library = errors.iter().any(|e| {
+        matches!(
+            e.library(),
+            Some("asn1 encoding routines" | "x509 certificate routines")
+        )
+    });
     if certificate_library {
         return Failure::BadCertificate {
             detail: format!("the server's certificate does not parse: {detail}"),

@@ -19,8 +19,8 @@ use super::key_manager::KeyManager;
 use super::options::{ClientCertificate, Options, Validation};
 use super::outcome::{ChainCert, Outcome, Timings};
 use super::trust::TrustSource;
-use crate::pkix::{Accepted, Validator};
 use crate::cert::CertInfo;
+use crate::pkix::{Accepted, Validator};
 use crate::time::format_rfc3339;
 
 /// Runs one connectivity test. `Ok` holds the outcome, success or failure; `Err` means the
@@ -112,7 +112,13 @@ async fn execute(options: &Options, prepared: Prepared) -> Outcome {
     talk(options, &prepared, &mut wire).await;
     wire.timings.total_ms = ms(start.elapsed());
 
-    let record = std::mem::take(&mut *prepared.hook.record.lock().unwrap_or_else(|p| p.into_inner()));
+    let record = std::mem::take(
+        &mut *prepared
+            .hook
+            .record
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()),
+    );
     let infos: Vec<CertInfo> = record
         .chain
         .iter()
@@ -165,17 +171,17 @@ async fn execute(options: &Options, prepared: Prepared) -> Outcome {
     let failure = match (refused, wire.error.take()) {
         (Some(f), _) => Some(f),
         (None, error) => match error {
-        Some(WireError::Done(f)) => Some(f),
-        Some(WireError::Io(err, phase)) => Some(failure::classify_io(&err, &cx(phase))),
-        Some(WireError::Ssl(err, phase)) => Some(failure::classify_ssl(&err, &cx(phase))),
-        Some(WireError::Timeout(phase, limit)) => Some(Failure::ReadTimeout {
-            phase,
-            timeout_ms: limit.as_millis() as u64,
-        }),
-        None => match wire.http_status {
-            Some(status @ (401 | 403)) => Some(Failure::HttpUnauthorized { status }),
-            _ => None,
-        },
+            Some(WireError::Done(f)) => Some(f),
+            Some(WireError::Io(err, phase)) => Some(failure::classify_io(&err, &cx(phase))),
+            Some(WireError::Ssl(err, phase)) => Some(failure::classify_ssl(&err, &cx(phase))),
+            Some(WireError::Timeout(phase, limit)) => Some(Failure::ReadTimeout {
+                phase,
+                timeout_ms: limit.as_millis() as u64,
+            }),
+            None => match wire.http_status {
+                Some(status @ (401 | 403)) => Some(Failure::HttpUnauthorized { status }),
+                _ => None,
+            },
         },
     };
     let ignored_validation_failure = match (&options.validation, &record.error) {

@@ -77,4 +77,3 @@ fn to_rustls(err: PkixError) -> Error {
         _ => CertificateError::Other(OtherError(Arc::new(err))),
     })
 }
-

@@ -39,7 +39,6 @@ pub struct Rule {
     pub source: &'static str,
 }
 
-
 macro_rules! rules {
     ($($id:literal, $wrap:ident, $class:ident, $java:literal, $checks:literal, $source:expr;)+) => {
         /// Every rule, in the order Java applies them to one certificate.
@@ -180,4 +179,3 @@ pub(crate) fn java_prefix(wrap: Wrap) -> &'static str {
         }
     }
 }
-

@@ -28,48 +28,172 @@ pub struct Suite {
 }
 
 const fn s(code: u16, java: &'static str, openssl: &'static str) -> Suite {
-    Suite { code, java, openssl }
+    Suite {
+        code,
+        java,
+        openssl,
+    }
 }
 
 /// TLS 1.3 cipher suites, in Java's order.
 pub const TLS13_SUITES: &[Suite] = &[
     s(0x1302, "TLS_AES_256_GCM_SHA384", "TLS_AES_256_GCM_SHA384"),
     s(0x1301, "TLS_AES_128_GCM_SHA256", "TLS_AES_128_GCM_SHA256"),
-    s(0x1303, "TLS_CHACHA20_POLY1305_SHA256", "TLS_CHACHA20_POLY1305_SHA256"),
+    s(
+        0x1303,
+        "TLS_CHACHA20_POLY1305_SHA256",
+        "TLS_CHACHA20_POLY1305_SHA256",
+    ),
 ];
 
 /// TLS 1.2 (and 1.0/1.1, when enabled) cipher suites, in Java's order. The
 /// `TLS_EMPTY_RENEGOTIATION_INFO_SCSV` that ends Java's list OpenSSL adds by itself.
 pub const TLS12_SUITES: &[Suite] = &[
-    s(0xC02C, "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "ECDHE-ECDSA-AES256-GCM-SHA384"),
-    s(0xC02B, "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "ECDHE-ECDSA-AES128-GCM-SHA256"),
-    s(0xCCA9, "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "ECDHE-ECDSA-CHACHA20-POLY1305"),
-    s(0xC030, "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "ECDHE-RSA-AES256-GCM-SHA384"),
-    s(0xCCA8, "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", "ECDHE-RSA-CHACHA20-POLY1305"),
-    s(0xC02F, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "ECDHE-RSA-AES128-GCM-SHA256"),
-    s(0x009F, "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384", "DHE-RSA-AES256-GCM-SHA384"),
-    s(0xCCAA, "TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256", "DHE-RSA-CHACHA20-POLY1305"),
-    s(0x00A3, "TLS_DHE_DSS_WITH_AES_256_GCM_SHA384", "DHE-DSS-AES256-GCM-SHA384"),
-    s(0x009E, "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256", "DHE-RSA-AES128-GCM-SHA256"),
-    s(0x00A2, "TLS_DHE_DSS_WITH_AES_128_GCM_SHA256", "DHE-DSS-AES128-GCM-SHA256"),
-    s(0xC024, "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384", "ECDHE-ECDSA-AES256-SHA384"),
-    s(0xC028, "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384", "ECDHE-RSA-AES256-SHA384"),
-    s(0xC023, "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256", "ECDHE-ECDSA-AES128-SHA256"),
-    s(0xC027, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256", "ECDHE-RSA-AES128-SHA256"),
-    s(0x006B, "TLS_DHE_RSA_WITH_AES_256_CBC_SHA256", "DHE-RSA-AES256-SHA256"),
-    s(0x006A, "TLS_DHE_DSS_WITH_AES_256_CBC_SHA256", "DHE-DSS-AES256-SHA256"),
-    s(0x0067, "TLS_DHE_RSA_WITH_AES_128_CBC_SHA256", "DHE-RSA-AES128-SHA256"),
-    s(0x0040, "TLS_DHE_DSS_WITH_AES_128_CBC_SHA256", "DHE-DSS-AES128-SHA256"),
-    s(0xC00A, "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA", "ECDHE-ECDSA-AES256-SHA"),
-    s(0xC014, "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA", "ECDHE-RSA-AES256-SHA"),
-    s(0xC009, "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", "ECDHE-ECDSA-AES128-SHA"),
-    s(0xC013, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", "ECDHE-RSA-AES128-SHA"),
-    s(0x0039, "TLS_DHE_RSA_WITH_AES_256_CBC_SHA", "DHE-RSA-AES256-SHA"),
-    s(0x0038, "TLS_DHE_DSS_WITH_AES_256_CBC_SHA", "DHE-DSS-AES256-SHA"),
-    s(0x0033, "TLS_DHE_RSA_WITH_AES_128_CBC_SHA", "DHE-RSA-AES128-SHA"),
-    s(0x0032, "TLS_DHE_DSS_WITH_AES_128_CBC_SHA", "DHE-DSS-AES128-SHA"),
-    s(0x009D, "TLS_RSA_WITH_AES_256_GCM_SHA384", "AES256-GCM-SHA384"),
-    s(0x009C, "TLS_RSA_WITH_AES_128_GCM_SHA256", "AES128-GCM-SHA256"),
+    s(
+        0xC02C,
+        "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+        "ECDHE-ECDSA-AES256-GCM-SHA384",
+    ),
+    s(
+        0xC02B,
+        "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+        "ECDHE-ECDSA-AES128-GCM-SHA256",
+    ),
+    s(
+        0xCCA9,
+        "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+        "ECDHE-ECDSA-CHACHA20-POLY1305",
+    ),
+    s(
+        0xC030,
+        "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+        "ECDHE-RSA-AES256-GCM-SHA384",
+    ),
+    s(
+        0xCCA8,
+        "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+        "ECDHE-RSA-CHACHA20-POLY1305",
+    ),
+    s(
+        0xC02F,
+        "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+        "ECDHE-RSA-AES128-GCM-SHA256",
+    ),
+    s(
+        0x009F,
+        "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384",
+        "DHE-RSA-AES256-GCM-SHA384",
+    ),
+    s(
+        0xCCAA,
+        "TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+        "DHE-RSA-CHACHA20-POLY1305",
+    ),
+    s(
+        0x00A3,
+        "TLS_DHE_DSS_WITH_AES_256_GCM_SHA384",
+        "DHE-DSS-AES256-GCM-SHA384",
+    ),
+    s(
+        0x009E,
+        "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256",
+        "DHE-RSA-AES128-GCM-SHA256",
+    ),
+    s(
+        0x00A2,
+        "TLS_DHE_DSS_WITH_AES_128_GCM_SHA256",
+        "DHE-DSS-AES128-GCM-SHA256",
+    ),
+    s(
+        0xC024,
+        "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384",
+        "ECDHE-ECDSA-AES256-SHA384",
+    ),
+    s(
+        0xC028,
+        "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384",
+        "ECDHE-RSA-AES256-SHA384",
+    ),
+    s(
+        0xC023,
+        "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256",
+        "ECDHE-ECDSA-AES128-SHA256",
+    ),
+    s(
+        0xC027,
+        "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256",
+        "ECDHE-RSA-AES128-SHA256",
+    ),
+    s(
+        0x006B,
+        "TLS_DHE_RSA_WITH_AES_256_CBC_SHA256",
+        "DHE-RSA-AES256-SHA256",
+    ),
+    s(
+        0x006A,
+        "TLS_DHE_DSS_WITH_AES_256_CBC_SHA256",
+        "DHE-DSS-AES256-SHA256",
+    ),
+    s(
+        0x0067,
+        "TLS_DHE_RSA_WITH_AES_128_CBC_SHA256",
+        "DHE-RSA-AES128-SHA256",
+    ),
+    s(
+        0x0040,
+        "TLS_DHE_DSS_WITH_AES_128_CBC_SHA256",
+        "DHE-DSS-AES128-SHA256",
+    ),
+    s(
+        0xC00A,
+        "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA",
+        "ECDHE-ECDSA-AES256-SHA",
+    ),
+    s(
+        0xC014,
+        "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA",
+        "ECDHE-RSA-AES256-SHA",
+    ),
+    s(
+        0xC009,
+        "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA",
+        "ECDHE-ECDSA-AES128-SHA",
+    ),
+    s(
+        0xC013,
+        "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
+        "ECDHE-RSA-AES128-SHA",
+    ),
+    s(
+        0x0039,
+        "TLS_DHE_RSA_WITH_AES_256_CBC_SHA",
+        "DHE-RSA-AES256-SHA",
+    ),
+    s(
+        0x0038,
+        "TLS_DHE_DSS_WITH_AES_256_CBC_SHA",
+        "DHE-DSS-AES256-SHA",
+    ),
+    s(
+        0x0033,
+        "TLS_DHE_RSA_WITH_AES_128_CBC_SHA",
+        "DHE-RSA-AES128-SHA",
+    ),
+    s(
+        0x0032,
+        "TLS_DHE_DSS_WITH_AES_128_CBC_SHA",
+        "DHE-DSS-AES128-SHA",
+    ),
+    s(
+        0x009D,
+        "TLS_RSA_WITH_AES_256_GCM_SHA384",
+        "AES256-GCM-SHA384",
+    ),
+    s(
+        0x009C,
+        "TLS_RSA_WITH_AES_128_GCM_SHA256",
+        "AES128-GCM-SHA256",
+    ),
     s(0x003D, "TLS_RSA_WITH_AES_256_CBC_SHA256", "AES256-SHA256"),
     s(0x003C, "TLS_RSA_WITH_AES_128_CBC_SHA256", "AES128-SHA256"),
     s(0x0035, "TLS_RSA_WITH_AES_256_CBC_SHA", "AES256-SHA"),
@@ -210,11 +334,18 @@ mod tests {
 
     #[test]
     fn tables_have_no_duplicates() {
-        let mut codes: Vec<u16> = TLS13_SUITES.iter().chain(TLS12_SUITES).map(|s| s.code).collect();
+        let mut codes: Vec<u16> = TLS13_SUITES
+            .iter()
+            .chain(TLS12_SUITES)
+            .map(|s| s.code)
+            .collect();
         codes.sort_unstable();
         codes.dedup();
         assert_eq!(codes.len(), TLS13_SUITES.len() + TLS12_SUITES.len());
-        assert_eq!(suite_name(0xC02C), Some("TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384"));
+        assert_eq!(
+            suite_name(0xC02C),
+            Some("TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384")
+        );
         assert_eq!(scheme_name(0x0201), Some("rsa_pkcs1_sha1"));
     }
 }

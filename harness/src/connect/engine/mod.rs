@@ -147,10 +147,8 @@ impl Hook {
                     Err(err) => record.error = Some(err),
                 }
                 if !self.enforce {
-                    record.unvalidated = self
-                        .validator
-                        .check_unvalidated(&record.chain, usage)
-                        .err();
+                    record.unvalidated =
+                        self.validator.check_unvalidated(&record.chain, usage).err();
                 }
             }
         }
@@ -447,7 +445,10 @@ mod tests {
 
     #[test]
     fn key_exchange_follows_the_suite_name() {
-        assert_eq!(key_exchange_of("TLS_AES_128_GCM_SHA256"), KeyExchange::Tls13);
+        assert_eq!(
+            key_exchange_of("TLS_AES_128_GCM_SHA256"),
+            KeyExchange::Tls13
+        );
         assert_eq!(
             key_exchange_of("TLS_RSA_WITH_AES_128_CBC_SHA"),
             KeyExchange::Rsa
