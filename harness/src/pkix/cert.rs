@@ -189,9 +189,7 @@ impl Cert {
                     cert.require_explicit_policy = p.require_explicit_policy;
                     cert.inhibit_policy_mapping = p.inhibit_policy_mapping;
                 }
-                ParsedExtension::InhibitAnyPolicy(p) => {
-                    cert.inhibit_any_policy = Some(p.skip_certs)
-                }
+                ParsedExtension::InhibitAnyPolicy(p) => cert.inhibit_any_policy = Some(p.skip_certs),
                 ParsedExtension::PolicyMappings(_) => cert.has_policy_mappings = true,
                 _ if id == oid::NETSCAPE_CERT_TYPE => {
                     cert.ns_cert_type = Some(bit_string_bits(ext.value))

@@ -82,9 +82,7 @@ fn valid_sni(name: &str) -> bool {
     name.split('.').all(|label| {
         !label.is_empty()
             && label.len() <= 63
-            && label
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
             && !label.starts_with('-')
             && !label.ends_with('-')
     })
@@ -144,10 +142,7 @@ mod tests {
         assert!(is_matched("foo1.example.com", "foo*.example.com"));
         assert!(is_matched("xbaz.example.com", "*baz.example.com"));
         assert!(!is_matched("baz.example.com", "f*o.example.com"));
-        assert!(
-            is_matched("example.com", "*.com"),
-            "no public suffix check off cacerts"
-        );
+        assert!(is_matched("example.com", "*.com"), "no public suffix check off cacerts");
         assert!(!is_matched("com", "*"));
         assert!(!is_matched("example.com", "example*"));
         assert!(!is_matched("example.com", "example.com."));
