@@ -134,25 +134,14 @@ pub(crate) fn validate_path(path: &[Link<'_>], anchor: Link<'_>, now: i64) -> Re
                 "CA key usage check failed: keyCertSign bit is not set",
             ));
         }
-        unresolved.retain(|o| {
-            ![
-                oid::KEY_USAGE,
-                oid::EXTENDED_KEY_USAGE,
-                oid::SUBJECT_ALT_NAME,
-            ]
-            .contains(o)
-        });
+        unresolved.retain(|o| ![oid::KEY_USAGE, oid::EXTENDED_KEY_USAGE, oid::SUBJECT_ALT_NAME].contains(o));
 
         // ConstraintsChecker: name constraints, then basic constraints.
         if !constraints.is_empty()
             && (last || !cert.self_issued())
             && !constraints.iter().all(|nc| nc_permits(nc, cert))
         {
-            return Err(Refusal::new(
-                "name-constraints",
-                at,
-                "name constraints check failed",
-            ));
+            return Err(Refusal::new("name-constraints", at, "name constraints check failed"));
         }
         if let Some(nc) = &cert.name_constraints {
             constraints.push(nc);
@@ -217,18 +206,10 @@ pub(crate) fn validate_path(path: &[Link<'_>], anchor: Link<'_>, now: i64) -> Re
             return Err(Refusal::new("signature", at, "signature check failed"));
         }
         if now > cert.not_after {
-            return Err(Refusal::new(
-                "validity-expired",
-                at,
-                "validity check failed",
-            ));
+            return Err(Refusal::new("validity-expired", at, "validity check failed"));
         }
         if now < cert.not_before {
-            return Err(Refusal::new(
-                "validity-not-yet-valid",
-                at,
-                "validity check failed",
-            ));
+            return Err(Refusal::new("validity-not-yet-valid", at, "validity check failed"));
         }
         if &cert.issuer != prev_subject {
             return Err(Refusal::new(
@@ -264,9 +245,7 @@ pub(crate) fn end_entity_check(link: Link<'_>, usage: TlsUsage) -> Result<(), Re
                 "KeyUsage does not allow key encipherment",
             ));
         }
-        KeyExchange::Ecdhe | KeyExchange::Dhe | KeyExchange::Tls13
-            if cert.ku_bit(0) == Some(false) =>
-        {
+        KeyExchange::Ecdhe | KeyExchange::Dhe | KeyExchange::Tls13 if cert.ku_bit(0) == Some(false) => {
             return Err(Refusal::new(
                 "ee-digital-signature",
                 at,
@@ -277,13 +256,7 @@ pub(crate) fn end_entity_check(link: Link<'_>, usage: TlsUsage) -> Result<(), Re
     }
     if let Some(eku) = &cert.eku
         && !eku.iter().any(|o| {
-            [
-                oid::EKU_SERVER_AUTH,
-                oid::EKU_ANY,
-                oid::EKU_MS_SGC,
-                oid::EKU_NS_SGC,
-            ]
-            .contains(&o.as_str())
+            [oid::EKU_SERVER_AUTH, oid::EKU_ANY, oid::EKU_MS_SGC, oid::EKU_NS_SGC].contains(&o.as_str())
         })
     {
         return Err(Refusal::new(
@@ -390,12 +363,7 @@ fn nc_permits(nc: &NameConstraints, cert: &Cert) -> bool {
     }
     let mut alt: Vec<Name> = match &cert.san {
         Some(san) => san.clone(),
-        None => cert
-            .emails_in_subject
-            .iter()
-            .cloned()
-            .map(Name::Email)
-            .collect(),
+        None => cert.emails_in_subject.iter().cloned().map(Name::Email).collect(),
     };
     if let Some(cn) = cert.common_names.last() {
         if let Ok(ip) = cn.parse::<std::net::IpAddr>() {
@@ -422,8 +390,7 @@ fn nc_permits(nc: &NameConstraints, cert: &Cert) -> bool {
             .flatten()
             .filter(|c| same_type(c, name))
             .collect();
-        !excluded
-            && (permitted_of_type.is_empty() || permitted_of_type.iter().any(|c| within(name, c)))
+        !excluded && (permitted_of_type.is_empty() || permitted_of_type.iter().any(|c| within(name, c)))
     })
 }
 

@@ -39,6 +39,7 @@ pub struct Rule {
     pub source: &'static str,
 }
 
+
 macro_rules! rules {
     ($($id:literal, $wrap:ident, $class:ident, $java:literal, $checks:literal, $source:expr;)+) => {
         /// Every rule, in the order Java applies them to one certificate.
@@ -179,3 +180,4 @@ pub(crate) fn java_prefix(wrap: Wrap) -> &'static str {
         }
     }
 }
+
