@@ -20,7 +20,7 @@ use super::options::{ClientCertificate, Options, Validation};
 use super::outcome::{ChainCert, Outcome, Timings};
 use super::trust::TrustSource;
 use crate::cert::CertInfo;
-use crate::pkix::{Accepted, Validator};
+use crate::pkix::Accepted;
 use crate::time::format_rfc3339;
 
 /// Runs one connectivity test. `Ok` holds the outcome, success or failure; `Err` means the
@@ -64,7 +64,7 @@ fn prepare(options: &Options, trust: &TrustSource) -> Result<Prepared, ConnectEr
         });
     }
 
-    let validator = Validator::new(trust.trusted().iter().map(|(_, c)| c.clone()));
+    let validator = trust.validator();
     let trust_anchors = validator.trust_anchor_count();
     let unix = UnixTime::since_unix_epoch(Duration::from_secs(
         u64::try_from(now.unix_timestamp()).unwrap_or(0),

@@ -197,7 +197,7 @@ impl Cert {
                 _ => {}
             }
         }
-        let key = X509::from_der(der).ok().and_then(|x| x.public_key().ok());
+        let key = cert.x509.as_ref().and_then(|x| x.public_key().ok());
         let (key_alg, key_bits) = key_facts(&c, key.as_ref());
         cert.key_alg = key_alg;
         cert.key_bits = key_bits;

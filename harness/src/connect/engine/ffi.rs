@@ -16,14 +16,20 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use foreign_types::ForeignTypeRef;
 use openssl::ssl::{SslContextBuilder, SslRef};
 use openssl::stack::StackRef;
-use openssl::x509::X509NameRef;
+use openssl::x509::{X509NameRef, X509StoreContextRef};
 
 type RawSsl = <SslRef as ForeignTypeRef>::CType;
+type RawStoreCtx = <X509StoreContextRef as ForeignTypeRef>::CType;
 
 unsafe extern "C" {
     fn SSL_CTX_set_cert_cb(
         ctx: *mut c_void,
         cb: Option<unsafe extern "C" fn(*mut RawSsl, *mut c_void) -> c_int>,
+        arg: *mut c_void,
+    );
+    fn SSL_CTX_set_cert_verify_callback(
+        ctx: *mut c_void,
+        cb: Option<unsafe extern "C" fn(*mut RawStoreCtx, *mut c_void) -> c_int>,
         arg: *mut c_void,
     );
     fn SSL_CTX_set_info_callback(
@@ -53,11 +59,26 @@ const SSL_CB_READ_ALERT: c_int = 0x4000 | 0x04;
 
 /// The hook libssl calls when the server asks for a client certificate.
 pub(crate) type CertHook = fn(&mut SslRef) -> bool;
+/// The hook libssl calls instead of its own chain verification.
+pub(crate) type ChainHook = fn(&mut X509StoreContextRef) -> bool;
 /// The hook libssl calls for every alert read: (ssl, level, description).
 pub(crate) type AlertHook = fn(&SslRef, u8, u8);
 
 static CERT_HOOK: std::sync::OnceLock<CertHook> = std::sync::OnceLock::new();
 static ALERT_HOOK: std::sync::OnceLock<AlertHook> = std::sync::OnceLock::new();
+static CHAIN_HOOK: std::sync::OnceLock<ChainHook> = std::sync::OnceLock::new();
+
+unsafe extern "C" fn verify_cb(ctx: *mut RawStoreCtx, _arg: *mut c_void) -> c_int {
+    let Some(hook) = CHAIN_HOOK.get() else {
+        return 0;
+    };
+    // SAFETY: libssl passes the live X509_STORE_CTX of the server chain being judged.
+    let ctx = unsafe { X509StoreContextRef::from_ptr_mut(ctx) };
+    match catch_unwind(AssertUnwindSafe(|| hook(ctx))) {
+        Ok(true) => 1,
+        _ => 0,
+    }
+}
 
 unsafe extern "C" fn cert_cb(ssl: *mut RawSsl, _arg: *mut c_void) -> c_int {
     let Some(hook) = CERT_HOOK.get() else {
@@ -85,23 +106,28 @@ unsafe extern "C" fn info_cb(ssl: *const RawSsl, where_: c_int, ret: c_int) {
     let _ = catch_unwind(AssertUnwindSafe(|| hook(ssl, level, description)));
 }
 
-/// Installs the client-certificate hook (`SSL_CTX_set_cert_cb`), the alert hook
+/// Installs the client-certificate hook (`SSL_CTX_set_cert_cb`), the chain hook
+/// (`SSL_CTX_set_cert_verify_callback`: our validator instead of `X509_verify_cert`), the
+/// alert hook
 /// (`SSL_CTX_set_info_callback`) and the largest certificate list accepted
 /// (`SSL_CTX_set_max_cert_list`) on a context under construction. The hooks are process-wide
 /// functions (the first installed wins); per-connection state lives in the SSL's ex data.
 pub(crate) fn install(
     builder: &mut SslContextBuilder,
     cert: CertHook,
+    chain: ChainHook,
     alert: AlertHook,
     max_cert_list: usize,
 ) {
     let _ = CERT_HOOK.set(cert);
+    let _ = CHAIN_HOOK.set(chain);
     let _ = ALERT_HOOK.set(alert);
     let ctx = builder.as_ptr().cast::<c_void>();
     // SAFETY: `ctx` is the live SSL_CTX owned by `builder`; the callbacks are `extern "C"`
     // functions with libssl's signatures.
     unsafe {
         SSL_CTX_set_cert_cb(ctx, Some(cert_cb), std::ptr::null_mut());
+        SSL_CTX_set_cert_verify_callback(ctx, Some(verify_cb), std::ptr::null_mut());
         SSL_CTX_set_info_callback(ctx, Some(info_cb));
         SSL_CTX_ctrl(
             ctx,

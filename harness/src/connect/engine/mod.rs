@@ -78,7 +78,7 @@ pub(crate) enum Refusal {
 /// The per-test state the OpenSSL callbacks work with.
 pub(crate) struct Hook {
     pub(crate) record: Mutex<Record>,
-    validator: Validator,
+    validator: Arc<Validator>,
     host: Host,
     now: UnixTime,
     enforce: bool,
@@ -87,7 +87,7 @@ pub(crate) struct Hook {
 
 impl Hook {
     pub(crate) fn new(
-        validator: Validator,
+        validator: Arc<Validator>,
         host: Host,
         now: UnixTime,
         enforce: bool,
@@ -107,8 +107,7 @@ impl Hook {
         self.record.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The verify callback: judges the chain once (first call), then answers every depth
-    /// with that decision.
+    /// The chain hook (instead of OpenSSL's verification): judges the chain as sent.
     fn verify(&self, ctx: &mut X509StoreContextRef) -> bool {
         let mut record = self.lock();
         if !record.judged {
@@ -222,6 +221,17 @@ fn on_client_cert(ssl: &mut SslRef) -> bool {
     }
 }
 
+fn on_chain(ctx: &mut X509StoreContextRef) -> bool {
+    let hook = X509StoreContext::ssl_idx()
+        .ok()
+        .and_then(|idx| ctx.ex_data(idx))
+        .and_then(hook_of);
+    match hook {
+        Some(hook) => hook.verify(ctx),
+        None => false,
+    }
+}
+
 fn on_alert(ssl: &SslRef, level: u8, description: u8) {
     // level 1 = warning, 112 = unrecognized_name.
     if level == 1
@@ -258,6 +268,7 @@ fn build_context() -> Result<SslContext, ErrorStack> {
     ffi::install(
         &mut builder,
         on_client_cert,
+        on_chain,
         on_alert,
         hello::MAX_HANDSHAKE_MESSAGE_SIZE,
     );
@@ -292,8 +303,9 @@ pub(crate) fn new_ssl(
     }
     ssl.set_status_type(StatusType::OCSP).map_err(config)?;
     ssl.set_ex_data(hook_index().map_err(config)?, hook.clone());
-    let verify_hook = hook.clone();
-    ssl.set_verify_callback(SslVerifyMode::PEER, move |_, ctx| verify_hook.verify(ctx));
+    // PEER: a refusal by the chain hook (`on_chain`, which replaces OpenSSL's own chain
+    // verification) ends the handshake.
+    ssl.set_verify(SslVerifyMode::PEER);
     Ok(ssl)
 }
 
