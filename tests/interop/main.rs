@@ -17,6 +17,7 @@ mod keystore_jks;
 mod keystore_p12;
 mod limbo;
 mod pki;
+mod pkix_java;
 mod real_certs;
 mod receiver;
 mod tenant;

@@ -21,10 +21,14 @@ pub struct Divergence {
 /// test explains and accepts the race).
 pub const DIVERGENCES: &[Divergence] = &[];
 
-/// Where our verifier departs from rustls-webpki on purpose, to decide as Java does (accepting
-/// where webpki refuses, or refusing for another reason). The API test
-/// `verifier_departs_from_webpki_exactly_where_java_does` runs both verifiers over a matrix
-/// and fails when the set of departures changes.
+/// Java's rules themselves are the table [`crate::pkix::RULES`] (every rule with its id,
+/// Java's exact text, what it checks and where JDK 17 does it); `tests/interop/pkix_java.rs` checks them against the real JDK 17 (its own
+/// matrix and the x509-limbo corpus).
+///
+/// This list names the cases of the API test
+/// `verifier_departs_from_webpki_exactly_where_java_does` where those rules decide
+/// differently from rustls-webpki (accepting where webpki refuses, or refusing for another
+/// reason); the test fails when the set of departures changes.
 pub const JAVA_RULES: &[Divergence] = &[
     Divergence {
         case: "trusted-end-entity-expired",

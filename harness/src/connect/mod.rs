@@ -12,9 +12,9 @@
 //!
 //! # Validation semantics: Java's, where they differ from rustls-webpki's
 //!
-//! CPI runs on Java (JSSE, PKIX, HTTPS endpoint identification). rustls-webpki does the
-//! chain building and signature checks; the [`verifier`](ServerVerifier) adds Java's rules
-//! where webpki alone would decide differently:
+//! CPI runs on Java (JSSE, PKIX, HTTPS endpoint identification). The certificate decision is
+//! [`crate::pkix::Validator`] (Java's rules as a table, [`crate::pkix::RULES`]);
+//! [`ServerVerifier`] is its rustls adapter. Where it departs from rustls-webpki:
 //!
 //! | case | Java 17 | webpki alone | we simulate |
 //! |---|---|---|---|

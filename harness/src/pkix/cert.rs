@@ -106,6 +106,7 @@ impl Cert {
         if !rest.is_empty() {
             return Err(ParseError("trailing bytes after the certificate".into()));
         }
+        java_parse_checks(&c)?;
         let mut cert = Cert {
             der: der.to_vec(),
             subject: CanonicalName::from_text(canonical_text(c.subject())),
@@ -189,7 +190,9 @@ impl Cert {
                     cert.require_explicit_policy = p.require_explicit_policy;
                     cert.inhibit_policy_mapping = p.inhibit_policy_mapping;
                 }
-                ParsedExtension::InhibitAnyPolicy(p) => cert.inhibit_any_policy = Some(p.skip_certs),
+                ParsedExtension::InhibitAnyPolicy(p) => {
+                    cert.inhibit_any_policy = Some(p.skip_certs)
+                }
                 ParsedExtension::PolicyMappings(_) => cert.has_policy_mappings = true,
                 _ if id == oid::NETSCAPE_CERT_TYPE => {
                     cert.ns_cert_type = Some(bit_string_bits(ext.value))
@@ -199,6 +202,10 @@ impl Cert {
         }
         let key = cert.x509.as_ref().and_then(|x| x.public_key().ok());
         let (key_alg, key_bits) = key_facts(&c, key.as_ref());
+        if key.is_none() && ["RSA", "EC", "DSA", "RSASSA-PSS"].contains(&key_alg.as_str()) {
+            // `X509Key.parse`: "subject key, java.security.InvalidKeyException: ...".
+            return Err(ParseError(format!("invalid {key_alg} subject public key")));
+        }
         cert.key_alg = key_alg;
         cert.key_bits = key_bits;
         cert.key = key;
@@ -221,6 +228,49 @@ impl Cert {
     pub(crate) fn ku_bit(&self, bit: u16) -> Option<bool> {
         self.key_usage.map(|flags| flags & (1 << bit) != 0)
     }
+}
+
+/// What `X509CertImpl` refuses while parsing (JDK 17 `sun/security/x509/X509CertImpl.java`,
+/// `X509CertInfo.java`, `CertificateExtensions.java`, `X509Key.java`): such a certificate
+/// never reaches the validator.
+fn java_parse_checks(c: &X509Certificate<'_>) -> Result<(), ParseError> {
+    let outer = &c.signature_algorithm;
+    let inner = &c.tbs_certificate.signature;
+    if outer.algorithm != inner.algorithm
+        || outer.parameters.as_ref().map(|p| p.data) != inner.parameters.as_ref().map(|p| p.data)
+    {
+        return Err(ParseError("Signature algorithm mismatch".into()));
+    }
+    if c.issuer().iter().next().is_none() {
+        return Err(ParseError(
+            "Empty issuer DN not allowed in X509Certificates".into(),
+        ));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for ext in c.extensions() {
+        if !seen.insert(ext.oid.to_id_string()) {
+            return Err(ParseError("Duplicate extensions not allowed".into()));
+        }
+        if ext.oid.to_id_string() == oid::SUBJECT_ALT_NAME
+            && !ext.critical
+            && c.subject().iter().next().is_none()
+        {
+            return Err(ParseError(
+                "X.509 Certificate is incomplete: SubjectAlternativeName extension MUST be marked critical when subject field is empty".into(),
+            ));
+        }
+    }
+    let spki = c.public_key();
+    if spki.algorithm.algorithm.to_id_string() == "1.2.840.10045.2.1"
+        && spki
+            .algorithm
+            .parameters
+            .as_ref()
+            .is_none_or(|p| p.tag() != x509_parser::der_parser::asn1_rs::Tag::Oid)
+    {
+        return Err(ParseError("Only named ECParameters supported".into()));
+    }
+    Ok(())
 }
 
 fn name_of(name: &GeneralName<'_>) -> Name {

@@ -4,10 +4,18 @@ use std::fmt;
 
 use crate::connect::{Failure, FailureClass};
 
-/// Why Java would refuse the chain. `Display`: plain words for people; [`java_text`]
-/// (PkixError::java_text) is what CPI shows.
-#[derive(Clone, Debug, thiserror::Error)]
+/// Why Java would refuse the chain. `Display`: plain words for people; [`java_text`](Self::java_text)
+/// is what CPI shows.
+#[derive(Clone, thiserror::Error)]
 pub struct PkixError(Box<Inner>);
+
+/// Java's own words for the refusal (what a report that prints the `Debug` of a wrapping
+/// error shows, e.g. rustls' `Other(OtherError(...))`).
+impl fmt::Debug for PkixError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0.detail)
+    }
+}
 
 #[derive(Clone, Debug)]
 struct Inner {

@@ -31,6 +31,10 @@ fn match_ip(cert: &Cert, ip: IpAddr) -> Result<(), &'static str> {
 }
 
 fn match_dns(cert: &Cert, host: &str) -> Result<(), &'static str> {
+    // `new SNIHostName(expectedName)` first.
+    if !valid_sni(host) {
+        return Err("host-illegal-name");
+    }
     if let Some(san) = &cert.san {
         let mut found = false;
         for name in san {
@@ -82,7 +86,9 @@ fn valid_sni(name: &str) -> bool {
     name.split('.').all(|label| {
         !label.is_empty()
             && label.len() <= 63
-            && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
             && !label.starts_with('-')
             && !label.ends_with('-')
     })
@@ -142,7 +148,10 @@ mod tests {
         assert!(is_matched("foo1.example.com", "foo*.example.com"));
         assert!(is_matched("xbaz.example.com", "*baz.example.com"));
         assert!(!is_matched("baz.example.com", "f*o.example.com"));
-        assert!(is_matched("example.com", "*.com"), "no public suffix check off cacerts");
+        assert!(
+            is_matched("example.com", "*.com"),
+            "no public suffix check off cacerts"
+        );
         assert!(!is_matched("com", "*"));
         assert!(!is_matched("example.com", "example*"));
         assert!(!is_matched("example.com", "example.com."));

@@ -4,7 +4,38 @@
 //! [`Validator`] holds the trust anchors (every trusted entry, whatever its position or
 //! validity: Java's trust store semantics); [`Validator::validate`] is "Validate Server
 //! Certificate" on, [`Validator::check_unvalidated`] what JSSE still checks with it off. A
-//! refusal is a [`PkixError`] naming the rule broken, with Java's exact text.
+//! refusal is a [`PkixError`] naming the rule broken ([`RULES`]: id, Java's exact text, what
+//! it checks, where JDK 17 does it), with the full `SSLHandshakeException` message CPI shows
+//! and the connectivity test's [`Failure`].
+//!
+//! # How Java decides, in order
+//!
+//! 1. The server's certificates parse as Java's `X509CertImpl` parses them, else "Failed to
+//!    parse server certificates".
+//! 2. `PKIXValidator.engineValidate`: a chain whose first certificate is trusted (the same
+//!    certificate, or same name and key) is accepted at once ([`Accepted::TrustedEndEntity`],
+//!    no other check). A chain sent in order (each subject the previous issuer, names compared
+//!    in [`name`]'s canonical form) is validated as sent, cut at the first trusted
+//!    certificate or ending under a trusted name whose key verifies it; anything else
+//!    (out of order, duplicates, extras, a CA first) is built forward from the first
+//!    certificate through the certificates sent (at most 5 intermediates,
+//!    `PKIXBuilderParameters`' default), and any failure is "unable to find valid
+//!    certification path to requested target".
+//! 3. On the path, from the anchor down, per certificate: algorithm constraints, CA key
+//!    usage, name constraints (of intermediates, never of the anchor), basic constraints and
+//!    pathLenConstraint, policies, signature, validity, name chaining, unrecognized critical
+//!    extensions. The anchor itself: its validity and name constraints are not applied; a v3
+//!    anchor must be a CA (with keyCertSign when it has a key usage).
+//! 4. `EndEntityChecker` on the target (not for a trusted end entity): key usage vs the key
+//!    exchange, extended key usage (serverAuth, anyExtendedKeyUsage, the SGC EKUs), Netscape
+//!    cert type.
+//! 5. `HostnameChecker` on the target: IP hosts against IP SANs only; DNS hosts against DNS
+//!    SANs, or without any, the most specific CN; `*` may stand for any part of any label.
+//!
+//! Measured against the real JDK 17 by `tests/interop/pkix_java.rs` (its own matrix: SHA-1,
+//! MD5, RSA-512/1024, P-192, RSASSA-PSS, DSA, Ed25519, Ed448, v1, key usage vs key exchange,
+//! path length, name constraints, critical extensions, policies, Netscape cert type, dates
+//! before 1970, host names; and the x509-limbo corpus).
 
 mod cert;
 mod error;
@@ -135,10 +166,11 @@ impl Validator {
             host: Some(host),
             now,
         };
+        // JSSE parses the server's certificates before its trust manager sees them.
+        let sent = parse_chain(chain).map_err(|r| self.error(&cx, r))?;
         if self.anchors.is_empty() {
             return Err(self.error(&cx, Refusal::for_rule("empty-trust-store")));
         }
-        let sent = parse_chain(chain).map_err(|r| self.error(&cx, r))?;
         let links: Vec<Link<'_>> = sent
             .iter()
             .enumerate()
@@ -164,6 +196,7 @@ impl Validator {
                     rule,
                     cert: Some(CertRef::Sent(0)),
                     text,
+                    detail: None,
                 },
             )
         })?;
@@ -190,13 +223,13 @@ impl Validator {
                 at: CertRef::Sent(i),
             };
             if let Err(refusal) = path::algorithm_check(link) {
-                let _ = refusal;
                 return Err(self.error(
                     &cx,
                     Refusal {
                         rule: "unvalidated-algorithm-constraints",
                         cert: Some(CertRef::Sent(i)),
                         text: "Certificates do not conform to algorithm constraints".into(),
+                        detail: Some(refusal.text),
                     },
                 ));
             }
@@ -221,17 +254,25 @@ impl Validator {
                 if i == 0 {
                     return Ok(Accepted::TrustedEndEntity);
                 }
-                return self.do_validate(&links[..i], now).map(|()| target_kind);
+                return self
+                    .do_validate(&links[..i], now, &[])
+                    .map(|()| target_kind);
             }
             prev_issuer = Some(&link.cert.issuer);
         }
         let last = links[links.len() - 1].cert;
-        if self
+        // `isSignatureValid(trustedSubjects.get(issuer), last)`: the anchors whose key
+        // verifies the last certificate (their signature is then not verified again).
+        let verified: Vec<usize> = self
             .anchors
             .iter()
-            .any(|a| a.subject == last.issuer && last.signed_by(a.key.as_ref()))
-        {
-            self.do_validate(links, now).map(|()| target_kind)
+            .enumerate()
+            .filter(|(_, a)| a.subject == last.issuer && last.signed_by(a.key.as_ref()))
+            .map(|(i, _)| i)
+            .collect();
+        if !verified.is_empty() {
+            self.do_validate(links, now, &verified)
+                .map(|()| target_kind)
         } else {
             self.build(links, now).map(|()| target_kind)
         }
@@ -246,7 +287,7 @@ impl Validator {
 
     /// `PKIXCertPathValidator`: each anchor named as the path's issuer is tried; the last
     /// failure is reported.
-    fn do_validate(&self, path: &[Link<'_>], now: i64) -> Result<(), Refusal> {
+    fn do_validate(&self, path: &[Link<'_>], now: i64, verified: &[usize]) -> Result<(), Refusal> {
         let issuer = &path[path.len() - 1].cert.issuer;
         let mut last = None;
         for (i, anchor) in self.anchors.iter().enumerate() {
@@ -257,7 +298,7 @@ impl Validator {
                 cert: anchor,
                 at: CertRef::Anchor(i),
             };
-            match path::validate_path(path, anchor, now) {
+            match path::validate_path(path, anchor, now, verified.contains(&i)) {
                 Ok(()) => return Ok(()),
                 Err(refusal) => last = Some(refusal),
             }
@@ -269,14 +310,25 @@ impl Validator {
     /// trust anchor; a candidate path that fails validation is dropped.
     fn build(&self, links: &[Link<'_>], now: i64) -> Result<(), Refusal> {
         let mut path = vec![links[0]];
-        if self.search(&mut path, links, now) {
+        let mut budget = path::BUILDER_BUDGET;
+        if self.search(&mut path, links, now, &mut budget) {
             Ok(())
         } else {
             Err(Refusal::for_rule("path-building"))
         }
     }
 
-    fn search<'a>(&self, path: &mut Vec<Link<'a>>, pool: &[Link<'a>], now: i64) -> bool {
+    fn search<'a>(
+        &self,
+        path: &mut Vec<Link<'a>>,
+        pool: &[Link<'a>],
+        now: i64,
+        budget: &mut usize,
+    ) -> bool {
+        if *budget == 0 {
+            return false;
+        }
+        *budget -= 1;
         let current = path[path.len() - 1].cert;
         for (i, anchor) in self.anchors.iter().enumerate() {
             if anchor.subject == current.issuer
@@ -288,6 +340,7 @@ impl Validator {
                         at: CertRef::Anchor(i),
                     },
                     now,
+                    true,
                 )
                 .is_ok()
             {
@@ -304,7 +357,7 @@ impl Validator {
                 && current.signed_by(candidate.cert.key.as_ref())
             {
                 path.push(*candidate);
-                if self.search(path, pool, now) {
+                if self.search(path, pool, now, budget) {
                     return true;
                 }
                 path.pop();
@@ -368,7 +421,10 @@ impl Validator {
                 detail: refusal.text.clone(),
             },
             _ => Failure::BadCertificate {
-                detail: refusal.text.clone(),
+                detail: refusal
+                    .detail
+                    .clone()
+                    .unwrap_or_else(|| refusal.text.clone()),
             },
         };
         let index = match refusal.cert {
@@ -381,7 +437,10 @@ impl Validator {
                 rule.map_or("", |r| r.checks),
                 subject_of(der)
             ),
-            _ => format!("{}: {}", refusal.rule, refusal.text),
+            _ => refusal
+                .detail
+                .clone()
+                .unwrap_or_else(|| refusal.text.clone()),
         };
         PkixError::new(refusal.rule, index, detail, java, failure)
     }
@@ -406,6 +465,7 @@ fn parse_chain(chain: &[CertificateDer<'_>]) -> Result<Vec<Cert>, Refusal> {
             rule: "unparsable-certificate",
             cert: None,
             text: "Empty server certificate chain".into(),
+            detail: None,
         });
     }
     chain
@@ -415,7 +475,11 @@ fn parse_chain(chain: &[CertificateDer<'_>]) -> Result<Vec<Cert>, Refusal> {
             Cert::parse(der.as_ref()).map_err(|e| Refusal {
                 rule: "unparsable-certificate",
                 cert: Some(CertRef::Sent(i)),
-                text: format!("certificate {i} of the chain does not decode: {}", e.0),
+                text: "Failed to parse server certificates".into(),
+                detail: Some(format!(
+                    "certificate {i} of the chain does not decode: {}",
+                    e.0
+                )),
             })
         })
         .collect()

@@ -77,10 +77,9 @@ pub(crate) fn java_text(name: &x509_parser::x509::X509Name<'_>) -> String {
                         "2.5.4.5" => "SERIALNUMBER".to_owned(),
                         other => format!("OID.{other}"),
                     };
-                    let value = ava
-                        .as_str()
-                        .map(str::to_owned)
-                        .unwrap_or_else(|_| format!("#{}", crate::cert::lower_hex(ava.attr_value().data)));
+                    let value = ava.as_str().map(str::to_owned).unwrap_or_else(|_| {
+                        format!("#{}", crate::cert::lower_hex(ava.attr_value().data))
+                    });
                     format!("{key}={value}")
                 })
                 .collect::<Vec<_>>()

@@ -14,6 +14,8 @@ pub(crate) struct Refusal {
     pub(crate) cert: Option<CertRef>,
     /// The text Java prints after the wrap (already filled in).
     pub(crate) text: String,
+    /// More for people than Java says, when there is more.
+    pub(crate) detail: Option<String>,
 }
 
 /// Where a certificate of a path comes from.
@@ -37,6 +39,7 @@ impl Refusal {
             rule,
             cert,
             text: text.into(),
+            detail: None,
         }
     }
 }
@@ -45,6 +48,11 @@ impl Refusal {
 /// between target and anchor when the path has to be built (JDK 17
 /// `java/security/cert/PKIXBuilderParameters.java`).
 pub(crate) const BUILDER_MAX_PATH_LENGTH: usize = 5;
+
+/// How many partial paths the builder extends before it gives up (Java's builder has no
+/// such limit but a chain is at most `jdk.tls.maxCertificateChainLength` (10) certificates;
+/// this bounds a pathological chain of same-named certificates).
+pub(crate) const BUILDER_BUDGET: usize = 2000;
 
 /// The key sizes below which `jdk.certpath.disabledAlgorithms` refuses a key (JDK 17
 /// `conf/security/java.security`: RSA keySize < 1024, DSA keySize < 1024, EC keySize < 224).
@@ -72,8 +80,8 @@ pub(crate) fn algorithm_check(link: Link<'_>) -> Result<(), Refusal> {
                 "algorithm-disabled",
                 Some(link.at),
                 format!(
-                    "Algorithm constraints check failed on disabled algorithm: {digest} used with certificate: {}. Usage was tls server",
-                    cert.subject_text
+                    "Algorithm constraints check failed on signature algorithm: {}",
+                    cert.sig_alg
                 ),
             ));
         }
@@ -81,20 +89,58 @@ pub(crate) fn algorithm_check(link: Link<'_>) -> Result<(), Refusal> {
     key_size_check(link)
 }
 
-pub(crate) fn key_size_check(link: Link<'_>) -> Result<(), Refusal> {
-    let cert = link.cert;
+/// Whether `cert`'s key is below `jdk.certpath.disabledAlgorithms`' sizes.
+pub(crate) fn key_too_small(cert: &Cert) -> bool {
     let key_alg = if cert.key_alg == "RSASSA-PSS" {
         "RSA"
     } else {
         cert.key_alg.as_str()
     };
-    for (alg, min) in MIN_KEY_BITS {
-        if key_alg == *alg && cert.key_bits < *min {
+    MIN_KEY_BITS
+        .iter()
+        .any(|(alg, min)| key_alg == *alg && cert.key_bits < *min)
+}
+
+/// JDK 17's checks of the trust anchor a path ends at (a v3 anchor must be a CA, with
+/// keyCertSign when it has a key usage); measured with x509-limbo's
+/// `rfc5280::root-missing-basic-constraints` and `rfc5280::root-inconsistent-ca-extensions`.
+fn anchor_check(anchor: Link<'_>) -> Result<(), Refusal> {
+    let cert = anchor.cert;
+    if cert.version < 3 {
+        return Ok(());
+    }
+    if !cert.basic_constraints.is_some_and(|(ca, _)| ca) {
+        return Err(Refusal::new(
+            "anchor-not-ca",
+            Some(anchor.at),
+            format!(
+                "TrustAnchor with subject \"{}\" is not a CA certificate",
+                cert.subject_text
+            ),
+        ));
+    }
+    if cert.ku_bit(5) == Some(false) {
+        return Err(Refusal::new(
+            "anchor-key-cert-sign",
+            Some(anchor.at),
+            format!(
+                "TrustAnchor with subject \"{}\" does not have keyCertSign bit set in KeyUsage extension",
+                cert.subject_text
+            ),
+        ));
+    }
+    Ok(())
+}
+
+pub(crate) fn key_size_check(link: Link<'_>) -> Result<(), Refusal> {
+    let cert = link.cert;
+    {
+        if key_too_small(cert) {
             return Err(Refusal::new(
                 "algorithm-key-size",
                 Some(link.at),
                 format!(
-                    "Algorithm constraints check failed on keysize limits: {} {} bit key used with certificate: {}. Usage was tls server",
+                    "Algorithm constraints check failed on keysize limits: {} {} bit key used with certificate: {}",
                     cert.key_alg, cert.key_bits, cert.subject_text
                 ),
             ));
@@ -106,8 +152,18 @@ pub(crate) fn key_size_check(link: Link<'_>) -> Result<(), Refusal> {
 /// `PKIXCertPathValidator` over `path` (target first, the certificate under the anchor
 /// last) with `anchor`, at `now`: the checkers in Java's order for each certificate from
 /// the anchor down.
-pub(crate) fn validate_path(path: &[Link<'_>], anchor: Link<'_>, now: i64) -> Result<(), Refusal> {
+///
+/// `first_signature_verified`: the caller has already verified the signature of the
+/// certificate under the anchor with the anchor's key (not done twice).
+pub(crate) fn validate_path(
+    path: &[Link<'_>],
+    anchor: Link<'_>,
+    now: i64,
+    first_signature_verified: bool,
+) -> Result<(), Refusal> {
     let n = path.len();
+    anchor_check(anchor)?;
+    let mut prev = anchor.cert;
     let mut prev_key = anchor.cert.key.as_ref();
     let mut prev_subject = &anchor.cert.subject;
     let mut max_path_length = n as i64;
@@ -120,11 +176,19 @@ pub(crate) fn validate_path(path: &[Link<'_>], anchor: Link<'_>, now: i64) -> Re
         let last = k == n;
         let mut unresolved: Vec<&str> = cert.critical.iter().map(String::as_str).collect();
 
-        // AlgorithmChecker (certpath constraints); the anchor's key first.
-        if k == 1 {
-            key_size_check(anchor)?;
-        }
+        // AlgorithmChecker (certpath constraints): the signature algorithm, then the key
+        // (measured: JDK 17 does not refuse a weak anchor key here).
         algorithm_check(*link)?;
+        if key_too_small(prev) {
+            return Err(Refusal::new(
+                "algorithm-issuer-key",
+                at,
+                format!(
+                    "Algorithm constraints check failed on signature algorithm: {}",
+                    cert.sig_alg
+                ),
+            ));
+        }
 
         // KeyChecker.
         if !last && cert.ku_bit(5) == Some(false) {
@@ -134,14 +198,25 @@ pub(crate) fn validate_path(path: &[Link<'_>], anchor: Link<'_>, now: i64) -> Re
                 "CA key usage check failed: keyCertSign bit is not set",
             ));
         }
-        unresolved.retain(|o| ![oid::KEY_USAGE, oid::EXTENDED_KEY_USAGE, oid::SUBJECT_ALT_NAME].contains(o));
+        unresolved.retain(|o| {
+            ![
+                oid::KEY_USAGE,
+                oid::EXTENDED_KEY_USAGE,
+                oid::SUBJECT_ALT_NAME,
+            ]
+            .contains(o)
+        });
 
         // ConstraintsChecker: name constraints, then basic constraints.
         if !constraints.is_empty()
             && (last || !cert.self_issued())
             && !constraints.iter().all(|nc| nc_permits(nc, cert))
         {
-            return Err(Refusal::new("name-constraints", at, "name constraints check failed"));
+            return Err(Refusal::new(
+                "name-constraints",
+                at,
+                "name constraints check failed",
+            ));
         }
         if let Some(nc) = &cert.name_constraints {
             constraints.push(nc);
@@ -202,14 +277,23 @@ pub(crate) fn validate_path(path: &[Link<'_>], anchor: Link<'_>, now: i64) -> Re
         });
 
         // BasicChecker: signature, validity, name chaining.
-        if !cert.signed_by(prev_key) {
+        let already_verified = k == 1 && first_signature_verified;
+        if !(already_verified || cert.signed_by(prev_key)) {
             return Err(Refusal::new("signature", at, "signature check failed"));
         }
         if now > cert.not_after {
-            return Err(Refusal::new("validity-expired", at, "validity check failed"));
+            return Err(Refusal::new(
+                "validity-expired",
+                at,
+                "validity check failed",
+            ));
         }
         if now < cert.not_before {
-            return Err(Refusal::new("validity-not-yet-valid", at, "validity check failed"));
+            return Err(Refusal::new(
+                "validity-not-yet-valid",
+                at,
+                "validity check failed",
+            ));
         }
         if &cert.issuer != prev_subject {
             return Err(Refusal::new(
@@ -220,6 +304,7 @@ pub(crate) fn validate_path(path: &[Link<'_>], anchor: Link<'_>, now: i64) -> Re
         }
         prev_key = cert.key.as_ref();
         prev_subject = &cert.subject;
+        prev = cert;
 
         if !unresolved.is_empty() {
             return Err(Refusal::new(
@@ -245,7 +330,9 @@ pub(crate) fn end_entity_check(link: Link<'_>, usage: TlsUsage) -> Result<(), Re
                 "KeyUsage does not allow key encipherment",
             ));
         }
-        KeyExchange::Ecdhe | KeyExchange::Dhe | KeyExchange::Tls13 if cert.ku_bit(0) == Some(false) => {
+        KeyExchange::Ecdhe | KeyExchange::Dhe | KeyExchange::Tls13
+            if cert.ku_bit(0) == Some(false) =>
+        {
             return Err(Refusal::new(
                 "ee-digital-signature",
                 at,
@@ -256,7 +343,13 @@ pub(crate) fn end_entity_check(link: Link<'_>, usage: TlsUsage) -> Result<(), Re
     }
     if let Some(eku) = &cert.eku
         && !eku.iter().any(|o| {
-            [oid::EKU_SERVER_AUTH, oid::EKU_ANY, oid::EKU_MS_SGC, oid::EKU_NS_SGC].contains(&o.as_str())
+            [
+                oid::EKU_SERVER_AUTH,
+                oid::EKU_ANY,
+                oid::EKU_MS_SGC,
+                oid::EKU_NS_SGC,
+            ]
+            .contains(&o.as_str())
         })
     {
         return Err(Refusal::new(
@@ -363,7 +456,12 @@ fn nc_permits(nc: &NameConstraints, cert: &Cert) -> bool {
     }
     let mut alt: Vec<Name> = match &cert.san {
         Some(san) => san.clone(),
-        None => cert.emails_in_subject.iter().cloned().map(Name::Email).collect(),
+        None => cert
+            .emails_in_subject
+            .iter()
+            .cloned()
+            .map(Name::Email)
+            .collect(),
     };
     if let Some(cn) = cert.common_names.last() {
         if let Ok(ip) = cn.parse::<std::net::IpAddr>() {
@@ -390,7 +488,8 @@ fn nc_permits(nc: &NameConstraints, cert: &Cert) -> bool {
             .flatten()
             .filter(|c| same_type(c, name))
             .collect();
-        !excluded && (permitted_of_type.is_empty() || permitted_of_type.iter().any(|c| within(name, c)))
+        !excluded
+            && (permitted_of_type.is_empty() || permitted_of_type.iter().any(|c| within(name, c)))
     })
 }
 
@@ -403,8 +502,13 @@ fn valid_dns_name(name: &str) -> bool {
         })
 }
 
-fn same_type(a: &Name, b: &Name) -> bool {
-    std::mem::discriminant(a) == std::mem::discriminant(b)
+/// Whether a constraint and a name are of the same type (an IPv4 constraint does not
+/// constrain an IPv6 name: Java's `IPAddressName.constrains` answers NAME_DIFF_TYPE).
+fn same_type(c: &Name, name: &Name) -> bool {
+    match (c, name) {
+        (Name::Ip(c), Name::Ip(n)) => c.len() == n.len() * 2,
+        _ => std::mem::discriminant(c) == std::mem::discriminant(name),
+    }
 }
 
 /// Whether `name` lies within the constraint `c` (same type).

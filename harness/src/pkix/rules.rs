@@ -11,6 +11,9 @@ pub enum Wrap {
     /// `javax.net.ssl.SSLHandshakeException: PKIX path validation failed:
     /// java.security.cert.CertPathValidatorException: <text>`.
     PathValidation,
+    /// `javax.net.ssl.SSLHandshakeException: PKIX path validation failed:
+    /// sun.security.validator.ValidatorException: <text>` (the trust anchor's own checks).
+    PathValidationValidator,
     /// `javax.net.ssl.SSLHandshakeException: PKIX path building failed:
     /// sun.security.provider.certpath.SunCertPathBuilderException: <text>`.
     PathBuilding,
@@ -39,7 +42,6 @@ pub struct Rule {
     pub source: &'static str,
 }
 
-
 macro_rules! rules {
     ($($id:literal, $wrap:ident, $class:ident, $java:literal, $checks:literal, $source:expr;)+) => {
         /// Every rule, in the order Java applies them to one certificate.
@@ -60,8 +62,8 @@ rules! {
         "the trust store holds at least one trusted certificate",
         "java/security/cert/PKIXParameters.java (setTrustAnchors)";
     "unparsable-certificate", Handshake, BadCertificate,
-        "{detail}",
-        "every certificate the server sent decodes as X.509",
+        "Failed to parse server certificates",
+        "every certificate the server sent decodes as Java's X509CertImpl decodes it (same signature algorithm inside and out, a non-empty issuer, no duplicate extensions, a critical SAN when the subject is empty, named EC curves)",
         "sun/security/ssl/CertificateMessage.java";
     "path-building", PathBuilding, UnknownIssuer,
         "unable to find valid certification path to requested target",
@@ -72,13 +74,25 @@ rules! {
         "a chain sent in order ends under a trusted certificate's name",
         "sun/security/provider/certpath/PKIXCertPathValidator.java";
     "algorithm-key-size", PathValidation, BadCertificate,
-        "Algorithm constraints check failed on keysize limits: {alg} {bits} bit key used with certificate: {subject}. Usage was tls server",
-        "jdk.certpath.disabledAlgorithms: RSA keySize < 1024, DSA keySize < 1024, EC keySize < 224 (each certificate's key, and the trust anchor's)",
+        "Algorithm constraints check failed on keysize limits: {alg} {bits} bit key used with certificate: {subject}",
+        "jdk.certpath.disabledAlgorithms: RSA keySize < 1024, DSA keySize < 1024, EC keySize < 224 (each certificate's key below the trust anchor; the anchor's own key is not refused)",
         "sun/security/provider/certpath/AlgorithmChecker.java; sun/security/util/DisabledAlgorithmConstraints.java (KeySizeConstraint); conf/security/java.security";
+    "algorithm-issuer-key", PathValidation, BadCertificate,
+        "Algorithm constraints check failed on signature algorithm: {alg}",
+        "the key that signed a certificate (its issuer's, the trust anchor's included) is not below the jdk.certpath.disabledAlgorithms key sizes",
+        "sun/security/provider/certpath/AlgorithmChecker.java (measured: x509-limbo webpki::forbidden-p192-root)";
     "algorithm-disabled", PathValidation, BadCertificate,
-        "Algorithm constraints check failed on disabled algorithm: {alg} used with certificate: {subject}. Usage was tls server",
+        "Algorithm constraints check failed on signature algorithm: {alg}",
         "jdk.certpath.disabledAlgorithms: MD2, MD5 in a certificate's signature algorithm (SHA1 only under JDK cacerts roots: jdkCA)",
         "sun/security/provider/certpath/AlgorithmChecker.java; sun/security/util/DisabledAlgorithmConstraints.java (DisabledConstraint)";
+    "anchor-not-ca", PathValidationValidator, BadCertificate,
+        "TrustAnchor with subject \"{subject}\" is not a CA certificate",
+        "a v3 trust anchor that a path ends at has basicConstraints cA=true (not applied when the server's own certificate is the trusted entry)",
+        "sun/security/validator/PKIXValidator.java (measured with JDK 17.0.15: x509-limbo rfc5280::root-missing-basic-constraints)";
+    "anchor-key-cert-sign", PathValidationValidator, BadKeyUsage,
+        "TrustAnchor with subject \"{subject}\" does not have keyCertSign bit set in KeyUsage extension",
+        "a v3 trust anchor that a path ends at, when it has a key usage, has keyCertSign",
+        "sun/security/validator/PKIXValidator.java (measured with JDK 17.0.15: x509-limbo rfc5280::root-inconsistent-ca-extensions)";
     "ca-key-cert-sign", PathValidation, BadKeyUsage,
         "CA key usage check failed: keyCertSign bit is not set",
         "a CA certificate of the path (not the target) with a key usage extension has keyCertSign",
@@ -135,6 +149,10 @@ rules! {
         "Netscape cert type does not permit use for SSL server",
         "the server certificate's Netscape cert type, when present, has the SSL server bit",
         "sun/security/validator/EndEntityChecker.java (checkTLSServer); sun/security/validator/SimpleValidator.java (getNetscapeCertTypeBit)";
+    "host-illegal-name", Handshake, NameMismatch,
+        "Illegal given domain name: {host}",
+        "the host name itself is a valid SNI host name (LDH labels, no trailing dot)",
+        "sun/security/util/HostnameChecker.java (matchDNS)";
     "host-ip-no-san", Handshake, NameMismatch,
         "No subject alternative names present",
         "an IP literal host needs a subject alternative name extension",
@@ -169,6 +187,10 @@ pub(crate) fn java_prefix(wrap: Wrap) -> &'static str {
             "javax.net.ssl.SSLHandshakeException: PKIX path validation failed: \
              java.security.cert.CertPathValidatorException: "
         }
+        Wrap::PathValidationValidator => {
+            "javax.net.ssl.SSLHandshakeException: PKIX path validation failed: \
+             sun.security.validator.ValidatorException: "
+        }
         Wrap::PathBuilding => {
             "javax.net.ssl.SSLHandshakeException: PKIX path building failed: \
              sun.security.provider.certpath.SunCertPathBuilderException: "
@@ -180,4 +202,3 @@ pub(crate) fn java_prefix(wrap: Wrap) -> &'static str {
         }
     }
 }
-
