@@ -1,9 +1,10 @@
-//! Which key pair answers the server's CertificateRequest: the named alias, or one whose
-//! chain fits the CA names the server sent.
+//! The client-certificate part of a connectivity test: why a key pair was (or was not) sent
+//! ([`ChoiceReason`], [`ClientCertReport`]), and rustls' hook into the engine-agnostic
+//! [`KeyManager`] (see [`super::key_manager`] for Java's rules).
 //!
 //! The CA names (`certificate_authorities`) are DER `Name`s, outer SEQUENCE included; they
-//! are compared byte for byte with the issuer of every certificate in a key pair's chain, as
-//! Java's key manager matches issuers. An empty list lets every key pair fit.
+//! are compared with the issuer of every certificate in a key pair's chain as Java's
+//! `X500Principal` compares them (canonical form). An empty list lets every key pair fit.
 
 use serde::Serialize;
 
@@ -44,7 +45,7 @@ pub enum ChoiceReason {
     /// The keystore holds no key pair at all.
     NoKeyPairs,
     /// Java's PKIX key manager (the default): the first key pair, in keystore order, of the
-    /// best rank among those that fit (see [`super::key_manager`]).
+    /// best rank among those that fit (see the module docs of `connect::key_manager`).
     BestRanked {
         /// The rank of the chosen key pair.
         rank: CheckResult,

@@ -252,3 +252,91 @@ fn java_collection_orders_match_jdk17() {
         hashtable_order(&["b", "a"])
     );
 }
+
+/// A DER Name of one CN attribute with the given string tag.
+fn cn(tag: u8, text: &str) -> Vec<u8> {
+    let value = [&[tag, text.len() as u8][..], text.as_bytes()].concat();
+    let oid = [0x06, 0x03, 0x55, 0x04, 0x03];
+    let atv = [&[0x30, (oid.len() + value.len()) as u8][..], &oid, &value].concat();
+    let set = [&[0x31, atv.len() as u8][..], &atv].concat();
+    [&[0x30, set.len() as u8][..], &set].concat()
+}
+
+#[test]
+fn ca_names_are_compared_as_java_compares_distinguished_names() {
+    // PrintableString vs UTF8String, case and inner whitespace: the same name to Java.
+    assert!(same_name(&cn(0x13, "Client CA"), &cn(0x0c, "client  ca")));
+    assert!(!same_name(&cn(0x13, "Client CA"), &cn(0x0c, "Other CA")));
+    let f = [facts(
+        "k",
+        "EC",
+        &cn(0x0c, "client ca"),
+        "SHA256withECDSA",
+        CheckResult::Valid,
+    )];
+    let r = request(&[&cn(0x13, "Client CA")], OPENSSL, TlsVersion::Tls13);
+    assert_eq!(chosen(KeyManagerKind::Pkix, &f, &r).as_deref(), Some("k"));
+}
+
+/// A JKS store whose only key pair is sealed with a password other than the store password.
+fn locked_store() -> TrustSource {
+    use crate::keystore::{Entry, EntryKind, KeyMaterial, Keystore, Passwords};
+    use crate::pki::{Role, World, WorldSpec};
+    let world = World::generate(&WorldSpec::new(7)).unwrap();
+    let client = world.get(Role::Client);
+    let mut store = Keystore::new(Format::Jks);
+    store.upsert(Entry {
+        alias: "locked".into(),
+        created: time::OffsetDateTime::UNIX_EPOCH,
+        kind: EntryKind::KeyPair {
+            key: KeyMaterial::plain(client.key().private_key().clone()),
+            chain: client.chain(),
+        },
+    });
+    let store_only = Passwords::new("store".into());
+    let sealing = Passwords::new("store".into()).with_key("locked", "other".into());
+    let bytes = store.to_bytes(Format::Jks, &sealing).unwrap();
+    let read = Keystore::from_bytes(&bytes, &store_only, "t.jks").unwrap();
+    TrustSource::from_keystore(&read, &store_only, "t.jks").unwrap()
+}
+
+#[test]
+fn a_key_sealed_with_another_password_is_chosen_but_not_sent() {
+    let trust = locked_store();
+    assert!(trust.key_pairs().is_empty());
+    assert_eq!(trust.locked_key_pairs().len(), 1);
+    let target = super::super::Target::new("localhost", 443).unwrap();
+    let now = crate::time::DEFAULT_NOW;
+    let r = request(&[], OPENSSL, TlsVersion::Tls13);
+
+    // Off: the locked key does not matter (it used to stop the test).
+    let off = Options::new(target.clone());
+    let km = KeyManager::new(&off, &trust, now).unwrap();
+    assert_eq!(km.choose(&r).1, ChoiceReason::NotConfigured);
+
+    // PKIX ranks it, chooses it, and sends nothing: Java's getPrivateKey gives null.
+    let mut auto = Options::new(target);
+    auto.client_certificate = ClientCertificate::Automatic(Policy::FirstFitting);
+    let (key, reason) = KeyManager::new(&auto, &trust, now).unwrap().choose(&r);
+    assert!(key.is_none());
+    assert_eq!(
+        reason,
+        ChoiceReason::KeyPasswordDiffers {
+            alias: "locked".into()
+        }
+    );
+
+    // A named alias: the same.
+    let mut named = auto.clone();
+    named.client_certificate = ClientCertificate::Alias("locked".into());
+    let (key, reason) = KeyManager::new(&named, &trust, now).unwrap().choose(&r);
+    assert!(key.is_none());
+    assert!(matches!(reason, ChoiceReason::KeyPasswordDiffers { .. }));
+
+    // SunX509 cannot be built (Java: KeyManagerFactory.init throws).
+    auto.key_manager = KeyManagerKind::SunX509;
+    assert!(matches!(
+        KeyManager::new(&auto, &trust, now),
+        Err(ConnectError::KeyPair { alias, .. }) if alias == "locked"
+    ));
+}
