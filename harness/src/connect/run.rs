@@ -75,6 +75,7 @@ fn prepare(options: &Options, trust: &TrustSource) -> Result<Prepared, ConnectEr
         unix,
         options.validation == Validation::Required,
         key_manager,
+        trust.key_cache(),
     ));
     Ok(Prepared {
         hook,

@@ -28,6 +28,8 @@ pub struct TrustSource {
     /// The Java-rules validator over `trusted`, built at the first test and shared by every
     /// later one (parsing trust anchors with OpenSSL 3.0 costs more than a handshake).
     validator: std::sync::OnceLock<std::sync::Arc<crate::pkix::Validator>>,
+    /// The client keys as the TLS engine loaded them (shared by clones).
+    keys: super::engine::KeyCache,
 }
 
 /// A key pair entry whose key does not unseal with the key password given (the keystore
@@ -155,6 +157,11 @@ impl TrustSource {
         self
     }
 
+    /// The engine's cache of loaded client keys.
+    pub(crate) fn key_cache(&self) -> super::engine::KeyCache {
+        self.keys.clone()
+    }
+
     /// The validator over the trusted entries (built once per source).
     pub(crate) fn validator(&self) -> std::sync::Arc<crate::pkix::Validator> {
         self.validator
@@ -178,6 +185,7 @@ impl TrustSource {
             chain,
             key,
         });
+        self.keys = super::engine::KeyCache::default();
         self
     }
 

@@ -83,6 +83,7 @@ pub(crate) struct Hook {
     now: UnixTime,
     enforce: bool,
     key_manager: KeyManager,
+    keys: KeyCache,
 }
 
 impl Hook {
@@ -92,6 +93,7 @@ impl Hook {
         now: UnixTime,
         enforce: bool,
         key_manager: KeyManager,
+        keys: KeyCache,
     ) -> Self {
         Self {
             record: Mutex::default(),
@@ -100,6 +102,7 @@ impl Hook {
             now,
             enforce,
             key_manager,
+            keys,
         }
     }
 
@@ -172,7 +175,9 @@ impl Hook {
             version: usage_of(ssl).version,
         };
         let (chosen, reason) = self.key_manager.choose(&request);
-        let used = chosen.as_ref().is_some_and(|key| load(ssl, key).is_ok());
+        let used = chosen
+            .as_ref()
+            .is_some_and(|key| load(ssl, &self.keys, key).is_ok());
         let mut record = self.lock();
         record.requested = true;
         record.chosen = match (&chosen, &reason) {
@@ -188,18 +193,66 @@ impl Hook {
     }
 }
 
+/// Client keys as OpenSSL objects, by alias, shared by every test of one [`TrustSource`]
+/// (OpenSSL 3.0's key decoding costs more than a handshake). `Debug` shows only the aliases.
+///
+/// [`TrustSource`]: super::TrustSource
+#[derive(Clone, Default)]
+pub(crate) struct KeyCache(Arc<Mutex<Vec<CachedKey>>>);
+
+struct CachedKey {
+    alias: String,
+    chain_der: Vec<CertificateDer<'static>>,
+    chain: Vec<X509>,
+    key: PKey<openssl::pkey::Private>,
+}
+
+impl std::fmt::Debug for KeyCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let cache = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        f.debug_list()
+            .entries(cache.iter().map(|k| &k.alias))
+            .finish()
+    }
+}
+
+impl KeyCache {
+    /// The OpenSSL chain and key of `key`, parsed once.
+    fn get(&self, key: &ClientKey) -> Result<(Vec<X509>, PKey<openssl::pkey::Private>), ErrorStack> {
+        let mut cache = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(hit) = cache
+            .iter()
+            .find(|k| k.alias == key.alias && k.chain_der == key.chain)
+        {
+            return Ok((hit.chain.clone(), hit.key.clone()));
+        }
+        let chain = key
+            .chain
+            .iter()
+            .map(|c| X509::from_der(c.as_ref()))
+            .collect::<Result<Vec<_>, _>>()?;
+        let private = PKey::private_key_from_der(key.pkcs8.secret_pkcs8_der())?;
+        cache.push(CachedKey {
+            alias: key.alias.clone(),
+            chain_der: key.chain.clone(),
+            chain: chain.clone(),
+            key: private.clone(),
+        });
+        Ok((chain, private))
+    }
+}
+
 /// Hands a chosen key pair to OpenSSL for sending.
-fn load(ssl: &mut SslRef, key: &ClientKey) -> Result<(), ErrorStack> {
-    let mut certs = key.chain.iter();
+fn load(ssl: &mut SslRef, cache: &KeyCache, key: &ClientKey) -> Result<(), ErrorStack> {
+    let (chain, private) = cache.get(key)?;
+    let mut certs = chain.into_iter();
     let Some(leaf) = certs.next() else {
         return Ok(());
     };
-    let private = PKey::private_key_from_der(key.pkcs8.secret_pkcs8_der())?;
-    let leaf = X509::from_der(leaf.as_ref())?;
     ssl.set_certificate(&leaf)?;
     ssl.set_private_key(&private)?;
     for cert in certs {
-        ssl.add_chain_cert(X509::from_der(cert.as_ref())?)?;
+        ssl.add_chain_cert(cert)?;
     }
     Ok(())
 }
