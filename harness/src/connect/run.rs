@@ -76,6 +76,7 @@ fn prepare(options: &Options, trust: &TrustSource) -> Result<Prepared, ConnectEr
         options.validation == Validation::Required,
         key_manager,
         trust.key_cache(),
+        trust.verdict_cache(),
     ));
     Ok(Prepared {
         hook,

@@ -30,6 +30,8 @@ pub struct TrustSource {
     validator: std::sync::OnceLock<std::sync::Arc<crate::pkix::Validator>>,
     /// The client keys as the TLS engine loaded them (shared by clones).
     keys: super::engine::KeyCache,
+    /// The validator's verdicts (shared by clones; reset with the trusted entries).
+    verdicts: super::engine::VerdictCache,
 }
 
 /// A key pair entry whose key does not unseal with the key password given (the keystore
@@ -154,7 +156,13 @@ impl TrustSource {
     pub fn with_trusted(mut self, alias: &str, cert: CertificateDer<'static>) -> Self {
         self.trusted.push((alias.to_owned(), cert));
         self.validator = std::sync::OnceLock::new();
+        self.verdicts = super::engine::VerdictCache::default();
         self
+    }
+
+    /// The engine's memo of validator verdicts.
+    pub(crate) fn verdict_cache(&self) -> super::engine::VerdictCache {
+        self.verdicts.clone()
     }
 
     /// The engine's cache of loaded client keys.

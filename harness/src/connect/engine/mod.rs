@@ -84,6 +84,7 @@ pub(crate) struct Hook {
     enforce: bool,
     key_manager: KeyManager,
     keys: KeyCache,
+    verdicts: VerdictCache,
 }
 
 impl Hook {
@@ -94,6 +95,7 @@ impl Hook {
         enforce: bool,
         key_manager: KeyManager,
         keys: KeyCache,
+        verdicts: VerdictCache,
     ) -> Self {
         Self {
             record: Mutex::default(),
@@ -103,6 +105,7 @@ impl Hook {
             enforce,
             key_manager,
             keys,
+            verdicts,
         }
     }
 
@@ -141,17 +144,40 @@ impl Hook {
                     length: record.chain.len(),
                 });
             } else {
-                match self
-                    .validator
-                    .validate(&record.chain, &self.host, self.now, usage)
-                {
+                let now = self.now.as_secs();
+                let found = self
+                    .verdicts
+                    .find(&record.chain, &self.host, now, usage, self.enforce);
+                let verdict = match found {
+                    Some(verdict) => verdict,
+                    None => {
+                        let verdict = Verdict {
+                            validated: self.validator.validate(
+                                &record.chain,
+                                &self.host,
+                                self.now,
+                                usage,
+                            ),
+                            unvalidated: if self.enforce {
+                                None
+                            } else {
+                                self.validator.check_unvalidated(&record.chain, usage).err()
+                            },
+                            chain: record.chain.clone(),
+                            host: self.host.clone(),
+                            now,
+                            usage,
+                            enforce: self.enforce,
+                        };
+                        self.verdicts.put(verdict.clone());
+                        verdict
+                    }
+                };
+                match verdict.validated {
                     Ok(accepted) => record.accepted = Some(accepted),
                     Err(err) => record.error = Some(err),
                 }
-                if !self.enforce {
-                    record.unvalidated =
-                        self.validator.check_unvalidated(&record.chain, usage).err();
-                }
+                record.unvalidated = verdict.unvalidated;
             }
         }
         let ok = record.refusal.is_none()
@@ -193,6 +219,67 @@ impl Hook {
     }
 }
 
+/// Verdicts of the validator, memoised per [`TrustSource`]: validation is a pure function of
+/// (chain as sent, host, now, negotiated usage), and repeated tests against one receiver (a
+/// scenario run, a bench) send the same chain at the same instant. At most
+/// [`VerdictCache::SIZE`] entries, oldest dropped.
+///
+/// [`TrustSource`]: super::TrustSource
+#[derive(Clone, Default)]
+pub(crate) struct VerdictCache(Arc<Mutex<Vec<Verdict>>>);
+
+#[derive(Clone)]
+struct Verdict {
+    chain: Vec<CertificateDer<'static>>,
+    host: Host,
+    now: u64,
+    usage: TlsUsage,
+    enforce: bool,
+    validated: Result<Accepted, PkixError>,
+    unvalidated: Option<PkixError>,
+}
+
+impl std::fmt::Debug for VerdictCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let cache = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        write!(f, "VerdictCache({} entries)", cache.len())
+    }
+}
+
+impl VerdictCache {
+    /// How many verdicts are kept.
+    const SIZE: usize = 16;
+
+    fn find(
+        &self,
+        chain: &[CertificateDer<'static>],
+        host: &Host,
+        now: u64,
+        usage: TlsUsage,
+        enforce: bool,
+    ) -> Option<Verdict> {
+        let cache = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        cache
+            .iter()
+            .find(|v| {
+                v.now == now
+                    && v.usage == usage
+                    && v.enforce == enforce
+                    && &v.host == host
+                    && v.chain == chain
+            })
+            .cloned()
+    }
+
+    fn put(&self, verdict: Verdict) {
+        let mut cache = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if cache.len() >= Self::SIZE {
+            cache.remove(0);
+        }
+        cache.push(verdict);
+    }
+}
+
 /// Client keys as OpenSSL objects, by alias, shared by every test of one [`TrustSource`]
 /// (OpenSSL 3.0's key decoding costs more than a handshake). `Debug` shows only the aliases.
 ///
@@ -218,7 +305,10 @@ impl std::fmt::Debug for KeyCache {
 
 impl KeyCache {
     /// The OpenSSL chain and key of `key`, parsed once.
-    fn get(&self, key: &ClientKey) -> Result<(Vec<X509>, PKey<openssl::pkey::Private>), ErrorStack> {
+    fn get(
+        &self,
+        key: &ClientKey,
+    ) -> Result<(Vec<X509>, PKey<openssl::pkey::Private>), ErrorStack> {
         let mut cache = self.0.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(hit) = cache
             .iter()
