@@ -6,7 +6,7 @@
 //! OpenSSL's own chain verification is overruled: `SSL_VERIFY_PEER` with a callback that
 //! records the chain exactly as sent and answers with our validator's decision (validation
 //! off: always yes). One `SSL_CTX` serves every test of the process (built once: the
-//! cipher, group and signature lists are parsed once); the per-test state ([`Hook`]) hangs
+//! cipher, group and signature lists are parsed once); the per-test state (`Hook`) hangs
 //! on each `SSL` as ex data.
 
 pub(crate) mod ffi;
