@@ -255,6 +255,8 @@ fn tls_versions<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<TlsVer
 /// The file's spelling of a TLS version.
 pub fn version_id(version: TlsVersion) -> &'static str {
     match version {
+        TlsVersion::Tls10 => "1.0",
+        TlsVersion::Tls11 => "1.1",
         TlsVersion::Tls12 => "1.2",
         TlsVersion::Tls13 => "1.3",
     }

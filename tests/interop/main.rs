@@ -8,6 +8,7 @@
 
 mod capture;
 mod catalogue_java;
+mod client_hello;
 mod connect_java;
 mod connect_openssl;
 mod corpus_jks;

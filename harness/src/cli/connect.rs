@@ -64,10 +64,11 @@ pub(crate) struct ConnectArgs {
     /// Timeout in seconds for each of connect, handshake and response.
     #[arg(long, value_name = "SECONDS", default_value_t = 10.0, value_parser = parse_seconds)]
     timeout: f64,
-    /// Lowest TLS version offered (1.2 or 1.3).
+    /// Lowest TLS version offered (1.0, 1.1, 1.2 or 1.3; Java 17 disables 1.0 and 1.1 by
+    /// default, a tenant may enable them).
     #[arg(long, value_name = "VERSION", default_value = "1.2")]
     tls_min: TlsVersion,
-    /// Highest TLS version offered (1.2 or 1.3).
+    /// Highest TLS version offered (1.0, 1.1, 1.2 or 1.3).
     #[arg(long, value_name = "VERSION", default_value = "1.3")]
     tls_max: TlsVersion,
     /// Save the server chain as sent: `.zip` (DER `.cer` files, as CPI) or anything else
@@ -86,7 +87,7 @@ pub(crate) struct ConnectArgs {
     /// The alias of the entry `--add-root-to` adds.
     #[arg(long, value_name = "ALIAS", default_value = "receiver-root")]
     add_root_alias: String,
-    /// Print the report as JSON (format `version` 1).
+    /// Print the report as JSON (format `version` 2).
     #[arg(long)]
     json: bool,
     /// Print the Java text as this JDK's JSSE writes it (measured, see `harness explain`);

@@ -6,16 +6,11 @@
 //! are compared with the issuer of every certificate in a key pair's chain as Java's
 //! `X500Principal` compares them (canonical form). An empty list lets every key pair fit.
 
-use std::sync::{Arc, Mutex};
-
-use rustls::SignatureScheme;
-use rustls::client::ResolvesClientCert;
-use rustls::sign::CertifiedKey;
 use serde::Serialize;
 
 use super::ConnectError;
-use super::key_manager::{CertificateRequestInfo, CheckResult, Dropped, KeyManager, same_name};
-use super::options::{ClientCertificate, Policy, TlsVersion};
+use super::key_manager::{CheckResult, Dropped, same_name};
+use super::options::{ClientCertificate, Policy};
 use super::trust::KeyPairSource;
 
 /// Why an alias was (or was not) chosen.
@@ -252,87 +247,6 @@ fn pkcs8_algorithm(der: &[u8]) -> Option<String> {
     let fields = info.as_sequence().ok()?;
     let algorithm = fields.get(1)?.as_sequence().ok()?;
     Some(algorithm.first()?.as_oid().ok()?.to_id_string())
-}
-
-/// What the resolver saw and chose.
-#[derive(Debug, Default)]
-pub(crate) struct ResolveRecord {
-    pub(crate) requested: bool,
-    pub(crate) ca_names: Vec<Vec<u8>>,
-    pub(crate) chosen: Option<String>,
-    pub(crate) reason: Option<ChoiceReason>,
-    pub(crate) used: bool,
-}
-
-/// rustls' hook: called only when a CertificateRequest arrives; the choice is the
-/// [`KeyManager`]'s.
-#[derive(Debug)]
-pub(crate) struct Resolver {
-    key_manager: KeyManager,
-    /// The highest version offered (rustls does not say which one was negotiated here).
-    version: TlsVersion,
-    pub(crate) record: Arc<Mutex<ResolveRecord>>,
-}
-
-impl Resolver {
-    pub(crate) fn new(key_manager: KeyManager, version: TlsVersion) -> Self {
-        Self {
-            key_manager,
-            version,
-            record: Arc::default(),
-        }
-    }
-}
-
-impl ResolvesClientCert for Resolver {
-    fn resolve(
-        &self,
-        root_hint_subjects: &[&[u8]],
-        sigschemes: &[SignatureScheme],
-    ) -> Option<Arc<CertifiedKey>> {
-        let mut signature_schemes: Vec<u16> = sigschemes.iter().map(|&s| u16::from(s)).collect();
-        if self.version == TlsVersion::Tls13 {
-            // rustls hides the schemes a TLS 1.3 CertificateVerify cannot use, but servers
-            // (OpenSSL, JSSE, rustls) list rsa_pkcs1_* for certificate signatures, and Java's
-            // key manager checks the chain against them. Until the OpenSSL client passes the
-            // server's list as sent, assume them.
-            for code in [0x0401, 0x0501, 0x0601] {
-                if !signature_schemes.contains(&code) {
-                    signature_schemes.push(code);
-                }
-            }
-        }
-        let request = CertificateRequestInfo {
-            ca_names_der: root_hint_subjects.iter().map(|n| n.to_vec()).collect(),
-            signature_schemes,
-            version: self.version,
-        };
-        let (chosen, reason) = self.key_manager.choose(&request);
-        let key = chosen.as_ref().and_then(|k| {
-            let signing = super::verifier::java_provider()
-                .key_provider
-                .load_private_key(k.pkcs8.to_rustls())
-                .ok()?;
-            Some(Arc::new(CertifiedKey::new(k.chain.clone(), signing)))
-        });
-        let mut record = self.record.lock().unwrap_or_else(|p| p.into_inner());
-        record.requested = true;
-        record.ca_names = request.ca_names_der;
-        record.chosen = match (&chosen, &reason) {
-            (Some(k), _) => Some(k.alias.clone()),
-            (None, ChoiceReason::KeyPasswordDiffers { alias }) => Some(alias.clone()),
-            (None, _) => None,
-        };
-        record.reason = Some(reason);
-        record.used = key.is_some();
-        key
-    }
-
-    fn has_certs(&self) -> bool {
-        // Always true, so rustls asks us on every CertificateRequest and we can report that
-        // the server asked, even when we end up sending nothing.
-        true
-    }
 }
 
 #[cfg(test)]

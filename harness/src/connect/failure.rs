@@ -138,6 +138,11 @@ pub enum Failure {
         /// when our side found nothing in common.
         #[serde(skip_serializing_if = "Option::is_none")]
         alert: Option<String>,
+        /// What our ClientHello (Java's) offered: the versions, then the cipher suites in
+        /// Java's order. The server's own list is not on the wire; what it chose or said is
+        /// in `detail`.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        offered: Vec<String>,
     },
     /// Any other fatal alert from the server.
     Alert {
@@ -391,12 +396,20 @@ pub(crate) struct Context<'a> {
     pub(crate) clock: crate::time::Clock,
     pub(crate) trust_anchors: usize,
     pub(crate) timeout: Duration,
+    /// The lowest and highest version offered.
+    pub(crate) versions: (super::options::TlsVersion, super::options::TlsVersion),
 }
 
 /// Classifies an I/O error of the TLS stream (which may wrap a rustls error).
 pub(crate) fn classify_io(err: &io::Error, cx: &Context<'_>) -> Failure {
     if let Some(tls) = err.get_ref().and_then(|e| e.downcast_ref::<Error>()) {
         return classify_tls(tls, cx);
+    }
+    if let Some(ssl) = err
+        .get_ref()
+        .and_then(|e| e.downcast_ref::<openssl::ssl::Error>())
+    {
+        return classify_ssl(ssl, cx);
     }
     match err.kind() {
         io::ErrorKind::TimedOut => Failure::ReadTimeout {
@@ -427,6 +440,117 @@ pub(crate) fn classify_io(err: &io::Error, cx: &Context<'_>) -> Failure {
     }
 }
 
+/// Classifies an error of the OpenSSL client (handshake, or a read/write after it). A
+/// refusal by our own validator is classified by the caller from what the validator said;
+/// this sees only what OpenSSL and the server said.
+pub(crate) fn classify_ssl(err: &openssl::ssl::Error, cx: &Context<'_>) -> Failure {
+    if let Some(io) = err.io_error() {
+        return classify_io(io, cx);
+    }
+    let errors = err.ssl_error().map(|s| s.errors()).unwrap_or_default();
+    // An alert from the server: OpenSSL files it as reason 1000 + the alert code.
+    if let Some(alert) = errors
+        .iter()
+        .map(|e| e.reason_code())
+        .find(|r| (1000..1256).contains(r))
+    {
+        return classify_alert(AlertDescription::from((alert - 1000) as u8), cx);
+    }
+    let reasons: Vec<String> = errors
+        .iter()
+        .filter_map(|e| e.reason().map(str::to_owned))
+        .collect();
+    let has = |text: &str| reasons.iter().any(|r| r == text);
+    let detail = if reasons.is_empty() {
+        "the connection closed".to_owned()
+    } else {
+        reasons.join("; ")
+    };
+    if has("wrong version number") || has("packet length too long") || has("http request") {
+        return Failure::NotTls { detail };
+    }
+    if has("unsupported protocol")
+        || has("no protocols available")
+        || has("wrong cipher returned")
+        || has("no ciphers available")
+        || has("unknown cipher returned")
+        || has("tlsv1 alert protocol version")
+        || has("unsupported elliptic curve")
+        || has("wrong curve")
+    {
+        return Failure::ProtocolMismatch {
+            detail: format!("the server chose what Java does not offer ({detail})"),
+            alert: None,
+            offered: offered(cx),
+        };
+    }
+    if has("excessive message size") {
+        // Java names the message's size; OpenSSL stops reading it at the limit, so the size
+        // is not known here.
+        return Failure::BadCertificate {
+            detail: format!(
+                "The size of the handshake message exceeds the maximum allowed size ({})",
+                super::engine::hello::MAX_HANDSHAKE_MESSAGE_SIZE
+            ),
+        };
+    }
+    let certificate_library = errors.iter().any(|e| {
+        matches!(
+            e.library(),
+            Some("asn1 encoding routines" | "x509 certificate routines")
+        )
+    });
+    if certificate_library {
+        return Failure::BadCertificate {
+            detail: format!("the server's certificate does not parse: {detail}"),
+        };
+    }
+    if errors.is_empty() || has("unexpected eof while reading") {
+        return match (cx.requested, cx.sent_alias) {
+            (true, Some(alias)) if cx.phase == Phase::Response => Failure::ClientCertRejected {
+                alias: alias.to_owned(),
+                alert: "none received: the connection closed after the client certificate was sent"
+                    .into(),
+                phase: cx.phase,
+            },
+            _ => Failure::HandshakeClosed {
+                phase: cx.phase,
+                detail,
+            },
+        };
+    }
+    Failure::HandshakeClosed {
+        phase: cx.phase,
+        detail,
+    }
+}
+
+/// What our ClientHello offered, for a protocol mismatch's evidence: the versions of the
+/// test, then Java's cipher suites for them, in Java's order.
+pub(crate) fn offered(cx: &Context<'_>) -> Vec<String> {
+    use super::engine::hello;
+    use super::options::TlsVersion;
+    let (min, max) = cx.versions;
+    let versions = [
+        TlsVersion::Tls13,
+        TlsVersion::Tls12,
+        TlsVersion::Tls11,
+        TlsVersion::Tls10,
+    ];
+    let mut out: Vec<String> = versions
+        .iter()
+        .filter(|v| **v >= min && **v <= max)
+        .map(ToString::to_string)
+        .collect();
+    if max >= TlsVersion::Tls13 {
+        out.extend(hello::TLS13_SUITES.iter().map(|s| s.java.to_owned()));
+    }
+    if min <= TlsVersion::Tls12 {
+        out.extend(hello::TLS12_SUITES.iter().map(|s| s.java.to_owned()));
+    }
+    out
+}
+
 /// Classifies a rustls error.
 pub(crate) fn classify_tls(err: &Error, cx: &Context<'_>) -> Failure {
     match err {
@@ -446,12 +570,14 @@ pub(crate) fn classify_tls(err: &Error, cx: &Context<'_>) -> Failure {
         Error::PeerIncompatible(p) => Failure::ProtocolMismatch {
             detail: incompatible_text(p),
             alert: None,
+            offered: offered(cx),
         },
         Error::PeerMisbehaved(PeerMisbehaved::SelectedUnusableCipherSuiteForVersion)
         | Error::PeerMisbehaved(PeerMisbehaved::SelectedUnofferedCipherSuite) => {
             Failure::ProtocolMismatch {
                 detail: "the server chose a cipher suite we did not offer".into(),
                 alert: None,
+                offered: offered(cx),
             }
         }
         Error::InappropriateMessage { .. } | Error::InappropriateHandshakeMessage { .. }
@@ -503,6 +629,7 @@ fn classify_alert(alert: AlertDescription, cx: &Context<'_>) -> Failure {
             Failure::ProtocolMismatch {
                 detail: format!("the server sent alert `{name}`"),
                 alert: Some(name),
+                offered: offered(cx),
             }
         }
         (true, Some(alias)) if alert == AlertDescription::HandshakeFailure => {
@@ -666,6 +793,10 @@ mod tests {
                     clock: crate::time::Clock::Fixed(crate::time::DEFAULT_NOW),
                     trust_anchors: 1,
                     timeout: Duration::from_secs(1),
+                    versions: (
+                        super::super::options::TlsVersion::Tls12,
+                        super::super::options::TlsVersion::Tls13,
+                    ),
                 };
                 let failure = classify_alert(AlertDescription::from(code), &cx);
                 assert_eq!(alert_name(AlertDescription::from(code)), name);

@@ -43,6 +43,11 @@ pub(super) fn java_text(failure: &Failure) -> String {
         Failure::BadKeyUsage { .. } => format!(
             "{HANDSHAKE}: Extended key usage does not permit use for TLS server authentication"
         ),
+        // Java's own limits (jdk.tls.maxCertificateChainLength, jdk.tls.maxHandshakeMessageSize):
+        // the detail is Java's message (measured with JDK 17.0.15).
+        Failure::BadCertificate { detail } if is_protocol_limit(detail) => {
+            format!("javax.net.ssl.SSLProtocolException: {detail}")
+        }
         Failure::BadCertificate { .. } => format!(
             "{HANDSHAKE}: PKIX path validation failed: \
              java.security.cert.CertPathValidatorException: basic constraints check failed: \
@@ -69,12 +74,28 @@ pub(super) fn java_text(failure: &Failure) -> String {
         }
         // Java names the alert the server sent; when our side found no common version,
         // the server's refusal is `protocol_version`.
+        // A warning `unrecognized_name` under TLS 1.2, fatal in Java's client (measured).
+        Failure::ProtocolMismatch {
+            alert: Some(alert), ..
+        } if alert == UNRECOGNIZED_NAME_WARNING => {
+            format!("{HANDSHAKE}: received handshake warning: unrecognized_name")
+        }
         Failure::ProtocolMismatch { alert, .. } => {
             let alert = alert.as_deref().unwrap_or("protocol_version");
             format!("{}: Received fatal alert: {alert}", alert_exception(alert))
         }
         Failure::UnknownHost { host, .. } => format!("java.net.UnknownHostException: {host}"),
     }
+}
+
+/// The `alert` of a [`Failure::ProtocolMismatch`] for a warning `unrecognized_name` alert
+/// (a fatal one is a [`Failure::Alert`]).
+pub(crate) const UNRECOGNIZED_NAME_WARNING: &str = "unrecognized_name (warning)";
+
+/// Java's limit messages start so.
+pub(crate) fn is_protocol_limit(detail: &str) -> bool {
+    detail.starts_with("The certificate chain length (")
+        || detail.starts_with("The size of the handshake message")
 }
 
 /// The exception JSSE throws for a received fatal alert: `SSLHandshakeException` for the

@@ -40,6 +40,7 @@
 mod client_cert;
 mod divergence;
 mod download;
+pub mod engine;
 mod failure;
 mod java_text;
 mod key_manager;
@@ -129,9 +130,10 @@ pub enum ConnectError {
         #[source]
         source: Box<crate::tenant::TenantError>,
     },
-    /// rustls refused the configuration.
+    /// OpenSSL refused the client configuration (a system libssl without a cipher, group
+    /// or signature scheme Java offers).
     #[error("cannot build the TLS configuration")]
-    Config(#[source] crate::decode::TlsError),
+    Config(#[source] openssl::error::ErrorStack),
 }
 
 /// Why a key pair entry cannot be used as a client certificate.

@@ -167,6 +167,12 @@ pub enum Policy {
 /// A TLS protocol version, in Java's names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub enum TlsVersion {
+    /// TLS 1.0 (disabled in Java 17 by default; reachable when a tenant enables it).
+    #[serde(rename = "TLSv1")]
+    Tls10,
+    /// TLS 1.1 (disabled in Java 17 by default).
+    #[serde(rename = "TLSv1.1")]
+    Tls11,
     /// TLS 1.2.
     #[serde(rename = "TLSv1.2")]
     Tls12,
@@ -178,6 +184,8 @@ pub enum TlsVersion {
 impl fmt::Display for TlsVersion {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
+            TlsVersion::Tls10 => "TLSv1",
+            TlsVersion::Tls11 => "TLSv1.1",
             TlsVersion::Tls12 => "TLSv1.2",
             TlsVersion::Tls13 => "TLSv1.3",
         })
@@ -189,10 +197,12 @@ impl FromStr for TlsVersion {
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         match text.to_ascii_lowercase().as_str() {
+            "1.0" | "1" | "tlsv1" | "tlsv1.0" | "tls1.0" => Ok(TlsVersion::Tls10),
+            "1.1" | "tlsv1.1" | "tls1.1" => Ok(TlsVersion::Tls11),
             "1.2" | "tlsv1.2" | "tls1.2" => Ok(TlsVersion::Tls12),
             "1.3" | "tlsv1.3" | "tls1.3" => Ok(TlsVersion::Tls13),
             other => Err(format!(
-                "unknown TLS version `{other}` (expected 1.2 or 1.3)"
+                "unknown TLS version `{other}` (expected 1.0, 1.1, 1.2 or 1.3)"
             )),
         }
     }

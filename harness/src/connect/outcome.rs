@@ -9,7 +9,10 @@ use super::options::{Target, Validation};
 use crate::cert::CertInfo;
 
 /// The version of the JSON report format; bump it when a field changes meaning.
-pub const REPORT_VERSION: u32 = 1;
+///
+/// 2: `group` and `signature_scheme` (what the OpenSSL client negotiated); `protocol` may be
+/// `TLSv1` or `TLSv1.1` when a test enables them.
+pub const REPORT_VERSION: u32 = 2;
 
 /// What one connectivity test found. A failed test is an outcome too ([`Outcome::failure`]).
 #[derive(Clone, Debug, Serialize)]
@@ -33,6 +36,12 @@ pub struct Outcome {
     pub protocol: Option<String>,
     /// The negotiated cipher suite in IANA/Java names.
     pub cipher: Option<String>,
+    /// The key exchange group in TLS names (`x25519`, `secp256r1`, `ffdhe2048`; `dheN` for
+    /// TLS 1.2 DHE with the server's own N-bit parameters).
+    pub group: Option<String>,
+    /// The scheme of the server's handshake signature in TLS names
+    /// (`ecdsa_secp256r1_sha256`, `rsa_pss_rsae_sha256`); none with RSA key exchange.
+    pub signature_scheme: Option<String>,
     /// The server's certificates exactly as sent, position 0 first; captured even when
     /// validation failed or was off.
     pub server_chain: Vec<ChainCert>,

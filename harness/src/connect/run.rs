@@ -1,26 +1,26 @@
 //! One connectivity test: resolve, connect, handshake, `GET /`, read.
 
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rustls::client::Resumption;
-use rustls::{ClientConfig, SupportedProtocolVersion};
-use rustls_pki_types::{ServerName, UnixTime};
+use rustls_pki_types::UnixTime;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::timeout;
-use tokio_rustls::TlsConnector;
+use tokio_openssl::SslStream;
 
 use super::ConnectError;
-use super::client_cert::{ChoiceReason, ClientCertReport, Resolver};
+use super::client_cert::{ChoiceReason, ClientCertReport};
+use super::engine::{self, Hook, Negotiated, Refusal};
 use super::failure::{self, Context, Failure, Phase};
 use super::key_manager::KeyManager;
-use super::options::{ClientCertificate, Options, TlsVersion, Validation};
+use super::options::{ClientCertificate, Options, Validation};
 use super::outcome::{ChainCert, Outcome, Timings};
 use super::trust::TrustSource;
-use super::verifier::{Accepted, RecordingVerifier, ServerVerifier};
 use crate::cert::CertInfo;
+use crate::pkix::Accepted;
 use crate::time::format_rfc3339;
 
 /// Runs one connectivity test. `Ok` holds the outcome, success or failure; `Err` means the
@@ -32,11 +32,9 @@ pub async fn run(options: &Options, trust: &TrustSource) -> Result<Outcome, Conn
 }
 
 struct Prepared {
-    config: Arc<ClientConfig>,
-    verify: Arc<RecordingVerifier>,
-    resolver: Arc<Resolver>,
-    sni: ServerName<'static>,
-    sni_text: Option<String>,
+    hook: Arc<Hook>,
+    /// The SNI name sent, as Java sends it (none for a single label or an IP literal).
+    sni: Option<String>,
     trust_anchors: usize,
     /// The time certificates are judged at: read once, so the report names the same instant.
     now: time::OffsetDateTime,
@@ -46,62 +44,43 @@ fn prepare(options: &Options, trust: &TrustSource) -> Result<Prepared, ConnectEr
     let now = options.clock.now();
     let key_manager = KeyManager::new(options, trust, now)?;
 
-    let (sni, sni_text) = match &options.sni {
+    options.target.server_name()?;
+    let host = crate::pkix::Host::parse(&options.target.host);
+    let sni = match &options.sni {
         Some(name) => {
-            let parsed = ServerName::try_from(name.clone())
-                .ok()
-                .filter(|n| matches!(n, ServerName::DnsName(_)))
-                .ok_or_else(|| ConnectError::BadSni { name: name.clone() })?;
-            (parsed, Some(name.clone()))
+            let valid = rustls_pki_types::ServerName::try_from(name.as_str())
+                .is_ok_and(|n| matches!(n, rustls_pki_types::ServerName::DnsName(_)));
+            if !valid {
+                return Err(ConnectError::BadSni { name: name.clone() });
+            }
+            Some(name.clone())
         }
-        None => {
-            let name = options.target.server_name()?;
-            let text = matches!(name, ServerName::DnsName(_)).then(|| options.target.host.clone());
-            (name, text)
-        }
+        None => engine::hello::java_sends_sni(&options.target.host),
     };
-
-    let versions: Vec<&'static SupportedProtocolVersion> = [
-        (TlsVersion::Tls12, &rustls::version::TLS12),
-        (TlsVersion::Tls13, &rustls::version::TLS13),
-    ]
-    .into_iter()
-    .filter(|(v, _)| *v >= options.min_version && *v <= options.max_version)
-    .map(|(_, v)| v)
-    .collect();
-    if versions.is_empty() {
+    if options.min_version > options.max_version {
         return Err(ConnectError::NoVersion {
             min: options.min_version,
             max: options.max_version,
         });
     }
 
-    let verifier = ServerVerifier::new(trust.trusted().iter().map(|(_, c)| c.clone()));
-    let trust_anchors = verifier.trust_anchor_count();
+    let validator = trust.validator();
+    let trust_anchors = validator.trust_anchor_count();
     let unix = UnixTime::since_unix_epoch(Duration::from_secs(
         u64::try_from(now.unix_timestamp()).unwrap_or(0),
     ));
-    let verify = Arc::new(RecordingVerifier::new(
-        verifier,
-        options.target.server_name()?,
+    let hook = Arc::new(Hook::new(
+        validator,
+        host,
         unix,
         options.validation == Validation::Required,
+        key_manager,
+        trust.key_cache(),
+        trust.verdict_cache(),
     ));
-    let resolver = Arc::new(Resolver::new(key_manager, options.max_version));
-    let mut config = ClientConfig::builder_with_provider(super::verifier::java_provider())
-        .with_protocol_versions(&versions)
-        .map_err(|e| ConnectError::Config(crate::decode::TlsError(e)))?
-        .dangerous()
-        .with_custom_certificate_verifier(verify.clone())
-        .with_client_cert_resolver(resolver.clone());
-    // Every test is a full handshake, as CPI's is.
-    config.resumption = Resumption::disabled();
     Ok(Prepared {
-        config: Arc::new(config),
-        verify,
-        resolver,
+        hook,
         sni,
-        sni_text,
         trust_anchors,
         now,
     })
@@ -116,8 +95,7 @@ fn ms(d: Duration) -> f64 {
 struct Wire {
     address: Option<SocketAddr>,
     reached: bool,
-    protocol: Option<String>,
-    cipher: Option<String>,
+    negotiated: Negotiated,
     http_status: Option<u16>,
     timings: Timings,
     error: Option<WireError>,
@@ -126,6 +104,7 @@ struct Wire {
 enum WireError {
     Done(Failure),
     Io(std::io::Error, Phase),
+    Ssl(openssl::ssl::Error, Phase),
     Timeout(Phase, Duration),
 }
 
@@ -135,26 +114,19 @@ async fn execute(options: &Options, prepared: Prepared) -> Outcome {
     talk(options, &prepared, &mut wire).await;
     wire.timings.total_ms = ms(start.elapsed());
 
-    let verify = std::mem::take(
+    let record = std::mem::take(
         &mut *prepared
-            .verify
+            .hook
             .record
             .lock()
             .unwrap_or_else(|p| p.into_inner()),
     );
-    let resolved = std::mem::take(
-        &mut *prepared
-            .resolver
-            .record
-            .lock()
-            .unwrap_or_else(|p| p.into_inner()),
-    );
-    let infos: Vec<CertInfo> = verify
+    let infos: Vec<CertInfo> = record
         .chain
         .iter()
         .filter_map(|c| CertInfo::from_der(c.as_ref()).ok())
         .collect();
-    let server_chain = verify
+    let server_chain = record
         .chain
         .iter()
         .zip(&infos)
@@ -168,17 +140,18 @@ async fn execute(options: &Options, prepared: Prepared) -> Outcome {
     // Under TLS 1.3 the CertificateRequest arrives before the server's certificate is
     // judged: a key chosen then is sent only if the server's chain passed (or was not
     // checked).
-    let chain_passed = verify.error.is_none() || options.validation == Validation::DangerousOff;
-    let used = resolved.used && chain_passed;
+    let chain_passed = record.refusal.is_none()
+        && match options.validation {
+            Validation::Required => record.error.is_none(),
+            Validation::DangerousOff => record.unvalidated.is_none(),
+        };
+    let used = record.used && chain_passed;
     let now = prepared.now;
     let cx = |phase| Context {
         host: &options.target.host,
         phase,
-        requested: resolved.requested,
-        sent_alias: resolved
-            .used
-            .then_some(resolved.chosen.as_deref())
-            .flatten(),
+        requested: record.requested,
+        sent_alias: used.then_some(record.chosen.as_deref()).flatten(),
         chain: &infos,
         now,
         clock: options.clock,
@@ -188,57 +161,71 @@ async fn execute(options: &Options, prepared: Prepared) -> Outcome {
             Phase::Handshake => options.handshake_timeout,
             Phase::Response => options.read_timeout,
         },
+        versions: (options.min_version, options.max_version),
     };
-    let failure = match wire.error.take() {
-        Some(WireError::Done(f)) => Some(f),
-        Some(WireError::Io(err, phase)) => Some(failure::classify_io(&err, &cx(phase))),
-        Some(WireError::Timeout(phase, limit)) => Some(Failure::ReadTimeout {
-            phase,
-            timeout_ms: limit.as_millis() as u64,
-        }),
-        None => match wire.http_status {
-            Some(status @ (401 | 403)) => Some(Failure::HttpUnauthorized { status }),
-            _ => None,
-        },
-    };
-    let ignored_validation_failure = match (&options.validation, &verify.error) {
-        (Validation::DangerousOff, Some(err)) => {
-            Some(failure::classify_tls(err, &cx(Phase::Handshake)))
-        }
+    // Our own refusals come first: OpenSSL only reports "certificate verify failed".
+    let refused = match (&record.refusal, wire.error.is_some(), options.validation) {
+        (Some(refusal), true, _) => Some(refusal_failure(refusal, prepared.sni.as_deref())),
+        (None, true, Validation::Required) => record.error.as_ref().map(|e| e.failure()),
+        (None, true, Validation::DangerousOff) => record.unvalidated.as_ref().map(|e| e.failure()),
         _ => None,
     };
-    let reason = match (&options.client_certificate, resolved.reason) {
+    let failure = match (refused, wire.error.take()) {
+        (Some(f), _) => Some(f),
+        (None, error) => match error {
+            Some(WireError::Done(f)) => Some(f),
+            Some(WireError::Io(err, phase)) => Some(failure::classify_io(&err, &cx(phase))),
+            Some(WireError::Ssl(err, phase)) => Some(failure::classify_ssl(&err, &cx(phase))),
+            Some(WireError::Timeout(phase, limit)) => Some(Failure::ReadTimeout {
+                phase,
+                timeout_ms: limit.as_millis() as u64,
+            }),
+            None => match wire.http_status {
+                Some(status @ (401 | 403)) => Some(Failure::HttpUnauthorized { status }),
+                _ => None,
+            },
+        },
+    };
+    let ignored_validation_failure = match (&options.validation, &record.error) {
+        (Validation::DangerousOff, Some(err)) => Some(err.failure()),
+        _ => None,
+    };
+    let reason = match (&options.client_certificate, record.reason) {
         (_, Some(reason)) => reason,
-        (ClientCertificate::Off, None) if wire.protocol.is_some() => ChoiceReason::ServerDidNotAsk,
+        (ClientCertificate::Off, None) if wire.negotiated.protocol.is_some() => {
+            ChoiceReason::ServerDidNotAsk
+        }
         (ClientCertificate::Off, None) => ChoiceReason::NotConfigured,
         (_, None) => ChoiceReason::ServerDidNotAsk,
     };
     let client_certificate = ClientCertReport {
         configured: options.client_certificate.clone(),
-        requested: resolved.requested,
-        ca_names: resolved
+        requested: record.requested,
+        ca_names: record
             .ca_names
             .iter()
             .map(|n| crate::cert::name_text(n))
             .collect(),
-        ca_names_der: resolved.ca_names,
-        chosen_alias: resolved.chosen,
+        ca_names_der: record.ca_names,
+        chosen_alias: record.chosen,
         reason,
         used,
     };
     Outcome {
         target: options.target.clone(),
         address: wire.address.map(|a| a.to_string()),
-        sni: prepared.sni_text,
+        sni: prepared.sni.clone(),
         now: format_rfc3339(now),
         clock: options.clock.label().to_owned(),
         validation: options.validation,
         reached: wire.reached,
-        protocol: wire.protocol,
-        cipher: wire.cipher,
+        protocol: wire.negotiated.protocol,
+        cipher: wire.negotiated.cipher,
+        group: wire.negotiated.group,
+        signature_scheme: wire.negotiated.signature_scheme,
         server_chain,
         ignored_validation_failure,
-        trusted_end_entity: verify.accepted == Some(Accepted::TrustedEndEntity),
+        trusted_end_entity: record.accepted == Some(Accepted::TrustedEndEntity),
         client_certificate,
         http_status: wire.http_status,
         timings: wire.timings,
@@ -326,16 +313,28 @@ async fn talk(options: &Options, prepared: &Prepared, wire: &mut Wire) {
     wire.timings.connect_ms = Some(ms(connect_start.elapsed()));
 
     let handshake_start = Instant::now();
-    let connector = TlsConnector::from(prepared.config.clone());
-    let mut tls = match timeout(
-        options.handshake_timeout,
-        connector.connect(prepared.sni.clone(), tcp),
+    let ssl = match engine::new_ssl(
+        &prepared.hook,
+        options.min_version,
+        options.max_version,
+        prepared.sni.as_deref(),
     )
-    .await
+    .and_then(|ssl| SslStream::new(ssl, tcp).map_err(ConnectError::Config))
     {
-        Ok(Ok(tls)) => tls,
+        Ok(stream) => stream,
+        Err(err) => {
+            wire.error = Some(WireError::Done(Failure::HandshakeClosed {
+                phase: Phase::Handshake,
+                detail: format!("{err}"),
+            }));
+            return;
+        }
+    };
+    let mut tls = ssl;
+    match timeout(options.handshake_timeout, Pin::new(&mut tls).connect()).await {
+        Ok(Ok(())) => {}
         Ok(Err(err)) => {
-            wire.error = Some(WireError::Io(err, Phase::Handshake));
+            wire.error = Some(WireError::Ssl(err, Phase::Handshake));
             return;
         }
         Err(_) => {
@@ -347,21 +346,7 @@ async fn talk(options: &Options, prepared: &Prepared, wire: &mut Wire) {
         }
     };
     wire.timings.handshake_ms = Some(ms(handshake_start.elapsed()));
-    {
-        let (_, conn) = tls.get_ref();
-        wire.protocol = conn.protocol_version().map(|v| match v {
-            rustls::ProtocolVersion::TLSv1_2 => "TLSv1.2".to_owned(),
-            rustls::ProtocolVersion::TLSv1_3 => "TLSv1.3".to_owned(),
-            other => format!("{other:?}"),
-        });
-        wire.cipher = conn.negotiated_cipher_suite().map(|s| {
-            let name = format!("{:?}", s.suite());
-            match name.strip_prefix("TLS13_") {
-                Some(rest) => format!("TLS_{rest}"),
-                None => name,
-            }
-        });
-    }
+    wire.negotiated = engine::negotiated(tls.ssl());
 
     // Under TLS 1.3 the server judges our certificate only now: the test has not succeeded
     // until the server has answered (crates.md §5 item 5).
@@ -423,6 +408,27 @@ async fn talk(options: &Options, prepared: &Prepared, wire: &mut Wire) {
     wire.timings.response_ms = Some(ms(response_start.elapsed()));
     wire.http_status = parse_status(&buf);
     let _ = timeout(Duration::from_millis(200), tls.shutdown()).await;
+}
+
+/// The failure of a refusal Java makes on its own (not a certificate rule), with Java's
+/// message (measured with JDK 17.0.15).
+fn refusal_failure(refusal: &Refusal, sni: Option<&str>) -> Failure {
+    match refusal {
+        Refusal::ChainTooLong { length } => Failure::BadCertificate {
+            detail: format!(
+                "The certificate chain length ({length}) exceeds the maximum allowed length ({})",
+                engine::hello::MAX_CERTIFICATE_CHAIN_LENGTH
+            ),
+        },
+        Refusal::UnrecognizedName => Failure::ProtocolMismatch {
+            detail: format!(
+                "the server answered the SNI name `{}` with a warning unrecognized_name alert, which Java's client treats as fatal under TLS 1.2",
+                sni.unwrap_or("-")
+            ),
+            alert: Some(super::java_text::UNRECOGNIZED_NAME_WARNING.to_owned()),
+            offered: Vec::new(),
+        },
+    }
 }
 
 /// The status code of an HTTP/1.x status line.

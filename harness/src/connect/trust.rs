@@ -25,6 +25,13 @@ pub struct TrustSource {
     key_pair_order: Vec<String>,
     /// The keystore format, when read from one (Java's alias order depends on it).
     format: Option<crate::keystore::Format>,
+    /// The Java-rules validator over `trusted`, built at the first test and shared by every
+    /// later one (parsing trust anchors with OpenSSL 3.0 costs more than a handshake).
+    validator: std::sync::OnceLock<std::sync::Arc<crate::pkix::Validator>>,
+    /// The client keys as the TLS engine loaded them (shared by clones).
+    keys: super::engine::KeyCache,
+    /// The validator's verdicts (shared by clones; reset with the trusted entries).
+    verdicts: super::engine::VerdictCache,
 }
 
 /// A key pair entry whose key does not unseal with the key password given (the keystore
@@ -148,7 +155,30 @@ impl TrustSource {
     /// Adds a trusted certificate entry.
     pub fn with_trusted(mut self, alias: &str, cert: CertificateDer<'static>) -> Self {
         self.trusted.push((alias.to_owned(), cert));
+        self.validator = std::sync::OnceLock::new();
+        self.verdicts = super::engine::VerdictCache::default();
         self
+    }
+
+    /// The engine's memo of validator verdicts.
+    pub(crate) fn verdict_cache(&self) -> super::engine::VerdictCache {
+        self.verdicts.clone()
+    }
+
+    /// The engine's cache of loaded client keys.
+    pub(crate) fn key_cache(&self) -> super::engine::KeyCache {
+        self.keys.clone()
+    }
+
+    /// The validator over the trusted entries (built once per source).
+    pub(crate) fn validator(&self) -> std::sync::Arc<crate::pkix::Validator> {
+        self.validator
+            .get_or_init(|| {
+                std::sync::Arc::new(crate::pkix::Validator::new(
+                    self.trusted.iter().map(|(_, c)| c.clone()),
+                ))
+            })
+            .clone()
     }
 
     /// Adds a key pair entry.
@@ -163,6 +193,7 @@ impl TrustSource {
             chain,
             key,
         });
+        self.keys = super::engine::KeyCache::default();
         self
     }
 

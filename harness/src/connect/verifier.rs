@@ -2,14 +2,12 @@
 //! the recording verifier that captures the chain as sent even when validation fails or is
 //! off.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::{CertificateError, DigitallySignedStruct, Error, OtherError, SignatureScheme};
+use rustls::{CertificateError, Error, OtherError};
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 
 pub(crate) use crate::pkix::Accepted;
-pub(crate) use crate::pkix::java_provider;
 use crate::pkix::{Host, KeyExchange, PkixError, TlsUsage, Validator};
 
 /// The rustls adapter over [`crate::pkix::Validator`]: Java's rules, with the refusal turned
@@ -78,126 +76,4 @@ fn to_rustls(err: PkixError) -> Error {
         C::BadKeyUsage => CertificateError::InvalidPurpose,
         _ => CertificateError::Other(OtherError(Arc::new(err))),
     })
-}
-
-/// What the recording verifier saw.
-#[derive(Debug, Default)]
-pub(crate) struct VerifyRecord {
-    /// The server's certificates, exactly as sent.
-    pub(crate) chain: Vec<CertificateDer<'static>>,
-    /// What validation said (also when validation is off).
-    pub(crate) error: Option<Error>,
-    /// How the chain was accepted, when it was.
-    pub(crate) accepted: Option<Accepted>,
-}
-
-/// The verifier installed in the rustls client: records, validates, and (validation off)
-/// accepts anyway.
-#[derive(Debug)]
-pub(crate) struct RecordingVerifier {
-    inner: ServerVerifier,
-    host: ServerName<'static>,
-    now: UnixTime,
-    enforce: bool,
-    pub(crate) record: Arc<Mutex<VerifyRecord>>,
-}
-
-impl RecordingVerifier {
-    pub(crate) fn new(
-        inner: ServerVerifier,
-        host: ServerName<'static>,
-        now: UnixTime,
-        enforce: bool,
-    ) -> Self {
-        Self {
-            inner,
-            host,
-            now,
-            enforce,
-            record: Arc::default(),
-        }
-    }
-}
-
-impl ServerCertVerifier for RecordingVerifier {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, Error> {
-        let result = self
-            .inner
-            .verify(end_entity, intermediates, &self.host, self.now);
-        let mut record = self.record.lock().unwrap_or_else(|p| p.into_inner());
-        record.chain = std::iter::once(end_entity)
-            .chain(intermediates)
-            .map(|c| c.clone().into_owned())
-            .collect();
-        match result {
-            Ok(accepted) => {
-                record.accepted = Some(accepted);
-                Ok(ServerCertVerified::assertion())
-            }
-            Err(err) => {
-                record.error = Some(err.clone());
-                if self.enforce {
-                    return Err(err);
-                }
-                // Validation off: JSSE still applies its algorithm constraints to the chain
-                // as sent (MD5, small keys).
-                let chain: Vec<CertificateDer<'_>> = std::iter::once(end_entity.clone())
-                    .chain(intermediates.iter().cloned())
-                    .collect();
-                let usage = TlsUsage {
-                    version: super::TlsVersion::Tls13,
-                    key_exchange: KeyExchange::Unknown,
-                };
-                match self.inner.validator.check_unvalidated(&chain, usage) {
-                    Ok(()) => Ok(ServerCertVerified::assertion()),
-                    Err(refused) => {
-                        let err = to_rustls(refused);
-                        record.error = Some(err.clone());
-                        Err(err)
-                    }
-                }
-            }
-        }
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &java_provider().signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &java_provider().signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        java_provider()
-            .signature_verification_algorithms
-            .supported_schemes()
-    }
 }

@@ -35,6 +35,8 @@ pub fn report_json(outcome: &Outcome, diagnosis: &Diagnosis) -> Value {
         "reached": outcome.reached,
         "protocol": outcome.protocol,
         "cipher": outcome.cipher,
+        "group": outcome.group,
+        "signature_scheme": outcome.signature_scheme,
         "server_chain": outcome.server_chain,
         "trusted_end_entity": outcome.trusted_end_entity,
         "client_certificate_requested": cc.requested,
@@ -71,7 +73,14 @@ pub fn report_text(outcome: &Outcome, diagnosis: &Diagnosis) -> String {
         outcome.now, outcome.clock
     );
     if let (Some(protocol), Some(cipher)) = (&outcome.protocol, &outcome.cipher) {
-        let _ = writeln!(out, "Protocol: {protocol}, cipher suite: {cipher}");
+        let _ = write!(out, "Protocol: {protocol}, cipher suite: {cipher}");
+        if let Some(group) = &outcome.group {
+            let _ = write!(out, ", group: {group}");
+        }
+        if let Some(scheme) = &outcome.signature_scheme {
+            let _ = write!(out, ", server signature: {scheme}");
+        }
+        let _ = writeln!(out);
     }
     if let Some(status) = outcome.http_status {
         let _ = writeln!(out, "HTTP status of GET /: {status}");

@@ -45,9 +45,7 @@ mod path;
 pub mod rules;
 
 use std::net::IpAddr;
-use std::sync::Arc;
 
-use rustls::crypto::CryptoProvider;
 use rustls_pki_types::{CertificateDer, UnixTime};
 
 pub use error::PkixError;
@@ -485,21 +483,6 @@ fn parse_chain(chain: &[CertificateDer<'_>]) -> Result<Vec<Cert>, Refusal> {
             })
         })
         .collect()
-}
-
-/// The crypto provider of every connectivity test: aws-lc-rs with the key exchange groups
-/// JDK 17 offers by default (x25519, secp256r1, secp384r1). rustls would otherwise lead with
-/// the X25519MLKEM768 hybrid, which no CPI tenant on Java 17 sends.
-pub(crate) fn java_provider() -> Arc<CryptoProvider> {
-    static PROVIDER: std::sync::OnceLock<Arc<CryptoProvider>> = std::sync::OnceLock::new();
-    PROVIDER
-        .get_or_init(|| {
-            use rustls::crypto::aws_lc_rs::kx_group::{SECP256R1, SECP384R1, X25519};
-            let mut provider = rustls::crypto::aws_lc_rs::default_provider();
-            provider.kx_groups = vec![X25519, SECP256R1, SECP384R1];
-            Arc::new(provider)
-        })
-        .clone()
 }
 
 #[cfg(test)]

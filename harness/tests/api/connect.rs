@@ -1037,7 +1037,14 @@ async fn cli_exit_codes_and_json_report() {
         String::from_utf8_lossy(&ok.stderr)
     );
     let report: serde_json::Value = serde_json::from_slice(&ok.stdout).unwrap();
-    assert_eq!(report["version"], 1);
+    assert_eq!(report["version"], 2);
+    assert_eq!(report["group"], "x25519");
+    assert!(
+        report["signature_scheme"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("ecdsa_")),
+        "{report}"
+    );
     assert_eq!(report["reached"], true);
     assert_eq!(report["failure"], serde_json::Value::Null);
     assert_eq!(report["server_chain"].as_array().unwrap().len(), 2);
