@@ -314,6 +314,45 @@ fn captured_receivers_replay_offline_with_the_same_outcome() {
             vec!["-cert_chain", "int.pem", "-tls1_3"],
             0,
         ),
+        // Legacy receivers, now that the client sends Java's ClientHello: a TLS 1.2 CBC-only
+        // and an RSA-key-exchange-only receiver (Java succeeds), and a TLS 1.0-only one (JDK
+        // 17 disables TLS 1.0: protocol-mismatch); the twin replays them (`legacy = {...}`).
+        (
+            "legacy-cbc-only",
+            "server.pem",
+            vec![
+                "-cert_chain",
+                "int.pem",
+                "-tls1_2",
+                "-cipher",
+                "ECDHE-RSA-AES256-SHA384",
+            ],
+            0,
+        ),
+        (
+            "legacy-rsa-kx-only",
+            "server.pem",
+            vec![
+                "-cert_chain",
+                "int.pem",
+                "-tls1_2",
+                "-cipher",
+                "AES256-GCM-SHA384",
+            ],
+            0,
+        ),
+        (
+            "legacy-tls10-only",
+            "server.pem",
+            vec![
+                "-cert_chain",
+                "int.pem",
+                "-tls1",
+                "-cipher",
+                "DEFAULT:@SECLEVEL=0",
+            ],
+            0,
+        ),
         (
             "client-required-client-root",
             "server.pem",

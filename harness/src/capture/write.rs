@@ -484,8 +484,15 @@ impl Capture<'_> {
             .filter(|(v, took)| *took && (v == "1.2" || v == "1.3"))
             .map(|(v, _)| toml_str(v))
             .collect();
-        if !taken.is_empty() {
+        let legacy = legacy_replay(p, taken.is_empty());
+        if !taken.is_empty() && !legacy.contains("version") {
             let _ = writeln!(t, "tls_versions = [{}]", taken.join(", "));
+        }
+        if !legacy.is_empty() {
+            let _ = writeln!(
+                t,
+                "legacy = {{ {legacy} }} # replays what the receiver accepted"
+            );
         }
         let _ = writeln!(
             t,
@@ -646,4 +653,39 @@ fn step_words(options: &Options) -> String {
         ClientCertificate::Automatic(_) => "client certificate: alias empty".to_owned(),
     };
     format!("{validate}, {cert}")
+}
+
+/// The scenario's `legacy` settings that replay what the receiver accepted (the fields of a
+/// TOML inline table, empty when nothing legacy was seen): a TLS version below 1.2 when the
+/// receiver took no newer one, and the cipher policy the suite it chose for Java's
+/// ClientHello belongs to (RSA key exchange, finite-field DHE, CBC). The suite is the one
+/// the receiver picked from Java's whole list, so a receiver that prefers CBC over GCM is
+/// replayed as CBC-only: the same outcome for a Java client, which offers both.
+fn legacy_replay(p: &Probes, no_modern_version: bool) -> String {
+    let mut fields = Vec::new();
+    if no_modern_version
+        && let Some((v, _)) = p
+            .versions
+            .iter()
+            .rev()
+            .find(|(v, took)| *took && (v == "1.0" || v == "1.1"))
+    {
+        fields.push(format!("version = {}", toml_str(v)));
+    }
+    let suite = p.look.cipher.as_deref().or(p.main.cipher.as_deref());
+    let policy = suite.and_then(|suite| {
+        if suite.starts_with("TLS_RSA_WITH_") {
+            Some("rsa-kx-only")
+        } else if suite.starts_with("TLS_DHE_") {
+            Some("dhe-only")
+        } else if suite.contains("_CBC_") {
+            Some("cbc-only")
+        } else {
+            None
+        }
+    });
+    if let Some(policy) = policy {
+        fields.push(format!("ciphers = {}", toml_str(policy)));
+    }
+    fields.join(", ")
 }
