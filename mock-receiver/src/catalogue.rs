@@ -136,6 +136,9 @@ pub enum Mapping {
 pub enum Kind {
     /// [`crate::Receiver`]: rustls, TLS 1.2 and 1.3.
     Standard,
+    /// A legacy receiver (OpenSSL, `mock_receiver::legacy`): TLS 1.0/1.1, cipher policies,
+    /// server keys only OpenSSL makes.
+    Legacy(crate::legacy::Legacy),
 }
 
 /// One endpoint of the catalogue.
@@ -287,6 +290,20 @@ impl Endpoint {
         self
     }
 
+    const fn legacy(
+        mut self,
+        ciphers: Option<crate::legacy::CipherPolicy>,
+        version: Option<crate::legacy::LegacyVersion>,
+        server_key: Option<crate::legacy::LegacyServerKey>,
+    ) -> Self {
+        self.kind = Kind::Legacy(crate::legacy::Legacy {
+            ciphers,
+            version,
+            server_key,
+        });
+        self
+    }
+
     const fn tls(mut self, tls: TlsVersions) -> Self {
         self.tls = tls;
         self
@@ -426,6 +443,9 @@ impl Endpoint {
         if let Some(fault) = self.fault {
             spec = spec.fault(fault);
         }
+        if let Kind::Legacy(legacy) = self.kind {
+            spec = spec.with_legacy(world, self.profile, legacy)?;
+        }
         Ok(spec)
     }
 
@@ -436,7 +456,35 @@ impl Endpoint {
     pub fn expected(&self, keystore: TenantKeystore, host_is_dns: bool) -> Expected {
         match self.kind {
             Kind::Standard => self.expected_standard(keystore, host_is_dns),
+            Kind::Legacy(legacy) => self.expected_legacy(legacy, keystore, host_is_dns),
         }
+    }
+
+    /// A legacy receiver, as JDK 17 meets it with its default `jdk.tls.disabledAlgorithms`
+    /// (the legacy scenarios' expectations, measured with the JDK): TLS 1.0 and 1.1 are
+    /// disabled (`protocol_version`); CBC, RSA key exchange, DHE, ffdhe groups, SHA-1 chains
+    /// under the tenant's own anchor, RSA-1024 and RSA-PSS keys are accepted; a
+    /// keyEncipherment-only certificate fails once its path is found, unless the key exchange
+    /// is RSA. Everything else is the standard receiver's.
+    fn expected_legacy(
+        &self,
+        legacy: crate::legacy::Legacy,
+        keystore: TenantKeystore,
+        host_is_dns: bool,
+    ) -> Expected {
+        use crate::legacy::{CipherPolicy, LegacyServerKey};
+        if legacy.version.is_some() {
+            return Expected::fail(FailureClass::ProtocolMismatch);
+        }
+        let expected = self.expected_standard(keystore, host_is_dns);
+        let signs_handshake = legacy.ciphers != Some(CipherPolicy::RsaKxOnly);
+        if legacy.server_key == Some(LegacyServerKey::KeyEnciphermentOnly)
+            && signs_handshake
+            && expected.class() == "success"
+        {
+            return Expected::fail(FailureClass::BadKeyUsage);
+        }
+        expected
     }
 
     fn expected_standard(&self, keystore: TenantKeystore, host_is_dns: bool) -> Expected {
@@ -552,6 +600,7 @@ impl Endpoint {
 
 /// Every endpoint of `serve --all`, in dashboard order, under stable names.
 pub fn catalogue() -> Vec<Endpoint> {
+    use crate::legacy::{CipherPolicy, LegacyServerKey, LegacyVersion};
     use ClientAuthMode::{Optional, Required};
     use ClientTrust::{ClientRoot, UnrelatedRoot};
     use Group as G;
@@ -637,6 +686,23 @@ pub fn catalogue() -> Vec<Endpoint> {
         // Protocol.
         e("tls12-only", G::Protocol, "Offers TLS 1.2 only.").tls(TlsVersions::Tls12Only),
         e("tls13-only", G::Protocol, "Offers TLS 1.3 only.").tls(TlsVersions::Tls13Only),
+        // Legacy receivers (OpenSSL): what enterprise backends still run.
+        e("legacy-tls10-only", G::Protocol, "Speaks TLS 1.0 only: disabled in JDK 17.")
+            .legacy(None, Some(LegacyVersion::Tls10), None),
+        e("legacy-tls11-only", G::Protocol, "Speaks TLS 1.1 only: disabled in JDK 17.")
+            .legacy(None, Some(LegacyVersion::Tls11), None),
+        e("legacy-cbc-only", G::Protocol, "TLS 1.2 with AES-CBC suites only: Java still offers them.")
+            .legacy(Some(CipherPolicy::CbcOnly), None, None),
+        e("legacy-ffdhe-only", G::Protocol, "Finite-field groups only (ffdhe2048..): Java offers them.")
+            .legacy(Some(CipherPolicy::FfdheOnly), None, None),
+        e("legacy-rsa-kx-only", G::Protocol, "RSA key exchange only (TLS_RSA_WITH_*), RSA-1024 key.")
+            .legacy(Some(CipherPolicy::RsaKxOnly), None, Some(LegacyServerKey::Rsa1024)),
+        e("legacy-dhe-only", G::Protocol, "Finite-field DHE suites only (TLS_DHE_RSA_WITH_*), RSA-1024 key.")
+            .legacy(Some(CipherPolicy::DheOnly), None, Some(LegacyServerKey::Rsa1024)),
+        e("legacy-sha1-chain", G::Certificate, "A SHA-1-signed chain under the tenant's own root: Java accepts it.")
+            .legacy(None, None, Some(LegacyServerKey::Sha1Chain)),
+        e("legacy-rsa-pss", G::Certificate, "An RSASSA-PSS server key: Java accepts it.")
+            .legacy(None, None, Some(LegacyServerKey::RsaPss)),
         // Faults.
         e("refuse", G::Fault, "Nothing listens: connection refused.").fault(Fault::Refuse),
         e("connect-timeout", G::Fault, "A full accept queue: SYNs go unanswered, the connect times out.")
