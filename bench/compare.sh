@@ -42,7 +42,7 @@ compare() {
 suite() {
   echo "### 1. built-in suite vs the article's loop by hand (openssl + keytool)"
   command -v keytool >/dev/null || { echo "skipped: keytool missing"; return; }
-  compare "scenarios run (80 scenarios)" "$bin/scenarios run" \
+  compare "scenarios run (the built-in suite)" "$bin/scenarios run" \
     "article.sh (1 scenario by hand)" "bash $root/scenarios/bench/article.sh" 5
 }
 
