@@ -255,7 +255,8 @@ impl Context {
     }
 
     /// The scenario's own keystore file (`harness capture`'s twin keystore), merged into
-    /// the tenant by an administrator before any step; a refused entry is an error.
+    /// the tenant by an administrator before any step. A keystore the tenant refuses as a
+    /// whole is an error; an entry it refuses (a reserved alias) is left out silently.
     pub(super) fn upload_scenario_keystore(
         &mut self,
         scenario: &crate::model::Scenario,
