@@ -3,9 +3,9 @@
 //! nothing), the outcome of the connectivity test against the real server equals the outcome
 //! of `scenarios run` on the capture once the real server is stopped.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use harness::capture::Capture;
@@ -191,55 +191,6 @@ fn make_pki(openssl: &Path, dir: &Path) {
     );
 }
 
-/// A running `openssl s_server`, killed when dropped.
-struct SServer {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for SServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn s_server(openssl: &Path, dir: &Path, cert: &str, extra: &[&str]) -> SServer {
-    let mut child = Command::new(openssl)
-        .current_dir(dir)
-        .args([
-            "s_server",
-            "-accept",
-            "127.0.0.1:0",
-            "-www",
-            "-cert",
-            cert,
-            "-key",
-        ])
-        .arg(format!("{}.key", cert.trim_end_matches(".pem")))
-        .args(extra)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("openssl s_server starts");
-    let stdout = child.stdout.take().expect("piped stdout");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(addr) = line.strip_prefix("ACCEPT ") {
-                let _ = tx.send(addr.rsplit(':').next().and_then(|p| p.parse::<u16>().ok()));
-            }
-        }
-    });
-    let port = rx
-        .recv_timeout(Duration::from_secs(10))
-        .ok()
-        .flatten()
-        .expect("s_server prints its ACCEPT line");
-    SServer { child, port }
-}
-
 fn keystore(dir: &Path, trusted: &[&str], with_key_pair: bool) -> TrustSource {
     let passwords = Passwords::new(Password::new(""));
     let mut trust = TrustSource::new("openssl keystore");
@@ -407,7 +358,7 @@ fn captured_receivers_replay_offline_with_the_same_outcome() {
     let capture_started = std::time::Instant::now();
     let mut cases = Vec::new();
     for (id, cert, flags, days) in &receivers {
-        let server = s_server(&openssl, &dir, cert, flags);
+        let server = crate::s_server::start(&openssl, &dir, cert, flags);
         for (ks_id, trusted, key_pair) in &keystores {
             let trust = keystore(&dir, trusted, *key_pair);
             let mut options = Options::new(Target::new("localhost", server.port).unwrap())
@@ -597,7 +548,7 @@ fn the_command_line_counts_its_handshakes_and_replays() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().to_owned();
     make_pki(&openssl, &dir);
-    let server = s_server(
+    let server = crate::s_server::start(
         &openssl,
         &dir,
         "server.pem",

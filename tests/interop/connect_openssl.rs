@@ -5,9 +5,8 @@
 //! clock for 10 days, and the test moves "now" to 30 days later (expired) or one day earlier
 //! (not yet valid).
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use harness::connect::{
@@ -173,19 +172,8 @@ fn make_pki(openssl: &Path, dir: &Path) {
     cat("stranger.bundle.pem", &["stranger.key", "stranger.pem"]);
 }
 
-/// A running `openssl s_server`, killed when dropped.
-struct SServer {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for SServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
+/// `openssl s_server` with the certificate, chain, client-certificate check and TLS version
+/// flag of a case.
 fn s_server(
     openssl: &Path,
     dir: &Path,
@@ -193,45 +181,15 @@ fn s_server(
     chain: Option<&str>,
     verify_ca: Option<&str>,
     tls: &str,
-) -> SServer {
-    let mut cmd = Command::new(openssl);
-    cmd.current_dir(dir)
-        .args([
-            "s_server",
-            "-accept",
-            "127.0.0.1:0",
-            "-www",
-            "-cert",
-            cert,
-            "-key",
-        ])
-        .arg(format!("{}.key", cert.trim_end_matches(".pem")))
-        .arg(tls)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
+) -> crate::s_server::SServer {
+    let mut extra = vec![tls];
     if let Some(chain) = chain {
-        cmd.args(["-cert_chain", chain]);
+        extra.extend(["-cert_chain", chain]);
     }
     if let Some(ca) = verify_ca {
-        cmd.args(["-Verify", "2", "-verify_return_error", "-CAfile", ca]);
+        extra.extend(["-Verify", "2", "-verify_return_error", "-CAfile", ca]);
     }
-    let mut child = cmd.spawn().expect("openssl s_server starts");
-    let stdout = child.stdout.take().expect("piped stdout");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(addr) = line.strip_prefix("ACCEPT ") {
-                let _ = tx.send(addr.rsplit(':').next().and_then(|p| p.parse::<u16>().ok()));
-            }
-        }
-    });
-    let port = rx
-        .recv_timeout(Duration::from_secs(10))
-        .ok()
-        .flatten()
-        .expect("s_server prints its ACCEPT line");
-    SServer { child, port }
+    crate::s_server::start(openssl, dir, cert, &extra)
 }
 
 fn source(dir: &Path, trusted: &[&str], bundles: &[(&str, &str)]) -> TrustSource {

@@ -11,9 +11,8 @@
 //!
 //! Cases left out of the comparison (see the loop): those only the OpenSSL client can do.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use harness::connect::{
@@ -291,55 +290,6 @@ fn make_world(kt: &Path, openssl: &Path, dir: &Path) {
     assert!(status.success(), "openssl req makes the server certificate");
 }
 
-/// A running `openssl s_server`, killed when dropped.
-struct SServer {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for SServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn s_server(openssl: &Path, dir: &Path, extra: &[&str]) -> SServer {
-    let mut child = Command::new(openssl)
-        .current_dir(dir)
-        .args([
-            "s_server",
-            "-accept",
-            "127.0.0.1:0",
-            "-www",
-            "-cert",
-            "server.pem",
-            "-key",
-            "server.key",
-        ])
-        .args(extra)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("openssl s_server starts");
-    let stdout = child.stdout.take().expect("piped stdout");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(addr) = line.strip_prefix("ACCEPT ") {
-                let _ = tx.send(addr.rsplit(':').next().and_then(|p| p.parse::<u16>().ok()));
-            }
-        }
-    });
-    let port = rx
-        .recv_timeout(Duration::from_secs(10))
-        .ok()
-        .flatten()
-        .expect("s_server prints its ACCEPT line");
-    SServer { child, port }
-}
-
 /// A receiver configuration: name and s_server arguments.
 const RECEIVERS: &[(&str, &[&str])] = &[
     ("ca-names", &["-verify", "1", "-CAfile", "ca.pem"]),
@@ -423,9 +373,14 @@ fn java_and_our_key_managers_choose_the_same_alias() {
         String::from_utf8_lossy(&javac_out.stderr)
     );
 
-    let servers: Vec<(&str, SServer)> = RECEIVERS
+    let servers: Vec<(&str, crate::s_server::SServer)> = RECEIVERS
         .iter()
-        .map(|(name, args)| (*name, s_server(&openssl, dir, args)))
+        .map(|(name, args)| {
+            (
+                *name,
+                crate::s_server::start(&openssl, dir, "server.pem", args),
+            )
+        })
         .collect();
     let mut cases = Vec::new();
     for (name, server) in &servers {

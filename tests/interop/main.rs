@@ -23,4 +23,5 @@ mod pki;
 mod pkix_java;
 mod real_certs;
 mod receiver;
+mod s_server;
 mod tenant;
