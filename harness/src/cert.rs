@@ -275,3 +275,29 @@ fn ip_text(bytes: &[u8]) -> String {
         _ => colon_hex(bytes),
     }
 }
+
+/// The dotted text of an OID from its content octets (`1.2.840.113549.1.1.11`), for messages
+/// and lookups; arcs longer than 32 bytes are cut (a malformed OID stays printable).
+pub(crate) fn oid_text(oid: &[u8]) -> String {
+    let mut arcs = Vec::new();
+    let mut value: u64 = 0;
+    for (i, b) in oid.iter().enumerate() {
+        value = (value << 7) | u64::from(b & 0x7f);
+        if b & 0x80 == 0 {
+            if arcs.is_empty() {
+                let first = (value / 40).min(2);
+                arcs.push(first);
+                arcs.push(value - first * 40);
+            } else {
+                arcs.push(value);
+            }
+            value = 0;
+        } else if i >= 32 {
+            break;
+        }
+    }
+    arcs.iter()
+        .map(u64::to_string)
+        .collect::<Vec<_>>()
+        .join(".")
+}

@@ -87,7 +87,7 @@ fn parts(der: &[u8]) -> Result<Parts<'_>, CaptureError> {
     let alg_kids = der::children(alg.content)?;
     let sig_alg_oid = alg_kids
         .first()
-        .map(|o| oid_text(o.content))
+        .map(|o| crate::cert::oid_text(o.content))
         .unwrap_or_default();
     Ok(Parts {
         tbs,
@@ -100,29 +100,6 @@ fn malformed(what: &str) -> CaptureError {
     CaptureError::Malformed {
         what: what.to_owned(),
     }
-}
-
-/// The dotted text of an OID's content octets.
-pub(crate) fn oid_text(content: &[u8]) -> String {
-    let mut arcs: Vec<u64> = Vec::new();
-    let mut value = 0u64;
-    for b in content {
-        value = (value << 7) | u64::from(b & 0x7f);
-        if b & 0x80 == 0 {
-            if arcs.is_empty() {
-                let first = (value / 40).min(2);
-                arcs.push(first);
-                arcs.push(value - first * 40);
-            } else {
-                arcs.push(value);
-            }
-            value = 0;
-        }
-    }
-    arcs.iter()
-        .map(u64::to_string)
-        .collect::<Vec<_>>()
-        .join(".")
 }
 
 /// The key type of a certificate's subject key, the nearest the PKI makes.
@@ -198,7 +175,12 @@ fn extension<'a>(parts: &Parts<'a>, oid: &str) -> Option<&'a [u8]> {
     let list = der::one(ext.content).ok()?;
     for e in der::children(list.content).ok()? {
         let kids = der::children(e.content).ok()?;
-        if kids.first().map(|o| oid_text(o.content)).as_deref() == Some(oid) {
+        if kids
+            .first()
+            .map(|o| crate::cert::oid_text(o.content))
+            .as_deref()
+            == Some(oid)
+        {
             return kids.last().map(|v| v.content);
         }
     }
@@ -366,7 +348,10 @@ impl Twins {
                 let text = matches!(value.tag, 0x0c | 0x13 | 0x14 | 0x16)
                     .then(|| std::str::from_utf8(value.content).ok())
                     .flatten();
-                match text.and_then(|t| self.renamer.attribute(&oid_text(oid.content), t)) {
+                match text.and_then(|t| {
+                    self.renamer
+                        .attribute(&crate::cert::oid_text(oid.content), t)
+                }) {
                     Some(new) => {
                         let tag = if value.tag == 0x13
                             && !new
@@ -408,7 +393,7 @@ impl Twins {
                 out.push(e.raw.to_vec());
                 continue;
             };
-            let new_value = match oid_text(oid.content).as_str() {
+            let new_value = match crate::cert::oid_text(oid.content).as_str() {
                 SKI => Some(der::tlv(0x04, own_id)),
                 AKI => Some(der::seq(&[&der::tlv(0x80, issuer_id)])),
                 SAN => Some(self.san(value.content)?),

@@ -464,32 +464,6 @@ fn key_algorithm_name(oid: &str) -> String {
     .to_owned()
 }
 
-/// Java's name of a signature algorithm OID (`X509Certificate.getSigAlgName()`).
-fn signature_algorithm_name(oid: &str) -> String {
-    match oid {
-        "1.2.840.113549.1.1.2" => "MD2withRSA",
-        "1.2.840.113549.1.1.4" => "MD5withRSA",
-        "1.2.840.113549.1.1.5" => "SHA1withRSA",
-        "1.2.840.113549.1.1.14" => "SHA224withRSA",
-        "1.2.840.113549.1.1.11" => "SHA256withRSA",
-        "1.2.840.113549.1.1.12" => "SHA384withRSA",
-        "1.2.840.113549.1.1.13" => "SHA512withRSA",
-        "1.2.840.113549.1.1.10" => "RSASSA-PSS",
-        "1.2.840.10045.4.1" => "SHA1withECDSA",
-        "1.2.840.10045.4.3.1" => "SHA224withECDSA",
-        "1.2.840.10045.4.3.2" => "SHA256withECDSA",
-        "1.2.840.10045.4.3.3" => "SHA384withECDSA",
-        "1.2.840.10045.4.3.4" => "SHA512withECDSA",
-        "1.3.101.112" => "Ed25519",
-        "1.3.101.113" => "Ed448",
-        "1.2.840.10040.4.3" => "SHA1withDSA",
-        "2.16.840.1.101.3.4.3.1" => "SHA224withDSA",
-        "2.16.840.1.101.3.4.3.2" => "SHA256withDSA",
-        other => return other.to_owned(),
-    }
-    .to_owned()
-}
-
 const CLIENT_AUTH: &str = "1.3.6.1.5.5.7.3.2";
 const ANY_EKU: &str = "2.5.29.37.0";
 
@@ -557,7 +531,9 @@ fn facts_of(
             .collect(),
         signature_algorithms: parsed
             .iter()
-            .map(|c| signature_algorithm_name(&c.signature_algorithm.algorithm.to_id_string()))
+            .map(|c| {
+                crate::pkix::java_sig_alg_name(&c.signature_algorithm.algorithm.to_id_string())
+            })
             .collect(),
     })
 }

@@ -302,8 +302,13 @@ fn bit_string_bits(der: &[u8]) -> Vec<bool> {
 
 /// Java's names for signature algorithms (`X509Certificate.getSigAlgName`).
 fn sig_alg_name(c: &X509Certificate<'_>) -> String {
-    let id = c.signature_algorithm.algorithm.to_id_string();
-    match id.as_str() {
+    java_sig_alg_name(&c.signature_algorithm.algorithm.to_id_string())
+}
+
+/// Java's name of a signature algorithm OID (`X509Certificate.getSigAlgName`); the dotted
+/// OID itself for one Java has no name for.
+pub(crate) fn java_sig_alg_name(oid: &str) -> String {
+    match oid {
         "1.2.840.113549.1.1.2" => "MD2withRSA",
         "1.2.840.113549.1.1.4" => "MD5withRSA",
         "1.2.840.113549.1.1.5" => "SHA1withRSA",

@@ -48,6 +48,7 @@ use std::net::IpAddr;
 
 use rustls_pki_types::{CertificateDer, UnixTime};
 
+pub(crate) use cert::java_sig_alg_name;
 pub use error::PkixError;
 pub use rules::{RULES, Rule, Wrap};
 

@@ -53,7 +53,10 @@ fn scheme_of_oid(oid: &[u8]) -> Result<SealScheme, ErrorKind> {
         Ok(SealScheme::JceksPbeMd5TripleDes)
     } else {
         Err(ErrorKind::Unsupported {
-            what: format!("key protection algorithm (OID {})", oid_text(oid)),
+            what: format!(
+                "key protection algorithm (OID {})",
+                crate::cert::oid_text(oid)
+            ),
         })
     }
 }
@@ -358,30 +361,6 @@ fn internal(what: &str) -> ErrorKind {
     }
 }
 
-fn oid_text(oid: &[u8]) -> String {
-    let mut arcs = Vec::new();
-    let mut value: u64 = 0;
-    for (i, b) in oid.iter().enumerate() {
-        value = (value << 7) | u64::from(b & 0x7f);
-        if b & 0x80 == 0 {
-            if arcs.is_empty() {
-                let first = (value / 40).min(2);
-                arcs.push(first);
-                arcs.push(value - first * 40);
-            } else {
-                arcs.push(value);
-            }
-            value = 0;
-        } else if i >= 32 {
-            break;
-        }
-    }
-    arcs.iter()
-        .map(u64::to_string)
-        .collect::<Vec<_>>()
-        .join(".")
-}
-
 #[cfg(test)]
 mod tests {
     thread_local! {
@@ -421,8 +400,14 @@ mod tests {
 
     #[test]
     fn oids_print_dotted() {
-        assert_eq!(oid_text(JKS_PROTECTOR_OID), "1.3.6.1.4.1.42.2.17.1.1");
-        assert_eq!(oid_text(PBE_MD5_3DES_OID), "1.3.6.1.4.1.42.2.19.1");
+        assert_eq!(
+            crate::cert::oid_text(JKS_PROTECTOR_OID),
+            "1.3.6.1.4.1.42.2.17.1.1"
+        );
+        assert_eq!(
+            crate::cert::oid_text(PBE_MD5_3DES_OID),
+            "1.3.6.1.4.1.42.2.19.1"
+        );
     }
 
     #[test]
