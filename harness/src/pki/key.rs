@@ -169,16 +169,21 @@ impl KeyPair {
                     Signer::P384(Box::new(key), public),
                 ));
             }
-            _ => {
-                let key = rsa::PrivateKey::new(&mut rng, key_type.rsa_bits())
-                    .map_err(|e| PkiError::Key(e.to_string()))?;
-                rsa::pkcs8::EncodePrivateKey::to_pkcs8_der(&key)
-                    .map_err(|e| PkiError::Key(e.to_string()))?
-                    .as_bytes()
-                    .to_vec()
-            }
+            _ => generate_rsa(key_type.rsa_bits(), seed)?,
         };
         Ok(Self::from_parts(key_type, der))
+    }
+
+    /// A seeded RSA private key of `bits` bits as PKCS#8 DER: the generator behind the RSA
+    /// key types (ChaCha20 from `seed`, then `rsa`'s prime search), for callers that need
+    /// sizes [`KeyType`] does not offer (mock-receiver's RSA-1024 legacy receiver). Read from
+    /// the committed pool when the seed is pooled (the same bytes), generated otherwise;
+    /// not cached (callers keep what they need).
+    pub fn seeded_rsa_pkcs8(bits: usize, seed: [u8; 32]) -> Result<Vec<u8>, PkiError> {
+        match super::pool::lookup_rsa(bits, &seed) {
+            Some(der) => Ok(der.to_vec()),
+            None => generate_rsa(bits, seed),
+        }
     }
 
     /// Wraps an existing PKCS#8 key of a known type.
@@ -288,4 +293,14 @@ impl SigningKey for Signer {
             Signer::Rsa(pair) => pair.sign(msg),
         }
     }
+}
+/// RSA key generation from a seed: ChaCha20 seeded with `seed`, `rsa`'s prime search,
+/// PKCS#8 DER. The pool (`pool.rs`) holds outputs of exactly this function.
+pub(super) fn generate_rsa(bits: usize, seed: [u8; 32]) -> Result<Vec<u8>, PkiError> {
+    let mut rng = ChaCha20Rng::from_seed(seed);
+    let key = rsa::PrivateKey::new(&mut rng, bits).map_err(|e| PkiError::Key(e.to_string()))?;
+    Ok(rsa::pkcs8::EncodePrivateKey::to_pkcs8_der(&key)
+        .map_err(|e| PkiError::Key(e.to_string()))?
+        .as_bytes()
+        .to_vec())
 }

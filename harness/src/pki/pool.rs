@@ -25,6 +25,20 @@ fn type_code(key_type: KeyType) -> u8 {
     }
 }
 
+/// The code of RSA-1024 keys, which no [`KeyType`] names (mock-receiver's legacy receiver).
+const RSA_1024: u8 = 5;
+
+/// The code of an RSA key of `bits` bits.
+fn rsa_code(bits: usize) -> Option<u8> {
+    match bits {
+        1024 => Some(RSA_1024),
+        2048 => Some(type_code(KeyType::Rsa2048)),
+        3072 => Some(type_code(KeyType::Rsa3072)),
+        4096 => Some(type_code(KeyType::Rsa4096)),
+        _ => None,
+    }
+}
+
 /// One pooled key: its key type's code, its seed, its PKCS#8 DER.
 type Record = (u8, [u8; 32], &'static [u8]);
 
@@ -48,6 +62,15 @@ fn records(bytes: &'static [u8]) -> Option<Vec<Record>> {
 
 /// The pooled PKCS#8 DER of the key `from_seed(key_type, seed)` makes, if pooled.
 pub(super) fn lookup(key_type: KeyType, seed: &[u8; 32]) -> Option<&'static [u8]> {
+    lookup_code(type_code(key_type), seed)
+}
+
+/// The pooled PKCS#8 DER of the key `generate_rsa(bits, seed)` makes, if pooled.
+pub(super) fn lookup_rsa(bits: usize, seed: &[u8; 32]) -> Option<&'static [u8]> {
+    lookup_code(rsa_code(bits)?, seed)
+}
+
+fn lookup_code(code: u8, seed: &[u8; 32]) -> Option<&'static [u8]> {
     static INDEX: OnceLock<Index> = OnceLock::new();
     INDEX
         .get_or_init(|| {
@@ -57,43 +80,54 @@ pub(super) fn lookup(key_type: KeyType, seed: &[u8; 32]) -> Option<&'static [u8]
                 .map(|(code, seed, der)| ((code, seed), der))
                 .collect()
         })
-        .get(&(type_code(key_type), *seed))
+        .get(&(code, *seed))
         .copied()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pki::KeyPair;
+    use crate::pki::key::generate_rsa;
 
-    fn key_type_of(code: u8) -> KeyType {
-        KeyType::ALL
+    /// The RSA size of a pool code.
+    fn bits_of(code: u8) -> usize {
+        [1024, 2048, 3072, 4096]
             .into_iter()
-            .find(|t| type_code(*t) == code)
-            .expect("a known key type code")
+            .find(|bits| rsa_code(*bits) == Some(code))
+            .expect("an RSA key code")
     }
 
-    fn hex_seed(line: &str) -> (KeyType, [u8; 32]) {
+    /// A line of `rsa_pool.seeds`: `<rsa1024|rsa2048|rsa3072|rsa4096> <hex seed>`, as (code,
+    /// seed).
+    fn hex_seed(line: &str) -> (u8, [u8; 32]) {
         let (name, hex) = line.split_once(' ').expect("`<type> <hex seed>`");
-        let key_type: KeyType = name.parse().expect("a key type name");
+        let bits: usize = name
+            .strip_prefix("rsa")
+            .and_then(|b| b.parse().ok())
+            .expect("rsa<bits>");
+        let code = rsa_code(bits).expect("a pooled RSA size");
         let bytes: Vec<u8> = (0..hex.len())
             .step_by(2)
             .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex"))
             .collect();
-        (key_type, bytes.try_into().expect("32 seed bytes"))
+        (code, bytes.try_into().expect("32 seed bytes"))
+    }
+
+    fn listed_seeds() -> Vec<(u8, [u8; 32])> {
+        include_str!("rsa_pool.seeds")
+            .lines()
+            .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+            .map(hex_seed)
+            .collect()
     }
 
     #[test]
     fn the_pool_parses_and_lists_the_seeds_file() {
         let records = records(POOL).expect("whole records");
-        let seeds: Vec<_> = include_str!("rsa_pool.seeds")
-            .lines()
-            .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
-            .map(hex_seed)
-            .collect();
+        let seeds = listed_seeds();
         assert_eq!(records.len(), seeds.len());
-        for ((code, seed, _), (key_type, listed)) in records.iter().zip(&seeds) {
-            assert_eq!((*code, seed), (type_code(*key_type), listed));
+        for ((code, seed, _), listed) in records.iter().zip(&seeds) {
+            assert_eq!(&(*code, *seed), listed);
         }
     }
 
@@ -101,12 +135,26 @@ mod tests {
     #[test]
     fn every_pooled_key_is_the_generated_key() {
         for (code, seed, der) in records(POOL).expect("whole records") {
-            let generated = KeyPair::generate(key_type_of(code), seed).expect("generates");
+            let generated = generate_rsa(bits_of(code), seed).expect("generates");
             assert!(
-                generated.private_key().secret_pkcs8_der() == der,
+                generated == der,
                 "pooled key for seed {seed:02x?} differs from the generated one"
             );
         }
+    }
+
+    /// Every RSA key type's generator is the pooled one: `KeyPair::from_seed` of a pooled
+    /// seed gives the pooled bytes whether or not the pool is read.
+    #[test]
+    fn key_pairs_generate_what_the_pool_holds() {
+        let (code, seed, der) = records(POOL)
+            .expect("whole records")
+            .into_iter()
+            .find(|(code, _, _)| *code == type_code(KeyType::Rsa2048))
+            .expect("an RSA-2048 record");
+        let generated = crate::pki::KeyPair::generate(KeyType::Rsa2048, seed).expect("generates");
+        assert_eq!(code, type_code(KeyType::Rsa2048));
+        assert!(generated.private_key().secret_pkcs8_der() == der);
     }
 
     /// Writes `rsa_pool.bin` from `rsa_pool.seeds` with the seeded generator:
@@ -115,17 +163,12 @@ mod tests {
     #[ignore = "rewrites src/pki/rsa_pool.bin"]
     fn regenerate_rsa_pool() {
         let mut out = Vec::new();
-        for line in include_str!("rsa_pool.seeds")
-            .lines()
-            .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
-        {
-            let (key_type, seed) = hex_seed(line);
-            let key = KeyPair::generate(key_type, seed).expect("generates");
-            let der = key.private_key().secret_pkcs8_der();
-            out.push(type_code(key_type));
+        for (code, seed) in listed_seeds() {
+            let der = generate_rsa(bits_of(code), seed).expect("generates");
+            out.push(code);
             out.extend_from_slice(&seed);
             out.extend_from_slice(&u16::try_from(der.len()).expect("short").to_be_bytes());
-            out.extend_from_slice(der);
+            out.extend_from_slice(&der);
         }
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/src/pki/rsa_pool.bin");
         std::fs::write(path, out).expect("writes the pool");

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -197,6 +198,42 @@ pub struct World {
 }
 
 impl World {
+    /// The world of `spec`, generated once per process and shared: a scenario run builds
+    /// dozens of scenarios on the same spec (the default seed, now and key type), and each
+    /// world costs a few milliseconds of ECDSA signing (RSA: far more). Worlds are immutable,
+    /// so sharing changes nothing a caller can see; the same spec gives byte-identical worlds
+    /// either way. Concurrent callers of one spec wait for the first to finish instead of
+    /// generating it again. At most [`World::SHARED_LIMIT`] specs are kept (oldest dropped).
+    pub fn shared(spec: &WorldSpec) -> Result<Arc<World>, PkiError> {
+        type Slot = Arc<Mutex<Option<Arc<World>>>>;
+        static SHARED: Mutex<Vec<(WorldSpec, Slot)>> = Mutex::new(Vec::new());
+        let slot = {
+            let mut shared = SHARED.lock().unwrap_or_else(PoisonError::into_inner);
+            match shared.iter().find(|(s, _)| s == spec) {
+                Some((_, slot)) => slot.clone(),
+                None => {
+                    if shared.len() >= Self::SHARED_LIMIT {
+                        shared.remove(0);
+                    }
+                    let slot = Slot::default();
+                    shared.push((spec.clone(), slot.clone()));
+                    slot
+                }
+            }
+        };
+        let mut world = slot.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(world) = &*world {
+            return Ok(world.clone());
+        }
+        // A failed generation leaves the slot empty: the next caller tries again.
+        let generated = Arc::new(World::generate(spec)?);
+        *world = Some(generated.clone());
+        Ok(generated)
+    }
+
+    /// How many specs [`World::shared`] keeps.
+    pub const SHARED_LIMIT: usize = 32;
+
     /// Generates the world. P-256 worlds take a few milliseconds; RSA keys are cached per
     /// seed, so a second RSA world of the same seed costs about as much as a P-256 one.
     pub fn generate(spec: &WorldSpec) -> Result<Self, PkiError> {
@@ -374,6 +411,23 @@ mod tests {
                 b.get(role).key().private_key()
             );
             assert_ne!(a.get(role).cert(), c.get(role).cert(), "{role}");
+        }
+    }
+
+    #[test]
+    fn shared_worlds_are_generated_once_per_spec_and_equal_to_fresh_ones() {
+        let spec = WorldSpec::new(11);
+        let a = World::shared(&spec).unwrap();
+        let b = World::shared(&spec).unwrap();
+        assert!(
+            Arc::ptr_eq(&a, &b),
+            "the second call reuses the first world"
+        );
+        let other = World::shared(&spec.clone().key_type(KeyType::P384)).unwrap();
+        assert!(!Arc::ptr_eq(&a, &other), "another spec, another world");
+        let fresh = World::generate(&spec).unwrap();
+        for role in Role::ALL {
+            assert_eq!(a.get(role).cert(), fresh.get(role).cert(), "{role}");
         }
     }
 

@@ -1,6 +1,9 @@
 //! One certificate as the rules read it: everything owned, parsed once (x509-parser for the
 //! structure, OpenSSL for the key and the signature).
 
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock, PoisonError};
+
 use openssl::pkey::{PKey, Public};
 use openssl::x509::X509;
 use x509_parser::prelude::{FromDer, GeneralName, ParsedExtension, X509Certificate};
@@ -47,7 +50,7 @@ pub(crate) struct NameConstraints {
 }
 
 /// One certificate, parsed.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct Cert {
     pub(crate) der: Vec<u8>,
     pub(crate) subject: CanonicalName,
@@ -100,7 +103,33 @@ pub(crate) struct Cert {
 pub(crate) struct ParseError(pub(crate) String);
 
 impl Cert {
+    /// Parses `der` as JDK 17's `X509CertImpl` does, once per process: the result is a pure
+    /// function of the bytes, and the same certificates come back again and again (a suite's
+    /// scenarios share their world, so the same trust anchors and chains are validated in
+    /// each). OpenSSL 3.0 decodes a public key through its provider decoders, which cost
+    /// about a quarter of a millisecond per certificate (`perf record` of `scenarios run`:
+    /// a quarter of the suite's CPU went to `OSSL_DECODER_CTX_new_for_pkey`). At most
+    /// [`Cert::MEMO_LIMIT`] certificates are kept; the memo is emptied when full.
     pub(crate) fn parse(der: &[u8]) -> Result<Cert, ParseError> {
+        type Memo = HashMap<Vec<u8>, Result<Cert, ParseError>>;
+        static MEMO: OnceLock<Mutex<Memo>> = OnceLock::new();
+        let memo = MEMO.get_or_init(Mutex::default);
+        if let Some(hit) = memo.lock().unwrap_or_else(PoisonError::into_inner).get(der) {
+            return hit.clone();
+        }
+        let parsed = Self::parse_uncached(der);
+        let mut memo = memo.lock().unwrap_or_else(PoisonError::into_inner);
+        if memo.len() >= Self::MEMO_LIMIT {
+            memo.clear();
+        }
+        memo.insert(der.to_vec(), parsed.clone());
+        parsed
+    }
+
+    /// How many certificates [`Cert::parse`] remembers.
+    const MEMO_LIMIT: usize = 1024;
+
+    fn parse_uncached(der: &[u8]) -> Result<Cert, ParseError> {
         let (rest, c) = X509Certificate::from_der(der)
             .map_err(|e| ParseError(crate::decode::DecodeError::from_x509_nom(&e).to_string()))?;
         if !rest.is_empty() {
@@ -354,4 +383,30 @@ fn key_facts(c: &X509Certificate<'_>, key: Option<&PKey<Public>>) -> (String, u3
         _ => key.map(|k| k.bits()).unwrap_or(0),
     };
     (alg.to_owned(), bits)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pki::{Role, World, WorldSpec};
+
+    #[test]
+    fn the_memo_answers_as_a_fresh_parse_does() {
+        let world = World::shared(&WorldSpec::new(1)).unwrap();
+        let der = world.get(Role::Server).cert().as_ref();
+        let fresh = Cert::parse_uncached(der).unwrap();
+        for _ in 0..2 {
+            let memo = Cert::parse(der).unwrap();
+            assert_eq!(memo.der, fresh.der);
+            assert_eq!(memo.subject_text, fresh.subject_text);
+            assert_eq!(memo.spki, fresh.spki);
+            assert!(memo.key.is_some());
+        }
+        // Refusals are remembered too, with the same reason.
+        let mut bad = der.to_vec();
+        bad.push(0);
+        let first = Cert::parse(&bad).unwrap_err().0;
+        assert_eq!(Cert::parse(&bad).unwrap_err().0, first);
+        assert_eq!(first, "trailing bytes after the certificate");
+    }
 }

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Mutex, OnceLock};
 
-use harness::pki::{Role, World};
+use harness::pki::{Role, World, WorldSpec};
 use harness::secret::PrivateKey;
 use openssl::asn1::{Asn1Integer, Asn1Time};
 use openssl::bn::BigNum;
@@ -21,7 +21,6 @@ use openssl::x509::extension::{
     SubjectKeyIdentifier,
 };
 use openssl::x509::{X509, X509Builder, X509NameBuilder, X509Ref};
-use rand_core::SeedableRng as _;
 use rustls_pki_types::CertificateDer;
 use time::{Duration, OffsetDateTime};
 
@@ -44,8 +43,10 @@ fn derive(seed: u64, purpose: &str) -> [u8; 32] {
     openssl::sha::sha256(&input)
 }
 
-/// A seeded RSA key of `bits` as PKCS#8 DER; generated once per process (an RSA-2048 key
-/// costs up to a second in a debug build, and tests start many receivers of one world).
+/// A seeded RSA key of `bits` as PKCS#8 DER, from harness's seeded RSA generator (whose
+/// committed pool holds the default world's keys); generated once per process otherwise (an
+/// RSA-2048 key costs up to a second in a debug build, and tests start many receivers of one
+/// world).
 fn seeded_rsa(seed: [u8; 32], bits: usize) -> Result<Vec<u8>, ReceiverError> {
     type Cache = HashMap<([u8; 32], usize), Vec<u8>>;
     static CACHE: OnceLock<Mutex<Cache>> = OnceLock::new();
@@ -57,7 +58,11 @@ fn seeded_rsa(seed: [u8; 32], bits: usize) -> Result<Vec<u8>, ReceiverError> {
     {
         return Ok(der);
     }
-    let der = generate_rsa(seed, bits)?;
+    let der =
+        harness::pki::KeyPair::seeded_rsa_pkcs8(bits, seed).map_err(|e| ReceiverError::Tls {
+            what: format!("legacy PKI: RSA-{bits} key"),
+            source: Some(e.into()),
+        })?;
     if let Ok(mut c) = cache.lock() {
         if c.len() >= 64 {
             c.clear();
@@ -65,20 +70,6 @@ fn seeded_rsa(seed: [u8; 32], bits: usize) -> Result<Vec<u8>, ReceiverError> {
         c.insert((seed, bits), der.clone());
     }
     Ok(der)
-}
-
-fn generate_rsa(seed: [u8; 32], bits: usize) -> Result<Vec<u8>, ReceiverError> {
-    let mut rng = rand_chacha::ChaCha20Rng::from_seed(seed);
-    let key = rsa::PrivateKey::new(&mut rng, bits).map_err(|e| ReceiverError::Tls {
-        what: format!("legacy PKI: RSA-{bits} key"),
-        source: Some(e.to_string().into()),
-    })?;
-    rsa::pkcs8::EncodePrivateKey::to_pkcs8_der(&key)
-        .map(|der| der.as_bytes().to_vec())
-        .map_err(|e| ReceiverError::Tls {
-            what: format!("legacy PKI: RSA-{bits} key"),
-            source: Some(e.to_string().into()),
-        })
 }
 
 /// DER TLV with a definite length.
@@ -205,8 +196,36 @@ fn plan(world: &World, key: LegacyServerKey) -> Result<LeafPlan, ReceiverError> 
     })
 }
 
-/// The identity of `profile` with the legacy `key`, from `world`.
+/// The identity of `profile` with the legacy `key`, from `world`: built once per process
+/// for each (world spec, profile, key), since a world is a function of its spec. Building
+/// one costs OpenSSL key decoding and signing (about 5% of the built-in suite's CPU before
+/// this memo, `perf record` of `scenarios run`); tests and suites start many receivers of
+/// one world. At most 64 identities are kept (the memo is emptied when full).
 pub(super) fn identity(
+    world: &World,
+    profile: TrustProfile,
+    key: LegacyServerKey,
+) -> Result<ServerIdentity, ReceiverError> {
+    type Memo = Vec<((WorldSpec, TrustProfile, LegacyServerKey), ServerIdentity)>;
+    static MEMO: Mutex<Memo> = Mutex::new(Vec::new());
+    let wanted = (world.spec().clone(), profile, key);
+    let lock = || {
+        MEMO.lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    };
+    if let Some((_, identity)) = lock().iter().find(|(k, _)| *k == wanted) {
+        return Ok(identity.clone());
+    }
+    let identity = identity_uncached(world, profile, key)?;
+    let mut memo = lock();
+    if memo.len() >= 64 {
+        memo.clear();
+    }
+    memo.push((wanted, identity.clone()));
+    Ok(identity)
+}
+
+fn identity_uncached(
     world: &World,
     profile: TrustProfile,
     key: LegacyServerKey,

@@ -196,7 +196,7 @@ async fn run_one(input: Input, dir: &Path, options: &RunOptions) -> ScenarioRepo
             .now(now)
             .key_type(scenario.world.key_type);
         tokio::task::block_in_place(|| {
-            let world = World::generate(&spec).map_err(StepError::World)?;
+            let world = World::shared(&spec).map_err(StepError::World)?;
             let mut ctx = Context::new(dir.to_owned(), world, seed, now, options.timeout);
             ctx.write_options = WriteOptions::default()
                 .jceks_iterations(jceks_iterations)

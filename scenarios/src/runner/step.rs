@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use harness::connect::{
@@ -32,7 +33,7 @@ struct Built {
 /// Everything one scenario's steps act on.
 pub(super) struct Context {
     dir: PathBuf,
-    pub(super) world: World,
+    pub(super) world: Arc<World>,
     pub(super) receivers: BTreeMap<String, ReceiverState>,
     seed: u64,
     now: OffsetDateTime,
@@ -48,7 +49,7 @@ pub(super) struct Context {
 impl Context {
     pub(super) fn new(
         dir: PathBuf,
-        world: World,
+        world: Arc<World>,
         seed: u64,
         now: OffsetDateTime,
         timeout: Duration,
