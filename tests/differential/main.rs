@@ -12,7 +12,8 @@
 //!
 //! Environment: `DIFF_SEED` (default [`DEFAULT_SEED`]), `DIFF_WORLDS` (default 300),
 //! `DIFF_WRITE_KNOWN=1` rewrites the known-divergences file from the run, `DIFF_VERBOSE=1`
-//! prints every world.
+//! prints every world, `DIFF_ONLY=w009,w018` runs only those worlds (no known-divergence
+//! check), `DIFF_KEEP=1` keeps every world's files (keystore, PEMs) and prints where.
 
 // Test code: a failed unwrap is a failed run with its location.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -235,6 +236,10 @@ struct JavaLine {
     status: Option<u16>,
     text: String,
     used: bool,
+    /// Whether the receiver (`s_server -www`'s page) saw a client certificate, when the
+    /// handshake succeeded and the page arrived.
+    #[serde(default)]
+    receiver_saw: Option<bool>,
 }
 
 fn compile_probe(javac: &Path, out: &Path) -> PathBuf {
@@ -272,7 +277,15 @@ fn connectivity_test_agrees_with_jdk17_over_generated_worlds() {
     let seed = env_u64("DIFF_SEED").unwrap_or(DEFAULT_SEED);
     let count = env_u64("DIFF_WORLDS").map_or(300, |n| n as usize);
     let verbose = std::env::var("DIFF_VERBOSE").is_ok_and(|v| v == "1");
-    let worlds = generate(seed, count);
+    let mut worlds = generate(seed, count);
+    // `DIFF_ONLY=w009,w018`: only those worlds (for a closer look; the known file is then
+    // neither checked for stale entries nor rewritten).
+    let only: Option<Vec<String>> = std::env::var("DIFF_ONLY")
+        .ok()
+        .map(|v| v.split(',').map(|s| s.trim().to_owned()).collect());
+    if let Some(only) = &only {
+        worlds.retain(|w| only.contains(&w.id));
+    }
 
     let pool = pki::KeyPool::load(
         &openssl,
@@ -282,7 +295,16 @@ fn connectivity_test_agrees_with_jdk17_over_generated_worlds() {
         .replace_nanosecond(0)
         .unwrap();
     let tmp = tempfile::tempdir().unwrap();
-    let classes = compile_probe(&javac, tmp.path());
+    // `DIFF_KEEP=1`: keep every world's files (printed) for a closer look.
+    let (_tmp_guard, tmp_path) = if std::env::var("DIFF_KEEP").is_ok_and(|v| v == "1") {
+        let kept = tmp.keep();
+        println!("world files kept in {}", kept.display());
+        (None, kept)
+    } else {
+        let path = tmp.path().to_owned();
+        (Some(tmp), path)
+    };
+    let classes = compile_probe(&javac, &tmp_path);
 
     // Materialise every world (two threads).
     let materials: Vec<pki::Materials> = {
@@ -292,7 +314,7 @@ fn connectivity_test_agrees_with_jdk17_over_generated_worlds() {
                 .chunks(half.max(1))
                 .enumerate()
                 .map(|(c, chunk)| {
-                    let (pool, tmp) = (&pool, tmp.path());
+                    let (pool, tmp) = (&pool, tmp_path.as_path());
                     s.spawn(move || {
                         chunk
                             .iter()
@@ -409,7 +431,7 @@ fn connectivity_test_agrees_with_jdk17_over_generated_worlds() {
                 .chunks(per)
                 .enumerate()
                 .map(|(j, part)| {
-                    let file = tmp.path().join(format!("batch{b}-{j}.tsv"));
+                    let file = tmp_path.join(format!("batch{b}-{j}.tsv"));
                     std::fs::write(&file, part.concat()).unwrap();
                     let (java, classes) = (&java, &classes);
                     s.spawn(move || run_java(java, classes, &file))
@@ -434,9 +456,19 @@ fn connectivity_test_agrees_with_jdk17_over_generated_worlds() {
             } else {
                 java_class(jl.ok, jl.status, &jl.text, &our.class)
             };
+            // What the receiver saw decides where it is known (the probe's record of the
+            // key manager's answers is the fallback for failed handshakes).
+            if let Some(saw) = jl.receiver_saw
+                && saw != jl.used
+            {
+                println!(
+                    "{}: the probe recorded used={} but the receiver saw a certificate: {saw}",
+                    jl.id, jl.used
+                );
+            }
             let theirs = Verdict {
                 class,
-                used: jl.used,
+                used: jl.receiver_saw.unwrap_or(jl.used),
                 text: if jl.ok { String::new() } else { jl.text },
             };
             results.insert(jl.id, (our, theirs));
@@ -565,6 +597,10 @@ fn connectivity_test_agrees_with_jdk17_over_generated_worlds() {
         worlds.iter().map(|w| (w.id.clone(), w.moved())).collect();
     let file = tests::workspace_root().join("tests/differential/known-divergences.toml");
     let known_file = known::load(&file);
+    if only.is_some() {
+        println!("DIFF_ONLY: the known divergences are not checked");
+        return;
+    }
     if std::env::var("DIFF_WRITE_KNOWN").is_ok_and(|v| v == "1") {
         known::write(&file, &known_file, &found, &tags, &moved);
         println!("rewrote {}", file.display());

@@ -32,7 +32,8 @@ public class DiffProbe {
             try {
                 String[] r = run(f, rec);
                 out.append(",\"ok\":true,\"protocol\":").append(json(r[0]))
-                    .append(",\"status\":").append(r[1]).append(",\"text\":\"\",\"chain\":\"\"");
+                    .append(",\"status\":").append(r[1]).append(",\"text\":\"\",\"chain\":\"\"")
+                    .append(",\"receiver_saw\":").append(r[2]);
             } catch (Throwable e) {
                 out.append(",\"ok\":false,\"protocol\":null,\"status\":null,\"text\":")
                     .append(json(e.toString())).append(",\"chain\":").append(json(chain(e)));
@@ -117,7 +118,13 @@ public class DiffProbe {
             String code = "null";
             if (status != null && status.startsWith("HTTP/1.")) code = status.split(" ")[1];
             else if (status == null) throw new EOFException("no HTTP answer");
-            return new String[] { protocol, code };
+            // `s_server -www` says whether it received a client certificate.
+            String seen = "null";
+            for (String l = in.readLine(); l != null; l = in.readLine()) {
+                if (l.contains("no client certificate available")) seen = "false";
+                else if (l.startsWith("Client certificate")) seen = "true";
+            }
+            return new String[] { protocol, code, seen };
         } finally {
             ssl.close();
         }
@@ -126,12 +133,20 @@ public class DiffProbe {
     static class Recorder {
         boolean requested;
         boolean used;
+        // The key manager's last answers, to tell whether JSSE could make a possession of
+        // them (X509Authentication.createClientPossession: an alias, its private key, a
+        // non-empty chain, the key's algorithm the requested type).
+        String alias;
+        String[] types;
+        PrivateKey key;
     }
 
     // Records whether the server asked (chooseClientAlias is called only on a
-    // CertificateRequest) and whether a key pair was sent. A fixed alias is sent whenever
-    // asked, from the keystore itself (its key unlocked with the store password, as CPI
-    // does); automatic is Java's PKIX key manager.
+    // CertificateRequest) and whether JSSE could send a key pair: the alias chosen, then its
+    // private key and chain as JSSE fetches them (an alias whose key does not unlock with
+    // the store password is chosen by Java's key managers but sends nothing). A fixed alias
+    // is sent whenever asked, from the keystore itself (its key unlocked with the store
+    // password, as CPI does); automatic is Java's key manager of the given algorithm.
     static class RecordingKeyManager extends X509ExtendedKeyManager {
         final X509KeyManager inner;
         final String fixed;
@@ -150,18 +165,14 @@ public class DiffProbe {
         public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
             rec.requested = true;
             String alias = null;
-            boolean fits = false;
             if (fixed != null) {
-                // JSSE asks once per key type and skips a key of another type: the fixed
-                // alias is sent only when asked for its own type.
-                PrivateKey key = getPrivateKey(fixed);
-                alias = key != null ? fixed : null;
-                fits = key != null && Arrays.asList(keyType).contains(key.getAlgorithm());
+                alias = fixed;
             } else if (inner != null) {
                 alias = inner.chooseClientAlias(keyType, issuers, socket);
-                fits = alias != null;
             }
-            rec.used = fits;
+            rec.alias = alias;
+            rec.types = keyType;
+            rec.key = null;
             return alias;
         }
 
@@ -182,6 +193,17 @@ public class DiffProbe {
         }
 
         public X509Certificate[] getCertificateChain(String alias) {
+            X509Certificate[] chain = chainOf(alias);
+            if (chain != null && chain.length > 0 && rec.key != null && alias.equals(rec.alias)
+                    && rec.types != null
+                    && Arrays.asList(rec.types).contains(rec.key.getAlgorithm())
+                    && chain[0].getPublicKey().getAlgorithm().equals(rec.key.getAlgorithm())) {
+                rec.used = true;
+            }
+            return chain;
+        }
+
+        X509Certificate[] chainOf(String alias) {
             if (fixed != null && fixed.equals(alias)) {
                 try {
                     java.security.cert.Certificate[] c = ks.getCertificateChain(alias);
@@ -197,14 +219,18 @@ public class DiffProbe {
         }
 
         public PrivateKey getPrivateKey(String alias) {
+            PrivateKey key = null;
             if (fixed != null && fixed.equals(alias)) {
                 try {
-                    return (PrivateKey) ks.getKey(alias, pw);
+                    key = (PrivateKey) ks.getKey(alias, pw);
                 } catch (Exception e) {
-                    return null;
+                    key = null;
                 }
+            } else if (inner != null) {
+                key = inner.getPrivateKey(alias);
             }
-            return inner == null ? null : inner.getPrivateKey(alias);
+            if (alias != null && alias.equals(rec.alias)) rec.key = key;
+            return key;
         }
     }
 }
