@@ -119,6 +119,7 @@ async fn ours(w: &World, m: &pki::Materials, port: u16, now: time::OffsetDateTim
     if w.validate == Validate::Off {
         options.validation = Validation::dangerous_off();
     }
+    options.key_manager = w.key_manager.kind();
     match harness::connect::run(&options, &trust).await {
         Ok(o) => verdict_of(&o),
         Err(e) => error(&e),
@@ -244,6 +245,9 @@ struct JavaLine {
     /// handshake succeeded and the page arrived.
     #[serde(default)]
     receiver_saw: Option<bool>,
+    /// Whether the probe got as far as connecting (false: Java refused to run, as our
+    /// `error: ...`).
+    connected: bool,
 }
 
 fn compile_probe(javac: &Path, out: &Path) -> PathBuf {
@@ -416,7 +420,7 @@ fn connectivity_test_agrees_with_jdk17_over_generated_worlds() {
                     _ => "auto".to_owned(),
                 };
                 format!(
-                    "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\n",
+                    "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\n",
                     w.id,
                     w.host_name(),
                     port,
@@ -425,7 +429,8 @@ fn connectivity_test_agrees_with_jdk17_over_generated_worlds() {
                     m.keystore.display(),
                     m.store_type,
                     pki::STORE_PASSWORD,
-                    TIMEOUT.as_millis()
+                    TIMEOUT.as_millis(),
+                    w.key_manager.java()
                 )
             })
             .collect();
@@ -461,7 +466,15 @@ fn connectivity_test_agrees_with_jdk17_over_generated_worlds() {
                 && jl.text == our.text
                 && jl.text.contains(": Received fatal alert: ")
                 && jl.used == our.used;
-            let class = if RACY_CLASSES.contains(&our.class.as_str())
+            let class = if !jl.ok && !jl.connected {
+                // Java refused to run (before any connection), as ours may: both are an
+                // error exit, not an outcome; the kinds are not compared.
+                if our.class.starts_with("error:") {
+                    our.class.clone()
+                } else {
+                    format!("error: java: {}", jl.text)
+                }
+            } else if RACY_CLASSES.contains(&our.class.as_str())
                 && (SOCKET_TEXTS.contains(&jl.text.as_str()) || same_alert)
             {
                 our.class.clone()
@@ -512,6 +525,7 @@ fn connectivity_test_agrees_with_jdk17_over_generated_worlds() {
         if our.class != theirs.class {
             add("class", our.class.clone(), theirs.class.clone());
         } else if our.class != "success"
+            && !our.class.starts_with("error:")
             && our.text != theirs.text
             && !(RACY_CLASSES.contains(&our.class.as_str())
                 && SOCKET_TEXTS.contains(&theirs.text.as_str()))

@@ -472,6 +472,20 @@ fn ca_rules() {
         world(Opt { ca: None, ..ca() }, leaf(), "localhost", ECDHE),
         "basic-constraints-not-ca",
     );
+    // A server certificate that claims to be a CA does not make up for an intermediate
+    // that is none (the path is validated as sent).
+    expect(
+        world(
+            Opt { ca: None, ..ca() },
+            Opt {
+                ca: Some(None),
+                ..leaf()
+            },
+            "localhost",
+            ECDHE,
+        ),
+        "basic-constraints-not-ca",
+    );
     // pathLen 0 on the intermediate and another CA below it.
     let (rk, ik, jk, lk) = (ec(), ec(), ec(), ec());
     let root = mk("Root", &rk, None, ca());

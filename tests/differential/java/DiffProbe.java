@@ -3,13 +3,17 @@
 //
 // Reads worlds from the file named by args[0], one per line, tab-separated:
 //   id host port validate(1|0) client(off|auto|alias=NAME) keystore storeType storePassword timeoutMs
+//   keyManagerAlgorithm(PKIX|SunX509)
 // The keystore holds the world's trusted certificates and key pairs, as a tenant keystore
 // does: the trust manager is PKIX over it (or trusts everything with validation off); the key
-// manager is Java's PKIX key manager over it (automatic), or sends the named alias whenever
-// asked (alias). TCP goes to 127.0.0.1; the host names the receiver for SNI and HTTPS
+// manager is Java's key manager of the given algorithm over it (automatic), or sends the
+// named alias whenever asked (alias). TCP goes to 127.0.0.1; the host names the receiver for SNI and HTTPS
 // endpoint identification, as it would after a DNS answer of 127.0.0.1.
 // Prints one JSON line per world:
-//   {"id":..,"ok":bool,"protocol":..,"requested":bool,"used":bool,"status":N|null,"text":..,"chain":..}
+//   {"id":..,"ok":bool,"protocol":..,"connected":bool,"requested":bool,"used":bool,
+//    "status":N|null,"text":..,"chain":..,"receiver_saw":bool|null}
+// connected = false: the run failed before connecting (e.g. SunX509's KeyManagerFactory.init
+// on a key that does not unlock with the store password).
 // text = the exception's toString(); chain = every toString() of the cause chain joined by
 // " | Caused by: ".
 
@@ -38,7 +42,8 @@ public class DiffProbe {
                 out.append(",\"ok\":false,\"protocol\":null,\"status\":null,\"text\":")
                     .append(json(e.toString())).append(",\"chain\":").append(json(chain(e)));
             }
-            out.append(",\"requested\":").append(rec.requested)
+            out.append(",\"connected\":").append(rec.connecting)
+                .append(",\"requested\":").append(rec.requested)
                 .append(",\"used\":").append(rec.used).append("}");
             System.out.println(out);
             System.out.flush();
@@ -89,7 +94,7 @@ public class DiffProbe {
         }
         X509KeyManager inner = null;
         if (client.equals("auto")) {
-            KeyManagerFactory kmf = KeyManagerFactory.getInstance("PKIX");
+            KeyManagerFactory kmf = KeyManagerFactory.getInstance(f[9]);
             kmf.init(ks, pw);
             inner = (X509KeyManager) kmf.getKeyManagers()[0];
         }
@@ -99,6 +104,7 @@ public class DiffProbe {
         ctx.init(kms, tms, null);
 
         Socket tcp = new Socket();
+        rec.connecting = true;
         tcp.connect(new InetSocketAddress("127.0.0.1", port), timeout);
         tcp.setSoTimeout(timeout);
         SSLSocket ssl = (SSLSocket) ctx.getSocketFactory().createSocket(tcp, host, port, true);
@@ -131,6 +137,8 @@ public class DiffProbe {
     }
 
     static class Recorder {
+        // false: the failure came before any connection (keystore, key manager set-up).
+        boolean connecting;
         boolean requested;
         boolean used;
         // The key manager's last answers, to tell whether JSSE could make a possession of
