@@ -404,7 +404,9 @@ fn perturb(w: &mut World, dim: usize, pick: usize, keys: &[ClientKey]) {
             ask(w);
         }
         25 => {
+            // SunX509 refuses a locked key when it is built, PKIX only when it is chosen.
             w.key_password = at(KeyPassword::ALL, pick);
+            w.key_manager = at(KeyManager::ALL, pick / 2);
             ask(w);
         }
         26 => w.store = at(StoreFormat::ALL, pick),
