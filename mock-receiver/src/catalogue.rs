@@ -703,6 +703,8 @@ pub fn catalogue() -> Vec<Endpoint> {
             .legacy(None, None, Some(LegacyServerKey::Sha1Chain)),
         e("legacy-rsa-pss", G::Certificate, "An RSASSA-PSS server key: Java accepts it.")
             .legacy(None, None, Some(LegacyServerKey::RsaPss)),
+        e("legacy-key-encipherment-only", G::Certificate, "A server certificate whose key usage is keyEncipherment alone: Java refuses it when the server signs the key exchange.")
+            .legacy(None, None, Some(LegacyServerKey::KeyEnciphermentOnly)),
         // Faults.
         e("refuse", G::Fault, "Nothing listens: connection refused.").fault(Fault::Refuse),
         e("connect-timeout", G::Fault, "A full accept queue: SYNs go unanswered, the connect times out.")

@@ -241,6 +241,30 @@ dimension! {
     Validate = "validate" { On = "on", Off = "off" }
 }
 
+dimension! {
+    /// Which Java key manager chooses the client certificate (ours: `--key-manager`; Java:
+    /// `KeyManagerFactory.getInstance("PKIX" | "SunX509")`).
+    KeyManager = "key-manager" { Pkix = "pkix", SunX509 = "sunx509" }
+}
+
+impl KeyManager {
+    /// Ours.
+    pub(crate) fn kind(self) -> harness::connect::KeyManagerKind {
+        match self {
+            KeyManager::Pkix => harness::connect::KeyManagerKind::Pkix,
+            KeyManager::SunX509 => harness::connect::KeyManagerKind::SunX509,
+        }
+    }
+
+    /// Java's `KeyManagerFactory` algorithm.
+    pub(crate) fn java(self) -> &'static str {
+        match self {
+            KeyManager::Pkix => "PKIX",
+            KeyManager::SunX509 => "SunX509",
+        }
+    }
+}
+
 /// One generated world.
 #[derive(Clone, Debug)]
 pub(crate) struct World {
@@ -276,6 +300,7 @@ pub(crate) struct World {
     pub(crate) store: StoreFormat,
     pub(crate) client_mode: ClientMode,
     pub(crate) validate: Validate,
+    pub(crate) key_manager: KeyManager,
 }
 
 /// How many dimensions a world moves away from the common world (the first value of each):
@@ -285,7 +310,7 @@ fn perturbation_count() -> impl Strategy<Value = usize> {
 }
 
 /// The number of dimensions [`perturb`] knows.
-const DIMENSIONS: usize = 29;
+const DIMENSIONS: usize = 30;
 
 /// The common world: every dimension at its first value, the receiver asking for no client
 /// certificate, one client key pair under the client root, chosen automatically.
@@ -321,6 +346,7 @@ pub(crate) fn common() -> World {
         store: StoreFormat::ALL[0],
         client_mode: ClientMode::Automatic,
         validate: Validate::ALL[0],
+        key_manager: KeyManager::ALL[0],
     }
 }
 
@@ -372,11 +398,15 @@ fn perturb(w: &mut World, dim: usize, pick: usize, keys: &[ClientKey]) {
             ask(w);
         }
         24 => {
+            // Several key pairs are where the key managers differ: either one chooses.
             w.keys = keys.to_vec();
+            w.key_manager = at(KeyManager::ALL, pick / 2);
             ask(w);
         }
         25 => {
+            // SunX509 refuses a locked key when it is built, PKIX only when it is chosen.
             w.key_password = at(KeyPassword::ALL, pick);
+            w.key_manager = at(KeyManager::ALL, pick / 2);
             ask(w);
         }
         26 => w.store = at(StoreFormat::ALL, pick),
@@ -384,7 +414,24 @@ fn perturb(w: &mut World, dim: usize, pick: usize, keys: &[ClientKey]) {
             w.client_mode = at(ClientMode::ALL, pick);
             ask(w);
         }
-        _ => w.validate = at(Validate::ALL, pick),
+        28 => w.validate = at(Validate::ALL, pick),
+        _ => {
+            // The other key manager (the common world's is PKIX), over several key pairs
+            // (the drawn ones, completed to two).
+            w.key_manager = KeyManager::SunX509;
+            let mut several = keys.to_vec();
+            for extra in [
+                ClientKey::ExpiredRoot,
+                ClientKey::RsaRoot,
+                ClientKey::EcRoot,
+            ] {
+                if several.len() < 2 && !several.contains(&extra) {
+                    several.push(extra);
+                }
+            }
+            w.keys = several;
+            ask(w);
+        }
     }
 }
 
@@ -449,6 +496,7 @@ impl World {
             format!("{}={}", StoreFormat::KEY, self.store.tag()),
             format!("{}={}", ClientMode::KEY, self.client_mode.tag()),
             format!("{}={}", Validate::KEY, self.validate.tag()),
+            format!("{}={}", KeyManager::KEY, self.key_manager.tag()),
             format!("client-keys={}", self.keys.len()),
         ];
         for k in &self.keys {

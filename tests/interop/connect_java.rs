@@ -226,6 +226,19 @@ fn matrix(w: &World, extra: &Extra) -> Vec<Case> {
             tls(g(Role::ServerWrongEku), g(Role::ServerWrongEku).chain()),
             &root,
         ),
+        Case {
+            listener: Listener::Tls {
+                chain: vec![
+                    key_encipherment_only(g(Role::Server), g(Role::ReceiverIntermediate)),
+                    g(Role::ReceiverIntermediate).cert().clone(),
+                ],
+                key: g(Role::Server).key().private_key().clone(),
+                auth: Auth::None,
+                tls13_only: false,
+                status: 200,
+            },
+            ..case("usage-key-encipherment-only", Listener::Closed, &root)
+        },
         case(
             "chain-intermediate-not-ca",
             tls(g(Role::ServerUnderNotCa), g(Role::ServerUnderNotCa).chain()),
@@ -399,6 +412,52 @@ fn matrix(w: &World, extra: &Extra) -> Vec<Case> {
         ]);
     }
     cases
+}
+
+/// `leaf` re-issued by `issuer` with a key usage of keyEncipherment alone (no
+/// digitalSignature): Java refuses it for a key exchange the server signs (TLS 1.3, ECDHE).
+fn key_encipherment_only(leaf: &Issued, issuer: &Issued) -> CertificateDer<'static> {
+    use openssl::hash::MessageDigest;
+    use openssl::pkey::PKey;
+    use openssl::x509::extension::{ExtendedKeyUsage, KeyUsage, SubjectAlternativeName};
+    use openssl::x509::{X509, X509Builder};
+    let old = X509::from_der(leaf.cert().as_ref()).unwrap();
+    let key = PKey::private_key_from_pkcs8(issuer.key().private_key().secret_pkcs8_der()).unwrap();
+    let mut b = X509Builder::new().unwrap();
+    b.set_version(2).unwrap();
+    b.set_serial_number(old.serial_number()).unwrap();
+    b.set_subject_name(old.subject_name()).unwrap();
+    b.set_issuer_name(old.issuer_name()).unwrap();
+    b.set_not_before(old.not_before()).unwrap();
+    b.set_not_after(old.not_after()).unwrap();
+    b.set_pubkey(&old.public_key().unwrap()).unwrap();
+    b.append_extension(
+        KeyUsage::new()
+            .critical()
+            .key_encipherment()
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
+    b.append_extension(ExtendedKeyUsage::new().server_auth().build().unwrap())
+        .unwrap();
+    let mut san = SubjectAlternativeName::new();
+    for name in old.subject_alt_names().into_iter().flatten() {
+        if let Some(dns) = name.dnsname() {
+            san.dns(dns);
+        } else if let Some(ip) = name.ipaddress() {
+            let ip: std::net::IpAddr = match ip.len() {
+                4 => <[u8; 4]>::try_from(ip).unwrap().into(),
+                _ => <[u8; 16]>::try_from(ip).unwrap().into(),
+            };
+            san.ip(&ip.to_string());
+        }
+    }
+    let ctx = b.x509v3_context(None, None);
+    let san = san.build(&ctx).unwrap();
+    b.append_extension(san).unwrap();
+    b.sign(&key, MessageDigest::sha256()).unwrap();
+    CertificateDer::from(b.build().to_der().unwrap())
 }
 
 /// Certificates outside the world: an expired root (anchor) and an expired self-signed leaf.

@@ -71,11 +71,19 @@ pub enum Failure {
         subject: String,
         /// What the validator said.
         detail: String,
+        /// Java's exception text for it, when the validator knows it exactly (a rule of
+        /// [`crate::pkix::RULES`]); [`Failure::java_text`] falls back to the class's text.
+        #[serde(skip)]
+        java: Option<String>,
     },
     /// Another certificate problem (bad signature, malformed, CA flag missing, ...).
     BadCertificate {
         /// What the validator said.
         detail: String,
+        /// Java's exception text for it, when the validator knows it exactly (a rule of
+        /// [`crate::pkix::RULES`]); [`Failure::java_text`] falls back to the class's text.
+        #[serde(skip)]
+        java: Option<String>,
     },
     /// The server required a client certificate and none was sent.
     ClientCertRequired {
@@ -328,12 +336,16 @@ impl Failure {
                     presented.join(", ")
                 }
             ),
-            Failure::BadKeyUsage { subject, detail } => {
+            Failure::BadKeyUsage {
+                subject, detail, ..
+            } => {
                 format!(
                     "certificate `{subject}` may not be used for TLS server authentication: {detail}"
                 )
             }
-            Failure::BadCertificate { detail } => format!("invalid server certificate: {detail}"),
+            Failure::BadCertificate { detail, .. } => {
+                format!("invalid server certificate: {detail}")
+            }
             Failure::ClientCertRequired { alert, .. } => format!(
                 "the server requires a client certificate and none was sent (alert `{alert}`)"
             ),
@@ -492,6 +504,7 @@ pub(crate) fn classify_ssl(err: &openssl::ssl::Error, cx: &Context<'_>) -> Failu
                 "The size of the handshake message exceeds the maximum allowed size ({})",
                 super::engine::hello::MAX_HANDSHAKE_MESSAGE_SIZE
             ),
+            java: None,
         };
     }
     let certificate_library = errors.iter().any(|e| {
@@ -503,6 +516,7 @@ pub(crate) fn classify_ssl(err: &openssl::ssl::Error, cx: &Context<'_>) -> Failu
     if certificate_library {
         return Failure::BadCertificate {
             detail: format!("the server's certificate does not parse: {detail}"),
+            java: None,
         };
     }
     if errors.is_empty() || has("unexpected eof while reading") {
@@ -564,6 +578,7 @@ pub(crate) fn classify_tls(err: &Error, cx: &Context<'_>) -> Failure {
             } else {
                 Failure::BadCertificate {
                     detail: format!("invalid TLS message: {m:?}"),
+                    java: None,
                 }
             }
         }
@@ -698,10 +713,12 @@ fn classify_certificate(err: &CertificateError, cx: &Context<'_>) -> Failure {
             Failure::BadKeyUsage {
                 subject: leaf_subject(),
                 detail: "the extended key usage does not include serverAuth".into(),
+                java: None,
             }
         }
         other => Failure::BadCertificate {
             detail: format!("{other:?}"),
+            java: None,
         },
     }
 }
@@ -778,6 +795,35 @@ mod tests {
         (80, "internal_error"),
         (116, "certificate_required"),
     ];
+
+    #[test]
+    fn java_text_of_refusals_java_makes_on_its_own() {
+        let empty_ca_names = Failure::ProtocolMismatch {
+            detail: String::new(),
+            alert: Some(super::super::java_text::EMPTY_CERTIFICATE_AUTHORITIES.to_owned()),
+            offered: Vec::new(),
+        };
+        assert_eq!(
+            empty_ca_names.java_text(),
+            "javax.net.ssl.SSLProtocolException: Invalid certificate_authorities extension: insufficient data"
+        );
+        assert_eq!(empty_ca_names.class(), FailureClass::ProtocolMismatch);
+        // A host name Java's SNIHostName refuses fails before any name is compared.
+        let illegal = Failure::NameMismatch {
+            host: "under_score.example".into(),
+            presented: vec!["DNS:under_score.example".into()],
+        };
+        assert_eq!(
+            illegal.java_text(),
+            "javax.net.ssl.SSLHandshakeException: Illegal given domain name: under_score.example"
+        );
+        // A validator refusal carries its own Java text.
+        let exact = Failure::BadCertificate {
+            detail: "name constraints check failed".into(),
+            java: Some("javax.net.ssl.SSLHandshakeException: PKIX path validation failed: java.security.cert.CertPathValidatorException: name constraints check failed".into()),
+        };
+        assert!(exact.java_text().ends_with("name constraints check failed"));
+    }
 
     #[test]
     fn java_text_names_the_alert_the_server_sent() {

@@ -25,6 +25,10 @@ pub(super) fn java_text(failure: &Failure) -> String {
         ),
         Failure::NameMismatch { host, presented } => {
             let is_ip = host.parse::<std::net::IpAddr>().is_ok();
+            if !is_ip && !crate::pkix::valid_sni_host(host) {
+                // `new SNIHostName(host)` refuses it before any name is compared.
+                return format!("{HANDSHAKE}: Illegal given domain name: {host}");
+            }
             let has_san = presented
                 .iter()
                 .any(|p| p.starts_with("DNS:") || p.starts_with("IP:"));
@@ -40,12 +44,18 @@ pub(super) fn java_text(failure: &Failure) -> String {
                 format!("{HANDSHAKE}: No name matching {host} found")
             }
         }
+        Failure::BadKeyUsage {
+            java: Some(java), ..
+        }
+        | Failure::BadCertificate {
+            java: Some(java), ..
+        } => java.clone(),
         Failure::BadKeyUsage { .. } => format!(
             "{HANDSHAKE}: Extended key usage does not permit use for TLS server authentication"
         ),
         // Java's own limits (jdk.tls.maxCertificateChainLength, jdk.tls.maxHandshakeMessageSize):
         // the detail is Java's message (measured with JDK 17.0.15).
-        Failure::BadCertificate { detail } if is_protocol_limit(detail) => {
+        Failure::BadCertificate { detail, .. } if is_protocol_limit(detail) => {
             format!("javax.net.ssl.SSLProtocolException: {detail}")
         }
         Failure::BadCertificate { .. } => format!(
@@ -80,6 +90,13 @@ pub(super) fn java_text(failure: &Failure) -> String {
         } if alert == UNRECOGNIZED_NAME_WARNING => {
             format!("{HANDSHAKE}: received handshake warning: unrecognized_name")
         }
+        // An empty certificate_authorities extension in a TLS 1.3 CertificateRequest
+        // (measured with JDK 17.0.15 against `openssl s_server -no_ca_names`).
+        Failure::ProtocolMismatch {
+            alert: Some(alert), ..
+        } if alert == EMPTY_CERTIFICATE_AUTHORITIES => "javax.net.ssl.SSLProtocolException: \
+             Invalid certificate_authorities extension: insufficient data"
+            .into(),
         Failure::ProtocolMismatch { alert, .. } => {
             let alert = alert.as_deref().unwrap_or("protocol_version");
             format!("{}: Received fatal alert: {alert}", alert_exception(alert))
@@ -91,6 +108,11 @@ pub(super) fn java_text(failure: &Failure) -> String {
 /// The `alert` of a [`Failure::ProtocolMismatch`] for a warning `unrecognized_name` alert
 /// (a fatal one is a [`Failure::Alert`]).
 pub(crate) const UNRECOGNIZED_NAME_WARNING: &str = "unrecognized_name (warning)";
+
+/// The `alert` of a [`Failure::ProtocolMismatch`] for a TLS 1.3 CertificateRequest with an
+/// empty certificate_authorities extension: Java refuses it and sends `decode_error`.
+pub(crate) const EMPTY_CERTIFICATE_AUTHORITIES: &str =
+    "decode_error (sent: empty certificate_authorities)";
 
 /// Java's limit messages start so.
 pub(crate) fn is_protocol_limit(detail: &str) -> bool {

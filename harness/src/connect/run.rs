@@ -419,6 +419,7 @@ fn refusal_failure(refusal: &Refusal, sni: Option<&str>) -> Failure {
                 "The certificate chain length ({length}) exceeds the maximum allowed length ({})",
                 engine::hello::MAX_CERTIFICATE_CHAIN_LENGTH
             ),
+            java: None,
         },
         Refusal::UnrecognizedName => Failure::ProtocolMismatch {
             detail: format!(
@@ -426,6 +427,11 @@ fn refusal_failure(refusal: &Refusal, sni: Option<&str>) -> Failure {
                 sni.unwrap_or("-")
             ),
             alert: Some(super::java_text::UNRECOGNIZED_NAME_WARNING.to_owned()),
+            offered: Vec::new(),
+        },
+        Refusal::EmptyCertificateAuthorities => Failure::ProtocolMismatch {
+            detail: "the server's TLS 1.3 CertificateRequest carries an empty certificate_authorities extension (OpenSSL 3.0 with SSL_OP_DISABLE_TLSEXT_CA_NAMES sends one), which Java's client refuses as malformed".into(),
+            alert: Some(super::java_text::EMPTY_CERTIFICATE_AUTHORITIES.to_owned()),
             offered: Vec::new(),
         },
     }

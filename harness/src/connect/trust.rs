@@ -170,12 +170,23 @@ impl TrustSource {
         self.keys.clone()
     }
 
-    /// The validator over the trusted entries (built once per source).
+    /// The validator over the trusted entries (built once per source). As Java's PKIX
+    /// `TrustManagerFactory.init(KeyStore)` (`KeyStores.getTrustedCerts`), the first
+    /// certificate of every key pair entry is trusted too, locked or not.
     pub(crate) fn validator(&self) -> std::sync::Arc<crate::pkix::Validator> {
         self.validator
             .get_or_init(|| {
+                let key_pair_leaves = self
+                    .key_pairs
+                    .iter()
+                    .map(|k| &k.chain)
+                    .chain(self.locked_key_pairs.iter().map(|k| &k.chain))
+                    .filter_map(|chain| chain.first().cloned());
                 std::sync::Arc::new(crate::pkix::Validator::new(
-                    self.trusted.iter().map(|(_, c)| c.clone()),
+                    self.trusted
+                        .iter()
+                        .map(|(_, c)| c.clone())
+                        .chain(key_pair_leaves),
                 ))
             })
             .clone()
@@ -194,6 +205,8 @@ impl TrustSource {
             key,
         });
         self.keys = super::engine::KeyCache::default();
+        self.validator = std::sync::OnceLock::new();
+        self.verdicts = super::engine::VerdictCache::default();
         self
     }
 

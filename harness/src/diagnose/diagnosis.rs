@@ -315,7 +315,7 @@ fn explain(
             format!("the server certificate `{subject}` does not allow TLS server authentication (extended key usage without serverAuth)"),
             "the receiver must use a certificate whose extended key usage includes serverAuth".into(),
         ),
-        Failure::BadCertificate { detail } => finding(
+        Failure::BadCertificate { detail, .. } => finding(
             Store::ReceiverServer,
             format!("the server chain is malformed or mis-issued ({detail}): a CA without cA=true, a bad signature, or an unknown critical extension"),
             "the receiver must send a correctly issued chain".into(),

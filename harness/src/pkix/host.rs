@@ -79,7 +79,7 @@ fn has_illegal_wildcard(domain: &str) -> bool {
     }
 }
 
-fn valid_sni(name: &str) -> bool {
+pub(super) fn valid_sni(name: &str) -> bool {
     if name.is_empty() || name.ends_with('.') || !name.is_ascii() {
         return false;
     }

@@ -57,6 +57,12 @@ use crate::connect::{Failure, FailureClass, TlsVersion};
 use cert::Cert;
 use path::{CertRef, Link, Refusal};
 
+/// Whether Java's `new SNIHostName(host)` takes `host` (HTTPS endpoint identification
+/// refuses any other host name with "Illegal given domain name").
+pub(crate) fn valid_sni_host(host: &str) -> bool {
+    host::valid_sni(host)
+}
+
 /// The name the client connects to, as Java's HostnameChecker sees it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Host {
@@ -420,12 +426,14 @@ impl Validator {
             FailureClass::BadKeyUsage => Failure::BadKeyUsage {
                 subject,
                 detail: refusal.text.clone(),
+                java: Some(java.clone()),
             },
             _ => Failure::BadCertificate {
                 detail: refusal
                     .detail
                     .clone()
                     .unwrap_or_else(|| refusal.text.clone()),
+                java: Some(java.clone()),
             },
         };
         let index = match refusal.cert {

@@ -414,6 +414,22 @@ impl PolicyState {
             }
             _ => None,
         };
+        if last {
+            // `processPolicies` merges the target's own policy constraints before (f).
+            if self.explicit_policy > 0 && !cert.self_issued() {
+                self.explicit_policy -= 1;
+            }
+            if cert.require_explicit_policy == Some(0) {
+                self.explicit_policy = 0;
+            }
+        }
+        // (f), with the explicit-policy count as it stood before this certificate: JDK 17's
+        // `checkPolicy` merges a CA's requireExplicitPolicy only after `processPolicies`,
+        // so a CA whose requireExplicitPolicy is 0 is refused at the certificate below it
+        // (after that certificate's name constraints check), not at itself.
+        if self.explicit_policy == 0 && self.valid.is_none() {
+            return Err(());
+        }
         if !last {
             if !cert.self_issued() {
                 if self.explicit_policy > 0 {
@@ -433,16 +449,6 @@ impl PolicyState {
             {
                 self.inhibit_any_policy = i64::from(skip);
             }
-        } else {
-            if self.explicit_policy > 0 && !cert.self_issued() {
-                self.explicit_policy -= 1;
-            }
-            if cert.require_explicit_policy == Some(0) {
-                self.explicit_policy = 0;
-            }
-        }
-        if self.explicit_policy == 0 && self.valid.is_none() {
-            return Err(());
         }
         Ok(())
     }

@@ -89,11 +89,11 @@ rules! {
         "TrustAnchor with subject \"{subject}\" is not a CA certificate",
         "a v3 trust anchor that a path ends at has basicConstraints cA=true (not applied when the server's own certificate is the trusted entry)",
         "sun/security/validator/PKIXValidator.java (measured with JDK 17.0.15: x509-limbo rfc5280::root-missing-basic-constraints)";
-    "anchor-key-cert-sign", PathValidationValidator, BadKeyUsage,
+    "anchor-key-cert-sign", PathValidationValidator, BadCertificate,
         "TrustAnchor with subject \"{subject}\" does not have keyCertSign bit set in KeyUsage extension",
         "a v3 trust anchor that a path ends at, when it has a key usage, has keyCertSign",
         "sun/security/validator/PKIXValidator.java (measured with JDK 17.0.15: x509-limbo rfc5280::root-inconsistent-ca-extensions)";
-    "ca-key-cert-sign", PathValidation, BadKeyUsage,
+    "ca-key-cert-sign", PathValidation, BadCertificate,
         "CA key usage check failed: keyCertSign bit is not set",
         "a CA certificate of the path (not the target) with a key usage extension has keyCertSign",
         "sun/security/provider/certpath/KeyChecker.java (verifyCAKeyUsage)";

@@ -170,6 +170,9 @@ fn expect(result: Result<Accepted, PkixError>, rule: &str) -> PkixError {
     );
     assert_eq!(err.class(), row.class);
     assert_eq!(err.failure().class(), row.class);
+    // What a connectivity test reports as CPI's text is the rule's own Java text, not the
+    // class's most common one.
+    assert_eq!(err.failure().java_text(), err.java_text());
     err
 }
 
@@ -210,6 +213,45 @@ fn empty_trust_store() {
     assert_eq!(
         err.java_text(),
         "javax.net.ssl.SSLException: Unexpected error: java.security.InvalidAlgorithmParameterException: the trustAnchors parameter must be non-empty"
+    );
+}
+
+/// Java's PKIX trust manager over a keystore trusts the first certificate of every key pair
+/// entry too (`KeyStores.getTrustedCerts`): a keystore with key pairs alone is no empty
+/// trust store, and a server showing that very certificate is trusted.
+#[test]
+fn key_pair_certificates_are_trust_anchors() {
+    let (rk, ck) = (ec(), ec());
+    let root = mk("Client Root", &rk, None, ca());
+    let client = mk("client", &ck, Some((&root, &rk)), leaf());
+    let key = crate::secret::PrivateKey::from_pkcs8_der(ck.private_key_to_pkcs8().unwrap());
+    let trust = crate::connect::TrustSource::new("t").with_key_pair(
+        "client",
+        vec![der(&client), der(&root)],
+        key,
+    );
+    let validator = trust.validator();
+    assert_eq!(validator.trust_anchor_count(), 1);
+    let (sk, sck) = (ec(), ec());
+    let other = mk("Other Root", &sk, None, ca());
+    let server = mk("localhost", &sck, Some((&other, &sk)), leaf());
+    let err = validator.validate(
+        &[der(&server), der(&other)],
+        &Host::parse("localhost"),
+        at(NOW),
+        ECDHE,
+    );
+    let err = expect(err, "path-building");
+    assert!(
+        err.failure()
+            .java_text()
+            .ends_with("unable to find valid certification path to requested target")
+    );
+    assert_eq!(
+        validator
+            .validate(&[der(&client)], &Host::parse("localhost"), at(NOW), ECDHE)
+            .unwrap(),
+        Accepted::TrustedEndEntity
     );
 }
 
@@ -424,8 +466,24 @@ fn ca_rules() {
         err.java_text()
             .ends_with("CA key usage check failed: keyCertSign bit is not set")
     );
+    // A mis-issued CA, not the server certificate's usage (Java's text classifies so).
+    assert_eq!(err.class(), FailureClass::BadCertificate);
     expect(
         world(Opt { ca: None, ..ca() }, leaf(), "localhost", ECDHE),
+        "basic-constraints-not-ca",
+    );
+    // A server certificate that claims to be a CA does not make up for an intermediate
+    // that is none (the path is validated as sent).
+    expect(
+        world(
+            Opt { ca: None, ..ca() },
+            Opt {
+                ca: Some(None),
+                ..leaf()
+            },
+            "localhost",
+            ECDHE,
+        ),
         "basic-constraints-not-ca",
     );
     // pathLen 0 on the intermediate and another CA below it.
@@ -496,6 +554,18 @@ fn policy_and_extension_rules() {
         err.java_text()
             .ends_with("non-null policy tree required and policy tree is null")
     );
+    // Java refuses the policy at the certificate below the CA that requires it (its
+    // requireExplicitPolicy is merged after the CA's own policy step), so that
+    // certificate's name constraints check comes first.
+    assert_eq!(err.index(), Some(0), "refused at the leaf, not the CA");
+    let both = Opt {
+        raw: vec![
+            ("2.5.29.36", true, vec![0x30, 0x03, 0x80, 0x01, 0x00]),
+            ("2.5.29.30", true, NC_EXAMPLE_COM.to_vec()),
+        ],
+        ..ca()
+    };
+    expect(world(both, leaf(), "localhost", ECDHE), "name-constraints");
     // Critical certificate policies are processed, not unknown.
     let policies = vec![0x30, 0x06, 0x30, 0x04, 0x06, 0x02, 0x2a, 0x03];
     world(

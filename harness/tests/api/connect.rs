@@ -1722,10 +1722,14 @@ mod tenant {
         let opts = server_with(&w, Role::Server, w.get(Role::Server).chain()).await;
         let out = run(&opts, &trust).await;
         match &out.failure {
-            // The SAP-owned roots are anchors: not Java's empty-store text.
-            Some(Failure::UnknownIssuer { trust_anchors, .. }) => {
-                assert_eq!(*trust_anchors, SAP_TRUSTED_ALIASES.len())
-            }
+            // The SAP-owned roots are anchors: not Java's empty-store text. So is the first
+            // certificate of every key pair entry (Java's PKIX trust manager over a keystore).
+            Some(Failure::UnknownIssuer { trust_anchors, .. }) => assert_eq!(
+                *trust_anchors,
+                SAP_TRUSTED_ALIASES.len()
+                    + trust.key_pairs().len()
+                    + trust.locked_key_pairs().len()
+            ),
             other => panic!("{other:?}"),
         }
         let d = diagnose(&out, &trust);

@@ -3,13 +3,17 @@
 //
 // Reads worlds from the file named by args[0], one per line, tab-separated:
 //   id host port validate(1|0) client(off|auto|alias=NAME) keystore storeType storePassword timeoutMs
+//   keyManagerAlgorithm(PKIX|SunX509)
 // The keystore holds the world's trusted certificates and key pairs, as a tenant keystore
 // does: the trust manager is PKIX over it (or trusts everything with validation off); the key
-// manager is Java's PKIX key manager over it (automatic), or sends the named alias whenever
-// asked (alias). TCP goes to 127.0.0.1; the host names the receiver for SNI and HTTPS
+// manager is Java's key manager of the given algorithm over it (automatic), or sends the
+// named alias whenever asked (alias). TCP goes to 127.0.0.1; the host names the receiver for SNI and HTTPS
 // endpoint identification, as it would after a DNS answer of 127.0.0.1.
 // Prints one JSON line per world:
-//   {"id":..,"ok":bool,"protocol":..,"requested":bool,"used":bool,"status":N|null,"text":..,"chain":..}
+//   {"id":..,"ok":bool,"protocol":..,"connected":bool,"requested":bool,"used":bool,
+//    "status":N|null,"text":..,"chain":..,"receiver_saw":bool|null}
+// connected = false: the run failed before connecting (e.g. SunX509's KeyManagerFactory.init
+// on a key that does not unlock with the store password).
 // text = the exception's toString(); chain = every toString() of the cause chain joined by
 // " | Caused by: ".
 
@@ -32,12 +36,14 @@ public class DiffProbe {
             try {
                 String[] r = run(f, rec);
                 out.append(",\"ok\":true,\"protocol\":").append(json(r[0]))
-                    .append(",\"status\":").append(r[1]).append(",\"text\":\"\",\"chain\":\"\"");
+                    .append(",\"status\":").append(r[1]).append(",\"text\":\"\",\"chain\":\"\"")
+                    .append(",\"receiver_saw\":").append(r[2]);
             } catch (Throwable e) {
                 out.append(",\"ok\":false,\"protocol\":null,\"status\":null,\"text\":")
                     .append(json(e.toString())).append(",\"chain\":").append(json(chain(e)));
             }
-            out.append(",\"requested\":").append(rec.requested)
+            out.append(",\"connected\":").append(rec.connecting)
+                .append(",\"requested\":").append(rec.requested)
                 .append(",\"used\":").append(rec.used).append("}");
             System.out.println(out);
             System.out.flush();
@@ -88,7 +94,7 @@ public class DiffProbe {
         }
         X509KeyManager inner = null;
         if (client.equals("auto")) {
-            KeyManagerFactory kmf = KeyManagerFactory.getInstance("PKIX");
+            KeyManagerFactory kmf = KeyManagerFactory.getInstance(f[9]);
             kmf.init(ks, pw);
             inner = (X509KeyManager) kmf.getKeyManagers()[0];
         }
@@ -98,6 +104,7 @@ public class DiffProbe {
         ctx.init(kms, tms, null);
 
         Socket tcp = new Socket();
+        rec.connecting = true;
         tcp.connect(new InetSocketAddress("127.0.0.1", port), timeout);
         tcp.setSoTimeout(timeout);
         SSLSocket ssl = (SSLSocket) ctx.getSocketFactory().createSocket(tcp, host, port, true);
@@ -117,21 +124,37 @@ public class DiffProbe {
             String code = "null";
             if (status != null && status.startsWith("HTTP/1.")) code = status.split(" ")[1];
             else if (status == null) throw new EOFException("no HTTP answer");
-            return new String[] { protocol, code };
+            // `s_server -www` says whether it received a client certificate.
+            String seen = "null";
+            for (String l = in.readLine(); l != null; l = in.readLine()) {
+                if (l.contains("no client certificate available")) seen = "false";
+                else if (l.startsWith("Client certificate")) seen = "true";
+            }
+            return new String[] { protocol, code, seen };
         } finally {
             ssl.close();
         }
     }
 
     static class Recorder {
+        // false: the failure came before any connection (keystore, key manager set-up).
+        boolean connecting;
         boolean requested;
         boolean used;
+        // The key manager's last answers, to tell whether JSSE could make a possession of
+        // them (X509Authentication.createClientPossession: an alias, its private key, a
+        // non-empty chain, the key's algorithm the requested type).
+        String alias;
+        String[] types;
+        PrivateKey key;
     }
 
     // Records whether the server asked (chooseClientAlias is called only on a
-    // CertificateRequest) and whether a key pair was sent. A fixed alias is sent whenever
-    // asked, from the keystore itself (its key unlocked with the store password, as CPI
-    // does); automatic is Java's PKIX key manager.
+    // CertificateRequest) and whether JSSE could send a key pair: the alias chosen, then its
+    // private key and chain as JSSE fetches them (an alias whose key does not unlock with
+    // the store password is chosen by Java's key managers but sends nothing). A fixed alias
+    // is sent whenever asked, from the keystore itself (its key unlocked with the store
+    // password, as CPI does); automatic is Java's key manager of the given algorithm.
     static class RecordingKeyManager extends X509ExtendedKeyManager {
         final X509KeyManager inner;
         final String fixed;
@@ -150,18 +173,14 @@ public class DiffProbe {
         public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
             rec.requested = true;
             String alias = null;
-            boolean fits = false;
             if (fixed != null) {
-                // JSSE asks once per key type and skips a key of another type: the fixed
-                // alias is sent only when asked for its own type.
-                PrivateKey key = getPrivateKey(fixed);
-                alias = key != null ? fixed : null;
-                fits = key != null && Arrays.asList(keyType).contains(key.getAlgorithm());
+                alias = fixed;
             } else if (inner != null) {
                 alias = inner.chooseClientAlias(keyType, issuers, socket);
-                fits = alias != null;
             }
-            rec.used = fits;
+            rec.alias = alias;
+            rec.types = keyType;
+            rec.key = null;
             return alias;
         }
 
@@ -182,6 +201,17 @@ public class DiffProbe {
         }
 
         public X509Certificate[] getCertificateChain(String alias) {
+            X509Certificate[] chain = chainOf(alias);
+            if (chain != null && chain.length > 0 && rec.key != null && alias.equals(rec.alias)
+                    && rec.types != null
+                    && Arrays.asList(rec.types).contains(rec.key.getAlgorithm())
+                    && chain[0].getPublicKey().getAlgorithm().equals(rec.key.getAlgorithm())) {
+                rec.used = true;
+            }
+            return chain;
+        }
+
+        X509Certificate[] chainOf(String alias) {
             if (fixed != null && fixed.equals(alias)) {
                 try {
                     java.security.cert.Certificate[] c = ks.getCertificateChain(alias);
@@ -197,14 +227,18 @@ public class DiffProbe {
         }
 
         public PrivateKey getPrivateKey(String alias) {
+            PrivateKey key = null;
             if (fixed != null && fixed.equals(alias)) {
                 try {
-                    return (PrivateKey) ks.getKey(alias, pw);
+                    key = (PrivateKey) ks.getKey(alias, pw);
                 } catch (Exception e) {
-                    return null;
+                    key = null;
                 }
+            } else if (inner != null) {
+                key = inner.getPrivateKey(alias);
             }
-            return inner == null ? null : inner.getPrivateKey(alias);
+            if (alias != null && alias.equals(rec.alias)) rec.key = key;
+            return key;
         }
     }
 }

@@ -155,6 +155,20 @@ pub(crate) fn peer_ca_names(ssl: &SslRef) -> Vec<Vec<u8>> {
         .collect()
 }
 
+/// Whether the server's CertificateRequest carried a certificate_authorities list with no
+/// name in it (OpenSSL keeps NULL when there was none at all, an empty list when it was
+/// empty: in TLS 1.3, an empty certificate_authorities extension).
+pub(crate) fn peer_ca_names_empty_list(ssl: &SslRef) -> bool {
+    // SAFETY: as in `peer_ca_names`.
+    let list = unsafe { SSL_get_client_CA_list(ssl.as_ptr()) };
+    if list.is_null() {
+        return false;
+    }
+    // SAFETY: a non-NULL result is a STACK_OF(X509_NAME) owned by `ssl`.
+    let stack: &StackRef<openssl::x509::X509Name> = unsafe { StackRef::from_ptr(list.cast()) };
+    stack.is_empty()
+}
+
 /// The signature schemes (IANA codes) the server listed in its CertificateRequest.
 pub(crate) fn peer_sigalgs(ssl: &mut SslRef) -> Vec<u16> {
     let ptr = ssl.as_ptr();

@@ -73,6 +73,9 @@ pub(crate) enum Refusal {
     },
     /// A warning `unrecognized_name` alert under TLS 1.2.
     UnrecognizedName,
+    /// A TLS 1.3 CertificateRequest whose certificate_authorities extension lists no name
+    /// (Java's `CertificateAuthoritiesExtension` refuses it while parsing the request).
+    EmptyCertificateAuthorities,
 }
 
 /// The per-test state the OpenSSL callbacks work with.
@@ -139,6 +142,10 @@ impl Hook {
             record.chain = chain;
             if record.unrecognized_name_warning && tls12 {
                 record.refusal = Some(Refusal::UnrecognizedName);
+            } else if !tls12 && ssl.is_some_and(ffi::peer_ca_names_empty_list) {
+                // TLS 1.3 sends the CertificateRequest before the Certificate: Java has
+                // already failed on it.
+                record.refusal = Some(Refusal::EmptyCertificateAuthorities);
             } else if record.chain.len() > hello::MAX_CERTIFICATE_CHAIN_LENGTH {
                 record.refusal = Some(Refusal::ChainTooLong {
                     length: record.chain.len(),
