@@ -395,6 +395,9 @@ fn context() -> Result<&'static SslContext, ConnectError> {
 }
 
 fn build_context() -> Result<SslContext, ErrorStack> {
+    // Before any certificate is parsed by this context (see `ffi::fast_public_keys`); when it
+    // cannot be installed, the provider path stays: slower, same result.
+    ffi::fast_public_keys();
     let mut builder = SslContextBuilder::new(SslMethod::tls_client())?;
     builder.set_cipher_list(&hello::openssl_cipher_list())?;
     builder.set_ciphersuites(&hello::openssl_ciphersuites())?;
