@@ -385,6 +385,13 @@ fn on_alert(ssl: &SslRef, level: u8, description: u8) {
     }
 }
 
+/// Makes libcrypto decode EC and RSA public keys its fast built-in way (see
+/// [`ffi::fast_public_keys`]); called before any certificate is parsed (the validator's,
+/// libssl's). When it cannot be installed, the provider path stays: slower, same result.
+pub(crate) fn fast_public_keys() {
+    ffi::fast_public_keys();
+}
+
 /// The one client context of the process.
 fn context() -> Result<&'static SslContext, ConnectError> {
     static CONTEXT: OnceLock<Result<SslContext, ErrorStack>> = OnceLock::new();
@@ -395,9 +402,7 @@ fn context() -> Result<&'static SslContext, ConnectError> {
 }
 
 fn build_context() -> Result<SslContext, ErrorStack> {
-    // Before any certificate is parsed by this context (see `ffi::fast_public_keys`); when it
-    // cannot be installed, the provider path stays: slower, same result.
-    ffi::fast_public_keys();
+    fast_public_keys();
     let mut builder = SslContextBuilder::new(SslMethod::tls_client())?;
     builder.set_cipher_list(&hello::openssl_cipher_list())?;
     builder.set_ciphersuites(&hello::openssl_ciphersuites())?;
