@@ -38,6 +38,9 @@ pub(crate) struct Record {
     pub(crate) chain: Vec<CertificateDer<'static>>,
     /// Whether the chain has been judged (the verify callback runs once per depth).
     judged: bool,
+    /// The report's view of `chain` (the certificates that parse), taken from the verdict
+    /// memo when the chain was judged before; `None`: not computed here.
+    pub(crate) infos: Option<Vec<crate::cert::CertInfo>>,
     /// What validation said (also when validation is off).
     pub(crate) error: Option<PkixError>,
     /// Validation off: what JSSE still refuses (algorithm constraints on the chain as sent).
@@ -152,6 +155,11 @@ impl Hook {
                     Some(verdict) => verdict,
                     None => {
                         let verdict = Verdict {
+                            infos: record
+                                .chain
+                                .iter()
+                                .filter_map(|c| crate::cert::CertInfo::from_der(c.as_ref()).ok())
+                                .collect(),
                             validated: self.validator.validate(
                                 &record.chain,
                                 &self.host,
@@ -178,6 +186,7 @@ impl Hook {
                     Err(err) => record.error = Some(err),
                 }
                 record.unvalidated = verdict.unvalidated;
+                record.infos = Some(verdict.infos);
             }
         }
         let ok = record.refusal.is_none()
@@ -237,6 +246,8 @@ struct Verdict {
     enforce: bool,
     validated: Result<Accepted, PkixError>,
     unvalidated: Option<PkixError>,
+    /// The report's view of `chain`, parsed once.
+    infos: Vec<crate::cert::CertInfo>,
 }
 
 impl std::fmt::Debug for VerdictCache {
