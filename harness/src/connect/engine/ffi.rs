@@ -265,8 +265,7 @@ pub(crate) fn fast_public_keys() -> bool {
                 return false;
             }
             let ok = ENGINE_set_id(e, c"harness-builtin-keys".as_ptr()) == 1
-                && ENGINE_set_name(e, c"libcrypto built-in EC and RSA key methods".as_ptr())
-                    == 1
+                && ENGINE_set_name(e, c"libcrypto built-in EC and RSA key methods".as_ptr()) == 1
                 && ENGINE_set_pkey_meths(e, Some(builtin_pkey_meths)) == 1
                 && ENGINE_set_default_pkey_meths(e) == 1;
             ENGINE_free(e);
