@@ -396,7 +396,7 @@ fn on_alert(ssl: &SslRef, level: u8, description: u8) {
     }
 }
 
-/// Makes libcrypto decode EC and RSA public keys its fast built-in way (see
+/// Makes libcrypto decode EC public keys its fast built-in way (see
 /// [`ffi::fast_public_keys`]); called before any certificate is parsed (the validator's,
 /// libssl's). When it cannot be installed, the provider path stays: slower, same result.
 pub(crate) fn fast_public_keys() {
@@ -615,6 +615,66 @@ mod tests {
     #[test]
     fn the_context_accepts_every_list() {
         assert!(context().is_ok());
+    }
+
+    /// A self-signed certificate over `key`, signed with SHA-256, as DER.
+    fn self_signed(key: &PKey<openssl::pkey::Private>) -> Vec<u8> {
+        let mut name = openssl::x509::X509NameBuilder::new().unwrap();
+        name.append_entry_by_text("CN", "fast keys").unwrap();
+        let name = name.build();
+        let mut builder = openssl::x509::X509Builder::new().unwrap();
+        builder.set_version(2).unwrap();
+        builder.set_subject_name(&name).unwrap();
+        builder.set_issuer_name(&name).unwrap();
+        builder.set_pubkey(key).unwrap();
+        let not_before = openssl::asn1::Asn1Time::from_unix(1_700_000_000).unwrap();
+        let not_after = openssl::asn1::Asn1Time::from_unix(1_800_000_000).unwrap();
+        builder.set_not_before(&not_before).unwrap();
+        builder.set_not_after(&not_after).unwrap();
+        builder
+            .sign(key, openssl::hash::MessageDigest::sha256())
+            .unwrap();
+        builder.build().to_der().unwrap()
+    }
+
+    #[test]
+    fn keys_decoded_the_built_in_way_keep_their_type_size_and_signatures() {
+        let ec = PKey::from_ec_key(
+            openssl::ec::EcKey::generate(
+                &openssl::ec::EcGroup::from_curve_name(Nid::X9_62_PRIME256V1).unwrap(),
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        let rsa = PKey::from_rsa(openssl::rsa::Rsa::generate(2048).unwrap()).unwrap();
+        // RSA keeps the provider path; it must parse and verify alike after the switch.
+        let ders = [
+            (self_signed(&ec), Id::EC, 256),
+            (self_signed(&rsa), Id::RSA, 2048),
+        ];
+        assert!(ffi::fast_public_keys(), "the ENGINE is installed");
+        let other = PKey::from_ec_key(
+            openssl::ec::EcKey::generate(
+                &openssl::ec::EcGroup::from_curve_name(Nid::X9_62_PRIME256V1).unwrap(),
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        for (der, id, bits) in ders {
+            let cert = X509::from_der(&der).unwrap();
+            let key = cert.public_key().unwrap();
+            assert_eq!((key.id(), key.bits()), (id, bits));
+            assert!(cert.verify(&key).unwrap(), "its own signature verifies");
+            assert!(
+                !cert.verify(&other).unwrap_or(false),
+                "another key's does not"
+            );
+            assert_eq!(cert.to_der().unwrap(), der, "re-encodes byte for byte");
+        }
+        // A signature made after the switch verifies too (signing through the built-in
+        // methods, as a client certificate's CertificateVerify is).
+        let cert = X509::from_der(&self_signed(&ec)).unwrap();
+        assert!(cert.verify(&cert.public_key().unwrap()).unwrap());
     }
 
     #[test]
