@@ -174,7 +174,6 @@ impl TrustSource {
     pub(crate) fn validator(&self) -> std::sync::Arc<crate::pkix::Validator> {
         self.validator
             .get_or_init(|| {
-                super::engine::fast_public_keys();
                 std::sync::Arc::new(crate::pkix::Validator::new(
                     self.trusted.iter().map(|(_, c)| c.clone()),
                 ))
