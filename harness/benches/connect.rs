@@ -85,6 +85,9 @@ async fn serve(world: &World, client_auth: bool) -> SocketAddr {
 }
 
 fn main() {
+    // As `harness connect` does: this process's only OpenSSL work is connectivity tests (the
+    // server here is rustls on aws-lc, untouched by the switch).
+    harness::connect::engine::fast_public_keys();
     let quick = !std::env::args().any(|a| a == "--bench");
     let total: usize = if quick { 50 } else { 4_000 };
     let concurrency = 16;

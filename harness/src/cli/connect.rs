@@ -120,6 +120,9 @@ fn parse_seconds(text: &str) -> Result<f64, String> {
 }
 
 pub(crate) fn run(args: ConnectArgs) -> anyhow::Result<ExitCode> {
+    // This process runs one connectivity test and no other OpenSSL work: EC public keys
+    // decoded the fast way (same results; see `harness::connect::engine::fast_public_keys`).
+    harness::connect::engine::fast_public_keys();
     let target: Target = args.target.parse()?;
     let trust = match (&args.keystore, &args.tenant) {
         (_, Some(dir)) => {

@@ -114,18 +114,21 @@ async fn execute(options: &Options, prepared: Prepared) -> Outcome {
     talk(options, &prepared, &mut wire).await;
     wire.timings.total_ms = ms(start.elapsed());
 
-    let record = std::mem::take(
+    let mut record = std::mem::take(
         &mut *prepared
             .hook
             .record
             .lock()
             .unwrap_or_else(|p| p.into_inner()),
     );
-    let infos: Vec<CertInfo> = record
-        .chain
-        .iter()
-        .filter_map(|c| CertInfo::from_der(c.as_ref()).ok())
-        .collect();
+    let infos: Vec<CertInfo> = match record.infos.take() {
+        Some(infos) => infos,
+        None => record
+            .chain
+            .iter()
+            .filter_map(|c| CertInfo::from_der(c.as_ref()).ok())
+            .collect(),
+    };
     let server_chain = record
         .chain
         .iter()
