@@ -77,7 +77,7 @@ struct RunArgs {
     /// (against a receiver made to stall or to drop SYNs, the phase it stalls in: at most 100).
     #[arg(long, value_name = "MS", default_value_t = 500)]
     timeout_ms: u64,
-    /// Scenarios run at once (default: twice the CPUs).
+    /// Scenarios run at once (default: four times the CPUs).
     #[arg(long, value_name = "N")]
     jobs: Option<usize>,
     /// JCEKS key-sealing iteration count, overriding every file's `world.jceks_iterations`

@@ -334,12 +334,7 @@ impl KeyCache {
         {
             return Ok((hit.chain.clone(), hit.key.clone()));
         }
-        let chain = key
-            .chain
-            .iter()
-            .map(|c| X509::from_der(c.as_ref()))
-            .collect::<Result<Vec<_>, _>>()?;
-        let private = PKey::private_key_from_der(key.pkcs8.secret_pkcs8_der())?;
+        let (chain, private) = decode_key(key)?;
         cache.push(CachedKey {
             alias: key.alias.clone(),
             chain_der: key.chain.clone(),
@@ -348,6 +343,43 @@ impl KeyCache {
         });
         Ok((chain, private))
     }
+}
+
+/// A key pair decoded into OpenSSL objects, once per process: every [`TrustSource`] of a
+/// scenario run holds the same seeded key pairs, and decoding one costs OpenSSL 3.0 about
+/// as much as a handshake (`perf record` of `scenarios run`: 6% of the suite's CPU before
+/// this memo). Entries are found by the chain and a SHA-256 of the PKCS#8 bytes, so the
+/// memo keeps no second copy of a private key's bytes; at most 64 are kept.
+///
+/// [`TrustSource`]: super::TrustSource
+fn decode_key(key: &ClientKey) -> Result<(Vec<X509>, PKey<openssl::pkey::Private>), ErrorStack> {
+    type Entry = (
+        [u8; 32],
+        Vec<CertificateDer<'static>>,
+        Vec<X509>,
+        PKey<openssl::pkey::Private>,
+    );
+    static MEMO: Mutex<Vec<Entry>> = Mutex::new(Vec::new());
+    let id = openssl::sha::sha256(key.pkcs8.secret_pkcs8_der());
+    let lock = || MEMO.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some((_, _, chain, private)) = lock()
+        .iter()
+        .find(|(i, der, _, _)| *i == id && *der == key.chain)
+    {
+        return Ok((chain.clone(), private.clone()));
+    }
+    let chain = key
+        .chain
+        .iter()
+        .map(|c| X509::from_der(c.as_ref()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let private = PKey::private_key_from_der(key.pkcs8.secret_pkcs8_der())?;
+    let mut memo = lock();
+    if memo.len() >= 64 {
+        memo.clear();
+    }
+    memo.push((id, key.chain.clone(), chain.clone(), private.clone()));
+    Ok((chain, private))
 }
 
 /// Hands a chosen key pair to OpenSSL for sending.
