@@ -43,7 +43,8 @@ pub(crate) fn provision(
     name: &str,
 ) -> Result<Vec<Entry>, PkiError> {
     type Slot = Arc<Mutex<Option<Vec<Entry>>>>;
-    static MEMO: Mutex<Vec<((u64, OffsetDateTime, String), Slot)>> = Mutex::new(Vec::new());
+    type Key = (u64, OffsetDateTime, String);
+    static MEMO: Mutex<Vec<(Key, Slot)>> = Mutex::new(Vec::new());
     let wanted = (seed, now, name.to_owned());
     let slot = {
         let mut memo = MEMO.lock().unwrap_or_else(PoisonError::into_inner);
