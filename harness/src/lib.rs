@@ -39,6 +39,7 @@ pub mod exit;
 pub mod explain;
 pub mod file;
 pub mod keystore;
+pub mod memo;
 pub mod pki;
 pub mod pkix;
 pub mod secret;

@@ -75,7 +75,6 @@ fn prepare(options: &Options, trust: &TrustSource) -> Result<Prepared, ConnectEr
         unix,
         options.validation == Validation::Required,
         key_manager,
-        trust.key_cache(),
         trust.verdict_cache(),
     ));
     Ok(Prepared {

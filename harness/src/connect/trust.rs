@@ -28,8 +28,6 @@ pub struct TrustSource {
     /// The Java-rules validator over `trusted`, built at the first test and shared by every
     /// later one (parsing trust anchors with OpenSSL 3.0 costs more than a handshake).
     validator: std::sync::OnceLock<std::sync::Arc<crate::pkix::Validator>>,
-    /// The client keys as the TLS engine loaded them (shared by clones).
-    keys: super::engine::KeyCache,
     /// The validator's verdicts (shared by clones; reset with the trusted entries).
     verdicts: super::engine::VerdictCache,
 }
@@ -165,11 +163,6 @@ impl TrustSource {
         self.verdicts.clone()
     }
 
-    /// The engine's cache of loaded client keys.
-    pub(crate) fn key_cache(&self) -> super::engine::KeyCache {
-        self.keys.clone()
-    }
-
     /// The validator over the trusted entries (built once per source). As Java's PKIX
     /// `TrustManagerFactory.init(KeyStore)` (`KeyStores.getTrustedCerts`), the first
     /// certificate of every key pair entry is trusted too, locked or not.
@@ -204,7 +197,6 @@ impl TrustSource {
             chain,
             key,
         });
-        self.keys = super::engine::KeyCache::default();
         self.validator = std::sync::OnceLock::new();
         self.verdicts = super::engine::VerdictCache::default();
         self

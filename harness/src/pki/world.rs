@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -205,30 +205,9 @@ impl World {
     /// either way. Concurrent callers of one spec wait for the first to finish instead of
     /// generating it again. At most [`World::SHARED_LIMIT`] specs are kept (oldest dropped).
     pub fn shared(spec: &WorldSpec) -> Result<Arc<World>, PkiError> {
-        type Slot = Arc<Mutex<Option<Arc<World>>>>;
-        static SHARED: Mutex<Vec<(WorldSpec, Slot)>> = Mutex::new(Vec::new());
-        let slot = {
-            let mut shared = SHARED.lock().unwrap_or_else(PoisonError::into_inner);
-            match shared.iter().find(|(s, _)| s == spec) {
-                Some((_, slot)) => slot.clone(),
-                None => {
-                    if shared.len() >= Self::SHARED_LIMIT {
-                        shared.remove(0);
-                    }
-                    let slot = Slot::default();
-                    shared.push((spec.clone(), slot.clone()));
-                    slot
-                }
-            }
-        };
-        let mut world = slot.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(world) = &*world {
-            return Ok(world.clone());
-        }
-        // A failed generation leaves the slot empty: the next caller tries again.
-        let generated = Arc::new(World::generate(spec)?);
-        *world = Some(generated.clone());
-        Ok(generated)
+        static SHARED: crate::memo::Memo<WorldSpec, Arc<World>> =
+            crate::memo::Memo::new(World::SHARED_LIMIT);
+        SHARED.get_or_try_insert(spec, || World::generate(spec).map(Arc::new))
     }
 
     /// How many specs [`World::shared`] keeps.

@@ -1,14 +1,12 @@
 //! One certificate as the rules read it: everything owned, parsed once (x509-parser for the
 //! structure, OpenSSL for the key and the signature).
 
-use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock, PoisonError};
-
 use openssl::pkey::{PKey, Public};
 use openssl::x509::X509;
 use x509_parser::prelude::{FromDer, GeneralName, ParsedExtension, X509Certificate};
 
 use super::name::{CanonicalName, canonical_text};
+use crate::memo::Memo;
 
 /// Extension OIDs (RFC 5280 and Netscape).
 pub(crate) mod oid {
@@ -109,21 +107,13 @@ impl Cert {
     /// each). OpenSSL 3.0 decodes a public key through its provider decoders, which cost
     /// about a quarter of a millisecond per certificate (`perf record` of `scenarios run`:
     /// a quarter of the suite's CPU went to `OSSL_DECODER_CTX_new_for_pkey`). At most
-    /// [`Cert::MEMO_LIMIT`] certificates are kept; the memo is emptied when full.
+    /// [`Cert::MEMO_LIMIT`] certificates are kept (the oldest dropped first).
     pub(crate) fn parse(der: &[u8]) -> Result<Cert, ParseError> {
-        type Memo = HashMap<Vec<u8>, Result<Cert, ParseError>>;
-        static MEMO: OnceLock<Mutex<Memo>> = OnceLock::new();
-        let memo = MEMO.get_or_init(Mutex::default);
-        if let Some(hit) = memo.lock().unwrap_or_else(PoisonError::into_inner).get(der) {
-            return hit.clone();
-        }
-        let parsed = Self::parse_uncached(der);
-        let mut memo = memo.lock().unwrap_or_else(PoisonError::into_inner);
-        if memo.len() >= Self::MEMO_LIMIT {
-            memo.clear();
-        }
-        memo.insert(der.to_vec(), parsed.clone());
-        parsed
+        static MEMO: Memo<Vec<u8>, Result<Cert, ParseError>> = Memo::new(Cert::MEMO_LIMIT);
+        MEMO.get_or_try_insert(&der.to_vec(), || {
+            Ok::<_, std::convert::Infallible>(Self::parse_uncached(der))
+        })
+        .unwrap_or_else(|never| match never {})
     }
 
     /// How many certificates [`Cert::parse`] remembers.

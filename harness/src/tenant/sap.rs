@@ -14,12 +14,11 @@
 //! GlobalSign Root R3 (simulated)                      sap_globalsignrootr3 (trusted)
 //! ```
 
-use std::sync::{Arc, Mutex, PoisonError};
-
 use rustls_pki_types::CertificateDer;
 use time::OffsetDateTime;
 
 use crate::keystore::{Entry, EntryKind, KeyMaterial};
+use crate::memo::Memo;
 use crate::pki::{Eku, Issued, KeyType, Pki, PkiError};
 
 /// The alias of the pre-delivered key pair.
@@ -42,32 +41,8 @@ pub(crate) fn provision(
     now: OffsetDateTime,
     name: &str,
 ) -> Result<Vec<Entry>, PkiError> {
-    type Slot = Arc<Mutex<Option<Vec<Entry>>>>;
-    type Key = (u64, OffsetDateTime, String);
-    static MEMO: Mutex<Vec<(Key, Slot)>> = Mutex::new(Vec::new());
-    let wanted = (seed, now, name.to_owned());
-    let slot = {
-        let mut memo = MEMO.lock().unwrap_or_else(PoisonError::into_inner);
-        match memo.iter().find(|(k, _)| *k == wanted) {
-            Some((_, slot)) => slot.clone(),
-            None => {
-                if memo.len() >= 16 {
-                    memo.remove(0);
-                }
-                let slot = Slot::default();
-                memo.push((wanted, slot.clone()));
-                slot
-            }
-        }
-    };
-    let mut entries = slot.lock().unwrap_or_else(PoisonError::into_inner);
-    if let Some(entries) = &*entries {
-        return Ok(entries.clone());
-    }
-    // A failure leaves the slot empty: the next caller tries again.
-    let issued = issue(seed, now, name)?;
-    *entries = Some(issued.clone());
-    Ok(issued)
+    static MEMO: Memo<(u64, OffsetDateTime, String), Vec<Entry>> = Memo::new(16);
+    MEMO.get_or_try_insert(&(seed, now, name.to_owned()), || issue(seed, now, name))
 }
 
 fn issue(seed: u64, now: OffsetDateTime, name: &str) -> Result<Vec<Entry>, PkiError> {

@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Mutex, OnceLock};
 
+use harness::memo::Memo;
 use harness::pki::{Role, World, WorldSpec};
 use harness::secret::PrivateKey;
 use openssl::asn1::{Asn1Integer, Asn1Time};
@@ -200,29 +201,16 @@ fn plan(world: &World, key: LegacyServerKey) -> Result<LeafPlan, ReceiverError> 
 /// for each (world spec, profile, key), since a world is a function of its spec. Building
 /// one costs OpenSSL key decoding and signing (about 5% of the built-in suite's CPU before
 /// this memo, `perf record` of `scenarios run`); tests and suites start many receivers of
-/// one world. At most 64 identities are kept (the memo is emptied when full).
+/// one world. At most 64 identities are kept.
 pub(super) fn identity(
     world: &World,
     profile: TrustProfile,
     key: LegacyServerKey,
 ) -> Result<ServerIdentity, ReceiverError> {
-    type Memo = Vec<((WorldSpec, TrustProfile, LegacyServerKey), ServerIdentity)>;
-    static MEMO: Mutex<Memo> = Mutex::new(Vec::new());
-    let wanted = (world.spec().clone(), profile, key);
-    let lock = || {
-        MEMO.lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    };
-    if let Some((_, identity)) = lock().iter().find(|(k, _)| *k == wanted) {
-        return Ok(identity.clone());
-    }
-    let identity = identity_uncached(world, profile, key)?;
-    let mut memo = lock();
-    if memo.len() >= 64 {
-        memo.clear();
-    }
-    memo.push((wanted, identity.clone()));
-    Ok(identity)
+    static MEMO: Memo<(WorldSpec, TrustProfile, LegacyServerKey), ServerIdentity> = Memo::new(64);
+    MEMO.get_or_try_insert(&(world.spec().clone(), profile, key), || {
+        identity_uncached(world, profile, key)
+    })
 }
 
 fn identity_uncached(

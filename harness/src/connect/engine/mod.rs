@@ -89,7 +89,6 @@ pub(crate) struct Hook {
     now: UnixTime,
     enforce: bool,
     key_manager: KeyManager,
-    keys: KeyCache,
     verdicts: VerdictCache,
 }
 
@@ -100,7 +99,6 @@ impl Hook {
         now: UnixTime,
         enforce: bool,
         key_manager: KeyManager,
-        keys: KeyCache,
         verdicts: VerdictCache,
     ) -> Self {
         Self {
@@ -110,7 +108,6 @@ impl Hook {
             now,
             enforce,
             key_manager,
-            keys,
             verdicts,
         }
     }
@@ -217,9 +214,7 @@ impl Hook {
             version: usage_of(ssl).version,
         };
         let (chosen, reason) = self.key_manager.choose(&request);
-        let used = chosen
-            .as_ref()
-            .is_some_and(|key| load(ssl, &self.keys, key).is_ok());
+        let used = chosen.as_ref().is_some_and(|key| load(ssl, key).is_ok());
         let mut record = self.lock();
         record.requested = true;
         record.chosen = match (&chosen, &reason) {
@@ -298,53 +293,6 @@ impl VerdictCache {
     }
 }
 
-/// Client keys as OpenSSL objects, by alias, shared by every test of one [`TrustSource`]
-/// (OpenSSL 3.0's key decoding costs more than a handshake). `Debug` shows only the aliases.
-///
-/// [`TrustSource`]: super::TrustSource
-#[derive(Clone, Default)]
-pub(crate) struct KeyCache(Arc<Mutex<Vec<CachedKey>>>);
-
-struct CachedKey {
-    alias: String,
-    chain_der: Vec<CertificateDer<'static>>,
-    chain: Vec<X509>,
-    key: PKey<openssl::pkey::Private>,
-}
-
-impl std::fmt::Debug for KeyCache {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let cache = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        f.debug_list()
-            .entries(cache.iter().map(|k| &k.alias))
-            .finish()
-    }
-}
-
-impl KeyCache {
-    /// The OpenSSL chain and key of `key`, parsed once.
-    fn get(
-        &self,
-        key: &ClientKey,
-    ) -> Result<(Vec<X509>, PKey<openssl::pkey::Private>), ErrorStack> {
-        let mut cache = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(hit) = cache
-            .iter()
-            .find(|k| k.alias == key.alias && k.chain_der == key.chain)
-        {
-            return Ok((hit.chain.clone(), hit.key.clone()));
-        }
-        let (chain, private) = decode_key(key)?;
-        cache.push(CachedKey {
-            alias: key.alias.clone(),
-            chain_der: key.chain.clone(),
-            chain: chain.clone(),
-            key: private.clone(),
-        });
-        Ok((chain, private))
-    }
-}
-
 /// A key pair decoded into OpenSSL objects, once per process: every [`TrustSource`] of a
 /// scenario run holds the same seeded key pairs, and decoding one costs OpenSSL 3.0 about
 /// as much as a handshake (`perf record` of `scenarios run`: 6% of the suite's CPU before
@@ -353,38 +301,26 @@ impl KeyCache {
 ///
 /// [`TrustSource`]: super::TrustSource
 fn decode_key(key: &ClientKey) -> Result<(Vec<X509>, PKey<openssl::pkey::Private>), ErrorStack> {
-    type Entry = (
-        [u8; 32],
-        Vec<CertificateDer<'static>>,
-        Vec<X509>,
-        PKey<openssl::pkey::Private>,
-    );
-    static MEMO: Mutex<Vec<Entry>> = Mutex::new(Vec::new());
+    type Decoded = (Vec<X509>, PKey<openssl::pkey::Private>);
+    static MEMO: crate::memo::Memo<([u8; 32], Vec<CertificateDer<'static>>), Decoded> =
+        crate::memo::Memo::new(64);
     let id = openssl::sha::sha256(key.pkcs8.secret_pkcs8_der());
-    let lock = || MEMO.lock().unwrap_or_else(|p| p.into_inner());
-    if let Some((_, _, chain, private)) = lock()
-        .iter()
-        .find(|(i, der, _, _)| *i == id && *der == key.chain)
-    {
-        return Ok((chain.clone(), private.clone()));
-    }
-    let chain = key
-        .chain
-        .iter()
-        .map(|c| X509::from_der(c.as_ref()))
-        .collect::<Result<Vec<_>, _>>()?;
-    let private = PKey::private_key_from_der(key.pkcs8.secret_pkcs8_der())?;
-    let mut memo = lock();
-    if memo.len() >= 64 {
-        memo.clear();
-    }
-    memo.push((id, key.chain.clone(), chain.clone(), private.clone()));
-    Ok((chain, private))
+    MEMO.get_or_try_insert(&(id, key.chain.clone()), || {
+        let chain = key
+            .chain
+            .iter()
+            .map(|c| X509::from_der(c.as_ref()))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((
+            chain,
+            PKey::private_key_from_der(key.pkcs8.secret_pkcs8_der())?,
+        ))
+    })
 }
 
 /// Hands a chosen key pair to OpenSSL for sending.
-fn load(ssl: &mut SslRef, cache: &KeyCache, key: &ClientKey) -> Result<(), ErrorStack> {
-    let (chain, private) = cache.get(key)?;
+fn load(ssl: &mut SslRef, key: &ClientKey) -> Result<(), ErrorStack> {
+    let (chain, private) = decode_key(key)?;
     let mut certs = chain.into_iter();
     let Some(leaf) = certs.next() else {
         return Ok(());
