@@ -123,6 +123,9 @@ pub(crate) fn run(args: ConnectArgs) -> anyhow::Result<ExitCode> {
     // This process runs one connectivity test and no other OpenSSL work: EC public keys
     // decoded the fast way (same results; see `harness::connect::engine::fast_public_keys`).
     harness::connect::engine::fast_public_keys();
+    // OpenSSL's start-up on a second core while this thread reads the keystore and connects
+    // (detached: the first handshake waits for the context if it is not ready yet).
+    std::thread::spawn(harness::connect::engine::prepare);
     let target: Target = args.target.parse()?;
     let trust = match (&args.keystore, &args.tenant) {
         (_, Some(dir)) => {
