@@ -174,6 +174,30 @@ fn client_cert_why(outcome: &Outcome) -> String {
     }
 }
 
+/// What a `bad-key-usage` refusal means and how the receiver fixes it, by the rule that
+/// refused ([`crate::pkix::RULES`]: the detail is the rule's Java text).
+fn key_usage_finding(detail: &str) -> (&'static str, &'static str) {
+    let rule = crate::pkix::RULES.iter().find(|r| r.java == detail).map(|r| r.id);
+    match rule {
+        Some("ee-digital-signature") => (
+            "its key usage lacks digitalSignature, which TLS 1.3, ECDHE and DHE need: the server signs the handshake",
+            "the receiver must use a certificate whose key usage includes digitalSignature (keyEncipherment alone suits only TLS 1.2 RSA key exchange)",
+        ),
+        Some("ee-key-encipherment") => (
+            "its key usage lacks keyEncipherment, which the negotiated TLS 1.2 RSA key exchange needs",
+            "the receiver must use a certificate whose key usage includes keyEncipherment, or offer ECDHE cipher suites (which need digitalSignature instead)",
+        ),
+        Some("ee-netscape-cert-type") => (
+            "its Netscape cert type extension excludes SSL server",
+            "the receiver must use a certificate without the Netscape cert type extension, or with its SSL server bit",
+        ),
+        _ => (
+            "extended key usage without serverAuth",
+            "the receiver must use a certificate whose extended key usage includes serverAuth",
+        ),
+    }
+}
+
 fn list(names: &[String]) -> String {
     if names.is_empty() {
         "no CA names".into()
@@ -310,11 +334,14 @@ fn explain(
                 format!("connect using a name the certificate holds, or have the receiver issue a certificate with subject alternative name `{host}`"),
             )
         }
-        Failure::BadKeyUsage { subject, .. } => finding(
-            Store::ReceiverServer,
-            format!("the server certificate `{subject}` does not allow TLS server authentication (extended key usage without serverAuth)"),
-            "the receiver must use a certificate whose extended key usage includes serverAuth".into(),
-        ),
+        Failure::BadKeyUsage { subject, detail, .. } => {
+            let (what, fix) = key_usage_finding(detail);
+            finding(
+                Store::ReceiverServer,
+                format!("the server certificate `{subject}` does not allow TLS server authentication ({what})"),
+                fix.into(),
+            )
+        }
         Failure::BadCertificate { detail, .. } => finding(
             Store::ReceiverServer,
             format!("the server chain is malformed or mis-issued ({detail}): a CA without cA=true, a bad signature, or an unknown critical extension"),
@@ -510,4 +537,33 @@ fn side_findings(outcome: &Outcome, already: &[Finding]) -> Vec<Finding> {
         });
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::connect::FailureClass;
+
+    #[test]
+    fn each_key_usage_rule_gets_its_own_finding_and_fix() {
+        let rules: Vec<_> = crate::pkix::RULES
+            .iter()
+            .filter(|r| r.class == FailureClass::BadKeyUsage)
+            .collect();
+        assert_eq!(rules.len(), 4, "KU x2, EKU, Netscape cert type");
+        let findings: Vec<_> = rules.iter().map(|r| key_usage_finding(r.java)).collect();
+        for (i, a) in findings.iter().enumerate() {
+            for b in &findings[i + 1..] {
+                assert_ne!(a, b, "two rules, one finding");
+            }
+        }
+        let by_id = |id: &str| {
+            let rule = rules.iter().find(|r| r.id == id).unwrap();
+            key_usage_finding(rule.java)
+        };
+        assert!(by_id("ee-digital-signature").0.contains("digitalSignature"));
+        assert!(by_id("ee-key-encipherment").1.contains("keyEncipherment"));
+        assert!(by_id("ee-extended-key-usage").0.contains("serverAuth"));
+        assert!(by_id("ee-netscape-cert-type").0.contains("Netscape"));
+    }
 }
