@@ -182,6 +182,8 @@ pub(crate) fn run(args: ConnectArgs) -> anyhow::Result<ExitCode> {
         .build()
         .context("cannot start the async runtime")?;
     let outcome = runtime.block_on(harness::connect::run(&options, &trust))?;
+    // Nothing is left to wait for: do not join the idle resolver thread on the way out.
+    runtime.shutdown_background();
     let diagnosis = harness::diagnose::diagnose(&outcome, &trust);
 
     if let Some(path) = &args.download_chain {
