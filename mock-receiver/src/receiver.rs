@@ -161,7 +161,7 @@ struct Shared {
 }
 
 /// Decrements the open-connection count when a connection task ends, however it ends.
-pub(crate) struct ActiveGuard(pub(crate) Arc<AtomicUsize>);
+struct ActiveGuard(Arc<AtomicUsize>);
 
 impl Drop for ActiveGuard {
     fn drop(&mut self) {
@@ -169,11 +169,35 @@ impl Drop for ActiveGuard {
     }
 }
 
-async fn accept_loop(
+async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, stopped: watch::Receiver<bool>) {
+    let (active, grace) = (shared.active.clone(), shared.spec.timeouts.shutdown);
+    serve_accepted(
+        listener,
+        active,
+        grace,
+        stopped,
+        move |tcp, peer, stopped| {
+            let shared = shared.clone();
+            async move { serve_connection(tcp, peer, &shared, stopped).await }
+        },
+    )
+    .await;
+}
+
+/// A receiver's accept loop (rustls and legacy OpenSSL alike): each accepted connection is
+/// served by `serve` on its own task and counted in `active` while it lives; on stop, the
+/// listener closes at once and open connections get `grace` to finish before they are
+/// aborted.
+pub(crate) async fn serve_accepted<F, Fut>(
     listener: TcpListener,
-    shared: Arc<Shared>,
+    active: Arc<AtomicUsize>,
+    grace: std::time::Duration,
     mut stopped: watch::Receiver<bool>,
-) {
+    serve: F,
+) where
+    F: Fn(TcpStream, SocketAddr, watch::Receiver<bool>) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
     let mut connections = JoinSet::new();
     loop {
         tokio::select! {
@@ -183,13 +207,12 @@ async fn accept_loop(
                 while connections.try_join_next().is_some() {}
                 match accepted {
                     Ok((tcp, peer)) => {
-                        shared.active.fetch_add(1, Ordering::SeqCst);
-                        let guard = ActiveGuard(shared.active.clone());
-                        let shared = shared.clone();
-                        let stopped = stopped.clone();
+                        active.fetch_add(1, Ordering::SeqCst);
+                        let guard = ActiveGuard(active.clone());
+                        let connection = serve(tcp, peer, stopped.clone());
                         connections.spawn(async move {
                             let _guard = guard;
-                            serve_connection(tcp, peer, &shared, stopped).await;
+                            connection.await;
                         });
                     }
                     // Out of file descriptors or a connection reset before accept: the
@@ -202,7 +225,6 @@ async fn accept_loop(
         }
     }
     drop(listener);
-    let grace = shared.spec.timeouts.shutdown;
     let drain = async { while connections.join_next().await.is_some() {} };
     if tokio::time::timeout(grace, drain).await.is_err() {
         connections.abort_all();

@@ -177,7 +177,10 @@ fn client_cert_why(outcome: &Outcome) -> String {
 /// What a `bad-key-usage` refusal means and how the receiver fixes it, by the rule that
 /// refused ([`crate::pkix::RULES`]: the detail is the rule's Java text).
 fn key_usage_finding(detail: &str) -> (&'static str, &'static str) {
-    let rule = crate::pkix::RULES.iter().find(|r| r.java == detail).map(|r| r.id);
+    let rule = crate::pkix::RULES
+        .iter()
+        .find(|r| r.java == detail)
+        .map(|r| r.id);
     match rule {
         Some("ee-digital-signature") => (
             "its key usage lacks digitalSignature, which TLS 1.3, ECDHE and DHE need: the server signs the handshake",

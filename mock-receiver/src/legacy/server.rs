@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -21,14 +21,13 @@ use rustls_pki_types::{CertificateDer, UnixTime};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
-use tokio::task::JoinSet;
 use tokio_openssl::SslStream;
 
 use super::{CipherPolicy, LegacyVersion};
 use crate::error::ReceiverError;
 use crate::http::{ConnectionContext, handle};
 use crate::journal::{ChainCertificate, Journal};
-use crate::receiver::{ActiveGuard, ConnectionLog, RunningReceiver, WriteTimeout, stop_signal};
+use crate::receiver::{ConnectionLog, RunningReceiver, WriteTimeout, serve_accepted, stop_signal};
 use crate::spec::{CaNames, ClientAuthMode, Fault, ReceiverSpec, Rejection, TlsVersions};
 use crate::tls::{ReceiverVerifier, alert_for};
 
@@ -332,46 +331,24 @@ pub(crate) async fn start(spec: ReceiverSpec) -> Result<RunningReceiver, Receive
     ))
 }
 
-async fn accept_loop(
-    listener: TcpListener,
-    engine: Arc<Engine>,
-    mut stopped: watch::Receiver<bool>,
-) {
-    let mut connections = JoinSet::new();
-    loop {
-        tokio::select! {
-            () = stop_signal(&mut stopped) => break,
-            accepted = listener.accept() => {
-                while connections.try_join_next().is_some() {}
-                match accepted {
-                    Ok((tcp, peer)) => {
-                        engine.active.fetch_add(1, Ordering::SeqCst);
-                        let guard = ActiveGuard(engine.active.clone());
-                        let engine = engine.clone();
-                        let stopped = stopped.clone();
-                        connections.spawn(async move {
-                            let _guard = guard;
-                            let id = engine.journal.open(peer);
-                            serve(tcp, id, &engine, stopped).await;
-                            engine.journal.update(id, |r| r.closed = true);
-                            log(&engine, id);
-                        });
-                    }
-                    // As on the rustls path: back off briefly so EMFILE does not spin.
-                    Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
-                }
+async fn accept_loop(listener: TcpListener, engine: Arc<Engine>, stopped: watch::Receiver<bool>) {
+    let (active, grace) = (engine.active.clone(), engine.spec.timeouts.shutdown);
+    serve_accepted(
+        listener,
+        active,
+        grace,
+        stopped,
+        move |tcp, peer, stopped| {
+            let engine = engine.clone();
+            async move {
+                let id = engine.journal.open(peer);
+                serve(tcp, id, &engine, stopped).await;
+                engine.journal.update(id, |r| r.closed = true);
+                log(&engine, id);
             }
-        }
-    }
-    drop(listener);
-    let drain = async { while connections.join_next().await.is_some() {} };
-    if tokio::time::timeout(engine.spec.timeouts.shutdown, drain)
-        .await
-        .is_err()
-    {
-        connections.abort_all();
-        while connections.join_next().await.is_some() {}
-    }
+        },
+    )
+    .await;
 }
 
 fn log(engine: &Engine, id: u64) {
