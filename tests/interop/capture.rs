@@ -13,179 +13,60 @@ use harness::connect::{ClientCertificate, Clock, Options, Policy, Target, TrustS
 use harness::keystore::{Keystore, Passwords};
 use harness::secret::Password;
 use scenarios::runner::{Input, RunOptions};
+use tests::openssl_ca::{KeyKind, OpensslCa};
 use tests::run_ok;
 
 /// Root -> intermediate -> server (localhost, 127.0.0.1), a wrong-host server, a self-signed
 /// server, a client root -> client, and a stranger root (a foreign CA name). RSA and EC
 /// mixed, so twins keep key types.
 fn make_pki(openssl: &Path, dir: &Path) {
-    let sh = |args: &[&str]| {
-        run_ok(Command::new(openssl).current_dir(dir).args(args));
-    };
-    let ext = |name: &str, body: &str| std::fs::write(dir.join(name), body).unwrap();
-    ext(
+    let ca = OpensslCa::new(openssl, dir);
+    ca.ext(
         "ca.ext",
         "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n",
     );
-    ext(
+    ca.ext(
         "server.ext",
         "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:localhost,IP:127.0.0.1\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n",
     );
-    ext(
+    ca.ext(
         "wrong.ext",
         "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:elsewhere.invalid\n",
     );
-    ext(
+    ca.ext(
         "client.ext",
         "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n",
     );
-    let key = |name: &str, rsa: bool| {
-        if rsa {
-            sh(&[
-                "genpkey",
-                "-algorithm",
-                "RSA",
-                "-pkeyopt",
-                "rsa_keygen_bits:2048",
-                "-out",
-                &format!("{name}.key"),
-            ]);
-        } else {
-            sh(&[
-                "genpkey",
-                "-algorithm",
-                "EC",
-                "-pkeyopt",
-                "ec_paramgen_curve:P-256",
-                "-out",
-                &format!("{name}.key"),
-            ]);
-        }
-    };
-    let csr = |name: &str, subject: &str| {
-        sh(&[
-            "req",
-            "-new",
-            "-key",
-            &format!("{name}.key"),
-            "-subj",
-            subject,
-            "-out",
-            &format!("{name}.csr"),
-        ]);
-    };
-    let issue = |name: &str, subject: &str, ca: &str, ext_file: &str, serial: &str, rsa: bool| {
-        key(name, rsa);
-        csr(name, subject);
-        sh(&[
-            "x509",
-            "-req",
-            "-in",
-            &format!("{name}.csr"),
-            "-CA",
-            &format!("{ca}.pem"),
-            "-CAkey",
-            &format!("{ca}.key"),
-            "-set_serial",
-            serial,
-            "-days",
-            "10",
-            "-extfile",
-            ext_file,
-            "-out",
-            &format!("{name}.pem"),
-        ]);
-    };
-    let root = |name: &str, subject: &str, ext_file: &str, serial: &str, rsa: bool| {
-        key(name, rsa);
-        csr(name, subject);
-        sh(&[
-            "x509",
-            "-req",
-            "-in",
-            &format!("{name}.csr"),
-            "-signkey",
-            &format!("{name}.key"),
-            "-set_serial",
-            serial,
-            "-days",
-            "10",
-            "-extfile",
-            ext_file,
-            "-out",
-            &format!("{name}.pem"),
-        ]);
-    };
-    root(
+    let (rsa, ec) = (KeyKind::Rsa2048, KeyKind::P256);
+    ca.root(
         "root",
         "/O=Real Receiver AG/CN=Real Root CA",
         "ca.ext",
         "4097",
-        true,
+        rsa,
     );
-    issue(
-        "int",
-        "/O=Real Receiver AG/CN=Real Intermediate CA",
-        "root",
-        "ca.ext",
-        "4098",
-        false,
-    );
-    issue(
-        "server",
-        "/O=Real Receiver AG/CN=localhost",
-        "int",
-        "server.ext",
-        "4099",
-        true,
-    );
-    issue(
-        "wrong",
-        "/O=Real Receiver AG/CN=elsewhere.invalid",
-        "int",
-        "wrong.ext",
-        "4100",
-        false,
-    );
-    root(
+    let int = "/O=Real Receiver AG/CN=Real Intermediate CA";
+    ca.issue("int", int, "root", "ca.ext", "4098", ec);
+    let server = "/O=Real Receiver AG/CN=localhost";
+    ca.issue("server", server, "int", "server.ext", "4099", rsa);
+    let wrong = "/O=Real Receiver AG/CN=elsewhere.invalid";
+    ca.issue("wrong", wrong, "int", "wrong.ext", "4100", ec);
+    ca.root(
         "own",
         "/O=Real Receiver AG/CN=localhost",
         "server.ext",
         "4101",
-        false,
+        ec,
     );
-    root(
-        "croot",
-        "/O=Real Tenant AG/CN=Real Client Root CA",
-        "ca.ext",
-        "4102",
-        false,
-    );
-    issue(
-        "client",
-        "/O=Real Tenant AG/CN=real-client",
-        "croot",
-        "client.ext",
-        "4103",
-        false,
-    );
-    root(
-        "stranger",
-        "/O=Real Stranger/CN=Stranger Root CA",
-        "ca.ext",
-        "4104",
-        false,
-    );
-    let cat = |out: &str, parts: &[&str]| {
-        let text: String = parts
-            .iter()
-            .map(|p| std::fs::read_to_string(dir.join(p)).unwrap())
-            .collect();
-        std::fs::write(dir.join(out), text).unwrap();
-    };
-    cat("int.root.pem", &["int.pem", "root.pem"]);
-    cat("int.int.pem", &["int.pem", "int.pem"]);
-    cat(
+    let croot = "/O=Real Tenant AG/CN=Real Client Root CA";
+    ca.root("croot", croot, "ca.ext", "4102", ec);
+    let client = "/O=Real Tenant AG/CN=real-client";
+    ca.issue("client", client, "croot", "client.ext", "4103", ec);
+    let stranger = "/O=Real Stranger/CN=Stranger Root CA";
+    ca.root("stranger", stranger, "ca.ext", "4104", ec);
+    ca.cat("int.root.pem", &["int.pem", "root.pem"]);
+    ca.cat("int.int.pem", &["int.pem", "int.pem"]);
+    ca.cat(
         "client.bundle.pem",
         &["client.key", "client.pem", "croot.pem"],
     );

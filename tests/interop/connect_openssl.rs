@@ -6,7 +6,6 @@
 //! (not yet valid).
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Duration;
 
 use harness::connect::{
@@ -14,162 +13,61 @@ use harness::connect::{
 };
 use harness::keystore::{Keystore, Passwords};
 use harness::secret::Password;
-use tests::run_ok;
+use tests::openssl_ca::{KeyKind, OpensslCa};
 
 /// Makes the PKI with openssl: receiver root -> intermediate -> server (127.0.0.1), a server
 /// for another host, a self-signed server, and a client root -> client plus an unrelated
 /// self-signed client.
 fn make_pki(openssl: &Path, dir: &Path) {
-    let sh = |args: &[&str]| {
-        run_ok(Command::new(openssl).current_dir(dir).args(args));
-    };
-    let ext = |name: &str, body: &str| std::fs::write(dir.join(name), body).unwrap();
-    ext(
+    let ca = OpensslCa::new(openssl, dir);
+    ca.ext(
         "ca.ext",
         "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n",
     );
-    ext(
+    ca.ext(
         "server.ext",
         "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n",
     );
-    ext(
+    ca.ext(
         "wrong.ext",
         "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:elsewhere.invalid\n",
     );
-    ext(
+    ca.ext(
         "client.ext",
         "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n",
     );
-    let key = |name: &str| {
-        sh(&[
-            "genpkey",
-            "-algorithm",
-            "EC",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-out",
-            &format!("{name}.key"),
-        ]);
-    };
-    let issue = |name: &str, subject: &str, ca: &str, ext_file: &str, serial: &str| {
-        key(name);
-        sh(&[
-            "req",
-            "-new",
-            "-key",
-            &format!("{name}.key"),
-            "-subj",
-            subject,
-            "-out",
-            &format!("{name}.csr"),
-        ]);
-        sh(&[
-            "x509",
-            "-req",
-            "-in",
-            &format!("{name}.csr"),
-            "-CA",
-            &format!("{ca}.pem"),
-            "-CAkey",
-            &format!("{ca}.key"),
-            "-set_serial",
-            serial,
-            "-days",
-            "10",
-            "-extfile",
-            ext_file,
-            "-out",
-            &format!("{name}.pem"),
-        ]);
-    };
-    let root = |name: &str, subject: &str, ext_file: &str, serial: &str| {
-        key(name);
-        sh(&[
-            "req",
-            "-new",
-            "-key",
-            &format!("{name}.key"),
-            "-subj",
-            subject,
-            "-out",
-            &format!("{name}.csr"),
-        ]);
-        sh(&[
-            "x509",
-            "-req",
-            "-in",
-            &format!("{name}.csr"),
-            "-signkey",
-            &format!("{name}.key"),
-            "-set_serial",
-            serial,
-            "-days",
-            "10",
-            "-extfile",
-            ext_file,
-            "-out",
-            &format!("{name}.pem"),
-        ]);
-    };
-    root(
+    let ec = KeyKind::P256;
+    ca.root(
         "root",
         "/O=OpenSSL Receiver/CN=OpenSSL Root CA",
         "ca.ext",
         "1",
+        ec,
     );
-    issue(
-        "int",
-        "/O=OpenSSL Receiver/CN=OpenSSL Intermediate CA",
-        "root",
-        "ca.ext",
-        "2",
-    );
-    issue(
-        "server",
+    let int = "/O=OpenSSL Receiver/CN=OpenSSL Intermediate CA";
+    ca.issue("int", int, "root", "ca.ext", "2", ec);
+    let server = "/O=OpenSSL Receiver/CN=127.0.0.1";
+    ca.issue("server", server, "int", "server.ext", "3", ec);
+    let wrong = "/O=OpenSSL Receiver/CN=elsewhere.invalid";
+    ca.issue("wrong", wrong, "int", "wrong.ext", "4", ec);
+    ca.root(
+        "own",
         "/O=OpenSSL Receiver/CN=127.0.0.1",
-        "int",
         "server.ext",
-        "3",
+        "5",
+        ec,
     );
-    issue(
-        "wrong",
-        "/O=OpenSSL Receiver/CN=elsewhere.invalid",
-        "int",
-        "wrong.ext",
-        "4",
-    );
-    root("own", "/O=OpenSSL Receiver/CN=127.0.0.1", "server.ext", "5");
-    root(
-        "croot",
-        "/O=OpenSSL Tenant/CN=OpenSSL Client Root CA",
-        "ca.ext",
-        "6",
-    );
-    issue(
-        "client",
-        "/O=OpenSSL Tenant/CN=openssl-client",
-        "croot",
-        "client.ext",
-        "7",
-    );
-    root(
-        "stranger",
-        "/O=OpenSSL Stranger/CN=stranger-client",
-        "client.ext",
-        "8",
-    );
-    let cat = |out: &str, parts: &[&str]| {
-        let text: String = parts
-            .iter()
-            .map(|p| std::fs::read_to_string(dir.join(p)).unwrap())
-            .collect();
-        std::fs::write(dir.join(out), text).unwrap();
-    };
-    cat("server.chain.pem", &["server.pem", "int.pem"]);
-    cat("server.full.pem", &["server.pem", "int.pem", "root.pem"]);
-    cat("wrong.chain.pem", &["wrong.pem", "int.pem"]);
-    cat("client.bundle.pem", &["client.key", "client.pem"]);
-    cat("stranger.bundle.pem", &["stranger.key", "stranger.pem"]);
+    let croot = "/O=OpenSSL Tenant/CN=OpenSSL Client Root CA";
+    ca.root("croot", croot, "ca.ext", "6", ec);
+    let client = "/O=OpenSSL Tenant/CN=openssl-client";
+    ca.issue("client", client, "croot", "client.ext", "7", ec);
+    let stranger = "/O=OpenSSL Stranger/CN=stranger-client";
+    ca.root("stranger", stranger, "client.ext", "8", ec);
+    ca.cat("server.chain.pem", &["server.pem", "int.pem"]);
+    ca.cat("server.full.pem", &["server.pem", "int.pem", "root.pem"]);
+    ca.cat("wrong.chain.pem", &["wrong.pem", "int.pem"]);
+    ca.cat("client.bundle.pem", &["client.key", "client.pem"]);
+    ca.cat("stranger.bundle.pem", &["stranger.key", "stranger.pem"]);
 }
 
 /// `openssl s_server` with the certificate, chain, client-certificate check and TLS version
