@@ -123,9 +123,6 @@ pub(crate) fn run(args: ConnectArgs) -> anyhow::Result<ExitCode> {
     // This process runs one connectivity test and no other OpenSSL work: EC public keys
     // decoded the fast way (same results; see `harness::connect::engine::fast_public_keys`).
     harness::connect::engine::fast_public_keys();
-    // OpenSSL's start-up on a second core while this thread reads the keystore and connects
-    // (detached: the first handshake waits for the context if it is not ready yet).
-    std::thread::spawn(harness::connect::engine::prepare);
     let target: Target = args.target.parse()?;
     let trust = match (&args.keystore, &args.tenant) {
         (_, Some(dir)) => {
@@ -177,13 +174,13 @@ pub(crate) fn run(args: ConnectArgs) -> anyhow::Result<ExitCode> {
         );
     }
 
+    // One test in this process, on this thread: no resolver thread (as Java resolves).
+    options.resolve_now();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
     let outcome = runtime.block_on(harness::connect::run(&options, &trust))?;
-    // Nothing is left to wait for: do not join the idle resolver thread on the way out.
-    runtime.shutdown_background();
     let diagnosis = harness::diagnose::diagnose(&outcome, &trust);
 
     if let Some(path) = &args.download_chain {

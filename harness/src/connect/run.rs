@@ -238,21 +238,22 @@ async fn execute(options: &Options, prepared: Prepared) -> Outcome {
 async fn talk(options: &Options, prepared: &Prepared, wire: &mut Wire) {
     let target = &options.target;
     let connect_start = Instant::now();
-    let lookup = match options.connect_to {
-        Some(ip) => Ok(Ok(vec![SocketAddr::new(ip, target.port)])),
-        None => timeout(
+    let lookup = match (options.connect_to, &options.resolved) {
+        (Some(ip), _) => Ok(Ok(vec![SocketAddr::new(ip, target.port)])),
+        (None, Some(resolved)) => Ok(resolved.clone()),
+        (None, None) => timeout(
             options.connect_timeout,
             tokio::net::lookup_host((target.host.as_str(), target.port)),
         )
         .await
-        .map(|r| r.map(|a| a.collect())),
+        .map(|r| r.map(|a| a.collect()).map_err(|e| failure::io_text(&e))),
     };
     let addresses: Vec<SocketAddr> = match lookup {
         Ok(Ok(addresses)) => addresses,
-        Ok(Err(err)) => {
+        Ok(Err(detail)) => {
             wire.error = Some(WireError::Done(Failure::UnknownHost {
                 host: target.host.clone(),
-                detail: failure::io_text(&err),
+                detail,
             }));
             return;
         }

@@ -820,6 +820,31 @@ async fn unresolvable_host_is_unknown_host() {
     assert_eq!(out.class(), "unknown-host");
 }
 
+#[tokio::test]
+async fn a_host_resolved_before_the_test_is_connected_to_and_a_failed_lookup_reported() {
+    let w = world();
+    let mut opts = server_with(&w, Role::Server, w.get(Role::Server).chain()).await;
+    opts.target = Target::new("localhost", opts.target.port).unwrap();
+    opts.resolve_now();
+    let resolved = opts.resolved.clone().unwrap().unwrap();
+    assert!(
+        resolved.iter().all(|a| a.ip().is_loopback()),
+        "{resolved:?}"
+    );
+    let out = run(&opts, &trusting(&w, &[Role::ReceiverRoot])).await;
+    assert_eq!(out.class(), "success", "{:?}", out.failure);
+
+    opts.resolved = Some(Err("no such host (as the resolver said)".into()));
+    let out = run(&opts, &trusting(&w, &[Role::ReceiverRoot])).await;
+    match out.failure {
+        Some(harness::connect::Failure::UnknownHost { host, detail }) => {
+            assert_eq!(host, "localhost");
+            assert_eq!(detail, "no such host (as the resolver said)");
+        }
+        other => panic!("expected unknown-host, got {other:?}"),
+    }
+}
+
 #[test]
 fn targets_parse_as_cpi_takes_them() {
     let t: Target = "example.com".parse().unwrap();

@@ -385,22 +385,6 @@ pub fn fast_public_keys() -> bool {
     ffi::fast_public_keys()
 }
 
-/// Builds the process's client context now (OpenSSL's library and provider start-up, the
-/// cipher, group and signature lists parsed), so that the first handshake does not wait for
-/// it: the `harness connect` command calls it on a second thread while it reads the keystore,
-/// resolves the host and connects (about 3 ms of its 9 ms). Returns whether the context
-/// builds; when it does not, the first test reports why.
-pub fn prepare() -> bool {
-    let ready = context().is_ok();
-    // The key shares of Java's ClientHello (x25519, secp256r1): the first of each kind
-    // fetches its provider methods, which every later one finds cached.
-    let _ = PKey::generate_x25519();
-    if let Ok(group) = openssl::ec::EcGroup::from_curve_name(Nid::X9_62_PRIME256V1) {
-        let _ = openssl::ec::EcKey::generate(&group);
-    }
-    ready
-}
-
 /// The one client context of the process.
 fn context() -> Result<&'static SslContext, ConnectError> {
     static CONTEXT: OnceLock<Result<SslContext, ErrorStack>> = OnceLock::new();
