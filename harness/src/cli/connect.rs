@@ -61,7 +61,8 @@ pub(crate) struct ConnectArgs {
     /// name).
     #[arg(long, value_name = "NAME")]
     sni: Option<String>,
-    /// Timeout in seconds for each of connect, handshake and response.
+    /// Timeout in seconds for each of connect, handshake and response. The host name is
+    /// resolved before, by the system resolver with its own timeouts (as Java resolves).
     #[arg(long, value_name = "SECONDS", default_value_t = 10.0, value_parser = parse_seconds)]
     timeout: f64,
     /// Lowest TLS version offered (1.0, 1.1, 1.2 or 1.3; Java 17 disables 1.0 and 1.1 by
